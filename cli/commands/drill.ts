@@ -1,0 +1,81 @@
+import { fileURLToPath } from 'node:url';
+import { Argument, type Command } from 'commander';
+import type { CommandContext } from '../command-context';
+import { parseConfigText } from '../config-file';
+import { DRILL_SCENARIOS, type DrillResult, type DrillScenario } from '../drill/drill-result';
+import { AVAILABLE_SCENARIOS, runDrill } from '../drill/run-drill';
+import { writeDrillReport } from '../drill/write-report';
+import { ExitCode } from '../exit-codes';
+import { configOrReport } from '../load-config-or-exit';
+import { readFileSync } from 'node:fs';
+
+const EMBEDDED_CONFIG = fileURLToPath(
+  new URL('../../drpilot.config.example.json', import.meta.url),
+);
+
+interface DrillFlags {
+  embedded: boolean;
+  live: boolean;
+  report?: string;
+}
+
+function renderDrill(result: DrillResult, reportFile: string | null): string {
+  const lines = [
+    `drill ${result.scenario}: ${result.ok ? 'PASSED' : 'FAILED'}${result.emulated ? ' (emulated clouds: figures are not production figures)' : ''}`,
+    ...result.steps.map((step) => {
+      const seconds = (Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000;
+      return `  ${step.ok ? '✓' : '✗'} ${step.name} (${seconds.toFixed(2)} s)\n      ${step.detail}`;
+    }),
+  ];
+  if (result.pending.length > 0) lines.push(`  not drilled yet: ${result.pending.join('; ')}`);
+  if (reportFile) lines.push(`report: ${reportFile}`);
+  return lines.join('\n');
+}
+
+export function registerDrill(program: Command, context: CommandContext): void {
+  program
+    .command('drill')
+    .description('run a DR drill and report steps, timings, RTO and RPO')
+    .addArgument(new Argument('<scenario>', 'what to drill').choices(DRILL_SCENARIOS))
+    .option(
+      '--embedded',
+      'drill against an emulated two-region estate (moto), seeded from the config',
+      false,
+    )
+    .option('--live', 'flip the customer-facing record instead of dns.drillRecordName', false)
+    .option(
+      '--report <dir>',
+      'write drill-report.md, drill-timeline.svg and drill-result.json here',
+    )
+    .action(async (scenario: DrillScenario, flags: DrillFlags, command: Command) => {
+      const { io, options, output } = context.for(command);
+      if (!AVAILABLE_SCENARIOS.includes(scenario)) {
+        output.log(
+          `drpilot: drill ${scenario} is not available yet: its capability has not landed (available: ${AVAILABLE_SCENARIOS.join(', ')})`,
+        );
+        return context.exit(ExitCode.usage);
+      }
+      const config =
+        flags.embedded && !options.config && !io.env.DRPILOT_CONFIG
+          ? embeddedConfig()
+          : configOrReport(options, io, output);
+      if (!config) return context.exit(ExitCode.usage);
+
+      const result = await runDrill({
+        scenario,
+        config,
+        embedded: flags.embedded,
+        onProgress: (message) => output.progress(message),
+      });
+      const reportFile = flags.report ? writeDrillReport(flags.report, result) : null;
+      output.result(result, () => renderDrill(result, reportFile));
+      context.exit(result.ok ? ExitCode.done : ExitCode.failed);
+    });
+}
+
+function embeddedConfig() {
+  const loaded = parseConfigText(readFileSync(EMBEDDED_CONFIG, 'utf8'), EMBEDDED_CONFIG);
+  if (!loaded.ok)
+    throw new Error(`the embedded example config is invalid: ${JSON.stringify(loaded.errors)}`);
+  return loaded.config;
+}

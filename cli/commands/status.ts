@@ -1,0 +1,56 @@
+import type { Command } from 'commander';
+import type { StatusReport } from '../../lambdas/core/status';
+import { readStatus } from '../../lambdas/status/read-status';
+import type { CommandContext } from '../command-context';
+import { ExitCode } from '../exit-codes';
+import { configOrReport } from '../load-config-or-exit';
+import { invokeDeployed } from '../via-lambda';
+
+export function renderStatus(status: StatusReport): string {
+  const health = (side: 'primary' | 'dr') => {
+    const c = status.clusters[side];
+    const word =
+      c.healthy === true ? 'healthy' : c.healthy === false ? 'UNHEALTHY' : 'health unknown';
+    return `${side.padEnd(8)}${c.region.padEnd(15)}${word} (${c.alarm}: ${c.alarmState})`;
+  };
+  const dns = status.dns.target
+    ? `${status.dns.record} → ${status.dns.target} (TTL ${status.dns.ttl} s), active side: ${status.dns.activeSide ?? 'neither'}`
+    : `${status.dns.record}: no record`;
+  const groups = status.nodeGroups.map((g) => {
+    if (!g.instances) return `${g.id} (${g.kind}, ${g.cluster}): not read for this kind yet`;
+    const counts = new Map<string, number>();
+    for (const i of g.instances) counts.set(i.type, (counts.get(i.type) ?? 0) + 1);
+    const summary = [...counts].map(([type, n]) => `${n} × ${type}`).join(', ') || 'no instances';
+    return `${g.id} (${g.kind}, ${g.cluster}): ${summary}`;
+  });
+  const backups =
+    status.backups.latest === null
+      ? 'not reported yet (the Velero re-sync capability provides it)'
+      : `latest ${status.backups.latest}, RPO ${status.backups.rpoSeconds} s`;
+  const block = (label: string, lines: string[]) =>
+    lines.map((line, i) => `${(i === 0 ? label : '').padEnd(10)}${line}`);
+  return [
+    ...block('DNS', [dns]),
+    ...block('Clusters', [health('primary'), health('dr')]),
+    ...block('Backups', [backups]),
+    ...block('Nodes', groups.length ? groups : ['no node groups configured']),
+    ...block('Warnings', status.warnings),
+  ].join('\n');
+}
+
+export function registerStatus(program: Command, context: CommandContext): void {
+  program
+    .command('status')
+    .description('show the main record and active side, cluster health, backups and node types')
+    .action(async (_options, command: Command) => {
+      const { io, options, output } = context.for(command);
+      const config = configOrReport(options, io, output);
+      if (!config) return context.exit(ExitCode.usage);
+      const status =
+        options.via === 'lambda'
+          ? ((await invokeDeployed(config, 'status', { action: 'status' })) as StatusReport)
+          : await readStatus(config);
+      output.result(status, () => renderStatus(status));
+      context.exit(ExitCode.done);
+    });
+}

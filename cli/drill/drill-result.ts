@@ -1,0 +1,22 @@
+export const DRILL_SCENARIOS = ['failover', 'failback', 'resize', 'resync', 'full'] as const;
+export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
+
+export interface DrillStep {
+  name: string;
+  ok: boolean;
+  startedAt: string;
+  endedAt: string;
+  detail: string;
+}
+
+/** The contract's drill result; figures from emulated clouds are marked emulated. */
+export interface DrillResult {
+  scenario: DrillScenario;
+  ok: boolean;
+  emulated: boolean;
+  steps: DrillStep[];
+  rtoSeconds: number | null;
+  rpoSeconds: number | null;
+  /** Capabilities whose drill steps have not landed yet, named so nobody mistakes silence for a pass. */
+  pending: string[];
+}

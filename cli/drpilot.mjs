@@ -1,0 +1,9 @@
+#!/usr/bin/env node
+// The package's bin: runs the TypeScript CLI through tsx, so a fresh clone needs no build step.
+import { register } from 'tsx/esm/api';
+
+// The pinned SDK runs on Node 20; its notice about future releases would bury the CLI's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+register();
+const { main } = await import('./main.ts');
+process.exitCode = await main(process.argv.slice(2));

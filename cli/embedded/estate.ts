@@ -1,0 +1,44 @@
+import {
+  cloudWatchClient,
+  dynamoDbClient,
+  ec2Client,
+  route53Client,
+  s3Client,
+} from '../../lambdas/aws/clients';
+import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
+import { seedHealthAlarms } from './seed-alarms';
+import { seedVeleroBuckets, type SeededBackup } from './seed-backups';
+import { seedDns } from './seed-dns';
+import { seedNodeGroup } from './seed-nodes';
+import { createStateTable } from './state-table';
+
+export const NODES_PER_GROUP = 3;
+
+export interface EmbeddedEstate {
+  /** The config with the emulator's hosted zone id: moto picks zone ids itself. */
+  config: DrpilotConfig;
+  healthCheckIds: Record<Side, string>;
+  nodes: Record<string, string[]>;
+  backups: SeededBackup[];
+}
+
+/**
+ * Seeds a two-region estate, as drpilot.config.json describes it, into whatever AWS the
+ * environment points at (the embedded moto): DNS with health checks, health alarms, tagged
+ * nodes, both Velero buckets and the state table.
+ */
+export async function seedEstate(config: DrpilotConfig): Promise<EmbeddedEstate> {
+  const { hostedZoneId, healthCheckIds } = await seedDns(route53Client(), config);
+  const seeded: DrpilotConfig = { ...config, dns: { ...config.dns, hostedZoneId } };
+
+  await seedHealthAlarms(cloudWatchClient(config.controlRegion), seeded, healthCheckIds);
+  await createStateTable(dynamoDbClient(config.controlRegion), config.stateTable);
+
+  const nodes: Record<string, string[]> = {};
+  for (const group of config.nodeGroups) {
+    const region = config.clusters[group.cluster as Side].region;
+    nodes[group.id] = await seedNodeGroup(ec2Client(region), group, NODES_PER_GROUP);
+  }
+  const backups = await seedVeleroBuckets(s3Client, config.backups);
+  return { config: seeded, healthCheckIds, nodes, backups };
+}

@@ -1,0 +1,154 @@
+import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { BackupsConfig, Side } from '../../lambdas/core/config/schema';
+import {
+  kopiaRepositoryObjects,
+  veleroBackup,
+  type BackupPhase,
+  type BucketObject,
+} from './velero-layout';
+
+export interface SeededBackup {
+  side: Side;
+  name: string;
+  phase: BackupPhase;
+  /** Why this backup is in the estate: what a restorable rule must make of it. */
+  role: string;
+}
+
+const VELERO_VERSION = '1.16';
+const MINUTE = 60_000;
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function backupName(schedule: string, startedMs: number): string {
+  return `${schedule}-${iso(startedMs)
+    .replace(/[-:TZ]/g, '')
+    .slice(0, 14)}`;
+}
+
+/**
+ * Velero buckets as a primary that has been backing up for a day: completed backups of two
+ * schedules, one still in progress, one failed, one partially failed, one whose tarball never
+ * arrived, and a kopia repository for the file-system backups. The DR bucket holds what an
+ * earlier re-sync copied: yesterday's completed backup.
+ */
+export function planVeleroBuckets(
+  now: number,
+): { side: Side; backups: SeededBackup[]; objects: BucketObject[] }[] {
+  const entries: {
+    side: Side;
+    schedule: string;
+    startedMs: number;
+    phase: BackupPhase;
+    role: string;
+    omit?: string[];
+  }[] = [
+    {
+      side: 'primary',
+      schedule: 'daily',
+      startedMs: now - 20 * MINUTE,
+      phase: 'Completed',
+      role: 'newest restorable',
+    },
+    {
+      side: 'primary',
+      schedule: 'daily',
+      startedMs: now - 24 * 60 * MINUTE,
+      phase: 'Completed',
+      role: 'restorable, already on DR',
+    },
+    {
+      side: 'primary',
+      schedule: 'hourly',
+      startedMs: now - 5 * MINUTE,
+      phase: 'InProgress',
+      role: 'not restorable: in progress',
+    },
+    {
+      side: 'primary',
+      schedule: 'hourly',
+      startedMs: now - 65 * MINUTE,
+      phase: 'PartiallyFailed',
+      role: 'restorable only if PartiallyFailed is accepted',
+    },
+    {
+      side: 'primary',
+      schedule: 'hourly',
+      startedMs: now - 125 * MINUTE,
+      phase: 'Failed',
+      role: 'not restorable: failed',
+    },
+    {
+      side: 'primary',
+      schedule: 'hourly',
+      startedMs: now - 185 * MINUTE,
+      phase: 'Completed',
+      role: 'not restorable: tarball missing',
+      omit: ['.tar.gz'],
+    },
+    {
+      side: 'dr',
+      schedule: 'daily',
+      startedMs: now - 24 * 60 * MINUTE,
+      phase: 'Completed',
+      role: 'copied by an earlier re-sync',
+    },
+  ];
+  return (['primary', 'dr'] as const).map((side) => {
+    const mine = entries.filter((e) => e.side === side);
+    const objects: BucketObject[] = [];
+    const backups: SeededBackup[] = [];
+    for (const entry of mine) {
+      const backup = veleroBackup({
+        name: backupName(entry.schedule, entry.startedMs),
+        version: VELERO_VERSION,
+        phase: entry.phase,
+        schedule: entry.schedule,
+        startTimestamp: iso(entry.startedMs),
+        counters: { itemsBackedUp: 42, totalItems: 42, podVolumeBackups: 2 },
+        omit: entry.omit,
+      });
+      objects.push(...backup.objects);
+      backups.push({ side, name: backup.name, phase: entry.phase, role: entry.role });
+    }
+    objects.push(
+      ...kopiaRepositoryObjects({ prefix: '', namespace: 'app', time: iso(now - 20 * MINUTE) }),
+    );
+    return { side, backups, objects };
+  });
+}
+
+/** Creates both Velero buckets in their regions and fills them as planVeleroBuckets says. */
+export async function seedVeleroBuckets(
+  s3For: (region: string) => S3Client,
+  backups: BackupsConfig,
+  now = Date.now(),
+): Promise<SeededBackup[]> {
+  const seeded: SeededBackup[] = [];
+  for (const plan of planVeleroBuckets(now)) {
+    const { bucket, region, prefix } = backups.buckets[plan.side];
+    const s3 = s3For(region);
+    await s3.send(
+      new CreateBucketCommand({
+        Bucket: bucket,
+        ...(region === 'us-east-1'
+          ? {}
+          : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+      }),
+    );
+    for (const object of plan.objects) {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: `${prefix}${object.key}`,
+          Body: object.body,
+          ContentType: object.contentType,
+        }),
+      );
+    }
+    seeded.push(...plan.backups);
+  }
+  return seeded;
+}

@@ -1,0 +1,46 @@
+import { Command, CommanderError } from 'commander';
+import { CommandContext } from './command-context';
+import { registerDrill } from './commands/drill';
+import { registerStatus } from './commands/status';
+import { registerValidate } from './commands/validate';
+import { ExitCode } from './exit-codes';
+import { addGlobalOptions } from './global-options';
+import { processIo, type CliIo } from './io';
+import { DRPILOT_VERSION } from '../lambdas/aws/version';
+
+export function buildProgram(context: CommandContext): Command {
+  const program = addGlobalOptions(new Command('drpilot'))
+    .description('DR autopilot for two EKS regions and an AKS cluster')
+    .version(DRPILOT_VERSION)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (text) => context.io.stdout(text),
+      writeErr: (text) => context.io.stderr(text),
+    });
+  registerValidate(program, context);
+  registerStatus(program, context);
+  registerDrill(program, context);
+  return program;
+}
+
+/** Runs one CLI invocation and returns its exit code (never calls process.exit). */
+export async function main(argv: string[], io: CliIo = processIo): Promise<ExitCode> {
+  const context = new CommandContext(io);
+  const program = buildProgram(context);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return context.exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.exitCode === 0) return ExitCode.done; // --help, --version
+      if (argv.includes('--json'))
+        io.stdout(`${JSON.stringify({ error: { kind: 'usage', message: error.message } })}\n`);
+      return ExitCode.usage;
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    io.stderr(`drpilot: ${message}\n`);
+    if (argv.includes('--json'))
+      io.stdout(`${JSON.stringify({ error: { kind: 'failed', message } })}\n`);
+    return ExitCode.failed;
+  }
+}

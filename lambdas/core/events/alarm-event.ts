@@ -1,0 +1,496 @@
+import { z } from 'zod';
+import { formatPath } from '../field-path';
+
+/**
+ * Turns whatever invoked a drpilot function into one internal event.
+ *
+ * Accepted shapes (the public contract, "Lambda events" in DESIGN.md):
+ * - an EventBridge "CloudWatch Alarm State Change" event (source "aws.cloudwatch");
+ * - an SNS notification wrapping a CloudWatch alarm: exactly one record, because SNS hands a
+ *   Lambda subscriber one message per invocation; a batch of several is refused rather than
+ *   silently acting on one of them;
+ * - the payload of a CloudWatch alarm's direct Lambda action ({ source, alarmData, ... });
+ * - a manual payload { action, reason?, dryRun?, force?, ...CLI fields }.
+ * Anything else throws a TriggerEventError, and nothing but a TriggerEventError is ever thrown.
+ */
+
+export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
+export type AlarmState = (typeof ALARM_STATES)[number];
+
+export type TriggerShape = 'eventbridge' | 'sns' | 'alarm-action' | 'manual' | 'unknown';
+
+export interface AlarmTrigger {
+  kind: 'alarm';
+  source: 'eventbridge' | 'sns' | 'alarm-action';
+  alarmName: string;
+  alarmArn?: string;
+  region: string;
+  state: AlarmState;
+  previousState?: AlarmState;
+  reason?: string;
+  /** When the alarm changed state, ISO 8601 in UTC. */
+  timestamp: string;
+  accountId?: string;
+  /** EventBridge event id or SNS MessageId: what a retry of the same delivery shares. */
+  eventId?: string;
+}
+
+export interface ManualTrigger<A extends string = string> {
+  kind: 'manual';
+  action: A;
+  reason?: string;
+  dryRun: boolean;
+  force: boolean;
+  /** resize: the node group to resize. */
+  groupId?: string;
+  /** resize: the instance type to move to (exclusive with step). */
+  to?: string;
+  /** resize: one rung up or down the ladder (exclusive with to). */
+  step?: 'up' | 'down';
+  /** resync: copy only this Velero backup. */
+  backup?: string;
+  /** failover/failback: proceed although an Ingress lists the main name in spec.tls. */
+  ignoreIngressTlsSpec?: boolean;
+}
+
+export type ParsedEvent<A extends string = string> = AlarmTrigger | ManualTrigger<A>;
+
+export interface TriggerEventIssue {
+  path: string;
+  message: string;
+}
+
+export class TriggerEventError extends Error {
+  override readonly name = 'TriggerEventError';
+  constructor(
+    message: string,
+    readonly shape: TriggerShape,
+    readonly issues: readonly TriggerEventIssue[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface ParseTriggerOptions<A extends string> {
+  /** The manual actions this function carries out, e.g. ['failover', 'failback']. */
+  allowedActions: readonly A[];
+}
+
+const EXPECTED =
+  'expected an EventBridge "CloudWatch Alarm State Change" event, an SNS notification wrapping ' +
+  'an alarm, a CloudWatch alarm action payload or a manual { action } payload';
+const ALARM_SOURCE = 'aws.cloudwatch';
+const ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
+const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$/;
+// CloudWatch writes "2019-10-02T17:04:40.989+0000"; EventBridge's envelope "2019-10-02T17:04:40Z".
+const CLOUDWATCH_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})$/;
+
+export function parseTriggerEvent<A extends string>(
+  raw: unknown,
+  options: ParseTriggerOptions<A>,
+): ParsedEvent<A> {
+  try {
+    return dispatch(raw, options);
+  } catch (error) {
+    if (error instanceof TriggerEventError) throw error;
+    // A bug here must still surface as "rejected, touched nothing", never as a crash of another kind.
+    throw new TriggerEventError(`could not parse the event: ${String(error)}`, 'unknown');
+  }
+}
+
+function dispatch<A extends string>(raw: unknown, options: ParseTriggerOptions<A>): ParsedEvent<A> {
+  if (!isPlainObject(raw)) throw unrecognised(`got ${describeValue(raw)}`);
+  if ('Records' in raw) return parseSnsEvent(raw);
+  if ('detail-type' in raw || 'detail' in raw) return parseEventBridgeEvent(raw);
+  if ('alarmData' in raw) return parseAlarmActionPayload(raw);
+  if ('action' in raw) return parseManualPayload(raw, options.allowedActions);
+  const keys = Object.keys(raw);
+  throw unrecognised(
+    keys.length === 0 ? 'got an empty object' : `got an object with keys [${listKeys(keys)}]`,
+  );
+}
+
+// ---------------------------------------------------------------- EventBridge
+
+const stateSchema = z.object({
+  value: z.enum(ALARM_STATES),
+  reason: z.string().optional(),
+  timestamp: z.string().optional(),
+});
+
+const eventBridgeSchema = z.object({
+  id: z.string().optional(),
+  account: z.string().optional(),
+  time: z.string(),
+  region: z.string().regex(REGION, { error: 'expected an AWS region such as eu-west-1' }),
+  resources: z.array(z.string()).optional(),
+  detail: z.object({
+    alarmName: z.string().min(1),
+    state: stateSchema,
+    previousState: stateSchema.optional(),
+  }),
+});
+
+function parseEventBridgeEvent(raw: Record<string, unknown>): AlarmTrigger {
+  const source = raw['source'];
+  const detailType = raw['detail-type'];
+  if (source !== ALARM_SOURCE || detailType !== ALARM_DETAIL_TYPE) {
+    throw new TriggerEventError(
+      `unsupported EventBridge event: expected source "${ALARM_SOURCE}" and detail-type ` +
+        `"${ALARM_DETAIL_TYPE}"; got source ${quote(source)} and detail-type ${quote(detailType)}`,
+      'eventbridge',
+    );
+  }
+  const event = validate(eventBridgeSchema, raw, 'EventBridge alarm event', 'eventbridge', []);
+  const { detail } = event;
+  const timestampPath =
+    detail.state.timestamp === undefined ? ['time'] : ['detail', 'state', 'timestamp'];
+  return withoutUndefined({
+    kind: 'alarm',
+    source: 'eventbridge',
+    alarmName: detail.alarmName,
+    alarmArn: event.resources?.find((arn) => arn.startsWith('arn:') && arn.includes(':alarm:')),
+    region: event.region,
+    state: detail.state.value,
+    previousState: detail.previousState?.value,
+    reason: detail.state.reason,
+    timestamp: toIsoTimestamp(
+      detail.state.timestamp ?? event.time,
+      timestampPath,
+      'EventBridge alarm event',
+      'eventbridge',
+    ),
+    accountId: event.account,
+    eventId: event.id,
+  });
+}
+
+// ---------------------------------------------------------------- alarm action
+
+const alarmActionSchema = z.object({
+  source: z.literal(ALARM_SOURCE),
+  alarmArn: z.string().optional(),
+  accountId: z.string().optional(),
+  time: z.string().optional(),
+  region: z.string().regex(REGION, { error: 'expected an AWS region such as eu-west-1' }),
+  alarmData: z.object({
+    alarmName: z.string().min(1),
+    state: stateSchema,
+    previousState: stateSchema.optional(),
+  }),
+});
+
+function parseAlarmActionPayload(raw: Record<string, unknown>): AlarmTrigger {
+  const shape = 'CloudWatch alarm action payload';
+  const payload = validate(alarmActionSchema, raw, shape, 'alarm-action', []);
+  const { alarmData } = payload;
+  const stamp = alarmData.state.timestamp ?? payload.time;
+  const stampPath =
+    alarmData.state.timestamp === undefined ? ['time'] : ['alarmData', 'state', 'timestamp'];
+  if (stamp === undefined) {
+    throw broken(shape, 'alarm-action', [
+      { path: 'alarmData.state.timestamp', message: 'missing: the time of the state change' },
+    ]);
+  }
+  return withoutUndefined({
+    kind: 'alarm',
+    source: 'alarm-action',
+    alarmName: alarmData.alarmName,
+    alarmArn: payload.alarmArn,
+    region: payload.region,
+    state: alarmData.state.value,
+    previousState: alarmData.previousState?.value,
+    reason: alarmData.state.reason,
+    timestamp: toIsoTimestamp(stamp, stampPath, shape, 'alarm-action'),
+    accountId: payload.accountId,
+  });
+}
+
+// ---------------------------------------------------------------- SNS
+
+const snsRecordSchema = z.object({
+  EventSource: z.literal('aws:sns'),
+  EventSubscriptionArn: z.string().optional(),
+  Sns: z.object({
+    MessageId: z.string().optional(),
+    TopicArn: z.string().optional(),
+    Message: z.string(),
+  }),
+});
+
+const snsAlarmMessageSchema = z.object({
+  AlarmName: z.string().min(1),
+  AlarmArn: z.string().optional(),
+  AWSAccountId: z.string().nullish(),
+  NewStateValue: z.enum(ALARM_STATES),
+  OldStateValue: z.enum(ALARM_STATES).nullish(),
+  NewStateReason: z.string().nullish(),
+  StateChangeTime: z.string(),
+});
+
+function parseSnsEvent(raw: Record<string, unknown>): AlarmTrigger {
+  const shape = 'SNS notification';
+  const records = raw['Records'];
+  if (!Array.isArray(records)) {
+    throw broken(shape, 'sns', [
+      { path: 'Records', message: `expected an array, got ${describeValue(records)}` },
+    ]);
+  }
+  if (records.length === 0) {
+    throw broken(shape, 'sns', [{ path: 'Records', message: 'expected exactly 1 record, got 0' }]);
+  }
+  const first: unknown = records[0];
+  const eventSource = isPlainObject(first)
+    ? (first['EventSource'] ?? first['eventSource'])
+    : undefined;
+  if (eventSource !== 'aws:sns') {
+    throw unrecognised(
+      `got a Records batch whose first record comes from ${quote(eventSource)}, not from "aws:sns"`,
+    );
+  }
+  if (records.length !== 1) {
+    throw broken(shape, 'sns', [
+      {
+        path: 'Records',
+        message: `expected exactly 1 record (SNS delivers one message per invocation), got ${records.length}`,
+      },
+    ]);
+  }
+  const record = validate(snsRecordSchema, first, shape, 'sns', ['Records', 0]);
+  const messagePath = ['Records', 0, 'Sns', 'Message'] as const;
+  let message: unknown;
+  try {
+    message = JSON.parse(record.Sns.Message);
+  } catch {
+    throw broken(shape, 'sns', [
+      {
+        path: formatPath(messagePath, '(root)'),
+        message: 'is not JSON, so it does not wrap a CloudWatch alarm notification',
+      },
+    ]);
+  }
+  if (!isPlainObject(message) || !('AlarmName' in message || 'NewStateValue' in message)) {
+    throw broken(shape, 'sns', [
+      {
+        path: formatPath(messagePath, '(root)'),
+        message: `is JSON but not a CloudWatch alarm notification (no AlarmName or NewStateValue); got ${
+          isPlainObject(message)
+            ? `an object with keys [${listKeys(Object.keys(message))}]`
+            : describeValue(message)
+        }`,
+      },
+    ]);
+  }
+  const alarm = validate(snsAlarmMessageSchema, message, `${shape} (alarm message)`, 'sns', [
+    ...messagePath,
+  ]);
+  // Real notifications name the region in prose ("EU (Ireland)"), and old ones carry no
+  // AlarmArn, so the region comes from an ARN: the alarm's, else the topic's (same region).
+  const region =
+    regionOfArn(alarm.AlarmArn) ??
+    regionOfArn(record.Sns.TopicArn) ??
+    regionOfArn(record.EventSubscriptionArn);
+  if (region === undefined) {
+    throw broken(shape, 'sns', [
+      {
+        path: formatPath([...messagePath, 'AlarmArn'], '(root)'),
+        message: 'cannot tell the alarm region: neither AlarmArn nor the topic ARN names one',
+      },
+    ]);
+  }
+  return withoutUndefined({
+    kind: 'alarm',
+    source: 'sns',
+    alarmName: alarm.AlarmName,
+    alarmArn: alarm.AlarmArn,
+    region,
+    state: alarm.NewStateValue,
+    previousState: alarm.OldStateValue ?? undefined,
+    reason: alarm.NewStateReason ?? undefined,
+    timestamp: toIsoTimestamp(
+      alarm.StateChangeTime,
+      [...messagePath, 'StateChangeTime'],
+      shape,
+      'sns',
+    ),
+    accountId: alarm.AWSAccountId ?? undefined,
+    eventId: record.Sns.MessageId,
+  });
+}
+
+function regionOfArn(arn: string | undefined): string | undefined {
+  const region = arn?.split(':')[3];
+  return region !== undefined && REGION.test(region) ? region : undefined;
+}
+
+// ---------------------------------------------------------------- manual
+
+const manualSchema = z.strictObject({
+  action: z.string().min(1),
+  reason: z.string().max(1024).optional(),
+  dryRun: z.boolean().optional(),
+  force: z.boolean().optional(),
+  groupId: z.string().min(1).optional(),
+  to: z
+    .string()
+    .regex(INSTANCE_TYPE, { error: 'expected an instance type such as m6i.xlarge' })
+    .optional(),
+  step: z.enum(['up', 'down']).optional(),
+  backup: z.string().min(1).optional(),
+  ignoreIngressTlsSpec: z.boolean().optional(),
+});
+
+const RESIZE_ONLY = ['groupId', 'to', 'step'] as const;
+const RESYNC_ONLY = ['backup'] as const;
+
+function parseManualPayload<A extends string>(
+  raw: Record<string, unknown>,
+  allowedActions: readonly A[],
+): ManualTrigger<A> {
+  const shape = 'manual payload';
+  const payload = validate(manualSchema, raw, shape, 'manual', []);
+  if (!(allowedActions as readonly string[]).includes(payload.action)) {
+    throw broken(shape, 'manual', [
+      {
+        path: 'action',
+        message:
+          `${quote(payload.action)} is not an action this function carries out; ` +
+          `expected one of [${allowedActions.join(', ')}]`,
+      },
+    ]);
+  }
+  const issues = crossFieldIssues(payload);
+  if (issues.length > 0) throw broken(shape, 'manual', issues);
+  return withoutUndefined({
+    kind: 'manual',
+    action: payload.action as A,
+    reason: payload.reason,
+    dryRun: payload.dryRun ?? false,
+    force: payload.force ?? false,
+    groupId: payload.groupId,
+    to: payload.to,
+    step: payload.step,
+    backup: payload.backup,
+    ignoreIngressTlsSpec: payload.ignoreIngressTlsSpec,
+  });
+}
+
+function crossFieldIssues(payload: z.infer<typeof manualSchema>): TriggerEventIssue[] {
+  const issues: TriggerEventIssue[] = [];
+  const misplaced = (fields: readonly (keyof typeof payload)[], owner: string) => {
+    for (const field of fields) {
+      if (payload[field] !== undefined && payload.action !== owner) {
+        issues.push({ path: field, message: `only applies to action "${owner}"` });
+      }
+    }
+  };
+  misplaced(RESIZE_ONLY, 'resize');
+  misplaced(RESYNC_ONLY, 'resync');
+  if (payload.action === 'resize') {
+    if (payload.groupId === undefined) {
+      issues.push({ path: 'groupId', message: 'required for action "resize"' });
+    }
+    if (payload.to !== undefined && payload.step !== undefined) {
+      issues.push({ path: 'to', message: 'give either "to" or "step", not both' });
+    }
+  }
+  return issues;
+}
+
+// ---------------------------------------------------------------- helpers
+
+function validate<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  shape: string,
+  shapeKind: TriggerShape,
+  basePath: readonly PropertyKey[],
+): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw broken(
+    shape,
+    shapeKind,
+    result.error.issues.flatMap((issue) => toIssues(issue, basePath)),
+  );
+}
+
+function toIssues(issue: z.core.$ZodIssue, basePath: readonly PropertyKey[]): TriggerEventIssue[] {
+  const path = [...basePath, ...issue.path];
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      path: formatPath([...path, truncate(key)], '(root)'),
+      message: 'unknown field',
+    }));
+  }
+  return [{ path: formatPath(path, '(root)'), message: issue.message }];
+}
+
+function toIsoTimestamp(
+  value: string,
+  path: readonly PropertyKey[],
+  shape: string,
+  shapeKind: TriggerShape,
+): string {
+  const match = CLOUDWATCH_TIME.exec(value);
+  const millis = match ? Date.parse(`${match[1]}${normaliseOffset(match[2] ?? 'Z')}`) : NaN;
+  if (Number.isNaN(millis)) {
+    throw broken(shape, shapeKind, [
+      {
+        path: formatPath(path, '(root)'),
+        message: `expected a timestamp such as 2019-10-02T17:04:40.989+0000, got ${quote(value)}`,
+      },
+    ]);
+  }
+  return new Date(millis).toISOString();
+}
+
+function normaliseOffset(offset: string): string {
+  return offset === 'Z' || offset.includes(':')
+    ? offset
+    : `${offset.slice(0, 3)}:${offset.slice(3)}`;
+}
+
+function broken(
+  shape: string,
+  shapeKind: TriggerShape,
+  issues: readonly TriggerEventIssue[],
+): TriggerEventError {
+  const detail = issues.map((issue) => `${issue.path}: ${issue.message}`).join('; ');
+  return new TriggerEventError(`invalid ${shape}: ${detail}`, shapeKind, issues);
+}
+
+function unrecognised(got: string): TriggerEventError {
+  return new TriggerEventError(`unrecognised event: ${EXPECTED}; ${got}`, 'unknown');
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return `an array of ${value.length} item(s)`;
+  if (typeof value === 'string') return `a string ${quote(value)}`;
+  return `a value of type ${typeof value}`;
+}
+
+// Keys and values come from whoever invoked the function: cap what reaches a message or a log.
+function listKeys(keys: readonly string[]): string {
+  const shown = keys.slice(0, 10).map(truncate).join(', ');
+  return keys.length > 10 ? `${shown}, … ${keys.length - 10} more` : shown;
+}
+
+function quote(value: unknown): string {
+  if (value === undefined) return '(missing)';
+  return typeof value === 'string' ? JSON.stringify(truncate(value)) : describeValue(value);
+}
+
+function truncate(text: string): string {
+  return text.length > 64 ? `${text.slice(0, 61)}...` : text;
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

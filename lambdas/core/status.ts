@@ -1,0 +1,95 @@
+import type { DrpilotConfig, Side } from './config/schema';
+import { SIDES } from './config/schema';
+import { sameDnsName } from './dns-names';
+import type { AlarmState } from './events/alarm-event';
+
+export interface StatusObservations {
+  /** The main record's CNAME target and TTL, or null when the record does not exist. */
+  mainRecord: { target: string | null; ttl: number | null } | null;
+  alarmStates: ReadonlyMap<string, AlarmState>;
+  /** Per node group, its members; null where no capability reads that kind yet. */
+  nodeGroupMembers: ReadonlyMap<string, { id: string; type: string; state: string }[] | null>;
+}
+
+export interface ClusterStatus {
+  healthy: boolean | null;
+  alarm: string;
+  alarmState: AlarmState | 'MISSING';
+  endpoint: string;
+  region: string;
+}
+
+export interface StatusReport {
+  dns: { record: string; target: string | null; ttl: number | null; activeSide: Side | null };
+  clusters: Record<Side, ClusterStatus>;
+  backups: { latest: string | null; rpoSeconds: number | null };
+  nodeGroups: {
+    id: string;
+    cluster: string;
+    kind: string;
+    instanceTypes: string[] | null;
+    instances: { id: string; type: string; state: string }[] | null;
+  }[];
+  warnings: string[];
+}
+
+/** Which side a CNAME target points at, or null for anything else. */
+export function activeSideOf(
+  target: string | null,
+  clusters: DrpilotConfig['clusters'],
+): Side | null {
+  if (!target) return null;
+  return SIDES.find((side) => sameDnsName(clusters[side].endpoint, target)) ?? null;
+}
+
+export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations): StatusReport {
+  const warnings: string[] = [];
+  const target = seen.mainRecord?.target ?? null;
+  const activeSide = activeSideOf(target, config.clusters);
+  if (!seen.mainRecord)
+    warnings.push(
+      `${config.dns.recordName} has no CNAME record in zone ${config.dns.hostedZoneId}`,
+    );
+  else if (!activeSide) {
+    warnings.push(
+      `${config.dns.recordName} points at ${target ?? 'nothing'}, which is neither cluster's endpoint`,
+    );
+  }
+
+  const clusters = Object.fromEntries(
+    SIDES.map((side) => {
+      const cluster = config.clusters[side];
+      const state = seen.alarmStates.get(cluster.healthAlarm);
+      if (!state) warnings.push(`health alarm ${cluster.healthAlarm} (${side}) does not exist`);
+      const status: ClusterStatus = {
+        healthy: state === 'OK' ? true : state === 'ALARM' ? false : null,
+        alarm: cluster.healthAlarm,
+        alarmState: state ?? 'MISSING',
+        endpoint: cluster.endpoint,
+        region: cluster.region,
+      };
+      return [side, status];
+    }),
+  ) as Record<Side, ClusterStatus>;
+
+  const nodeGroups = config.nodeGroups.map((group) => {
+    const instances = seen.nodeGroupMembers.get(group.id) ?? null;
+    if (instances && instances.length === 0)
+      warnings.push(`node group ${group.id} has no instances`);
+    return {
+      id: group.id,
+      cluster: group.cluster,
+      kind: group.kind,
+      instanceTypes: instances ? [...new Set(instances.map((i) => i.type))].sort() : null,
+      instances,
+    };
+  });
+
+  return {
+    dns: { record: config.dns.recordName, target, ttl: seen.mainRecord?.ttl ?? null, activeSide },
+    clusters,
+    backups: { latest: null, rpoSeconds: null },
+    nodeGroups,
+    warnings,
+  };
+}

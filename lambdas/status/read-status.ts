@@ -1,0 +1,35 @@
+import { cloudWatchClient, ec2Client, route53Client } from '../aws/clients';
+import { readAlarmStates } from '../aws/alarm-states';
+import { readRecord } from '../aws/route53-records';
+import { instancesWithTag } from '../aws/tagged-instances';
+import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
+import { summarizeStatus, type StatusReport } from '../core/status';
+
+async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
+  const tag = group.selector.tag;
+  if (!tag) return null;
+  const region = config.clusters[group.cluster as 'primary' | 'dr'].region;
+  const instances = await instancesWithTag(ec2Client(region), tag);
+  return instances.map(({ id, type, state }) => ({ id, type, state }));
+}
+
+/**
+ * Reads the estate (the main record, both health alarms, the node groups' members) and
+ * summarises it. Health alarms watch Route 53 HealthCheckStatus, which exists only in
+ * us-east-1, so they are read in controlRegion.
+ */
+export async function readStatus(config: DrpilotConfig): Promise<StatusReport> {
+  const [record, alarmStates, members] = await Promise.all([
+    readRecord(route53Client(), config.dns.hostedZoneId, config.dns.recordName, 'CNAME'),
+    readAlarmStates(cloudWatchClient(config.controlRegion), [
+      config.clusters.primary.healthAlarm,
+      config.clusters.dr.healthAlarm,
+    ]),
+    Promise.all(config.nodeGroups.map(async (g) => [g.id, await membersOf(config, g)] as const)),
+  ]);
+  return summarizeStatus(config, {
+    mainRecord: record ? { target: record.values[0] ?? null, ttl: record.ttl } : null,
+    alarmStates,
+    nodeGroupMembers: new Map(members),
+  });
+}

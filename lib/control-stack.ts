@@ -1,0 +1,58 @@
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import type { DrpilotConfig } from '../lambdas/core/config/schema';
+import { EncryptionKey } from './encryption-key';
+import { names } from './names';
+import { NotificationTopic } from './notification-topic';
+import { StateTable } from './state-table';
+import { StatusFunction } from './status-function';
+
+export interface ControlStackProps extends StackProps {
+  readonly config: DrpilotConfig;
+}
+
+/**
+ * The control plane in `controlRegion` (us-east-1: Route 53's record API and health-check metrics
+ * live there): the state table, the notification topic, their key, and the control functions.
+ */
+export class ControlStack extends Stack {
+  readonly encryptionKey: EncryptionKey;
+  readonly notifications: NotificationTopic;
+  readonly stateTable: StateTable;
+  readonly status: StatusFunction;
+
+  constructor(scope: Construct, id: string, props: ControlStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+
+    this.encryptionKey = new EncryptionKey(this, 'EncryptionKey', {
+      alias: names.controlKeyAlias(config),
+      description: `drpilot ${config.name}: state table, notification topic, failure queues`,
+    });
+    this.encryptionKey.allowAlarmNotifications();
+
+    this.notifications = new NotificationTopic(this, 'Notifications', {
+      topicName: names.notificationTopic(config),
+      displayName: `drpilot ${config.name}`,
+      key: this.encryptionKey.key,
+    });
+
+    this.stateTable = new StateTable(this, 'State', {
+      tableName: config.stateTable,
+      key: this.encryptionKey.key,
+    });
+
+    this.status = new StatusFunction(this, 'Status', {
+      config,
+      stateTable: this.stateTable.table,
+      alarmTopic: this.notifications.topic,
+      encryptionKey: this.encryptionKey.key,
+    });
+
+    new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
+    new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });
+    new CfnOutput(this, 'StatusFunctionName', {
+      value: this.status.reactive.fn.functionName,
+    });
+  }
+}

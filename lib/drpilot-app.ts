@@ -1,0 +1,43 @@
+import type { App } from 'aws-cdk-lib';
+import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
+import { ControlStack } from './control-stack';
+import { names } from './names';
+import { checkWithNag } from './nag';
+import { RegionStack } from './region-stack';
+
+export interface DrpilotStacks {
+  readonly control: ControlStack;
+  readonly regions: Record<Side, RegionStack>;
+}
+
+/**
+ * The control stack in `controlRegion` and one stack per cluster region, all in one account.
+ * Each stack is pinned to its region: nothing here is environment-agnostic.
+ */
+export function addDrpilotStacks(app: App, config: DrpilotConfig, account: string): DrpilotStacks {
+  const tags = { 'drpilot:name': config.name };
+  // Construct id = stack name, so `cdk deploy acme-drpilot-control` and `cdk ls` use one name.
+  const control = new ControlStack(app, names.controlStack(config), {
+    stackName: names.controlStack(config),
+    description: `drpilot ${config.name}: control plane (state, notifications, control functions)`,
+    env: { account, region: config.controlRegion },
+    tags,
+    config,
+  });
+  const regions = Object.fromEntries(
+    SIDES.map((side) => [
+      side,
+      new RegionStack(app, names.regionStack(config, side), {
+        stackName: names.regionStack(config, side),
+        description: `drpilot ${config.name}: ${side} cluster region ${config.clusters[side].region}`,
+        env: { account, region: config.clusters[side].region },
+        tags,
+        config,
+        side,
+      }),
+    ]),
+  ) as Record<Side, RegionStack>;
+
+  for (const stack of [control, ...Object.values(regions)]) checkWithNag(stack);
+  return { control, regions };
+}

@@ -1,0 +1,216 @@
+import { fileURLToPath } from 'node:url';
+import { Duration, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { DrpilotConfig } from '../lambdas/core/config/schema';
+import { acknowledge } from './nag';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+/** The newest Node.js runtime aws-cdk-lib offers; `esbuild --target` follows it. */
+export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
+const ESBUILD_TARGET = 'node24';
+
+/**
+ * Lets the ESM bundle load CommonJS dependencies that call `require` (esbuild's ESM output has no
+ * `require` of its own).
+ */
+const CREATE_REQUIRE_BANNER =
+  "import { createRequire as __drpilotCreateRequire } from 'node:module'; const require = __drpilotCreateRequire(import.meta.url);";
+
+export interface ReactiveFunctionProps {
+  /** The handler module, e.g. `lambdas/status/handler.ts` (relative to the repository root). */
+  readonly entry: string;
+  /** Exported handler name. @default 'handler' */
+  readonly handler?: string;
+  readonly description: string;
+  /**
+   * Inlined into the bundle at build time as `process.env.DRPILOT_CONFIG_JSON` (esbuild `define`),
+   * never set as an environment variable: it would be visible to anyone who can read the function
+   * configuration and is capped at 4 KB.
+   */
+  readonly config: DrpilotConfig;
+  /** Physical name; set it when the CLI or people need to find the function. */
+  readonly functionName?: string;
+  /** The failure alarm notifies this topic (same region as the function). */
+  readonly alarmTopic: sns.ITopic;
+  /** Encrypts the failure queue. */
+  readonly encryptionKey: kms.IKey;
+  /** @default Duration.minutes(1) */
+  readonly timeout?: Duration;
+  /** @default 256 */
+  readonly memorySize?: number;
+  /** @default - unreserved: the function draws on the account's unreserved concurrency */
+  readonly reservedConcurrency?: number;
+  /** Retries of an asynchronous invocation that failed (0–2). @default 2 */
+  readonly retryAttempts?: number;
+  /**
+   * How old an asynchronous event may be and still run; older ones go to the failure queue.
+   * Reactions to alarms are worthless once stale. @default Duration.hours(1)
+   */
+  readonly maxEventAge?: Duration;
+  /** @default logs.RetentionDays.THREE_MONTHS */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+export interface UnscopedPermission {
+  readonly actions: string[];
+  /** Why these actions cannot be scoped to resources; becomes the cdk-nag acknowledgement. */
+  readonly reason: string;
+  readonly conditions?: Record<string, unknown>;
+}
+
+/**
+ * A Lambda function that alarms or EventBridge invoke asynchronously: a reaction that fails is
+ * never lost silently. Failed and expired invocations land in a KMS-encrypted queue, and an alarm
+ * on that queue notifies the topic. Its role starts empty (no AWS managed policies): logs to its
+ * own log group, X-Ray, the failure queue, and whatever the owner grants.
+ */
+export class ReactiveFunction extends Construct {
+  readonly fn: nodejs.NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+  readonly failureQueue: sqs.Queue;
+  readonly failureAlarm: cloudwatch.Alarm;
+
+  constructor(scope: Construct, id: string, props: ReactiveFunctionProps) {
+    super(scope, id);
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Runs ${props.functionName ?? id}: ${props.description}`.slice(0, 1000),
+    });
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    this.fn = new nodejs.NodejsFunction(this, 'Function', {
+      entry: `${REPO_ROOT}/${props.entry}`,
+      handler: props.handler ?? 'handler',
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: `${REPO_ROOT}/package-lock.json`,
+      functionName: props.functionName,
+      description: props.description,
+      runtime: NODE_RUNTIME,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout ?? Duration.minutes(1),
+      reservedConcurrentExecutions: props.reservedConcurrency,
+      role: this.role,
+      logGroup: this.logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      tracing: lambda.Tracing.ACTIVE,
+      retryAttempts: props.retryAttempts ?? 2,
+      maxEventAge: props.maxEventAge ?? Duration.hours(1),
+      onFailure: new destinations.SqsDestination(this.failureQueue),
+      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      bundling: {
+        format: nodejs.OutputFormat.ESM,
+        target: ESBUILD_TARGET,
+        mainFields: ['module', 'main'],
+        banner: CREATE_REQUIRE_BANNER,
+        minify: true,
+        sourceMap: true,
+        sourcesContent: false,
+        // The runtime's own SDK is whatever version AWS ships that week and lacks some packages;
+        // bundling the pinned clients runs the code the adapter tests ran against.
+        externalModules: [],
+        define: { 'process.env.DRPILOT_CONFIG_JSON': JSON.stringify(embeddedConfig(props.config)) },
+      },
+    });
+
+    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
+      alarmName: props.functionName ? `${props.functionName}-failed-invocations` : undefined,
+      alarmDescription: `An asynchronous invocation of ${props.functionName ?? this.node.path} failed or expired; the event is in the failure queue.`,
+      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+
+    acknowledge(this.role, [
+      {
+        rule: 'AwsSolutions-IAM5',
+        reason:
+          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+        appliesTo: ['Resource::*'],
+      },
+      {
+        rule: 'AwsSolutions-IAM5',
+        reason:
+          'CDK grant for sending to the SSE-KMS failure queue; scoped to that one key ARN, the wildcard only spans GenerateDataKey/ReEncrypt variants.',
+        appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+      },
+    ]);
+    acknowledge(this.failureQueue, [
+      {
+        rule: 'AwsSolutions-SQS3',
+        reason:
+          'This queue is the dead-letter store of the asynchronous invocations; a DLQ behind it would let console peeks move records out of the alarmed queue.',
+      },
+    ]);
+  }
+
+  /** Adds a statement scoped to resources; `*` goes through allowOnAnyResource with its reason. */
+  addToRolePolicy(statement: iam.PolicyStatement): void {
+    const json = statement.toStatementJson() as { Resource?: unknown };
+    const resources = ([] as unknown[]).concat(json.Resource ?? []);
+    if (resources.length === 0 || resources.some((r) => !Token.isUnresolved(r) && r === '*')) {
+      throw new Error(
+        `${this.node.path}: use allowOnAnyResource() for actions without resource-level permissions (${statement.actions.join(', ')})`,
+      );
+    }
+    this.role.addToPrincipalPolicy(statement);
+  }
+
+  /**
+   * For actions that support no resource-level permissions: a policy of its own, so the cdk-nag
+   * acknowledgement (with this reason) covers exactly these actions.
+   */
+  allowOnAnyResource(id: string, permission: UnscopedPermission): iam.Policy {
+    const policy = new iam.Policy(this, id, {
+      roles: [this.role],
+      statements: [
+        new iam.PolicyStatement({
+          actions: permission.actions,
+          resources: ['*'],
+          ...(permission.conditions ? { conditions: permission.conditions } : {}),
+        }),
+      ],
+    });
+    acknowledge(policy, [
+      { rule: 'AwsSolutions-IAM5', reason: permission.reason, appliesTo: ['Resource::*'] },
+    ]);
+    return policy;
+  }
+}
+
+/** The config as the function sees it; `$schema` is an editor hint, not configuration. */
+function embeddedConfig(config: DrpilotConfig): string {
+  const embedded: Partial<DrpilotConfig> = { ...config };
+  delete embedded.$schema;
+  return JSON.stringify(embedded);
+}

@@ -1,0 +1,281 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  defined,
+  synthExampleApp,
+  TEST_ACCOUNT,
+  type SynthesizedApp,
+  type TemplateJson,
+} from './synth';
+
+type Resource = TemplateJson[string];
+type Statement = {
+  Action: string | string[];
+  Resource: unknown;
+  Effect: string;
+  Condition?: unknown;
+};
+
+let synthesized: SynthesizedApp;
+let template: Template;
+let resources: Record<string, Resource>;
+
+// One bundled synthesis for the whole file: esbuild runs once.
+beforeAll(() => {
+  synthesized = synthExampleApp({ bundle: true });
+  template = Template.fromStack(synthesized.stacks.control);
+  resources = template.toJSON().Resources;
+});
+
+function logicalIdOf(type: string, predicate: (r: Resource) => boolean = () => true): string {
+  const ids = Object.entries(resources)
+    .filter(([, r]) => r.Type === type && predicate(r))
+    .map(([id]) => id);
+  expect(ids, `exactly one ${type}`).toHaveLength(1);
+  return defined(ids[0], type);
+}
+
+function statementsOf(policyType: 'AWS::IAM::Policy'): { policy: string; statement: Statement }[] {
+  return Object.entries(resources)
+    .filter(([, r]) => r.Type === policyType)
+    .flatMap(([id, r]) =>
+      (r.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({
+        policy: id,
+        statement,
+      })),
+    );
+}
+
+const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action);
+
+describe('control stack', () => {
+  it('is pinned to the control region and named after the config', () => {
+    const { control } = synthesized.stacks;
+    expect(control.region).toBe('us-east-1');
+    expect(control.account).toBe(TEST_ACCOUNT);
+    expect(control.stackName).toBe('acme-drpilot-control');
+  });
+
+  it('keeps state in a pk/sk table with TTL, PITR, on-demand billing and the stack key, retained', () => {
+    const keyId = logicalIdOf('AWS::KMS::Key');
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+      Properties: {
+        TableName: 'acme-drpilot-state',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'S' },
+        ]),
+        BillingMode: 'PAY_PER_REQUEST',
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        SSESpecification: {
+          SSEEnabled: true,
+          SSEType: 'KMS',
+          KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        },
+        DeletionProtectionEnabled: true,
+      },
+    });
+  });
+
+  it('has one customer-managed key: rotated, retained, usable by CloudWatch alarms of this account', () => {
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Condition: { StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT } },
+            }),
+          ]),
+        },
+      },
+    });
+    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/acme-drpilot-control' });
+  });
+
+  it('notifies through a KMS-encrypted, TLS-only topic', () => {
+    const keyId = logicalIdOf('AWS::KMS::Key');
+    const topicId = logicalIdOf('AWS::SNS::Topic');
+    template.hasResourceProperties('AWS::SNS::Topic', {
+      TopicName: 'acme-drpilot-notifications',
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+    });
+    template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      Topics: [{ Ref: topicId }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({
+            Effect: 'Deny',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        ]),
+      },
+    });
+  });
+
+  describe('status function', () => {
+    const statusFunction = () => resources[logicalIdOf('AWS::Lambda::Function')];
+
+    it('runs on the newest Node.js runtime aws-cdk-lib knows, on ARM64, traced', () => {
+      const newestNode = lambda.Runtime.ALL.filter((r) => /^nodejs\d+\.x$/.test(r.name))
+        .map((r) => r.name)
+        .sort((a, b) => parseInt(b.slice(6), 10) - parseInt(a.slice(6), 10))[0];
+      expect(newestNode).toBe('nodejs24.x');
+      expect(statusFunction().Properties).toMatchObject({
+        FunctionName: 'acme-drpilot-status',
+        Runtime: newestNode,
+        Architectures: ['arm64'],
+        TracingConfig: { Mode: 'Active' },
+        Handler: 'index.handler',
+      });
+    });
+
+    it('gets its config from the bundle, never from an environment variable', () => {
+      const variables = statusFunction().Properties.Environment?.Variables ?? {};
+      expect(Object.keys(variables)).not.toContain('DRPILOT_CONFIG_JSON');
+      // Nothing from the config beyond the names the resources carry appears in any template.
+      for (const stack of synthesized.all) {
+        const text = JSON.stringify(Template.fromStack(stack).toJSON());
+        expect(text).not.toContain('azurewebsites.net');
+        expect(text).not.toContain('kubeconfig');
+      }
+
+      const outdir = synthesized.app.outdir;
+      const bundles = readdirSync(outdir)
+        .filter((d) => d.startsWith('asset.'))
+        .map((d) => join(outdir, d, 'index.mjs'))
+        .filter((f) => existsSync(f));
+      expect(bundles).toHaveLength(1);
+      const code = readFileSync(defined(bundles[0], 'a bundle'), 'utf8');
+      expect(code.startsWith('import { createRequire')).toBe(true);
+      expect(code).toContain('"stateTable":"acme-drpilot-state"');
+      expect(code).not.toContain('process.env.DRPILOT_CONFIG_JSON');
+    });
+
+    it('logs to its own log group with a retention', () => {
+      const logGroupId = logicalIdOf('AWS::Logs::LogGroup');
+      expect(resources[logGroupId].Properties.RetentionInDays).toBe(90);
+      expect(statusFunction().Properties.LoggingConfig).toMatchObject({
+        LogGroup: { Ref: logGroupId },
+        LogFormat: 'JSON',
+      });
+    });
+
+    it('sends failed asynchronous invocations to an encrypted queue and alarms on it', () => {
+      const queueId = logicalIdOf('AWS::SQS::Queue');
+      const topicId = logicalIdOf('AWS::SNS::Topic');
+      const keyId = logicalIdOf('AWS::KMS::Key');
+      template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+        MaximumRetryAttempts: 2,
+        MaximumEventAgeInSeconds: 3600,
+        DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      });
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        MessageRetentionPeriod: 14 * 24 * 3600,
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'acme-drpilot-status-failed-invocations',
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        EvaluationPeriods: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [{ Ref: topicId }],
+      });
+    });
+
+    it('has a role with no managed policies', () => {
+      const roleId = logicalIdOf('AWS::IAM::Role');
+      expect(resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
+      expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' } }),
+      ]);
+    });
+
+    it('reads only the configured zone, the two health alarms and the state table', () => {
+      const statements = statementsOf('AWS::IAM::Policy').map((s) => s.statement);
+      const find = (action: string) => statements.filter((s) => actionsOf(s).includes(action));
+
+      const [route53] = find('route53:ListResourceRecordSets');
+      // enablePartitionLiterals: the region is known, so the partition is written out.
+      expect(route53?.Resource).toBe('arn:aws:route53:::hostedzone/Z0123456789');
+
+      const [alarms] = find('cloudwatch:DescribeAlarms');
+      expect(actionsOf(defined(alarms, 'DescribeAlarms'))).toEqual(['cloudwatch:DescribeAlarms']);
+      expect(([] as string[]).concat(alarms?.Resource as string[]).sort()).toEqual(
+        ['acme-dr-health', 'acme-primary-health'].map(
+          (name) => `arn:aws:cloudwatch:us-east-1:${TEST_ACCOUNT}:alarm:${name}`,
+        ),
+      );
+
+      const tableId = logicalIdOf('AWS::DynamoDB::Table');
+      const [tableRead] = find('dynamodb:GetItem');
+      expect(actionsOf(defined(tableRead, 'table read'))).toEqual(
+        expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem']),
+      );
+      expect(
+        actionsOf(defined(tableRead, 'table read')).filter((a) =>
+          /Put|Update|Delete|Write/.test(a),
+        ),
+      ).toEqual([]);
+      expect(tableRead?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+    });
+
+    it('uses * only where the action has no resource-level permissions, each with a reason', () => {
+      const unscoped = statementsOf('AWS::IAM::Policy').filter(({ statement }) =>
+        ([] as unknown[]).concat(statement.Resource).includes('*'),
+      );
+      expect(unscoped.map(({ statement }) => actionsOf(statement).sort())).toEqual(
+        expect.arrayContaining([
+          ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+          ['ec2:DescribeInstances'],
+        ]),
+      );
+      expect(unscoped).toHaveLength(2);
+
+      const describeInstances = defined(
+        unscoped.find(({ statement }) => actionsOf(statement).includes('ec2:DescribeInstances')),
+        'the DescribeInstances statement',
+      );
+      expect(describeInstances.statement.Condition).toEqual({
+        StringEquals: { 'aws:RequestedRegion': ['eu-west-1', 'eu-central-1'] },
+      });
+      const metadata = JSON.stringify(resources[describeInstances.policy]);
+      expect(metadata).toContain('AwsSolutions-IAM5');
+    });
+  });
+
+  it('exports what the CLI and people look up', () => {
+    template.hasOutput('StatusFunctionName', {});
+    template.hasOutput('StateTableName', {});
+    template.hasOutput('NotificationTopicArn', {});
+  });
+});

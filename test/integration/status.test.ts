@@ -1,0 +1,99 @@
+import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { describe, expect, it } from 'vitest';
+import { cloudWatchClient, route53Client } from '../../lambdas/aws/clients';
+import { handler } from '../../lambdas/status/handler';
+import { runCli } from '../support/run-cli';
+import { seedExampleEstate } from '../support/seeded-estate';
+import { useMoto } from '../support/moto';
+
+useMoto();
+
+describe('drpilot status against a seeded moto estate', () => {
+  it('matches the contract in --json', async () => {
+    const estate = await seedExampleEstate();
+    const run = await runCli(['status', '--config', estate.configFile, '--json']);
+    expect(run.code).toBe(0);
+    const status = run.json();
+    expect(status.dns).toEqual({
+      record: 'main.example.com',
+      target: 'primary.example.com',
+      ttl: 30,
+      activeSide: 'primary',
+    });
+    expect(status.clusters.primary).toMatchObject({ healthy: true, alarmState: 'OK' });
+    expect(status.clusters.dr).toMatchObject({ healthy: true, alarmState: 'OK' });
+    expect(status.backups).toEqual({ latest: null, rpoSeconds: null });
+    expect(status.nodeGroups).toEqual([
+      expect.objectContaining({
+        id: 'primary-workers',
+        instanceTypes: ['m6i.large'],
+        instances: estate.nodes['primary-workers']!.sort().map((id) => ({
+          id,
+          type: 'm6i.large',
+          state: 'running',
+        })),
+      }),
+      expect.objectContaining({ id: 'dr-workers', instanceTypes: ['r6i.large'] }),
+    ]);
+    expect(status.warnings).toEqual([]);
+  });
+
+  it('follows the record and the alarms as they change', async () => {
+    const estate = await seedExampleEstate();
+    await cloudWatchClient('us-east-1').send(
+      new SetAlarmStateCommand({
+        AlarmName: 'acme-primary-health',
+        StateValue: 'ALARM',
+        StateReason: 'test: primary down',
+      }),
+    );
+    await route53Client().send(
+      new ChangeResourceRecordSetsCommand({
+        HostedZoneId: estate.config.dns.hostedZoneId,
+        ChangeBatch: {
+          Changes: [
+            {
+              Action: 'UPSERT',
+              ResourceRecordSet: {
+                Name: 'main.example.com',
+                Type: 'CNAME',
+                TTL: 30,
+                ResourceRecords: [{ Value: 'dr.example.com' }],
+              },
+            },
+          ],
+        },
+      }),
+    );
+    const status = (await runCli(['status', '--config', estate.configFile, '--json'])).json();
+    expect(status.dns.activeSide).toBe('dr');
+    expect(status.clusters.primary).toMatchObject({ healthy: false, alarmState: 'ALARM' });
+
+    const human = await runCli(['status', '--config', estate.configFile]);
+    expect(human.stdout).toContain('main.example.com → dr.example.com (TTL 30 s), active side: dr');
+    expect(human.stdout).toContain('UNHEALTHY (acme-primary-health: ALARM)');
+    expect(human.stdout).toContain('primary-workers (ec2, primary): 3 × m6i.large');
+  });
+
+  it('exits 2 on a bad config and reads nothing', async () => {
+    const run = await runCli(['status', '--config', '/nonexistent.json', '--json']);
+    expect(run.code).toBe(2);
+    expect(run.json().errors[0].path).toBe('(file)');
+  });
+
+  it('answers the same through the Lambda handler', async () => {
+    const estate = await seedExampleEstate();
+    process.env.DRPILOT_CONFIG_JSON = JSON.stringify(estate.config);
+    try {
+      const viaHandler = await handler({ action: 'status' }, { awsRequestId: 'test' } as never);
+      const viaCli = (await runCli(['status', '--config', estate.configFile, '--json'])).json();
+      expect(viaHandler).toEqual(viaCli);
+      await expect(
+        handler({ action: 'failover' }, { awsRequestId: 'test' } as never),
+      ).rejects.toThrow(/action/);
+    } finally {
+      delete process.env.DRPILOT_CONFIG_JSON;
+    }
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/core/config/validate';
+import type { AlarmState } from '../../lambdas/core/events/alarm-event';
+import { activeSideOf, summarizeStatus } from '../../lambdas/core/status';
+import { exampleConfig } from '../support/example-config';
+
+function config() {
+  const result = validateConfig(exampleConfig());
+  if (!result.ok) throw new Error('example config is invalid');
+  return result.config;
+}
+
+const healthy = new Map<string, AlarmState>([
+  ['acme-primary-health', 'OK'],
+  ['acme-dr-health', 'OK'],
+]);
+
+describe('activeSideOf', () => {
+  it.each([
+    ['primary.example.com', 'primary'],
+    ['primary.example.com.', 'primary'],
+    ['DR.Example.com.', 'dr'],
+    ['elsewhere.example.com', null],
+    [null, null],
+  ])('%s → %s', (target, side) => {
+    expect(activeSideOf(target, config().clusters)).toBe(side);
+  });
+});
+
+describe('summarizeStatus', () => {
+  it('reports the active side, health per alarm and the node groups', () => {
+    const report = summarizeStatus(config(), {
+      mainRecord: { target: 'dr.example.com', ttl: 30 },
+      alarmStates: new Map([
+        ['acme-primary-health', 'ALARM'],
+        ['acme-dr-health', 'OK'],
+      ]),
+      nodeGroupMembers: new Map([
+        [
+          'primary-workers',
+          [
+            { id: 'i-2', type: 'm6i.xlarge', state: 'running' },
+            { id: 'i-1', type: 'm6i.large', state: 'running' },
+            { id: 'i-3', type: 'm6i.large', state: 'stopped' },
+          ],
+        ],
+      ]),
+    });
+    expect(report.dns).toEqual({
+      record: 'main.example.com',
+      target: 'dr.example.com',
+      ttl: 30,
+      activeSide: 'dr',
+    });
+    expect(report.clusters.primary).toMatchObject({ healthy: false, alarmState: 'ALARM' });
+    expect(report.clusters.dr).toMatchObject({ healthy: true, alarmState: 'OK' });
+    expect(report.backups).toEqual({ latest: null, rpoSeconds: null });
+    expect(report.nodeGroups[0]).toMatchObject({
+      id: 'primary-workers',
+      instanceTypes: ['m6i.large', 'm6i.xlarge'],
+    });
+    expect(report.nodeGroups[1]).toMatchObject({ id: 'dr-workers', instanceTypes: null });
+    expect(report.warnings).toEqual([]);
+  });
+
+  it('warns about a missing record, a foreign target, missing alarms and empty groups', () => {
+    const missingRecord = summarizeStatus(config(), {
+      mainRecord: null,
+      alarmStates: new Map(),
+      nodeGroupMembers: new Map([['primary-workers', []]]),
+    });
+    expect(missingRecord.dns.activeSide).toBeNull();
+    expect(missingRecord.clusters.primary).toMatchObject({ healthy: null, alarmState: 'MISSING' });
+    expect(missingRecord.warnings).toEqual([
+      'main.example.com has no CNAME record in zone Z0123456789',
+      'health alarm acme-primary-health (primary) does not exist',
+      'health alarm acme-dr-health (dr) does not exist',
+      'node group primary-workers has no instances',
+    ]);
+
+    const foreign = summarizeStatus(config(), {
+      mainRecord: { target: 'lb.elsewhere.net', ttl: 60 },
+      alarmStates: healthy,
+      nodeGroupMembers: new Map(),
+    });
+    expect(foreign.warnings).toEqual([
+      "main.example.com points at lb.elsewhere.net, which is neither cluster's endpoint",
+    ]);
+  });
+
+  it('treats INSUFFICIENT_DATA as unknown health, not as healthy', () => {
+    const report = summarizeStatus(config(), {
+      mainRecord: { target: 'primary.example.com', ttl: 30 },
+      alarmStates: new Map([
+        ['acme-primary-health', 'INSUFFICIENT_DATA'],
+        ['acme-dr-health', 'OK'],
+      ]),
+      nodeGroupMembers: new Map(),
+    });
+    expect(report.clusters.primary.healthy).toBeNull();
+  });
+});
