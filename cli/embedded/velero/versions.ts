@@ -13,22 +13,9 @@ export const VELERO_VERSIONS = ['1.12', '1.13', '1.14', '1.15', '1.16', '1.17', 
 export type VeleroVersion = (typeof VELERO_VERSIONS)[number];
 
 /** pkg/apis/velero/v1/backup_types.go, BackupPhase constants (v1.18.1 lines 292-358). */
-export const BACKUP_PHASES = [
-  'New',
-  'Queued', // added in v1.18.0
-  'ReadyToStart', // added in v1.18.0
-  'FailedValidation',
-  'InProgress',
-  'WaitingForPluginOperations',
-  'WaitingForPluginOperationsPartiallyFailed',
-  'Finalizing',
-  'FinalizingPartiallyFailed',
-  'Completed',
-  'PartiallyFailed',
-  'Failed',
-  'Deleting',
-] as const;
-export type BackupPhase = (typeof BACKUP_PHASES)[number];
+export { VELERO_BACKUP_PHASES as BACKUP_PHASES } from '../../../lambdas/core/velero-phases';
+import type { VeleroBackupPhase } from '../../../lambdas/core/velero-phases';
+export type BackupPhase = VeleroBackupPhase;
 
 /**
  * Phases a bucket's velero-backup.json can carry. The backup controller uploads with

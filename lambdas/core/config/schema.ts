@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { AWS_REGIONS } from './regions';
-import { ACCEPTABLE_BACKUP_PHASES } from './velero-phases';
+import { ACCEPTABLE_BACKUP_PHASES } from '../velero-phases';
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$/;
@@ -15,41 +15,60 @@ const percent = z
   .number()
   .min(0, { error: 'expected a percentage between 0 and 100' })
   .max(100, { error: 'expected a percentage between 0 and 100' });
+const secretName = z.string().min(1, { error: 'expected a Secrets Manager secret name' });
 
 export const SIDES = ['primary', 'dr'] as const;
 export type Side = (typeof SIDES)[number];
 
 const cluster = z.strictObject({
-  region,
-  endpoint: hostname,
-  healthAlarm: z.string().min(1, { error: 'expected the name of a CloudWatch alarm' }),
+  region: region.describe('AWS region of the EKS cluster'),
+  endpoint: hostname.describe(
+    'the name external-dns publishes for this cluster (the main record points here)',
+  ),
+  healthAlarm: z
+    .string()
+    .min(1, { error: 'expected the name of a CloudWatch alarm' })
+    .describe("CloudWatch alarm (in controlRegion) on the endpoint's Route 53 health check"),
 });
 
 const dns = z.strictObject({
   hostedZoneId: z
     .string()
-    .regex(/^[A-Z0-9]{2,32}$/, { error: 'expected a Route 53 hosted zone id such as Z0123456789' }),
-  recordName: hostname,
-  drillRecordName: hostname,
+    .regex(/^[A-Z0-9]{2,32}$/, { error: 'expected a Route 53 hosted zone id such as Z0123456789' })
+    .describe('public hosted zone holding the main and drill records'),
+  recordName: hostname.describe('customer-facing CNAME that drpilot alone owns'),
+  drillRecordName: hostname.describe('CNAME that drills flip instead of the main record'),
   ttl: z
     .int()
     .min(5, { error: 'expected a TTL between 5 and 300 seconds (30–60 is recommended)' })
-    .max(300, { error: 'expected a TTL between 5 and 300 seconds (30–60 is recommended)' }),
-  cooldownSeconds: seconds.default(900),
-  autoFailback: z.boolean().default(false),
+    .max(300, { error: 'expected a TTL between 5 and 300 seconds (30–60 is recommended)' })
+    .describe('TTL of the CNAME in seconds; 30–60 keeps failover fast'),
+  cooldownSeconds: seconds.default(900).describe('no further switch this long after a switch'),
+  autoFailback: z
+    .boolean()
+    .default(false)
+    .describe('fail back automatically when the primary recovers (off: a person decides)'),
   checks: z
     .strictObject({
-      targetHealthy: z.boolean().default(true),
-      tlsSan: z.boolean().default(true),
-      maxBackupAgeSeconds: z.int().positive({ error: 'expected a number of seconds > 0' }),
+      targetHealthy: z.boolean().default(true).describe("the target's health alarm must be OK"),
+      tlsSan: z
+        .boolean()
+        .default(true)
+        .describe('the target must present a valid certificate whose SANs cover recordName'),
+      maxBackupAgeSeconds: z
+        .int()
+        .positive({ error: 'expected a number of seconds > 0' })
+        .describe('the target side needs a restorable backup at most this old'),
     })
-    .prefault({ maxBackupAgeSeconds: 3600 }),
+    .prefault({ maxBackupAgeSeconds: 3600 })
+    .describe('checks before switching to a side; --force skips them (audited)'),
   externalDns: z
     .strictObject({
-      txtPrefix: z.string().default(''),
-      txtSuffix: z.string().default(''),
+      txtPrefix: z.string().default('').describe('external-dns --txt-prefix, if set'),
+      txtSuffix: z.string().default('').describe('external-dns --txt-suffix, if set'),
     })
-    .prefault({}),
+    .prefault({})
+    .describe('how external-dns names its ownership TXT records (to refuse a name it owns)'),
 });
 
 const tagSelector = z.strictObject({
@@ -58,40 +77,58 @@ const tagSelector = z.strictObject({
 });
 
 const nodeGroup = z.strictObject({
-  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
-    error: 'expected a lower-case id of letters, digits and -',
-  }),
-  cluster: z.string(),
-  kind: z.enum(['ec2', 'asg', 'eks-managed'], {
-    error: 'expected one of "ec2", "asg", "eks-managed"',
-  }),
-  selector: z.strictObject({
-    tag: tagSelector.optional(),
-    autoScalingGroupName: z.string().min(1).optional(),
-    eks: z
-      .strictObject({ clusterName: z.string().min(1), nodegroupName: z.string().min(1) })
-      .optional(),
-  }),
-  metric: z.enum(['cpu', 'memory'], { error: 'expected "cpu" or "memory"' }),
+  id: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
+      error: 'expected a lower-case id of letters, digits and -',
+    })
+    .describe('name used by the CLI (`drpilot resize <id>`) and in alarms'),
+  cluster: z.string().describe('"primary" or "dr"'),
+  kind: z
+    .enum(['ec2', 'asg', 'eks-managed'], {
+      error: 'expected one of "ec2", "asg", "eks-managed"',
+    })
+    .describe('standalone instances, an Auto Scaling group, or an EKS managed node group'),
+  selector: z
+    .strictObject({
+      tag: tagSelector.optional().describe('instances carrying this tag (kind ec2, or asg)'),
+      autoScalingGroupName: z.string().min(1).optional().describe('kind asg'),
+      eks: z
+        .strictObject({ clusterName: z.string().min(1), nodegroupName: z.string().min(1) })
+        .optional()
+        .describe('kind eks-managed'),
+    })
+    .describe('which nodes belong to the group'),
+  metric: z
+    .enum(['cpu', 'memory'], { error: 'expected "cpu" or "memory"' })
+    .describe('the alarmed dimension (memory needs the CloudWatch agent)'),
   ladder: z
     .array(
       z.string().regex(INSTANCE_TYPE, { error: 'expected an EC2 instance type such as m6i.large' }),
     )
-    .min(1, { error: 'expected at least one instance type' }),
-  maxStepRatio: z.number().gt(1, { error: 'expected a ratio > 1' }).max(16).default(2),
+    .min(1, { error: 'expected at least one instance type' })
+    .describe('instance types from smallest to largest'),
+  maxStepRatio: z
+    .number()
+    .gt(1, { error: 'expected a ratio > 1' })
+    .max(16)
+    .default(2)
+    .describe('largest growth of the alarmed dimension in one step'),
   headroom: z
     .number()
     .min(1, { error: 'expected a headroom factor ≥ 1 (1.2 = size for 120% of load)' })
     .max(4)
-    .default(1.2),
-  scaleUpAt: percent.default(75),
-  scaleDownAt: percent.default(30),
-  cooldownSeconds: seconds.default(1800),
+    .default(1.2)
+    .describe('size for this multiple of the p95 load'),
+  scaleUpAt: percent.default(75).describe('utilisation (%) that triggers a step up'),
+  scaleDownAt: percent.default(30).describe('utilisation (%) that allows a step down'),
+  cooldownSeconds: seconds.default(1800).describe('no further rollout this long after one'),
   kubernetes: z
     .strictObject({
-      kubeconfigSecret: z.string().min(1, { error: 'expected a Secrets Manager secret name' }),
+      kubeconfigSecret: secretName.describe('Secrets Manager secret holding the kubeconfig'),
     })
-    .optional(),
+    .optional()
+    .describe('API access for cordon and drain (required for kind ec2)'),
 });
 
 const bucket = z.strictObject({
@@ -104,11 +141,14 @@ const bucket = z.strictObject({
     .regex(/^$|^[^/].*\/$/, {
       error: 'expected "" or a prefix ending in "/" without a leading "/"',
     })
-    .default(''),
+    .default('')
+    .describe('the BackupStorageLocation prefix'),
 });
 
 const backups = z.strictObject({
-  buckets: z.strictObject({ primary: bucket, dr: bucket }),
+  buckets: z
+    .strictObject({ primary: bucket, dr: bucket })
+    .describe('the Velero BackupStorageLocation bucket of each side'),
   acceptPhases: z
     .array(
       z.enum(ACCEPTABLE_BACKUP_PHASES, {
@@ -116,223 +156,98 @@ const backups = z.strictObject({
       }),
     )
     .min(1, { error: 'expected at least one phase' })
-    .default(['Completed']),
-  keepLatest: z.int().min(1, { error: 'expected at least 1' }).default(3),
-  deleteGraceSeconds: seconds.default(86400),
-  rpoAlarmSeconds: z.int().positive({ error: 'expected a number of seconds > 0' }).default(7200),
+    .default(['Completed'])
+    .describe('backup phases that count as restorable'),
+  keepLatest: z
+    .int()
+    .min(1, { error: 'expected at least 1' })
+    .default(3)
+    .describe('the newest restorable backups on the standby side are never deleted'),
+  deleteGraceSeconds: seconds
+    .default(86400)
+    .describe('a backup gone from the active side is deleted on the standby side after this'),
+  rpoAlarmSeconds: z
+    .int()
+    .positive({ error: 'expected a number of seconds > 0' })
+    .default(7200)
+    .describe("alarm when the standby side's newest restorable backup is older than this"),
   multipartThresholdBytes: z
     .int()
     .min(5 * 1024 * 1024, { error: 'expected at least 5 MiB (the S3 minimum part size)' })
     .max(5 * 1024 ** 3, { error: 'expected at most 5 GiB (the S3 CopyObject limit)' })
-    .default(5 * 1024 ** 3),
+    .default(5 * 1024 ** 3)
+    .describe('objects at least this large are copied with multipart UploadPartCopy'),
 });
 
 const tunnels = z.strictObject({
-  vpnConnections: z.array(
-    z.strictObject({
-      id: z.string().regex(/^vpn-[0-9a-f]{8,17}$/, {
-        error: 'expected a VPN connection id such as vpn-0abc1234',
+  vpnConnections: z
+    .array(
+      z.strictObject({
+        id: z.string().regex(/^vpn-[0-9a-f]{8,17}$/, {
+          error: 'expected a VPN connection id such as vpn-0abc1234',
+        }),
+        region,
       }),
-      region,
-    }),
-  ),
+    )
+    .describe('site-to-site VPN connections to AKS whose tunnels are watched'),
+});
+
+const resolverEndpoint = z.string().regex(/^rslvr-in-[0-9a-z]+$/, {
+  error: 'expected an inbound resolver endpoint id (rslvr-in-…)',
 });
 
 const azure = z.strictObject({
-  webhookUrl: z.url({ protocol: /^https$/, error: 'expected an https:// URL' }),
-  secretName: z.string().min(1, { error: 'expected a Secrets Manager secret name' }),
-  mode: z.enum(['coredns', 'private-resolver'], {
-    error: 'expected "coredns" or "private-resolver"',
-  }),
-  zones: z.array(hostname).min(1, { error: 'expected at least one zone' }),
-  resolverEndpoints: z.strictObject({
-    primary: z.string().regex(/^rslvr-in-[0-9a-z]+$/, {
-      error: 'expected an inbound resolver endpoint id (rslvr-in-…)',
-    }),
-    dr: z.string().regex(/^rslvr-in-[0-9a-z]+$/, {
-      error: 'expected an inbound resolver endpoint id (rslvr-in-…)',
-    }),
-  }),
-  forwardingRulesetId: z.string().min(1).optional(),
+  webhookUrl: z
+    .url({ protocol: /^https$/, error: 'expected an https:// URL' })
+    .describe("the Azure Function's events endpoint"),
+  secretName: secretName.describe('Secrets Manager secret with the HMAC key for signed events'),
+  mode: z
+    .enum(['coredns', 'private-resolver'], {
+      error: 'expected "coredns" or "private-resolver"',
+    })
+    .describe('AKS forwards via coredns-custom, or via a DNS private resolver ruleset'),
+  zones: z
+    .array(hostname)
+    .min(1, { error: 'expected at least one zone' })
+    .describe('AWS private zones AKS forwards to Route 53 Resolver'),
+  resolverEndpoints: z
+    .strictObject({ primary: resolverEndpoint, dr: resolverEndpoint })
+    .describe('Route 53 Resolver inbound endpoints per side'),
+  forwardingRulesetId: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Azure DNS forwarding ruleset (mode private-resolver)'),
 });
-
-const baseConfig = z.strictObject({
-  $schema: z.string().optional(),
-  name: z.string().regex(/^[a-z][a-z0-9-]{1,23}$/, {
-    error: 'expected 2–24 lower-case letters, digits or -, starting with a letter',
-  }),
-  controlRegion: z.literal('us-east-1', {
-    error: 'must be us-east-1: Route 53 health-check metrics and the record-change API live there',
-  }),
-  stateTable: z.string().regex(/^[A-Za-z0-9_.-]{3,255}$/, {
-    error: 'expected a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)',
-  }),
-  clusters: z.strictObject({ primary: cluster, dr: cluster }),
-  dns,
-  nodeGroups: z.array(nodeGroup).default([]),
-  backups,
-  tunnels: tunnels.optional(),
-  azure: azure.optional(),
-});
-
-type Issue = { path: (string | number)[]; message: string };
-
-/** Rules that span fields; each names the field a person has to change. */
-export function crossFieldIssues(config: DrpilotConfig): Issue[] {
-  const issues: Issue[] = [];
-  const { clusters, dns, backups } = config;
-
-  if (clusters.primary.region === clusters.dr.region) {
-    issues.push({
-      path: ['clusters', 'dr', 'region'],
-      message: `must differ from clusters.primary.region (${clusters.primary.region})`,
-    });
-  }
-  if (clusters.primary.endpoint === clusters.dr.endpoint) {
-    issues.push({
-      path: ['clusters', 'dr', 'endpoint'],
-      message: 'must differ from clusters.primary.endpoint',
-    });
-  }
-  if (clusters.primary.healthAlarm === clusters.dr.healthAlarm) {
-    issues.push({
-      path: ['clusters', 'dr', 'healthAlarm'],
-      message: 'must differ from clusters.primary.healthAlarm',
-    });
-  }
-  if (dns.drillRecordName === dns.recordName) {
-    issues.push({
-      path: ['dns', 'drillRecordName'],
-      message: 'must differ from dns.recordName, or a drill would move customer traffic',
-    });
-  }
-  for (const side of SIDES) {
-    if (dns.recordName === clusters[side].endpoint) {
-      issues.push({
-        path: ['dns', 'recordName'],
-        message: `must differ from clusters.${side}.endpoint: the main record points at the endpoints`,
-      });
-    }
-  }
-  if (backups.buckets.primary.bucket === backups.buckets.dr.bucket) {
-    issues.push({
-      path: ['backups', 'buckets', 'dr', 'bucket'],
-      message:
-        'must differ from backups.buckets.primary.bucket: re-sync copies between two buckets',
-    });
-  }
-  if (new Set(backups.acceptPhases).size !== backups.acceptPhases.length) {
-    issues.push({ path: ['backups', 'acceptPhases'], message: 'lists a phase twice' });
-  }
-
-  const seenIds = new Map<string, number>();
-  config.nodeGroups.forEach((group, i) => {
-    const at = (...rest: (string | number)[]) => ['nodeGroups', i, ...rest];
-    const firstIndex = seenIds.get(group.id);
-    if (firstIndex !== undefined) {
-      issues.push({
-        path: at('id'),
-        message: `duplicate node group id "${group.id}" (also nodeGroups[${firstIndex}])`,
-      });
-    } else {
-      seenIds.set(group.id, i);
-    }
-    if (!(SIDES as readonly string[]).includes(group.cluster)) {
-      issues.push({
-        path: at('cluster'),
-        message: `unknown cluster "${group.cluster}": expected one of "primary", "dr"`,
-      });
-    }
-    const duplicates = group.ladder.filter((type, j) => group.ladder.indexOf(type) !== j);
-    if (duplicates.length > 0) {
-      issues.push({
-        path: at('ladder'),
-        message: `lists ${[...new Set(duplicates)].join(', ')} more than once`,
-      });
-    }
-    if (group.scaleDownAt >= group.scaleUpAt) {
-      issues.push({
-        path: at('scaleDownAt'),
-        message: `must be below scaleUpAt (${group.scaleUpAt}), got ${group.scaleDownAt}`,
-      });
-    } else if (group.scaleDownAt * group.maxStepRatio >= group.scaleUpAt) {
-      issues.push({
-        path: at('scaleDownAt'),
-        message: `scaleDownAt × maxStepRatio (${group.scaleDownAt} × ${group.maxStepRatio}) must stay below scaleUpAt (${group.scaleUpAt}), or a step down would trigger a step up`,
-      });
-    }
-    issues.push(...selectorIssues(group, at));
-  });
-
-  const vpnIds = config.tunnels?.vpnConnections.map((c) => c.id) ?? [];
-  vpnIds.forEach((id, j) => {
-    if (vpnIds.indexOf(id) !== j) {
-      issues.push({
-        path: ['tunnels', 'vpnConnections', j, 'id'],
-        message: `duplicate VPN connection id "${id}"`,
-      });
-    }
-  });
-
-  if (config.azure) {
-    const zones = config.azure.zones;
-    zones.forEach((zone, j) => {
-      if (zones.indexOf(zone) !== j)
-        issues.push({ path: ['azure', 'zones', j], message: `duplicate zone "${zone}"` });
-    });
-    if (config.azure.mode === 'private-resolver' && !config.azure.forwardingRulesetId) {
-      issues.push({
-        path: ['azure', 'forwardingRulesetId'],
-        message: 'required when azure.mode is "private-resolver"',
-      });
-    }
-  }
-  return issues;
-}
-
-function selectorIssues(
-  group: NodeGroupConfig,
-  at: (...rest: (string | number)[]) => (string | number)[],
-): Issue[] {
-  const { selector, kind } = group;
-  switch (kind) {
-    case 'ec2': {
-      const issues: Issue[] = [];
-      if (!selector.tag)
-        issues.push({
-          path: at('selector', 'tag'),
-          message: 'required for kind "ec2": instances are selected by tag',
-        });
-      if (!group.kubernetes)
-        issues.push({
-          path: at('kubernetes'),
-          message: 'required for kind "ec2": nodes are drained through the Kubernetes API',
-        });
-      return issues;
-    }
-    case 'asg':
-      return selector.autoScalingGroupName || selector.tag
-        ? []
-        : [
-            {
-              path: at('selector'),
-              message: 'kind "asg" needs selector.autoScalingGroupName or selector.tag',
-            },
-          ];
-    case 'eks-managed':
-      return selector.eks
-        ? []
-        : [
-            {
-              path: at('selector', 'eks'),
-              message: 'required for kind "eks-managed": { clusterName, nodegroupName }',
-            },
-          ];
-  }
-}
 
 /** The structure of drpilot.config.json; validateConfig adds the cross-field rules once it holds. */
-export const configSchema = baseConfig;
+export const configSchema = z.strictObject({
+  $schema: z.string().optional().describe('path or URL of drpilot.schema.json, for editors'),
+  name: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,23}$/, {
+      error: 'expected 2–24 lower-case letters, digits or -, starting with a letter',
+    })
+    .describe('prefix of every resource name'),
+  controlRegion: z
+    .literal('us-east-1', {
+      error:
+        'must be us-east-1: Route 53 health-check metrics and the record-change API live there',
+    })
+    .describe('where the control plane runs: us-east-1'),
+  stateTable: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{3,255}$/, {
+      error: 'expected a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)',
+    })
+    .describe('DynamoDB table (controlRegion) for leases, cooldowns and the audit trail'),
+  clusters: z.strictObject({ primary: cluster, dr: cluster }).describe('the two EKS clusters'),
+  dns: dns.describe('the DR DNS record'),
+  nodeGroups: z.array(nodeGroup).default([]).describe('node groups drpilot may resize'),
+  backups: backups.describe('Velero backup re-sync between the sides'),
+  tunnels: tunnels.optional().describe('VPN tunnels to AKS'),
+  azure: azure.optional().describe('the paired Azure Function (AKS side)'),
+});
 
 export type DrpilotConfig = z.output<typeof configSchema>;
 export type ClusterConfig = DrpilotConfig['clusters'][Side];

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { formatPath } from '../field-path';
-import { configSchema, crossFieldIssues, type DrpilotConfig } from './schema';
+import { crossFieldIssues } from './cross-field-rules';
+import { configSchema, type DrpilotConfig } from './schema';
 
 export interface ConfigError {
   path: string;
