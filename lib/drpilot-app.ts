@@ -38,6 +38,7 @@ export function addDrpilotStacks(app: App, config: DrpilotConfig, account: strin
     ]),
   ) as Record<Side, RegionStack>;
 
-  for (const stack of [control, ...Object.values(regions)]) checkWithNag(stack);
+  // One AwsSolutions plugin for the app: it checks every stack in it.
+  checkWithNag(app);
   return { control, regions };
 }

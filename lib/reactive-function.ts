@@ -12,20 +12,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
+import { CREATE_REQUIRE_BANNER, ESBUILD_TARGET } from './lambda-bundling';
 import { acknowledge } from './nag';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** The newest Node.js runtime aws-cdk-lib offers; `esbuild --target` follows it. */
 export const NODE_RUNTIME = lambda.Runtime.NODEJS_24_X;
-const ESBUILD_TARGET = 'node24';
-
-/**
- * Lets the ESM bundle load CommonJS dependencies that call `require` (esbuild's ESM output has no
- * `require` of its own).
- */
-const CREATE_REQUIRE_BANNER =
-  "import { createRequire as __drpilotCreateRequire } from 'node:module'; const require = __drpilotCreateRequire(import.meta.url);";
 
 export interface ReactiveFunctionProps {
   /** The handler module, e.g. `lambdas/status/handler.ts` (relative to the repository root). */

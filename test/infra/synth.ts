@@ -2,8 +2,12 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, Validations, type Stack } from 'aws-cdk-lib';
 import type { Template } from 'aws-cdk-lib/assertions';
+import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import type { IConstruct } from 'constructs';
+import { vi } from 'vitest';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { validateConfig } from '../../lambdas/core/config/validate';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
@@ -31,10 +35,14 @@ export function validExampleConfig(
  * A fresh app in a temp dir. `bundle: false` skips esbuild (assets become placeholders), which is
  * all that template-level checks need.
  */
-export function newTestApp(bundle: boolean): App {
+export function newTestApp(bundle: boolean, context: Record<string, unknown> = {}): App {
   return new App({
     outdir: mkdtempSync(join(tmpdir(), 'drpilot-cdk-')),
-    context: { ...cdkJsonContext(), ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }) },
+    context: {
+      ...cdkJsonContext(),
+      ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+      ...context,
+    },
   });
 }
 
@@ -53,10 +61,113 @@ export interface SynthesizedApp {
   readonly all: Stack[];
 }
 
-export function synthExampleApp(options: { bundle: boolean }): SynthesizedApp {
-  const app = newTestApp(options.bundle);
+export function synthExampleApp(options: {
+  bundle: boolean;
+  /** Extra context, e.g. `@aws-cdk/core:failSynthOnValidationErrors: false` to read findings. */
+  context?: Record<string, unknown>;
+  /** Runs after the stacks are built and before synthesis. */
+  edit?: (all: Stack[]) => void;
+}): SynthesizedApp {
+  const app = newTestApp(options.bundle, options.context);
   const config = validExampleConfig();
   const stacks = addDrpilotStacks(app, config, TEST_ACCOUNT);
+  const all = [stacks.control, stacks.regions.primary, stacks.regions.dr];
+  options.edit?.(all);
   app.synth();
-  return { app, config, stacks, all: [stacks.control, stacks.regions.primary, stacks.regions.dr] };
+  return { app, config, stacks, all };
+}
+
+/** One unacknowledged cdk-nag finding as CDK's validation report lists it. */
+export interface NagFinding {
+  /** `AwsSolutions-SQS3`, or `AwsSolutions-IAM5[Resource::*]` for rules with findings. */
+  readonly rule: string;
+  readonly severity: string;
+  /** Construct path of the L1 resource, e.g. `Stack/Queue/Resource`. */
+  readonly path: string;
+}
+
+interface ValidationReportJson {
+  pluginReports: {
+    pluginName: string;
+    conclusion: string;
+    violations: {
+      ruleName: string;
+      severity: string;
+      violatingConstructs: { constructPath: string }[];
+    }[];
+  }[];
+}
+
+/**
+ * The unacknowledged AwsSolutions findings in the validation report that the last synthesis of
+ * `app` wrote (`validation-report.json` in the cloud assembly). CDK leaves a plugin that found
+ * nothing out of the report, so an empty list only means "clean" together with `watchNag`, which
+ * shows that the plugin ran.
+ */
+export function nagFindings(app: App): NagFinding[] {
+  const file = join(app.outdir, VALIDATION_REPORT_FILE);
+  const report = JSON.parse(readFileSync(file, 'utf8')) as ValidationReportJson;
+  const pluginName = new AwsSolutionsChecks().name;
+  return report.pluginReports
+    .filter((r) => r.pluginName === pluginName)
+    .flatMap((r) => r.violations)
+    .flatMap((v) =>
+      v.violatingConstructs.map((c) => ({
+        rule: v.ruleName,
+        severity: v.severity,
+        path: c.constructPath,
+      })),
+    );
+}
+
+/** One run of the AwsSolutions plugin, as CDK's validation called it. */
+export interface NagRun {
+  /** The construct tree it walked (CDK passes the root of the app being synthesized). */
+  readonly scope: IConstruct;
+  readonly success: boolean;
+  readonly violations: number;
+}
+
+/** Runs `synthesize` and records every run of the AwsSolutions plugin during it. */
+export function watchNag<T>(synthesize: () => T): { value: T; runs: NagRun[] } {
+  const validate = vi.spyOn(AwsSolutionsChecks.prototype, 'validate');
+  try {
+    const value = synthesize();
+    const runs = validate.mock.calls.map(([context], i) => {
+      const result = validate.mock.results[i];
+      if (result?.type !== 'return') throw new Error('AwsSolutions plugin threw');
+      return {
+        scope: context.appConstruct,
+        success: result.value.success,
+        violations: result.value.violations.length,
+      };
+    });
+    return { value, runs };
+  } finally {
+    validate.mockRestore();
+  }
+}
+
+/** An acknowledgement recorded with `Validations.of(construct).acknowledge`. */
+export interface RecordedAcknowledgement {
+  /** Construct path of the construct it was made on (it covers everything below). */
+  readonly path: string;
+  /** As written, e.g. `AwsSolutions-IAM5[Resource::*]` (CDK's `Annotation::` prefix removed). */
+  readonly id: string;
+  readonly reason: string;
+}
+
+/** Every acknowledgement made on `scope` or below, read from the construct tree's metadata. */
+export function acknowledgementsIn(scope: IConstruct): RecordedAcknowledgement[] {
+  return scope.node.findAll().flatMap((construct) =>
+    construct.node.metadata
+      .filter((entry) => entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+      .flatMap((entry) =>
+        Object.entries(entry.data as Record<string, string>).map(([id, reason]) => ({
+          path: construct.node.path,
+          id: id.replace(/^annotation::/i, ''),
+          reason,
+        })),
+      ),
+  );
 }

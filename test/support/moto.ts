@@ -5,6 +5,7 @@ import {
   type MotoServerOptions,
 } from '../../cli/emulator/moto-server';
 import { pointAwsClientsAt } from '../../cli/emulator/emulated-aws';
+import { clearAwsClientCache } from '../../lambdas/aws/clients';
 
 export interface MotoHarness {
   /** `http://127.0.0.1:PORT`; available once beforeAll has run. */
@@ -38,6 +39,7 @@ export function useMoto(options: UseMotoOptions = {}): MotoHarness {
   if (options.resetBeforeEach ?? true) {
     beforeEach(async () => {
       await running().reset();
+      clearAwsClientCache(); // a test may have added middleware (an injected fault) to a client
     });
   }
 

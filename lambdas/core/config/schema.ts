@@ -58,9 +58,10 @@ const dns = z.strictObject({
       maxBackupAgeSeconds: z
         .int()
         .positive({ error: 'expected a number of seconds > 0' })
+        .default(3600)
         .describe('the target side needs a restorable backup at most this old'),
     })
-    .prefault({ maxBackupAgeSeconds: 3600 })
+    .prefault({})
     .describe('checks before switching to a side; --force skips them (audited)'),
   externalDns: z
     .strictObject({
@@ -241,7 +242,12 @@ export const configSchema = z.strictObject({
       error: 'expected a DynamoDB table name (3–255 of A-Z a-z 0-9 _ . -)',
     })
     .describe('DynamoDB table (controlRegion) for leases, cooldowns and the audit trail'),
-  clusters: z.strictObject({ primary: cluster, dr: cluster }).describe('the two EKS clusters'),
+  clusters: z
+    .strictObject({
+      primary: cluster.describe('the cluster that serves normally'),
+      dr: cluster.describe('the standby cluster in the other region'),
+    })
+    .describe('the two EKS clusters'),
   dns: dns.describe('the DR DNS record'),
   nodeGroups: z.array(nodeGroup).default([]).describe('node groups drpilot may resize'),
   backups: backups.describe('Velero backup re-sync between the sides'),
