@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CommandContext } from './command-context';
 import { registerDrill } from './commands/drill';
+import { registerResync } from './commands/resync';
 import { registerStatus } from './commands/status';
 import { registerValidate } from './commands/validate';
 import { ExitCode } from './exit-codes';
@@ -19,6 +20,7 @@ export function buildProgram(context: CommandContext): Command {
     });
   registerValidate(program, context);
   registerStatus(program, context);
+  registerResync(program, context);
   registerDrill(program, context);
   return program;
 }

@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
-import type { DrpilotConfig } from '../lambdas/core/config/schema';
+import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
+import { BackupResync, eventBridgeNotificationCommand } from './backup-resync';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
 import { NotificationTopic } from './notification-topic';
@@ -20,6 +21,7 @@ export class ControlStack extends Stack {
   readonly notifications: NotificationTopic;
   readonly stateTable: StateTable;
   readonly status: StatusFunction;
+  readonly backupResync: BackupResync;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
@@ -49,10 +51,28 @@ export class ControlStack extends Stack {
       encryptionKey: this.encryptionKey.key,
     });
 
+    this.backupResync = new BackupResync(this, 'BackupResync', {
+      config,
+      stateTable: this.stateTable.table,
+      alarmTopic: this.notifications.topic,
+      encryptionKey: this.encryptionKey.key,
+    });
+
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });
     new CfnOutput(this, 'StatusFunctionName', {
       value: this.status.reactive.fn.functionName,
     });
+    new CfnOutput(this, 'ResyncFunctionName', {
+      value: this.backupResync.reactive.fn.functionName,
+    });
+    new CfnOutput(this, 'BackupRpoAlarmName', { value: this.backupResync.rpoAlarm.alarmName });
+    // Velero's buckets are not drpilot's: their owner turns on EventBridge notifications once.
+    for (const side of SIDES) {
+      new CfnOutput(this, `VeleroBucketEventsCommand${side === 'primary' ? 'Primary' : 'Dr'}`, {
+        description: `Turns on EventBridge notifications for the ${side} Velero bucket. It replaces the bucket's notification configuration: keep existing SNS/SQS/Lambda ones in the JSON.`,
+        value: eventBridgeNotificationCommand(config, side),
+      });
+    }
   }
 }

@@ -12,6 +12,9 @@ export const names = {
   /** The function the CLI invokes with `--via lambda`. */
   function: (config: DrpilotConfig, job: string) => `${config.name}-drpilot-${job}`,
 
+  /** A CloudWatch alarm of the control plane, e.g. `acme-drpilot-backup-rpo`. */
+  alarm: (config: DrpilotConfig, what: string) => `${config.name}-drpilot-${what}`,
+
   notificationTopic: (config: DrpilotConfig) => `${config.name}-drpilot-notifications`,
   regionAlarmTopic: (config: DrpilotConfig, side: Side) => `${config.name}-drpilot-${side}-alarms`,
 

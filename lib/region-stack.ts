@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ClusterConfig, DrpilotConfig, Side } from '../lambdas/core/config/schema';
+import { VeleroEventForwarder } from './backup-resync';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
 import { NotificationTopic } from './notification-topic';
@@ -14,14 +15,17 @@ export interface RegionStackProps extends StackProps {
  * What drpilot needs in one cluster region, where the regional capabilities (node resize, backup
  * re-sync, tunnel alarms) will live: CloudWatch alarms notify and invoke only in their own region.
  * It holds the region's key (failure queues, and later the backup re-sync's copies) and the
- * region's alarm topic. It references nothing in other stacks: what it will need from the control
- * region (the state table) is addressed by name, see names.ts.
+ * region's alarm topic, and forwards the S3 events of the Velero bucket in its region to the control
+ * region's default event bus (VeleroEventForwarder). It references nothing in other stacks: what it
+ * needs from the control region (the state table, the event bus) is addressed by name or derived
+ * from the config and the account, see names.ts.
  */
 export class RegionStack extends Stack {
   readonly side: Side;
   readonly cluster: ClusterConfig;
   readonly encryptionKey: EncryptionKey;
   readonly alarms: NotificationTopic;
+  readonly veleroEvents: VeleroEventForwarder;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     super(scope, id, props);
@@ -40,6 +44,8 @@ export class RegionStack extends Stack {
       displayName: `drpilot ${config.name} ${side}`,
       key: this.encryptionKey.key,
     });
+
+    this.veleroEvents = new VeleroEventForwarder(this, 'VeleroEvents', { config, side });
 
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'EncryptionKeyArn', { value: this.encryptionKey.key.keyArn });

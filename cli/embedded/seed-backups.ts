@@ -28,96 +28,75 @@ function backupName(schedule: string, startedMs: number): string {
     .slice(0, 14)}`;
 }
 
+interface SeedEntry {
+  schedule: string;
+  startedMinutesAgo: number;
+  phase: BackupPhase;
+  role: string;
+  omit?: string[];
+}
+
 /**
- * Velero buckets as a primary that has been backing up for a day: completed backups of two
- * schedules, one still in progress, one failed, one partially failed, one whose tarball never
- * arrived, and a kopia repository for the file-system backups. The DR bucket holds what an
- * earlier re-sync copied: yesterday's completed backup.
+ * The primary's bucket after a day of backups: completed backups of two schedules, one still in
+ * progress, one failed, one partially failed, one whose tarball never arrived, and a kopia
+ * repository for the file-system backups. The DR bucket starts empty: re-sync fills it.
  */
+const PRIMARY_BACKUPS: SeedEntry[] = [
+  { schedule: 'daily', startedMinutesAgo: 20, phase: 'Completed', role: 'newest restorable' },
+  {
+    schedule: 'daily',
+    startedMinutesAgo: 24 * 60,
+    phase: 'Completed',
+    role: 'restorable, a day old',
+  },
+  {
+    schedule: 'hourly',
+    startedMinutesAgo: 5,
+    phase: 'InProgress',
+    role: 'not restorable: in progress',
+  },
+  {
+    schedule: 'hourly',
+    startedMinutesAgo: 65,
+    phase: 'PartiallyFailed',
+    role: 'restorable only if PartiallyFailed is accepted',
+  },
+  { schedule: 'hourly', startedMinutesAgo: 125, phase: 'Failed', role: 'not restorable: failed' },
+  {
+    schedule: 'hourly',
+    startedMinutesAgo: 185,
+    phase: 'Completed',
+    role: 'not restorable: tarball missing',
+    omit: ['.tar.gz'],
+  },
+];
+
 export function planVeleroBuckets(
   now: number,
 ): { side: Side; backups: SeededBackup[]; objects: BucketObject[] }[] {
-  const entries: {
-    side: Side;
-    schedule: string;
-    startedMs: number;
-    phase: BackupPhase;
-    role: string;
-    omit?: string[];
-  }[] = [
-    {
-      side: 'primary',
-      schedule: 'daily',
-      startedMs: now - 20 * MINUTE,
-      phase: 'Completed',
-      role: 'newest restorable',
-    },
-    {
-      side: 'primary',
-      schedule: 'daily',
-      startedMs: now - 24 * 60 * MINUTE,
-      phase: 'Completed',
-      role: 'restorable, already on DR',
-    },
-    {
-      side: 'primary',
-      schedule: 'hourly',
-      startedMs: now - 5 * MINUTE,
-      phase: 'InProgress',
-      role: 'not restorable: in progress',
-    },
-    {
-      side: 'primary',
-      schedule: 'hourly',
-      startedMs: now - 65 * MINUTE,
-      phase: 'PartiallyFailed',
-      role: 'restorable only if PartiallyFailed is accepted',
-    },
-    {
-      side: 'primary',
-      schedule: 'hourly',
-      startedMs: now - 125 * MINUTE,
-      phase: 'Failed',
-      role: 'not restorable: failed',
-    },
-    {
-      side: 'primary',
-      schedule: 'hourly',
-      startedMs: now - 185 * MINUTE,
-      phase: 'Completed',
-      role: 'not restorable: tarball missing',
-      omit: ['.tar.gz'],
-    },
-    {
-      side: 'dr',
-      schedule: 'daily',
-      startedMs: now - 24 * 60 * MINUTE,
-      phase: 'Completed',
-      role: 'copied by an earlier re-sync',
-    },
+  const objects: BucketObject[] = [];
+  const backups: SeededBackup[] = [];
+  for (const entry of PRIMARY_BACKUPS) {
+    const startedMs = now - entry.startedMinutesAgo * MINUTE;
+    const backup = veleroBackup({
+      name: backupName(entry.schedule, startedMs),
+      version: VELERO_VERSION,
+      phase: entry.phase,
+      schedule: entry.schedule,
+      startTimestamp: iso(startedMs),
+      counters: { itemsBackedUp: 42, totalItems: 42, podVolumeBackups: 2 },
+      ...(entry.omit ? { omit: entry.omit } : {}),
+    });
+    objects.push(...backup.objects);
+    backups.push({ side: 'primary', name: backup.name, phase: entry.phase, role: entry.role });
+  }
+  objects.push(
+    ...kopiaRepositoryObjects({ prefix: '', namespace: 'app', time: iso(now - 20 * MINUTE) }),
+  );
+  return [
+    { side: 'primary', backups, objects },
+    { side: 'dr', backups: [], objects: [] },
   ];
-  return (['primary', 'dr'] as const).map((side) => {
-    const mine = entries.filter((e) => e.side === side);
-    const objects: BucketObject[] = [];
-    const backups: SeededBackup[] = [];
-    for (const entry of mine) {
-      const backup = veleroBackup({
-        name: backupName(entry.schedule, entry.startedMs),
-        version: VELERO_VERSION,
-        phase: entry.phase,
-        schedule: entry.schedule,
-        startTimestamp: iso(entry.startedMs),
-        counters: { itemsBackedUp: 42, totalItems: 42, podVolumeBackups: 2 },
-        omit: entry.omit,
-      });
-      objects.push(...backup.objects);
-      backups.push({ side, name: backup.name, phase: entry.phase, role: entry.role });
-    }
-    objects.push(
-      ...kopiaRepositoryObjects({ prefix: '', namespace: 'app', time: iso(now - 20 * MINUTE) }),
-    );
-    return { side, backups, objects };
-  });
 }
 
 /** Creates both Velero buckets in their regions and fills them as planVeleroBuckets says. */

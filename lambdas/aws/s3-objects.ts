@@ -4,22 +4,15 @@ import {
   paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
-
-/** One object as a listing shows it. */
-export interface ListedObject {
-  key: string;
-  size: number;
-  etag: string;
-  lastModified: string;
-}
+import type { ObjectInfo } from '../core/velero/object-info';
 
 /** Every object under a prefix, across all pages. */
 export async function listObjects(
   s3: S3Client,
   bucket: string,
   prefix: string,
-): Promise<ListedObject[]> {
-  const objects: ListedObject[] = [];
+): Promise<ObjectInfo[]> {
+  const objects: ObjectInfo[] = [];
   for await (const page of paginateListObjectsV2(
     { client: s3 },
     { Bucket: bucket, Prefix: prefix },

@@ -47,6 +47,7 @@ export class LeaseNotHeldError extends Error {
 
 const LEASE_SK = 'lease';
 const COOLDOWN_SK = 'cooldown';
+const VALUE_SK = 'value';
 /** Keep finished records around this long before TTL may remove them. */
 const RETENTION_SECONDS = 30 * 24 * 3600;
 
@@ -208,6 +209,32 @@ export class StateStore {
       }),
     );
     return Items.map(({ pk: _pk, sk: _sk, expiresAt: _ttl, ...entry }) => entry as AuditEntry);
+  }
+
+  /** A named record a job keeps between runs (e.g. what re-sync saw missing, the last RPO). */
+  async readValue<T>(name: string): Promise<T | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.table,
+        Key: { pk: `value#${name}`, sk: VALUE_SK },
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? (Item.value as T) : null;
+  }
+
+  async writeValue(name: string, value: unknown): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          pk: `value#${name}`,
+          sk: VALUE_SK,
+          value,
+          updatedAt: new Date(this.now()).toISOString(),
+        },
+      }),
+    );
   }
 
   private ttlAfter(ms: number): number {

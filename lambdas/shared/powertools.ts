@@ -2,9 +2,10 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
+import { METRICS_NAMESPACE } from '../core/metric-names';
 import { parseTriggerEvent, TriggerEventError } from '../core/events/alarm-event';
 
-export const METRICS_NAMESPACE = 'drpilot';
+export { METRICS_NAMESPACE };
 
 export interface Observability {
   serviceName: string;

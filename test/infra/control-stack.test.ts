@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CfnResource } from 'aws-cdk-lib';
+import type { IConstruct } from 'constructs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -32,17 +33,34 @@ beforeAll(() => {
   resources = template.toJSON().Resources;
 });
 
-function logicalIdOf(type: string, predicate: (r: Resource) => boolean = () => true): string {
+/** Logical ids of the resources defined at or below `scope` (the whole stack by default). */
+function logicalIdsIn(scope?: IConstruct): Set<string> | null {
+  if (scope === undefined) return null;
+  const control = synthesized.stacks.control;
+  return new Set(
+    scope.node
+      .findAll()
+      .filter(CfnResource.isCfnResource)
+      .map((c) => control.resolve(c.logicalId) as string),
+  );
+}
+
+function logicalIdOf(type: string, scope?: IConstruct): string {
+  const within = logicalIdsIn(scope);
   const ids = Object.entries(resources)
-    .filter(([, r]) => r.Type === type && predicate(r))
+    .filter(([id, r]) => r.Type === type && (within === null || within.has(id)))
     .map(([id]) => id);
   expect(ids, `exactly one ${type}`).toHaveLength(1);
   return defined(ids[0], type);
 }
 
-function statementsOf(policyType: 'AWS::IAM::Policy'): { policy: string; statement: Statement }[] {
+function statementsOf(
+  policyType: 'AWS::IAM::Policy',
+  scope?: IConstruct,
+): { policy: string; statement: Statement }[] {
+  const within = logicalIdsIn(scope);
   return Object.entries(resources)
-    .filter(([, r]) => r.Type === policyType)
+    .filter(([id, r]) => r.Type === policyType && (within === null || within.has(id)))
     .flatMap(([id, r]) =>
       (r.Properties.PolicyDocument.Statement as Statement[]).map((statement) => ({
         policy: id,
@@ -129,7 +147,9 @@ describe('control stack', () => {
   });
 
   describe('status function', () => {
-    const statusFunction = () => resources[logicalIdOf('AWS::Lambda::Function')];
+    // The control stack holds other functions too (BackupResync has its own test file).
+    const status = () => synthesized.stacks.control.status;
+    const statusFunction = () => resources[logicalIdOf('AWS::Lambda::Function', status())];
 
     it('runs on the newest Node.js runtime aws-cdk-lib knows, on ARM64, traced', () => {
       const newestNode = lambda.Runtime.ALL.filter((r) => /^nodejs\d+\.x$/.test(r.name))
@@ -160,15 +180,17 @@ describe('control stack', () => {
         .filter((d) => d.startsWith('asset.'))
         .map((d) => join(outdir, d, 'index.mjs'))
         .filter((f) => existsSync(f));
-      expect(bundles).toHaveLength(1);
-      const code = readFileSync(defined(bundles[0], 'a bundle'), 'utf8');
+      // One bundle per function: status and resync; the status one is read here.
+      expect(bundles).toHaveLength(2);
+      const assetHash = String(statusFunction().Properties.Code.S3Key).replace(/\.zip$/, '');
+      const code = readFileSync(join(outdir, `asset.${assetHash}`, 'index.mjs'), 'utf8');
       expect(code.startsWith('import { createRequire')).toBe(true);
       expect(code).toContain('"stateTable":"acme-drpilot-state"');
       expect(code).not.toContain('process.env.DRPILOT_CONFIG_JSON');
     });
 
     it('logs to its own log group with a retention', () => {
-      const logGroupId = logicalIdOf('AWS::Logs::LogGroup');
+      const logGroupId = logicalIdOf('AWS::Logs::LogGroup', status());
       expect(resources[logGroupId].Properties.RetentionInDays).toBe(90);
       expect(statusFunction().Properties.LoggingConfig).toMatchObject({
         LogGroup: { Ref: logGroupId },
@@ -177,7 +199,7 @@ describe('control stack', () => {
     });
 
     it('sends failed asynchronous invocations to an encrypted queue and alarms on it', () => {
-      const queueId = logicalIdOf('AWS::SQS::Queue');
+      const queueId = logicalIdOf('AWS::SQS::Queue', status());
       const topicId = logicalIdOf('AWS::SNS::Topic');
       const keyId = logicalIdOf('AWS::KMS::Key');
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
@@ -215,7 +237,7 @@ describe('control stack', () => {
     });
 
     it('has a role with no managed policies', () => {
-      const roleId = logicalIdOf('AWS::IAM::Role');
+      const roleId = logicalIdOf('AWS::IAM::Role', status());
       expect(resources[roleId].Properties.ManagedPolicyArns).toBeUndefined();
       expect(resources[roleId].Properties.AssumeRolePolicyDocument.Statement).toEqual([
         expect.objectContaining({ Principal: { Service: 'lambda.amazonaws.com' } }),
@@ -223,7 +245,7 @@ describe('control stack', () => {
     });
 
     it('reads only the configured zone, the two health alarms and the state table', () => {
-      const statements = statementsOf('AWS::IAM::Policy').map((s) => s.statement);
+      const statements = statementsOf('AWS::IAM::Policy', status()).map((s) => s.statement);
       const find = (action: string) => statements.filter((s) => actionsOf(s).includes(action));
 
       const [route53] = find('route53:ListResourceRecordSets');
@@ -252,7 +274,7 @@ describe('control stack', () => {
     });
 
     it('uses * only where the action has no resource-level permissions, each with a reason', () => {
-      const unscoped = statementsOf('AWS::IAM::Policy').filter(({ statement }) =>
+      const unscoped = statementsOf('AWS::IAM::Policy', status()).filter(({ statement }) =>
         ([] as unknown[]).concat(statement.Resource).includes('*'),
       );
       expect(unscoped.map(({ statement }) => actionsOf(statement).sort())).toEqual(

@@ -117,3 +117,20 @@ describe('StateStore against moto DynamoDB', () => {
     expect(await store.recentAudit('dns', 1)).toHaveLength(1);
   });
 });
+
+describe('StateStore values', () => {
+  beforeEach(async () => {
+    await createStateTable(dynamoDbClient('us-east-1'), TABLE);
+  });
+
+  it('keeps a named value between runs and overwrites it', async () => {
+    const store = new StateStore(dynamoDbDocumentClient('us-east-1'), TABLE);
+    expect(await store.readValue('velero-missing#bucket')).toBeNull();
+    await store.writeValue('velero-missing#bucket', { backups: { a: '2026-11-21T00:00:00Z' } });
+    await store.writeValue('velero-missing#bucket', { backups: {}, repositoryObjects: {} });
+    expect(await store.readValue('velero-missing#bucket')).toEqual({
+      backups: {},
+      repositoryObjects: {},
+    });
+  });
+});

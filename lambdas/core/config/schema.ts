@@ -144,6 +144,15 @@ const bucket = z.strictObject({
     })
     .default('')
     .describe('the BackupStorageLocation prefix'),
+  kmsKeyArn: z
+    .string()
+    .regex(/^arn:aws:kms:[a-z0-9-]+:\d{12}:key\/[0-9a-f-]{36}$/, {
+      error: 'expected a KMS key ARN such as arn:aws:kms:eu-west-1:123456789012:key/<uuid>',
+    })
+    .optional()
+    .describe(
+      'customer-managed KMS key of the bucket (SSE-KMS), if any: re-sync decrypts/encrypts with it',
+    ),
 });
 
 const backups = z.strictObject({

@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { runResync, type ResyncResult } from '../../lambdas/resync/run-resync';
+import type { CommandContext } from '../command-context';
+import { ExitCode } from '../exit-codes';
+import { configOrReport } from '../load-config-or-exit';
+import { invokeDeployed } from '../via-lambda';
+
+const EXIT_BY_OUTCOME: Record<ResyncResult['outcome'], ExitCode> = {
+  copied: ExitCode.done,
+  noop: ExitCode.done,
+  'dry-run': ExitCode.done,
+  failed: ExitCode.failed,
+  refused: ExitCode.refused,
+};
+
+function bytes(n: number): string {
+  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
+}
+
+function duration(seconds: number | null): string {
+  if (seconds === null) return 'no restorable backup';
+  if (seconds < 120) return `${seconds} s`;
+  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
+  return `${(seconds / 3600).toFixed(1)} h`;
+}
+
+export function renderResync(result: ResyncResult): string {
+  if (result.outcome === 'refused') return `resync refused: ${result.reason}`;
+  const direction = `${result.from} → ${result.to}`;
+  const head =
+    result.outcome === 'dry-run'
+      ? `resync ${direction} (dry run): would copy ${result.copied.length} backup(s), ${result.planned.objectsToCopy} object(s), ${bytes(result.planned.bytesToCopy)}`
+      : result.outcome === 'noop'
+        ? `resync ${direction}: nothing to do`
+        : `resync ${direction}: ${result.outcome}, ${result.copied.length} backup(s) committed, ${result.objectsCopied} object(s), ${bytes(result.bytesCopied)} copied`;
+  const lines = [head];
+  if (result.copied.length) lines.push(`  copied:  ${result.copied.join(', ')}`);
+  for (const s of result.skipped) lines.push(`  skipped: ${s.name}: ${s.reason}`);
+  if (result.deleted.length) lines.push(`  deleted: ${result.deleted.join(', ')}`);
+  for (const f of result.failures) lines.push(`  FAILED:  ${f.key}: ${f.message}`);
+  if (result.reason) lines.push(`  ${result.reason}`);
+  const schedules = (result.rpo?.schedules ?? []).map(
+    (s) => `${s.schedule} ${duration(s.rpoSeconds)}`,
+  );
+  lines.push(
+    `  RPO on ${result.to}: ${duration(result.rpoSeconds)}${schedules.length ? ` (${schedules.join(', ')})` : ''}`,
+  );
+  return lines.join('\n');
+}
+
+export function registerResync(program: Command, context: CommandContext): void {
+  program
+    .command('resync')
+    .description('copy every restorable Velero backup from the active side to the standby side')
+    .option('--backup <name>', 'copy only this backup (deletes nothing)')
+    .option('--reason <text>', 'why, for the audit trail', 'manual')
+    .action(async (flags: { backup?: string; reason: string }, command: Command) => {
+      const { io, options, output } = context.for(command);
+      const config = configOrReport(options, io, output);
+      if (!config) return context.exit(ExitCode.usage);
+      const result =
+        options.via === 'lambda'
+          ? ((await invokeDeployed(config, 'resync', {
+              action: 'resync',
+              reason: flags.reason,
+              dryRun: options.dryRun,
+              ...(flags.backup ? { backup: flags.backup } : {}),
+            })) as ResyncResult)
+          : await runResync(config, {
+              dryRun: options.dryRun,
+              ...(flags.backup ? { backup: flags.backup } : {}),
+              trigger: `cli: ${flags.reason}`,
+              onProgress: (message) => output.progress(message),
+            });
+      output.result(result, () => renderResync(result));
+      context.exit(EXIT_BY_OUTCOME[result.outcome]);
+    });
+}

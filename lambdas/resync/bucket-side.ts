@@ -1,0 +1,95 @@
+import { PutObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { s3Client } from '../aws/clients';
+import { listObjects, readTextObject } from '../aws/s3-objects';
+import type { BackupsConfig, Side } from '../core/config/schema';
+import {
+  BACKUP_METADATA_FILE,
+  backupDirectories,
+  MIRRORED_AREAS,
+} from '../core/velero/bucket-layout';
+import { MANIFEST_FILE, parseManifest } from '../core/velero/manifest';
+import type { ObjectInfo } from '../core/velero/object-info';
+import { assessBackup, type BackupAssessment } from '../core/velero/restorable';
+import { forEachBounded } from '../shared/bounded-concurrency';
+
+/** One side's Velero bucket, with the client of its region. */
+export interface BucketSide {
+  side: Side;
+  bucket: string;
+  region: string;
+  prefix: string;
+  s3: S3Client;
+}
+
+export function bucketSide(backups: BackupsConfig, side: Side): BucketSide {
+  const { bucket, region, prefix } = backups.buckets[side];
+  return { side, bucket, region, prefix, s3: s3Client(region) };
+}
+
+/**
+ * Lists what re-sync mirrors, `backups/` first: a backup's repository data is written before its
+ * json, so repository listings taken afterwards cover every backup seen.
+ */
+export async function listMirrored(side: BucketSide): Promise<ObjectInfo[]> {
+  const listed: ObjectInfo[] = [];
+  for (const area of MIRRORED_AREAS) {
+    listed.push(...(await listObjects(side.s3, side.bucket, `${side.prefix}${area}/`)));
+  }
+  return listed;
+}
+
+export interface AssessedSide {
+  objects: ObjectInfo[];
+  assessments: Record<string, BackupAssessment>;
+  /** Manifest text per backup that lists one (null when it vanished between list and read). */
+  manifests: Record<string, string | null>;
+}
+
+/** Lists a side and assesses every backup directory that holds a velero-backup.json. */
+export async function assessSide(
+  side: BucketSide,
+  acceptPhases: readonly string[],
+  readConcurrency: number,
+): Promise<AssessedSide> {
+  const objects = await listMirrored(side);
+  const assessments: Record<string, BackupAssessment> = {};
+  const manifests: Record<string, string | null> = {};
+  const dirs = [...backupDirectories(objects, side.prefix)];
+  await forEachBounded(dirs, readConcurrency, async ([name, files]) => {
+    const dir = `${side.prefix}backups/${name}/`;
+    const has = (file: string) => files.some((f) => f.key === `${dir}${file}`);
+    const [json, manifest] = await Promise.all([
+      has(BACKUP_METADATA_FILE)
+        ? readTextObject(side.s3, side.bucket, `${dir}${BACKUP_METADATA_FILE}`)
+        : undefined,
+      has(MANIFEST_FILE)
+        ? readTextObject(side.s3, side.bucket, `${dir}${MANIFEST_FILE}`)
+        : undefined,
+    ]);
+    if (manifest !== undefined) manifests[name] = manifest;
+    if (json === undefined) return;
+    assessments[name] = assessBackup({
+      name,
+      files,
+      metadataJson: json,
+      acceptPhases,
+      manifest: parseManifest(manifest, name),
+    });
+  });
+  return { objects, assessments, manifests };
+}
+
+export async function putText(side: BucketSide, key: string, body: string): Promise<void> {
+  await side.s3.send(
+    new PutObjectCommand({
+      Bucket: side.bucket,
+      Key: key,
+      Body: body,
+      ContentType: 'application/json',
+    }),
+  );
+}
+
+export async function deleteKey(side: BucketSide, key: string): Promise<void> {
+  await side.s3.send(new DeleteObjectCommand({ Bucket: side.bucket, Key: key }));
+}

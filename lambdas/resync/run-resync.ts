@@ -1,0 +1,248 @@
+import { randomUUID } from 'node:crypto';
+import { cloudWatchClient, dynamoDbDocumentClient, route53Client } from '../aws/clients';
+import { readRecord } from '../aws/route53-records';
+import { publishRpo } from '../aws/rpo-metrics';
+import { StateStore } from '../aws/state-store';
+import type { DrpilotConfig, Side } from '../core/config/schema';
+import { activeSideOf } from '../core/status';
+import type { MissingSince } from '../core/velero/deletions';
+import { syncDirection } from '../core/velero/direction';
+import { expectedSchedules, measureRpo, standbyAfterRun, type RpoReport } from '../core/velero/rpo';
+import { planSync } from '../core/velero/sync-plan';
+import { assessSide, bucketSide } from './bucket-side';
+import { executePlan, type StepFailure } from './execute-plan';
+
+export interface ResyncOptions {
+  dryRun: boolean;
+  /** Copy only this backup (repositories still mirrored), delete nothing. */
+  backup?: string;
+  /** What started this run, for the audit trail. */
+  trigger: string;
+  concurrency?: number;
+  /** Multipart part size; tests use small parts. */
+  partSizeBytes?: number;
+  onProgress?: (message: string) => void;
+  now?: () => Date;
+}
+
+export type ResyncOutcome = 'copied' | 'noop' | 'dry-run' | 'failed' | 'refused';
+
+/** The contract's resync result, plus what people need to act on a failure. */
+export interface ResyncResult {
+  outcome: ResyncOutcome;
+  from: Side | null;
+  to: Side | null;
+  copied: string[];
+  skipped: { name: string; reason: string }[];
+  deleted: string[];
+  objectsCopied: number;
+  bytesCopied: number;
+  rpoSeconds: number | null;
+  rpo: RpoReport | null;
+  planned: {
+    backupsToCopy: number;
+    objectsToCopy: number;
+    bytesToCopy: number;
+    backupsToDelete: number;
+  };
+  failures: StepFailure[];
+  reason?: string;
+}
+
+const LEASE = 'resync';
+/** The function's timeout: a lease outliving a killed run expires by itself. */
+const LEASE_SECONDS = 15 * 60;
+const READ_CONCURRENCY = 16;
+
+export const missingSinceKey = (bucket: string) => `velero-missing#${bucket}`;
+export const rpoKey = (side: Side) => `velero-rpo#${side}`;
+
+function emptyResult(
+  outcome: ResyncOutcome,
+  reason: string,
+  from: Side | null = null,
+  to: Side | null = null,
+): ResyncResult {
+  return {
+    outcome,
+    from,
+    to,
+    copied: [],
+    skipped: [],
+    deleted: [],
+    objectsCopied: 0,
+    bytesCopied: 0,
+    rpoSeconds: null,
+    rpo: null,
+    planned: { backupsToCopy: 0, objectsToCopy: 0, bytesToCopy: 0, backupsToDelete: 0 },
+    failures: [],
+    reason,
+  };
+}
+
+/**
+ * One re-sync run: find the direction from the main record, take the lease, list and assess both
+ * buckets, plan, copy (json last), record what went missing and the RPO the standby side can
+ * restore, and audit it. Handlers, the CLI and the drill all call this.
+ */
+export async function runResync(
+  config: DrpilotConfig,
+  options: ResyncOptions,
+): Promise<ResyncResult> {
+  const now = options.now ?? (() => new Date());
+  const store = new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
+  const progress = options.onProgress ?? (() => undefined);
+
+  const record = await readRecord(
+    route53Client(),
+    config.dns.hostedZoneId,
+    config.dns.recordName,
+    'CNAME',
+  );
+  const target = record?.values[0] ?? null;
+  const direction = syncDirection({
+    exists: record !== null,
+    activeSide: activeSideOf(target, config.clusters),
+    target,
+  });
+  if (!direction.ok) return emptyResult('refused', direction.reason);
+  const { from, to } = direction;
+
+  const holder = `resync-${randomUUID()}`;
+  const lease = options.dryRun ? null : await store.acquireLease(LEASE, holder, LEASE_SECONDS);
+  if (lease && !lease.acquired) {
+    return emptyResult(
+      'refused',
+      `another re-sync (${lease.heldBy}) is running until ${new Date(lease.expiresAtMs).toISOString()}`,
+      from,
+      to,
+    );
+  }
+  try {
+    const source = bucketSide(config.backups, from);
+    const destination = bucketSide(config.backups, to);
+    progress(`listing ${source.bucket} (${from}) and ${destination.bucket} (${to})`);
+    const [sourceSide, targetSide] = await Promise.all([
+      assessSide(source, config.backups.acceptPhases, READ_CONCURRENCY),
+      assessSide(destination, config.backups.acceptPhases, READ_CONCURRENCY),
+    ]);
+    const missingSince = (await store.readValue<MissingSince>(
+      missingSinceKey(destination.bucket),
+    )) ?? {
+      backups: {},
+      repositoryObjects: {},
+    };
+    const startedAt = now().toISOString();
+    const plan = planSync({
+      source: {
+        bucket: source.bucket,
+        prefix: source.prefix,
+        objects: sourceSide.objects,
+        assessments: sourceSide.assessments,
+      },
+      target: {
+        prefix: destination.prefix,
+        objects: targetSide.objects,
+        assessments: targetSide.assessments,
+        manifests: targetSide.manifests,
+      },
+      missingSince,
+      now: startedAt,
+      policy: {
+        keepLatest: config.backups.keepLatest,
+        deleteGraceSeconds: config.backups.deleteGraceSeconds,
+      },
+      ...(options.backup ? { only: options.backup } : {}),
+    });
+    const planned = {
+      backupsToCopy: plan.summary.backupsToCopy,
+      objectsToCopy: plan.summary.objectsToCopy,
+      bytesToCopy: plan.summary.bytesToCopy,
+      backupsToDelete: plan.summary.backupsToDelete,
+    };
+    const schedules = expectedSchedules(Object.values(sourceSide.assessments));
+
+    if (options.dryRun) {
+      const rpo = measureRpo({
+        backups: Object.values(targetSide.assessments),
+        now: startedAt,
+        schedules,
+      });
+      return {
+        outcome: 'dry-run',
+        from,
+        to,
+        copied: plan.copies.map((c) => c.name),
+        skipped: plan.skipped,
+        deleted: plan.deletions.map((d) => d.name),
+        objectsCopied: 0,
+        bytesCopied: 0,
+        rpoSeconds: rpo.overall.rpoSeconds,
+        rpo,
+        planned,
+        failures: [],
+      };
+    }
+
+    progress(`copying ${plan.summary.objectsToCopy} object(s) in ${plan.stages.length} stage(s)`);
+    const execution = await executePlan(plan, source, destination, {
+      concurrency: options.concurrency ?? 16,
+      multipartThresholdBytes: config.backups.multipartThresholdBytes,
+      partSizeBytes: options.partSizeBytes ?? 64 * 1024 * 1024,
+      onProgress: progress,
+    });
+    await store.writeValue(missingSinceKey(destination.bucket), plan.missing.next);
+
+    const standby = standbyAfterRun({
+      before: targetSide.assessments,
+      deleted: execution.deleted,
+      committed: execution.committed,
+      activeSide: sourceSide.assessments,
+    });
+    const rpo = measureRpo({
+      backups: standby,
+      now: now().toISOString(),
+      schedules,
+    });
+    await publishRpo(cloudWatchClient(config.controlRegion), rpo);
+    await store.writeValue(rpoKey(to), rpo);
+
+    const failed = execution.failures.length > 0;
+    const changed =
+      execution.objectsCopied > 0 ||
+      execution.deleted.length > 0 ||
+      plan.summary.manifestsToWrite > 0;
+    const result: ResyncResult = {
+      outcome: failed ? 'failed' : changed ? 'copied' : 'noop',
+      from,
+      to,
+      copied: execution.committed,
+      skipped: plan.skipped,
+      deleted: execution.deleted,
+      objectsCopied: execution.objectsCopied,
+      bytesCopied: execution.bytesCopied,
+      rpoSeconds: rpo.overall.rpoSeconds,
+      rpo,
+      planned,
+      failures: execution.failures,
+      ...(failed
+        ? { reason: `${execution.failures.length} step(s) failed; the next run finishes the job` }
+        : {}),
+    };
+    await store.appendAudit('resync', {
+      trigger: options.trigger,
+      outcome: result.outcome,
+      from,
+      to,
+      copied: result.copied,
+      deleted: result.deleted,
+      objectsCopied: result.objectsCopied,
+      bytesCopied: result.bytesCopied,
+      rpoSeconds: result.rpoSeconds,
+      failures: result.failures.slice(0, 20),
+    });
+    return result;
+  } finally {
+    if (lease?.acquired) await store.releaseLease(lease.lease);
+  }
+}
