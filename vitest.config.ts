@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // Handlers log JSON lines; tests that read logs set their own level.
+    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
   },
 });

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { runResync, type ResyncResult } from '../../lambdas/resync/run-resync';
 import type { CommandContext } from '../command-context';
+import { formatBytes, formatDuration } from '../format';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { invokeDeployed } from '../via-lambda';
@@ -13,26 +14,15 @@ const EXIT_BY_OUTCOME: Record<ResyncResult['outcome'], ExitCode> = {
   refused: ExitCode.refused,
 };
 
-function bytes(n: number): string {
-  return n < 1024 * 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${(n / 1024 / 1024).toFixed(1)} MiB`;
-}
-
-function duration(seconds: number | null): string {
-  if (seconds === null) return 'no restorable backup';
-  if (seconds < 120) return `${seconds} s`;
-  if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
-  return `${(seconds / 3600).toFixed(1)} h`;
-}
-
 export function renderResync(result: ResyncResult): string {
   if (result.outcome === 'refused') return `resync refused: ${result.reason}`;
   const direction = `${result.from} → ${result.to}`;
   const head =
     result.outcome === 'dry-run'
-      ? `resync ${direction} (dry run): would copy ${result.copied.length} backup(s), ${result.planned.objectsToCopy} object(s), ${bytes(result.planned.bytesToCopy)}`
+      ? `resync ${direction} (dry run): would copy ${result.copied.length} backup(s), ${result.planned.objectsToCopy} object(s), ${formatBytes(result.planned.bytesToCopy)}`
       : result.outcome === 'noop'
         ? `resync ${direction}: nothing to do`
-        : `resync ${direction}: ${result.outcome}, ${result.copied.length} backup(s) committed, ${result.objectsCopied} object(s), ${bytes(result.bytesCopied)} copied`;
+        : `resync ${direction}: ${result.outcome}, ${result.copied.length} backup(s) committed, ${result.objectsCopied} object(s), ${formatBytes(result.bytesCopied)} copied`;
   const lines = [head];
   if (result.copied.length) lines.push(`  copied:  ${result.copied.join(', ')}`);
   for (const s of result.skipped) lines.push(`  skipped: ${s.name}: ${s.reason}`);
@@ -40,10 +30,10 @@ export function renderResync(result: ResyncResult): string {
   for (const f of result.failures) lines.push(`  FAILED:  ${f.key}: ${f.message}`);
   if (result.reason) lines.push(`  ${result.reason}`);
   const schedules = (result.rpo?.schedules ?? []).map(
-    (s) => `${s.schedule} ${duration(s.rpoSeconds)}`,
+    (s) => `${s.schedule} ${formatDuration(s.rpoSeconds)}`,
   );
   lines.push(
-    `  RPO on ${result.to}: ${duration(result.rpoSeconds)}${schedules.length ? ` (${schedules.join(', ')})` : ''}`,
+    `  RPO on ${result.to}: ${formatDuration(result.rpoSeconds)}${schedules.length ? ` (${schedules.join(', ')})` : ''}`,
   );
   return lines.join('\n');
 }

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { StatusReport } from '../../lambdas/core/status';
+import { formatDuration } from '../format';
 import { readStatus } from '../../lambdas/status/read-status';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
@@ -25,8 +26,8 @@ export function renderStatus(status: StatusReport): string {
   });
   const backups =
     status.backups.latest === null
-      ? 'not reported yet (the Velero re-sync capability provides it)'
-      : `latest ${status.backups.latest}, RPO ${status.backups.rpoSeconds} s`;
+      ? `${status.backups.side}: no restorable backup measured yet (re-sync has not run into it)`
+      : `${status.backups.side}: latest ${status.backups.latest}, RPO ${formatDuration(status.backups.rpoSeconds)}`;
   const block = (label: string, lines: string[]) =>
     lines.map((line, i) => `${(i === 0 ? label : '').padEnd(10)}${line}`);
   return [

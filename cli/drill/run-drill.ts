@@ -3,17 +3,28 @@ import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { seedEstate } from '../embedded/estate';
 import type { DrillResult, DrillScenario } from './drill-result';
 import { startEmulatedAws, type EmulatedAws } from '../emulator/emulated-aws';
-import { runFoundationSteps } from './full-drill-steps';
+import { runFoundationSteps } from './foundation-steps';
+import { runResyncSteps } from './resync-steps';
 import { StepRecorder } from './step-recorder';
 
 /** Drill steps that later capabilities add; listed in every report until they land. */
 export const PENDING_CAPABILITIES = [
   'failover and failback of dns.drillRecordName (DNS rotation)',
-  'Velero backup re-sync and the RPO it measures',
   'node group resize',
 ];
 
-export const AVAILABLE_SCENARIOS: readonly DrillScenario[] = ['full'];
+export const AVAILABLE_SCENARIOS: readonly DrillScenario[] = ['full', 'resync'];
+
+/** The steps of a scenario after the estate exists; returns the RPO it measured, if any. */
+async function scenarioSteps(
+  scenario: DrillScenario,
+  steps: StepRecorder,
+  config: DrpilotConfig,
+  drillId: string,
+): Promise<number | null> {
+  if (scenario === 'full') await runFoundationSteps(steps, config, drillId);
+  return steps.ok ? runResyncSteps(steps, config) : null;
+}
 
 export interface DrillOptions {
   scenario: DrillScenario;
@@ -25,6 +36,7 @@ export interface DrillOptions {
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const steps = new StepRecorder(options.onProgress);
   const drillId = randomUUID();
+  let rpoSeconds: number | null = null;
 
   if (options.embedded) {
     let emulated: EmulatedAws | undefined;
@@ -41,12 +53,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         const phases = estate.backups.map((b) => `${b.side}:${b.phase}`).join(', ');
         return `zone ${config.dns.hostedZoneId} with ${config.dns.recordName} and ${config.dns.drillRecordName} on primary, 2 health checks and alarms, ${nodeCount} tagged nodes, Velero backups (${phases}) with a kopia repository, state table ${config.stateTable}`;
       });
-      if (steps.ok) await runFoundationSteps(steps, config, drillId);
+      if (steps.ok) rpoSeconds = await scenarioSteps(options.scenario, steps, config, drillId);
     } finally {
       await emulated?.close();
     }
   } else {
-    await runFoundationSteps(steps, options.config, drillId);
+    rpoSeconds = await scenarioSteps(options.scenario, steps, options.config, drillId);
   }
 
   return {
@@ -55,7 +67,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     emulated: options.embedded,
     steps: steps.steps,
     rtoSeconds: null,
-    rpoSeconds: null,
+    rpoSeconds,
     pending: PENDING_CAPABILITIES,
   };
 }

@@ -2,6 +2,7 @@ import type { DrpilotConfig, Side } from './config/schema';
 import { SIDES } from './config/schema';
 import { sameDnsName } from './dns-names';
 import type { AlarmState } from './events/alarm-event';
+import type { RecoveryPoint } from './velero/rpo';
 
 export interface StatusObservations {
   /** The main record's CNAME target and TTL, or null when the record does not exist. */
@@ -9,6 +10,9 @@ export interface StatusObservations {
   alarmStates: ReadonlyMap<string, AlarmState>;
   /** Per node group, its members; null where no capability reads that kind yet. */
   nodeGroupMembers: ReadonlyMap<string, { id: string; type: string; state: string }[] | null>;
+  /** The newest restorable backup the last re-sync found on each side, where one ran. */
+  recoveryPoints: Readonly<Partial<Record<Side, RecoveryPoint | null>>>;
+  now: string;
 }
 
 export interface ClusterStatus {
@@ -22,7 +26,13 @@ export interface ClusterStatus {
 export interface StatusReport {
   dns: { record: string; target: string | null; ttl: number | null; activeSide: Side | null };
   clusters: Record<Side, ClusterStatus>;
-  backups: { latest: string | null; rpoSeconds: number | null };
+  backups: {
+    latest: string | null;
+    rpoSeconds: number | null;
+    /** The side the figures are about: the standby side, which a failover would restore from. */
+    side: Side;
+    completionTimestamp: string | null;
+  };
   nodeGroups: {
     id: string;
     cluster: string;
@@ -40,6 +50,25 @@ export function activeSideOf(
 ): Side | null {
   if (!target) return null;
   return SIDES.find((side) => sameDnsName(clusters[side].endpoint, target)) ?? null;
+}
+
+/** The standby side's recovery point, aged to now (the re-sync measured it earlier). */
+function standbyBackups(
+  activeSide: Side | null,
+  seen: StatusObservations,
+): StatusReport['backups'] {
+  const side: Side = activeSide === 'dr' ? 'primary' : 'dr';
+  const point = seen.recoveryPoints[side];
+  if (!point?.completionTimestamp) {
+    return { latest: null, rpoSeconds: null, side, completionTimestamp: null };
+  }
+  const age = Math.floor((Date.parse(seen.now) - Date.parse(point.completionTimestamp)) / 1000);
+  return {
+    latest: point.newestBackup,
+    rpoSeconds: Math.max(0, age),
+    side,
+    completionTimestamp: point.completionTimestamp,
+  };
 }
 
 export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations): StatusReport {
@@ -88,7 +117,7 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
   return {
     dns: { record: config.dns.recordName, target, ttl: seen.mainRecord?.ttl ?? null, activeSide },
     clusters,
-    backups: { latest: null, rpoSeconds: null },
+    backups: standbyBackups(activeSide, seen),
     nodeGroups,
     warnings,
   };

@@ -4,6 +4,7 @@ import { readRecord } from '../aws/route53-records';
 import { publishRpo } from '../aws/rpo-metrics';
 import { StateStore } from '../aws/state-store';
 import type { DrpilotConfig, Side } from '../core/config/schema';
+import { stateKeys } from '../core/state-keys';
 import { activeSideOf } from '../core/status';
 import type { MissingSince } from '../core/velero/deletions';
 import { syncDirection } from '../core/velero/direction';
@@ -53,9 +54,6 @@ const LEASE = 'resync';
 /** The function's timeout: a lease outliving a killed run expires by itself. */
 const LEASE_SECONDS = 15 * 60;
 const READ_CONCURRENCY = 16;
-
-export const missingSinceKey = (bucket: string) => `velero-missing#${bucket}`;
-export const rpoKey = (side: Side) => `velero-rpo#${side}`;
 
 function emptyResult(
   outcome: ResyncOutcome,
@@ -127,7 +125,7 @@ export async function runResync(
       assessSide(destination, config.backups.acceptPhases, READ_CONCURRENCY),
     ]);
     const missingSince = (await store.readValue<MissingSince>(
-      missingSinceKey(destination.bucket),
+      stateKeys.veleroMissingSince(destination.bucket),
     )) ?? {
       backups: {},
       repositoryObjects: {},
@@ -191,7 +189,7 @@ export async function runResync(
       partSizeBytes: options.partSizeBytes ?? 64 * 1024 * 1024,
       onProgress: progress,
     });
-    await store.writeValue(missingSinceKey(destination.bucket), plan.missing.next);
+    await store.writeValue(stateKeys.veleroMissingSince(destination.bucket), plan.missing.next);
 
     const standby = standbyAfterRun({
       before: targetSide.assessments,
@@ -205,7 +203,7 @@ export async function runResync(
       schedules,
     });
     await publishRpo(cloudWatchClient(config.controlRegion), rpo);
-    await store.writeValue(rpoKey(to), rpo);
+    await store.writeValue(stateKeys.veleroRpo(to), rpo);
 
     const failed = execution.failures.length > 0;
     const changed =

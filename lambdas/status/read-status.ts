@@ -1,9 +1,13 @@
-import { cloudWatchClient, ec2Client, route53Client } from '../aws/clients';
+import { cloudWatchClient, dynamoDbDocumentClient, ec2Client, route53Client } from '../aws/clients';
 import { readAlarmStates } from '../aws/alarm-states';
 import { readRecord } from '../aws/route53-records';
+import { StateStore } from '../aws/state-store';
 import { instancesWithTag } from '../aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
+import { SIDES } from '../core/config/schema';
+import { stateKeys } from '../core/state-keys';
 import { summarizeStatus, type StatusReport } from '../core/status';
+import type { RpoReport } from '../core/velero/rpo';
 
 async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
   const tag = group.selector.tag;
@@ -14,22 +18,36 @@ async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
 }
 
 /**
- * Reads the estate (the main record, both health alarms, the node groups' members) and
- * summarises it. Health alarms watch Route 53 HealthCheckStatus, which exists only in
+ * Reads the estate (the main record, both health alarms, the node groups' members, the
+ * recovery point re-sync last measured) and summarises it. Health alarms watch Route 53 HealthCheckStatus, which exists only in
  * us-east-1, so they are read in controlRegion.
  */
-export async function readStatus(config: DrpilotConfig): Promise<StatusReport> {
-  const [record, alarmStates, members] = await Promise.all([
+/** The recovery point the last re-sync into each side measured. */
+async function recoveryPoints(config: DrpilotConfig) {
+  const store = new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
+  const reports = await Promise.all(
+    SIDES.map(
+      async (side) => [side, await store.readValue<RpoReport>(stateKeys.veleroRpo(side))] as const,
+    ),
+  );
+  return Object.fromEntries(reports.map(([side, report]) => [side, report?.overall ?? null]));
+}
+
+export async function readStatus(config: DrpilotConfig, now = new Date()): Promise<StatusReport> {
+  const [record, alarmStates, members, points] = await Promise.all([
     readRecord(route53Client(), config.dns.hostedZoneId, config.dns.recordName, 'CNAME'),
     readAlarmStates(cloudWatchClient(config.controlRegion), [
       config.clusters.primary.healthAlarm,
       config.clusters.dr.healthAlarm,
     ]),
     Promise.all(config.nodeGroups.map(async (g) => [g.id, await membersOf(config, g)] as const)),
+    recoveryPoints(config),
   ]);
   return summarizeStatus(config, {
     mainRecord: record ? { target: record.values[0] ?? null, ttl: record.ttl } : null,
     alarmStates,
     nodeGroupMembers: new Map(members),
+    recoveryPoints: points,
+    now: now.toISOString(),
   });
 }

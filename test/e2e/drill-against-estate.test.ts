@@ -13,7 +13,8 @@ describe('drpilot drill full against an existing estate (not embedded)', () => {
     const run = await runCli(['drill', 'full', '--config', estate.configFile, '--json']);
     expect(run.code).toBe(0);
     expect(run.json()).toMatchObject({ ok: true, emulated: false });
-    expect(run.json().steps).toHaveLength(3);
+    expect(run.json().steps).toHaveLength(7);
+    expect(run.json().rpoSeconds).toBeGreaterThan(0);
   });
 
   it('fails with exit 1 and names the problem when a cluster is unhealthy', async () => {

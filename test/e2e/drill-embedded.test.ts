@@ -17,21 +17,28 @@ describe('drpilot drill full --embedded', () => {
       ok: true,
       emulated: true,
       rtoSeconds: null,
-      rpoSeconds: null,
     });
+    expect(result.rpoSeconds).toBeGreaterThan(0);
+    expect(result.rpoSeconds).toBeLessThan(25 * 60);
     expect(result.steps.map((s: { name: string }) => s.name)).toEqual([
       'start emulated AWS (moto)',
       'seed the two-region estate',
       'read status: main record, health alarms, node groups',
       'lease: exactly one of 5 concurrent claims wins',
       'audit: the drill is on record',
+      're-sync: copy every restorable Velero backup to the standby side',
+      'standby bucket: every backup its Velero can see is restorable',
+      're-sync again: nothing new, nothing copied',
+      'RPO the standby side can restore',
     ]);
     for (const step of result.steps) {
       expect(step.ok).toBe(true);
       expect(Date.parse(step.endedAt)).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
     }
     expect(result.steps[2].detail).toContain('active side primary via primary.example.com');
-    expect(result.pending).toHaveLength(3);
+    expect(result.pending).toHaveLength(2);
+    expect(result.steps[5].detail).toMatch(/^primary → dr: 2 backup\(s\) committed/);
+    expect(result.steps[5].detail).toContain('.tar.gz is missing');
     expect(run.stderr).toContain('… seed the two-region estate');
     expect(process.env.AWS_ENDPOINT_URL).toBe(endpointBefore);
 
@@ -43,7 +50,7 @@ describe('drpilot drill full --embedded', () => {
     expect(markdown).toContain('## Not yet drilled');
     const svg = readFileSync(join(reportDir, 'drill-timeline.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(5);
+    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(9);
     expect(JSON.parse(readFileSync(join(reportDir, 'drill-result.json'), 'utf8'))).toEqual(result);
   });
 
@@ -53,6 +60,19 @@ describe('drpilot drill full --embedded', () => {
     expect(run.stdout).toMatch(/^drill full: PASSED \(emulated clouds/);
     expect(run.stdout).toContain('✓ audit: the drill is on record');
     expect(run.stdout).toContain('not drilled yet: failover and failback');
+  });
+
+  it('drills the re-sync alone', async () => {
+    const run = await runCli(['drill', 'resync', '--embedded', '--json']);
+    expect(run.code).toBe(0);
+    const result = run.json();
+    expect(result).toMatchObject({ scenario: 'resync', ok: true, emulated: true });
+    expect(result.steps.map((s: { name: string }) => s.name)).toContain(
+      'RPO the standby side can restore',
+    );
+    expect(result.steps.map((s: { name: string }) => s.name)).not.toContain(
+      'audit: the drill is on record',
+    );
   });
 
   it('refuses scenarios whose capability has not landed, and unknown ones, with exit 2', async () => {

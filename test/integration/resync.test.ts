@@ -13,7 +13,8 @@ import {
 import { listObjects } from '../../lambdas/aws/s3-objects';
 import { StateStore } from '../../lambdas/aws/state-store';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { runResync, rpoKey } from '../../lambdas/resync/run-resync';
+import { stateKeys } from '../../lambdas/core/state-keys';
+import { runResync } from '../../lambdas/resync/run-resync';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';
@@ -148,7 +149,7 @@ describe('resync against moto (pagination at 5 keys per page)', () => {
       config.stateTable,
     ).readValue<{
       overall: { rpoSeconds: number };
-    }>(rpoKey('dr'));
+    }>(stateKeys.veleroRpo('dr'));
     expect(recorded?.overall.rpoSeconds).toBe(result.rpoSeconds);
     const now = new Date();
     const metric = await cloudWatchClient('us-east-1').send(

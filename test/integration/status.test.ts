@@ -2,6 +2,7 @@ import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { describe, expect, it } from 'vitest';
 import { cloudWatchClient, route53Client } from '../../lambdas/aws/clients';
+import { runResync } from '../../lambdas/resync/run-resync';
 import { handler } from '../../lambdas/status/handler';
 import { runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';
@@ -23,7 +24,12 @@ describe('drpilot status against a seeded moto estate', () => {
     });
     expect(status.clusters.primary).toMatchObject({ healthy: true, alarmState: 'OK' });
     expect(status.clusters.dr).toMatchObject({ healthy: true, alarmState: 'OK' });
-    expect(status.backups).toEqual({ latest: null, rpoSeconds: null });
+    expect(status.backups).toEqual({
+      latest: null,
+      rpoSeconds: null,
+      side: 'dr',
+      completionTimestamp: null,
+    });
     expect(status.nodeGroups).toEqual([
       expect.objectContaining({
         id: 'primary-workers',
@@ -74,6 +80,17 @@ describe('drpilot status against a seeded moto estate', () => {
     expect(human.stdout).toContain('main.example.com → dr.example.com (TTL 30 s), active side: dr');
     expect(human.stdout).toContain('UNHEALTHY (acme-primary-health: ALARM)');
     expect(human.stdout).toContain('primary-workers (ec2, primary): 3 × m6i.large');
+  });
+
+  it("reports the standby side's newest restorable backup and RPO once a re-sync ran", async () => {
+    const estate = await seedExampleEstate();
+    const resync = await runResync(estate.config, { dryRun: false, trigger: 'test' });
+    const status = (await runCli(['status', '--config', estate.configFile, '--json'])).json();
+    expect(status.backups).toMatchObject({ latest: resync.rpo?.overall.newestBackup, side: 'dr' });
+    expect(status.backups.rpoSeconds).toBeGreaterThanOrEqual(resync.rpoSeconds!);
+    expect(status.backups.rpoSeconds).toBeLessThan(25 * 60);
+    const human = await runCli(['status', '--config', estate.configFile]);
+    expect(human.stdout).toMatch(/Backups {3}dr: latest daily-\d+, RPO \d+ min/);
   });
 
   it('exits 2 on a bad config and reads nothing', async () => {

@@ -4,6 +4,9 @@ import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { redactSecrets, withObservability } from '../../lambdas/shared/powertools';
 
+// These tests read the log lines (vitest.config.ts silences handlers' logs elsewhere).
+process.env.POWERTOOLS_LOG_LEVEL = 'INFO';
+
 const context = {
   functionName: 'acme-drpilot-failover',
   functionVersion: '$LATEST',

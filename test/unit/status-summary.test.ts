@@ -10,6 +10,8 @@ function config() {
   return result.config;
 }
 
+const noBackups = { recoveryPoints: {}, now: '2026-11-21T12:00:00Z' };
+
 const healthy = new Map<string, AlarmState>([
   ['acme-primary-health', 'OK'],
   ['acme-dr-health', 'OK'],
@@ -45,6 +47,14 @@ describe('summarizeStatus', () => {
           ],
         ],
       ]),
+      recoveryPoints: {
+        primary: {
+          newestBackup: 'daily-20261121',
+          completionTimestamp: '2026-11-21T11:40:00Z',
+          rpoSeconds: 0,
+        },
+      },
+      now: '2026-11-21T12:00:00Z',
     });
     expect(report.dns).toEqual({
       record: 'main.example.com',
@@ -54,7 +64,13 @@ describe('summarizeStatus', () => {
     });
     expect(report.clusters.primary).toMatchObject({ healthy: false, alarmState: 'ALARM' });
     expect(report.clusters.dr).toMatchObject({ healthy: true, alarmState: 'OK' });
-    expect(report.backups).toEqual({ latest: null, rpoSeconds: null });
+    // DR is active, so the figures are about primary, aged from the re-sync's measurement to now
+    expect(report.backups).toEqual({
+      latest: 'daily-20261121',
+      rpoSeconds: 1200,
+      side: 'primary',
+      completionTimestamp: '2026-11-21T11:40:00Z',
+    });
     expect(report.nodeGroups[0]).toMatchObject({
       id: 'primary-workers',
       instanceTypes: ['m6i.large', 'm6i.xlarge'],
@@ -68,6 +84,7 @@ describe('summarizeStatus', () => {
       mainRecord: null,
       alarmStates: new Map(),
       nodeGroupMembers: new Map([['primary-workers', []]]),
+      ...noBackups,
     });
     expect(missingRecord.dns.activeSide).toBeNull();
     expect(missingRecord.clusters.primary).toMatchObject({ healthy: null, alarmState: 'MISSING' });
@@ -82,6 +99,7 @@ describe('summarizeStatus', () => {
       mainRecord: { target: 'lb.elsewhere.net', ttl: 60 },
       alarmStates: healthy,
       nodeGroupMembers: new Map(),
+      ...noBackups,
     });
     expect(foreign.warnings).toEqual([
       "main.example.com points at lb.elsewhere.net, which is neither cluster's endpoint",
@@ -96,6 +114,7 @@ describe('summarizeStatus', () => {
         ['acme-dr-health', 'OK'],
       ]),
       nodeGroupMembers: new Map(),
+      ...noBackups,
     });
     expect(report.clusters.primary.healthy).toBeNull();
   });

@@ -1,0 +1,9 @@
+import type { Side } from './config/schema';
+
+/** Names of the records jobs keep in the state table between runs. */
+export const stateKeys = {
+  /** Backups and repository objects re-sync saw gone from the source, and since when. */
+  veleroMissingSince: (targetBucket: string) => `velero-missing#${targetBucket}`,
+  /** The RPO the side can restore, as the last re-sync into it measured. */
+  veleroRpo: (side: Side) => `velero-rpo#${side}`,
+};
