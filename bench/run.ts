@@ -1,24 +1,65 @@
-import { measureBundles } from './lambda-bundles';
+import { measureBundles, type BundleMeasurement } from './lambda-bundles';
+import {
+  formatResyncBench,
+  measureResyncVsS3Sync,
+  type ResyncBenchResult,
+} from './resync-vs-s3-sync';
 
 const json = process.argv.includes('--json');
 const runs = Number(process.env.BENCH_RUNS ?? 15);
+/** First-sync repetitions (fresh targets each) and no-op re-sync repetitions of the resync bench. */
+const resyncReps = Number(process.env.BENCH_RESYNC_REPS ?? 3);
+const resyncNoopReps = Number(process.env.BENCH_RESYNC_NOOP_REPS ?? 5);
+/** Comma-separated sections to run (bundles, resync); all by default. */
+const only = (process.env.BENCH_ONLY ?? 'bundles,resync').split(',').map((s) => s.trim());
+const log = (message: string) => process.stderr.write(`${message}\n`);
 
-const { baselineMs, bundles } = await measureBundles(runs);
-const result = { runs, baseline: { emptyModuleInitMs: baselineMs }, lambdaBundles: bundles };
+interface BenchResult {
+  runs?: number;
+  baseline?: { emptyModuleInitMs: number };
+  lambdaBundles?: BundleMeasurement[];
+  resync?: ResyncBenchResult;
+}
+
+const result: BenchResult = {};
+let baselineMs = 0;
+if (only.includes('bundles')) {
+  log(`bundle bench: ${runs} runs per bundle`);
+  const measured = await measureBundles(runs);
+  baselineMs = measured.baselineMs;
+  Object.assign(result, {
+    runs,
+    baseline: { emptyModuleInitMs: measured.baselineMs },
+    lambdaBundles: measured.bundles,
+  });
+}
+if (only.includes('resync')) {
+  result.resync = await measureResyncVsS3Sync({
+    reps: resyncReps,
+    noopReps: resyncNoopReps,
+    log,
+  });
+}
 
 if (json) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
   const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
-  console.log(
-    `Lambda bundles (module init: median of ${runs} fresh processes; baseline = empty module, ${baselineMs.toFixed(1)} ms)`,
-  );
-  console.log(
-    `${'handler'.padEnd(32)}${'size'.padStart(12)}${'gzip'.padStart(12)}${'init'.padStart(12)}${'× baseline'.padStart(12)}`,
-  );
-  for (const b of bundles) {
+  if (result.lambdaBundles) {
     console.log(
-      `${b.handler.padEnd(32)}${kib(b.bytes).padStart(12)}${kib(b.gzipBytes).padStart(12)}${`${b.initMsMedian.toFixed(1)} ms`.padStart(12)}${b.initRatio.toFixed(2).padStart(12)}`,
+      `Lambda bundles (module init: median of ${runs} fresh processes; baseline = empty module, ${baselineMs.toFixed(1)} ms)`,
     );
+    console.log(
+      `${'handler'.padEnd(32)}${'size'.padStart(12)}${'gzip'.padStart(12)}${'init'.padStart(12)}${'× baseline'.padStart(12)}`,
+    );
+    for (const b of result.lambdaBundles) {
+      console.log(
+        `${b.handler.padEnd(32)}${kib(b.bytes).padStart(12)}${kib(b.gzipBytes).padStart(12)}${`${b.initMsMedian.toFixed(1)} ms`.padStart(12)}${b.initRatio.toFixed(2).padStart(12)}`,
+      );
+    }
+  }
+  if (result.resync) {
+    if (result.lambdaBundles) console.log('');
+    for (const line of formatResyncBench(result.resync)) console.log(line);
   }
 }

@@ -43,6 +43,11 @@ const dns = z.strictObject({
     .min(5, { error: 'expected a TTL between 5 and 300 seconds (30–60 is recommended)' })
     .max(300, { error: 'expected a TTL between 5 and 300 seconds (30–60 is recommended)' })
     .describe('TTL of the CNAME in seconds; 30–60 keeps failover fast'),
+  healthCheckPath: z
+    .string()
+    .regex(/^\/[^\s]*$/, { error: 'expected a path such as /healthz' })
+    .default('/healthz')
+    .describe('path the Route 53 HTTPS health checks request on each endpoint'),
   cooldownSeconds: seconds.default(900).describe('no further switch this long after a switch'),
   autoFailback: z
     .boolean()
@@ -60,6 +65,11 @@ const dns = z.strictObject({
         .positive({ error: 'expected a number of seconds > 0' })
         .default(3600)
         .describe('the target side needs a restorable backup at most this old'),
+      caBundle: z
+        .string()
+        .regex(/-----BEGIN CERTIFICATE-----/, { error: 'expected PEM certificates' })
+        .optional()
+        .describe('PEM of CAs to trust besides the system ones (a private CA), for the TLS check'),
     })
     .prefault({})
     .describe('checks before switching to a side; --force skips them (audited)'),
