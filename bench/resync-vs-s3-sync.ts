@@ -7,8 +7,8 @@
  * Figures come from moto, an emulator: they compare the two tools' request patterns and
  * client-side overhead on this machine, not S3's real latency or throughput.
  */
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -29,16 +29,13 @@ import {
   veleroBackup,
   type BucketObject,
 } from '../cli/embedded/velero-layout';
-import {
-  cloudWatchClient,
-  dynamoDbClient,
-  route53Client,
-  s3Client,
-} from '../lambdas/aws/clients';
+import { cloudWatchClient, dynamoDbClient, route53Client, s3Client } from '../lambdas/aws/clients';
 import { listObjects } from '../lambdas/aws/s3-objects';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { validateConfig } from '../lambdas/core/config/validate';
+import { bucketSide, listMirrored } from '../lambdas/aws/velero-bucket';
 import { runResync, type ResyncResult } from '../lambdas/resync/run-resync';
+import { MIRRORED_AREAS } from '../lambdas/core/velero/bucket-layout';
 import { forEachBounded } from '../lambdas/shared/bounded-concurrency';
 import { median } from './lambda-bundles';
 
@@ -90,6 +87,8 @@ export interface Comparison {
   awsCliSamplesMs: number[];
   /** Requests of the last repetition of each tool. */
   requests: { drpilot: RequestCounts; awsCli: RequestCounts };
+  /** CPU of the last repetition of each tool: the tool's process and moto's. */
+  cpuMs: { drpilot: CpuMs; awsCli: CpuMs };
   /** Where drpilot's time went in its last repetition (from runResync's progress messages). */
   drpilotPhasesMs: Record<string, number>;
 }
@@ -108,6 +107,18 @@ export interface ResyncBenchResult {
   awsCliFloorMs: number;
   firstSync: Comparison;
   noopResync: Comparison;
+  /**
+   * What a drpilot no-op would cost without its per-backup GETs (velero-backup.json on both sides,
+   * drpilot-manifest.json on the target): both sides listed as runResync lists them (areas one
+   * after another), and with the areas listed in parallel. Medians; ratios against aws s3 sync's
+   * no-op median. Not drpilot runs: measurements of the listing a fix would leave.
+   */
+  noopProbes: {
+    listOnlyMs: number;
+    listOnlyRatio: number;
+    parallelListOnlyMs: number;
+    parallelListOnlyRatio: number;
+  };
   correctness: {
     drpilotKeysMatchSource: boolean;
     awsCliKeysMatchSource: boolean;
@@ -147,10 +158,7 @@ export function sourceObjects(): {
   const backupObjects = Array.from({ length: BACKUPS }, (_, i) => {
     const hourly = i % 5 !== 0;
     const time = new Date(start + i * 3600 * 1000);
-    const stamp = time
-      .toISOString()
-      .replace(/[-:T]/g, '')
-      .slice(0, 14);
+    const stamp = time.toISOString().replace(/[-:T]/g, '').slice(0, 14);
     return veleroBackup({
       name: `${hourly ? 'hourly' : 'daily'}-${stamp}`,
       version: '1.16',
@@ -341,27 +349,105 @@ class SdkCommandCounter {
 }
 
 // ---------------------------------------------------------------------------------------------
+// CPU accounting: which process the wall-clock went to.
+
+/** CPU milliseconds of one run: the client process and moto. */
+export interface CpuMs {
+  client: number | null;
+  moto: number | null;
+}
+
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/** moto's pid: this process's child running moto (Linux /proc only). */
+function findMotoPid(): number | null {
+  if (!existsSync('/proc/self/stat')) return null;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (ppid === process.pid && cmdline.includes('moto.server')) return Number(entry);
+    } catch {
+      // the process went away while we looked
+    }
+  }
+  return null;
+}
+
+/** user + system CPU ms of a process so far, from /proc/<pid>/stat. */
+function processCpuMs(pid: number | null): number | null {
+  if (pid === null) return null;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+
+const selfCpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
+const TIME_BIN = existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+// ---------------------------------------------------------------------------------------------
 // The two tools.
 
-function runAwsCli(endpoint: string, args: string[]): Promise<number> {
+interface AwsCliRun {
+  ms: number;
+  /** The CLI process's user + system CPU ms (null without /usr/bin/time). */
+  cpuMs: number | null;
+}
+
+function runAwsCli(endpoint: string, args: string[]): Promise<AwsCliRun> {
+  const cpuDir = mkdtempSync(join(tmpdir(), 'drpilot-bench-time-'));
+  const cpuFile = join(cpuDir, 'cpu');
+  const command = [AWS_CLI, ...args, '--endpoint-url', endpoint];
   const started = performance.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(AWS_CLI, [...args, '--endpoint-url', endpoint], {
-      // No config file: awscli's defaults (10 concurrent requests, 8 MiB multipart threshold).
-      env: {
-        ...process.env,
-        AWS_CONFIG_FILE: '/nonexistent/drpilot-bench-config',
-        AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/drpilot-bench-credentials',
-        AWS_PAGER: '',
+    const child = spawn(
+      TIME_BIN ?? command[0] ?? AWS_CLI,
+      TIME_BIN ? ['-f', '%U %S', '-o', cpuFile, ...command] : command.slice(1),
+      {
+        // No config file: awscli's defaults (10 concurrent requests, 8 MiB multipart threshold).
+        env: {
+          ...process.env,
+          AWS_CONFIG_FILE: '/nonexistent/drpilot-bench-config',
+          AWS_SHARED_CREDENTIALS_FILE: '/nonexistent/drpilot-bench-credentials',
+          AWS_PAGER: '',
+        },
+        stdio: ['ignore', 'ignore', 'pipe'],
       },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
+    );
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
     child.on('error', reject);
     child.on('close', (code) => {
-      if (code === 0) resolve(performance.now() - started);
-      else reject(new Error(`aws ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+      const ms = performance.now() - started;
+      const cpuText = TIME_BIN ? readFileSync(cpuFile, { encoding: 'utf8', flag: 'a+' }) : '';
+      rmSync(cpuDir, { recursive: true, force: true });
+      if (code !== 0) {
+        reject(new Error(`aws ${args.join(' ')} exited ${code}: ${stderr.slice(-2000)}`));
+        return;
+      }
+      let cpuMs: number | null = null;
+      if (TIME_BIN) {
+        const [user, system] = cpuText.trim().split(/\s+/).map(Number);
+        const total = ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000;
+        cpuMs = Number.isFinite(total) ? total : null;
+      }
+      resolve({ ms, cpuMs });
     });
   });
 }
@@ -451,25 +537,41 @@ const withTarget = (config: DrpilotConfig, bucket: string): DrpilotConfig => ({
   },
 });
 
+/** One measured run of one tool. */
+interface Sample {
+  ms: number;
+  requests: RequestCounts;
+  cpuMs: CpuMs;
+}
+
 function compare(
-  drpilot: number[],
-  awsCli: number[],
+  drpilot: Sample[],
+  awsCli: Sample[],
   target: number,
-  requests: Comparison['requests'],
   drpilotPhasesMs: Record<string, number>,
 ): Comparison {
-  const drpilotMs = median(drpilot);
-  const awsCliMs = median(awsCli);
+  const drpilotMs = median(drpilot.map((s) => s.ms));
+  const awsCliMs = median(awsCli.map((s) => s.ms));
   const ratio = drpilotMs / awsCliMs;
+  const last = (samples: Sample[]) => {
+    const sample = samples.at(-1);
+    if (!sample) throw new Error('resync bench: no samples');
+    return sample;
+  };
+  const cpu = (c: CpuMs): CpuMs => ({
+    client: c.client === null ? null : round(c.client),
+    moto: c.moto === null ? null : round(c.moto),
+  });
   return {
     drpilotMs: round(drpilotMs),
     awsCliMs: round(awsCliMs),
     ratio: Math.round(ratio * 1000) / 1000,
     target: `<= ${target.toFixed(1)}`,
     met: ratio <= target,
-    drpilotSamplesMs: drpilot.map(round),
-    awsCliSamplesMs: awsCli.map(round),
-    requests,
+    drpilotSamplesMs: drpilot.map((s) => round(s.ms)),
+    awsCliSamplesMs: awsCli.map((s) => round(s.ms)),
+    requests: { drpilot: last(drpilot).requests, awsCli: last(awsCli).requests },
+    cpuMs: { drpilot: cpu(last(drpilot).cpuMs), awsCli: cpu(last(awsCli).cpuMs) },
     drpilotPhasesMs: Object.fromEntries(
       Object.entries(drpilotPhasesMs).map(([k, v]) => [k, round(v)]),
     ),
@@ -482,12 +584,14 @@ export async function measureResyncVsS3Sync(
   const { log } = options;
   const reps = Math.max(1, options.reps);
   const noopReps = Math.max(1, options.noopReps);
-  const logFile = join(mkdtempSync(join(tmpdir(), 'drpilot-bench-')), 'moto.log');
+  const logDir = mkdtempSync(join(tmpdir(), 'drpilot-bench-'));
+  const logFile = join(logDir, 'moto.log');
   log('resync bench: starting moto');
   const moto = await startMotoServer({ logFile });
   const restore = pointAwsClientsAt(moto.endpoint);
   try {
     const endpoint = moto.endpoint;
+    const motoPid = findMotoPid();
     const source = s3Client(SOURCE_REGION);
     const target = s3Client(TARGET_REGION);
     const counter = new SdkCommandCounter();
@@ -526,12 +630,35 @@ export async function measureResyncVsS3Sync(
     );
 
     const floor: number[] = [];
-    for (let i = 0; i < 3; i++) floor.push(await runAwsCli(endpoint, ['s3', 'ls', `s3://${SOURCE_BUCKET}/`]));
+    for (let i = 0; i < 3; i++)
+      floor.push((await runAwsCli(endpoint, ['s3', 'ls', `s3://${SOURCE_BUCKET}/`])).ms);
+
+    /** One drpilot run, with its requests and the CPU it and moto used. */
+    const drpilotSample = async (runConfig: DrpilotConfig) => {
+      await requestLog.mark();
+      counter.take();
+      const motoBefore = processCpuMs(motoPid);
+      const selfBefore = selfCpuMs();
+      const run = await drpilotResync(runConfig);
+      const client = selfCpuMs() - selfBefore;
+      const motoAfter = processCpuMs(motoPid);
+      const requests = { ...(await requestLog.since()), sdk: counter.take() };
+      const moto = motoBefore === null || motoAfter === null ? null : motoAfter - motoBefore;
+      return { run, sample: { ms: run.ms, requests, cpuMs: { client, moto } } };
+    };
+    const awsSample = async (bucket: string): Promise<Sample> => {
+      await requestLog.mark();
+      const motoBefore = processCpuMs(motoPid);
+      const run = await awsSync(endpoint, bucket);
+      const motoAfter = processCpuMs(motoPid);
+      const requests = await requestLog.since();
+      const moto = motoBefore === null || motoAfter === null ? null : motoAfter - motoBefore;
+      return { ms: run.ms, requests, cpuMs: { client: run.cpuMs, moto } };
+    };
 
     const problems: string[] = [];
     const checkTarget = async (bucket: string, tool: 'drpilot' | 'awscli') => {
       const got = await keySizes(target, bucket);
-      const expected = new Map(sourceKeys);
       if (tool === 'drpilot') {
         for (const name of backupNames) {
           const key = `backups/${name}/${MANIFEST_FILE}`;
@@ -539,24 +666,25 @@ export async function measureResyncVsS3Sync(
           got.delete(key);
         }
       }
-      const missing = [...expected.keys()].filter((k) => !got.has(k));
-      const extra = [...got.keys()].filter((k) => !expected.has(k));
-      const wrongSize = [...expected].filter(([k, s]) => got.has(k) && got.get(k) !== s);
+      const missing = [...sourceKeys.keys()].filter((k) => !got.has(k));
+      const extra = [...got.keys()].filter((k) => !sourceKeys.has(k));
+      const wrongSize = [...sourceKeys].filter(([k, size]) => got.has(k) && got.get(k) !== size);
       for (const [what, keys] of [
         ['missing', missing],
         ['unexpected', extra],
         ['wrong size', wrongSize.map(([k]) => k)],
       ] as const) {
         if (keys.length > 0)
-          problems.push(`${bucket} (${tool}): ${keys.length} ${what}, e.g. ${keys.slice(0, 3).join(', ')}`);
+          problems.push(
+            `${bucket} (${tool}): ${keys.length} ${what}, e.g. ${keys.slice(0, 3).join(', ')}`,
+          );
       }
       return missing.length === 0 && extra.length === 0 && wrongSize.length === 0;
     };
 
     // First sync: fresh targets every repetition, the order of the tools alternating.
-    const firstDrpilot: number[] = [];
-    const firstAws: number[] = [];
-    let firstRequests: Comparison['requests'] | undefined;
+    const firstDrpilot: Sample[] = [];
+    const firstAws: Sample[] = [];
     let firstPhases: Record<string, number> = {};
     let drpilotKeysMatchSource = true;
     let awsCliKeysMatchSource = true;
@@ -571,27 +699,20 @@ export async function measureResyncVsS3Sync(
       await createBucket(target, awsTarget, TARGET_REGION);
       const repConfig = withTarget(config, drpilotTarget);
 
-      let drpilotRequests: RequestCounts | undefined;
-      let awsRequests: RequestCounts | undefined;
       const drpilotFirst = async () => {
-        await requestLog.mark();
-        counter.take();
-        const run = await drpilotResync(repConfig);
-        drpilotRequests = { ...(await requestLog.since()), sdk: counter.take() };
-        firstDrpilot.push(run.ms);
+        const { run, sample } = await drpilotSample(repConfig);
+        firstDrpilot.push(sample);
         firstPhases = run.phasesMs;
         if (run.result.objectsCopied !== TOTAL_OBJECTS)
           problems.push(
-            `first sync r${rep}: drpilot copied ${run.result.objectsCopied} objects, not ${TOTAL_OBJECTS}`,
+            `first sync r${rep + 1}: drpilot copied ${run.result.objectsCopied} objects, not ${TOTAL_OBJECTS}`,
           );
         log(`resync bench: first sync r${rep + 1}/${reps} drpilot ${run.ms.toFixed(0)} ms`);
       };
       const awsFirst = async () => {
-        await requestLog.mark();
-        const ms = await awsSync(endpoint, awsTarget);
-        awsRequests = await requestLog.since();
-        firstAws.push(ms);
-        log(`resync bench: first sync r${rep + 1}/${reps} aws s3 sync ${ms.toFixed(0)} ms`);
+        const sample = await awsSample(awsTarget);
+        firstAws.push(sample);
+        log(`resync bench: first sync r${rep + 1}/${reps} aws s3 sync ${sample.ms.toFixed(0)} ms`);
       };
       if (rep % 2 === 0) {
         await drpilotFirst();
@@ -602,37 +723,46 @@ export async function measureResyncVsS3Sync(
       }
       drpilotKeysMatchSource &&= await checkTarget(drpilotTarget, 'drpilot');
       awsCliKeysMatchSource &&= await checkTarget(awsTarget, 'awscli');
-      if (drpilotRequests && awsRequests)
-        firstRequests = { drpilot: drpilotRequests, awsCli: awsRequests };
     }
 
     // No-op re-sync on the last repetition's targets, alternating too.
-    const noopDrpilot: number[] = [];
-    const noopAws: number[] = [];
+    const noopDrpilot: Sample[] = [];
+    const noopAws: Sample[] = [];
     const noopCopied: number[] = [];
     const noopOutcomes: string[] = [];
     let noopPhases: Record<string, number> = {};
-    let noopDrpilotRequests: RequestCounts | undefined;
-    let noopAwsRequests: RequestCounts | undefined;
     let awsCliNoopWrites = 0;
     const noopConfig = withTarget(config, drpilotTarget);
+    const listOnly: number[] = [];
+    const parallelListOnly: number[] = [];
+    const sides = [
+      bucketSide(noopConfig.backups, 'primary'),
+      bucketSide(noopConfig.backups, 'dr'),
+    ] as const;
+    const probe = async () => {
+      let started = performance.now();
+      await Promise.all(sides.map((side) => listMirrored(side)));
+      listOnly.push(performance.now() - started);
+      started = performance.now();
+      await Promise.all(
+        sides.flatMap((side) =>
+          MIRRORED_AREAS.map((area) => listObjects(side.s3, side.bucket, `${side.prefix}${area}/`)),
+        ),
+      );
+      parallelListOnly.push(performance.now() - started);
+    };
     for (let rep = 0; rep < noopReps; rep++) {
       const drpilotNoop = async () => {
-        await requestLog.mark();
-        counter.take();
-        const run = await drpilotResync(noopConfig);
-        noopDrpilotRequests = { ...(await requestLog.since()), sdk: counter.take() };
-        noopDrpilot.push(run.ms);
+        const { run, sample } = await drpilotSample(noopConfig);
+        noopDrpilot.push(sample);
         noopCopied.push(run.result.objectsCopied);
         noopOutcomes.push(run.result.outcome);
         noopPhases = run.phasesMs;
       };
       const awsNoop = async () => {
-        await requestLog.mark();
-        const ms = await awsSync(endpoint, awsTarget);
-        noopAwsRequests = await requestLog.since();
-        awsCliNoopWrites += noopAwsRequests.server['S3 PutObject/CopyObject'] ?? 0;
-        noopAws.push(ms);
+        const sample = await awsSample(awsTarget);
+        awsCliNoopWrites += sample.requests.server['S3 PutObject/CopyObject'] ?? 0;
+        noopAws.push(sample);
       };
       if (rep % 2 === 0) {
         await drpilotNoop();
@@ -641,8 +771,9 @@ export async function measureResyncVsS3Sync(
         await awsNoop();
         await drpilotNoop();
       }
+      await probe();
       log(
-        `resync bench: no-op r${rep + 1}/${noopReps} drpilot ${noopDrpilot.at(-1)?.toFixed(0)} ms, aws s3 sync ${noopAws.at(-1)?.toFixed(0)} ms`,
+        `resync bench: no-op r${rep + 1}/${noopReps} drpilot ${noopDrpilot.at(-1)?.ms.toFixed(0)} ms, aws s3 sync ${noopAws.at(-1)?.ms.toFixed(0)} ms`,
       );
     }
     if (noopCopied.some((n) => n !== 0))
@@ -654,8 +785,7 @@ export async function measureResyncVsS3Sync(
     await deleteBucket(target, drpilotTarget);
     await deleteBucket(target, awsTarget);
 
-    if (!firstRequests || !noopDrpilotRequests || !noopAwsRequests)
-      throw new Error('resync bench: no request counts recorded');
+    const awsNoopMs = median(noopAws.map((x) => x.ms));
     return {
       emulated: true,
       note: 'moto (emulated S3 on this machine): ratios compare request patterns and client overhead, not real S3 latency or throughput',
@@ -671,14 +801,14 @@ export async function measureResyncVsS3Sync(
       drpilotConcurrency: DRPILOT_CONCURRENCY,
       awsCliMaxConcurrentRequests: AWS_CLI_CONCURRENCY,
       awsCliFloorMs: round(median(floor)),
-      firstSync: compare(firstDrpilot, firstAws, 1.0, firstRequests, firstPhases),
-      noopResync: compare(
-        noopDrpilot,
-        noopAws,
-        0.5,
-        { drpilot: noopDrpilotRequests, awsCli: noopAwsRequests },
-        noopPhases,
-      ),
+      firstSync: compare(firstDrpilot, firstAws, 1.0, firstPhases),
+      noopResync: compare(noopDrpilot, noopAws, 0.5, noopPhases),
+      noopProbes: {
+        listOnlyMs: round(median(listOnly)),
+        listOnlyRatio: Math.round((median(listOnly) / awsNoopMs) * 1000) / 1000,
+        parallelListOnlyMs: round(median(parallelListOnly)),
+        parallelListOnlyRatio: Math.round((median(parallelListOnly) / awsNoopMs) * 1000) / 1000,
+      },
       correctness: {
         drpilotKeysMatchSource,
         awsCliKeysMatchSource,
@@ -692,6 +822,7 @@ export async function measureResyncVsS3Sync(
   } finally {
     restore();
     await moto.stop();
+    rmSync(logDir, { recursive: true, force: true });
   }
 }
 
@@ -722,8 +853,12 @@ export function formatResyncBench(r: ResyncBenchResult): string[] {
     ['no-op re-sync', r.noopResync],
   ] as const) {
     lines.push(`  ${label} requests (moto log, last repetition):`);
-    lines.push(`    drpilot ${c.requests.drpilot.serverTotal}: ${countsLine(c.requests.drpilot.server)}`);
-    lines.push(`    aws s3 sync ${c.requests.awsCli.serverTotal}: ${countsLine(c.requests.awsCli.server)}`);
+    lines.push(
+      `    drpilot ${c.requests.drpilot.serverTotal}: ${countsLine(c.requests.drpilot.server)}`,
+    );
+    lines.push(
+      `    aws s3 sync ${c.requests.awsCli.serverTotal}: ${countsLine(c.requests.awsCli.server)}`,
+    );
     lines.push(
       `    drpilot SDK commands (count, summed latency, wall-clock span): ${Object.entries(
         c.requests.drpilot.sdk ?? {},
@@ -732,12 +867,19 @@ export function formatResyncBench(r: ResyncBenchResult): string[] {
         .map(([k, t]) => `${k} ${t.count} ${t.totalMs.toFixed(0)}/${t.spanMs.toFixed(0)} ms`)
         .join(', ')}`,
     );
+    const cpu = (x: CpuMs) =>
+      `client ${x.client === null ? '?' : x.client.toFixed(0)} ms, moto ${x.moto === null ? '?' : x.moto.toFixed(0)} ms`;
+    lines.push(`    CPU: drpilot ${cpu(c.cpuMs.drpilot)}; aws s3 sync ${cpu(c.cpuMs.awsCli)}`);
     lines.push(
       `    drpilot time: ${Object.entries(c.drpilotPhasesMs)
         .map(([k, v]) => `${k} ${v.toFixed(0)} ms`)
         .join(', ')}`,
     );
   }
+  const p = r.noopProbes;
+  lines.push(
+    `  no-op without per-backup GETs (probe, not a drpilot run): both sides listed as runResync does ${p.listOnlyMs.toFixed(0)} ms (ratio ${p.listOnlyRatio.toFixed(2)}), areas listed in parallel ${p.parallelListOnlyMs.toFixed(0)} ms (ratio ${p.parallelListOnlyRatio.toFixed(2)})`,
+  );
   const c = r.correctness;
   lines.push(
     `  correctness: drpilot target = source + ${c.drpilotManifests} manifests: ${c.drpilotKeysMatchSource ? 'yes' : 'NO'}; aws s3 sync target = source: ${c.awsCliKeysMatchSource ? 'yes' : 'NO'}; drpilot no-op copied ${c.drpilotNoopObjectsCopied.join('/')} objects (${[...new Set(c.drpilotNoopOutcomes)].join('/')}); aws no-op wrote ${c.awsCliNoopWrites}`,

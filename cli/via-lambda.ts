@@ -1,11 +1,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
 import { lambdaClient } from '../lambdas/aws/clients';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
-
-/** The deployed function of a job, named as the CDK app names it. */
-export function deployedFunctionName(config: DrpilotConfig, job: string): string {
-  return `${config.name}-drpilot-${job}`;
-}
+import { functionName } from '../lambdas/core/resource-names';
 
 /** Invokes a deployed drpilot function synchronously and returns its JSON answer. */
 export async function invokeDeployed(
@@ -13,7 +9,7 @@ export async function invokeDeployed(
   job: string,
   payload: Record<string, unknown>,
 ): Promise<unknown> {
-  const FunctionName = deployedFunctionName(config, job);
+  const FunctionName = functionName(config, job);
   const response = await lambdaClient(config.controlRegion).send(
     new InvokeCommand({ FunctionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
   );

@@ -2,6 +2,7 @@ import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
 import { BackupResync, eventBridgeNotificationCommand } from './backup-resync';
+import { DnsFailover } from './dns-failover';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
 import { NotificationTopic } from './notification-topic';
@@ -22,6 +23,7 @@ export class ControlStack extends Stack {
   readonly stateTable: StateTable;
   readonly status: StatusFunction;
   readonly backupResync: BackupResync;
+  readonly dnsFailover: DnsFailover;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
@@ -58,6 +60,13 @@ export class ControlStack extends Stack {
       encryptionKey: this.encryptionKey.key,
     });
 
+    this.dnsFailover = new DnsFailover(this, 'DnsFailover', {
+      config,
+      stateTable: this.stateTable.table,
+      notificationTopic: this.notifications.topic,
+      encryptionKey: this.encryptionKey.key,
+    });
+
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });
     new CfnOutput(this, 'StatusFunctionName', {
@@ -66,6 +75,15 @@ export class ControlStack extends Stack {
     new CfnOutput(this, 'ResyncFunctionName', {
       value: this.backupResync.reactive.fn.functionName,
     });
+    new CfnOutput(this, 'DnsFunctionName', {
+      value: this.dnsFailover.reactive.fn.functionName,
+    });
+    for (const side of SIDES) {
+      new CfnOutput(this, `${side === 'primary' ? 'Primary' : 'Dr'}HealthCheckId`, {
+        description: `Route 53 health check of ${config.clusters[side].endpoint} (alarm ${config.clusters[side].healthAlarm})`,
+        value: this.dnsFailover.healthChecks[side].attrHealthCheckId,
+      });
+    }
     new CfnOutput(this, 'BackupRpoAlarmName', { value: this.backupResync.rpoAlarm.alarmName });
     // Velero's buckets are not drpilot's: their owner turns on EventBridge notifications once.
     for (const side of SIDES) {

@@ -1,4 +1,5 @@
 import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
+import { functionName, notificationTopicName } from '../lambdas/core/resource-names';
 
 /**
  * Every physical name drpilot gives a resource, derived from the config alone. Stacks in other
@@ -10,12 +11,15 @@ export const names = {
   regionStack: (config: DrpilotConfig, side: Side) => `${config.name}-drpilot-${side}`,
 
   /** The function the CLI invokes with `--via lambda`. */
-  function: (config: DrpilotConfig, job: string) => `${config.name}-drpilot-${job}`,
+  function: functionName,
 
   /** A CloudWatch alarm of the control plane, e.g. `acme-drpilot-backup-rpo`. */
   alarm: (config: DrpilotConfig, what: string) => `${config.name}-drpilot-${what}`,
 
-  notificationTopic: (config: DrpilotConfig) => `${config.name}-drpilot-notifications`,
+  /** The `Name` tag of the Route 53 health check on a cluster's endpoint (its console label). */
+  healthCheck: (config: DrpilotConfig, side: Side) => `${config.name}-drpilot-${side}-endpoint`,
+
+  notificationTopic: notificationTopicName,
   regionAlarmTopic: (config: DrpilotConfig, side: Side) => `${config.name}-drpilot-${side}-alarms`,
 
   controlKeyAlias: (config: DrpilotConfig) => `alias/${config.name}-drpilot-control`,

@@ -4,13 +4,16 @@ import {
   ec2Client,
   route53Client,
   s3Client,
+  snsClient,
 } from '../../lambdas/aws/clients';
+import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import { seedHealthAlarms } from './seed-alarms';
 import { seedVeleroBuckets, type SeededBackup } from './seed-backups';
 import { seedDns } from './seed-dns';
 import { seedNodeGroup } from './seed-nodes';
 import { createStateTable } from './state-table';
+import { notificationTopicName } from '../../lambdas/core/resource-names';
 
 export const NODES_PER_GROUP = 3;
 
@@ -25,7 +28,7 @@ export interface EmbeddedEstate {
 /**
  * Seeds a two-region estate, as drpilot.config.json describes it, into whatever AWS the
  * environment points at (the embedded moto): DNS with health checks, health alarms, tagged
- * nodes, both Velero buckets and the state table.
+ * nodes, both Velero buckets, the state table and the notification topic.
  */
 export async function seedEstate(config: DrpilotConfig): Promise<EmbeddedEstate> {
   const { hostedZoneId, healthCheckIds } = await seedDns(route53Client(), config);
@@ -33,6 +36,9 @@ export async function seedEstate(config: DrpilotConfig): Promise<EmbeddedEstate>
 
   await seedHealthAlarms(cloudWatchClient(config.controlRegion), seeded, healthCheckIds);
   await createStateTable(dynamoDbClient(config.controlRegion), config.stateTable);
+  await snsClient(config.controlRegion).send(
+    new CreateTopicCommand({ Name: notificationTopicName(config) }),
+  );
 
   const nodes: Record<string, string[]> = {};
   for (const group of config.nodeGroups) {

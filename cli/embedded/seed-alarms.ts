@@ -29,7 +29,7 @@ export async function seedHealthAlarms(
         EvaluationPeriods: 1,
         Threshold: 1,
         ComparisonOperator: 'LessThanThreshold',
-        TreatMissingData: 'breaching',
+        TreatMissingData: 'missing',
       }),
     );
     await cloudwatch.send(

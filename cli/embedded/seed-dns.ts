@@ -88,7 +88,7 @@ export async function seedDns(route53: Route53Client, config: DrpilotConfig): Pr
           Type: 'HTTPS',
           FullyQualifiedDomainName: config.clusters[side].endpoint,
           Port: 443,
-          ResourcePath: '/healthz',
+          ResourcePath: config.dns.healthCheckPath,
           RequestInterval: 10,
           FailureThreshold: 3,
           EnableSNI: true,

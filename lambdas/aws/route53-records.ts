@@ -31,6 +31,7 @@ export async function readRecord(
     name: normalizeDnsName(name),
     type,
     ttl: found.TTL ?? null,
-    values: (found.ResourceRecords ?? []).map((r) => normalizeDnsName(r.Value ?? '')),
+    // As Route 53 holds them: a compare-and-swap DELETE must repeat the value exactly.
+    values: (found.ResourceRecords ?? []).map((r) => r.Value ?? ''),
   };
 }

@@ -2,7 +2,7 @@ import { copyObject, type CopyOptions } from '../aws/s3-copy';
 import type { SyncPlan } from '../core/velero/sync-plan';
 import { stepMayRun, type PlanStep } from '../core/velero/sync-steps';
 import { forEachBounded } from '../shared/bounded-concurrency';
-import { deleteKey, putText, type BucketSide } from './bucket-side';
+import { deleteKey, putText, type BucketSide } from '../aws/velero-bucket';
 
 export interface StepFailure {
   unit: string;

@@ -10,7 +10,7 @@ import type { MissingSince } from '../core/velero/deletions';
 import { syncDirection } from '../core/velero/direction';
 import { expectedSchedules, measureRpo, standbyAfterRun, type RpoReport } from '../core/velero/rpo';
 import { planSync } from '../core/velero/sync-plan';
-import { assessSide, bucketSide } from './bucket-side';
+import { assessSide, bucketSide } from '../aws/velero-bucket';
 import { executePlan, type StepFailure } from './execute-plan';
 
 export interface ResyncOptions {

@@ -5,6 +5,7 @@ import { StateStore } from '../aws/state-store';
 import { instancesWithTag } from '../aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
 import { SIDES } from '../core/config/schema';
+import { normalizeDnsName } from '../core/dns-names';
 import { stateKeys } from '../core/state-keys';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/velero/rpo';
@@ -44,7 +45,9 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
     recoveryPoints(config),
   ]);
   return summarizeStatus(config, {
-    mainRecord: record ? { target: record.values[0] ?? null, ttl: record.ttl } : null,
+    mainRecord: record
+      ? { target: record.values[0] ? normalizeDnsName(record.values[0]) : null, ttl: record.ttl }
+      : null,
     alarmStates,
     nodeGroupMembers: new Map(members),
     recoveryPoints: points,

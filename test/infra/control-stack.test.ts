@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { CfnResource } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -180,8 +180,20 @@ describe('control stack', () => {
         .filter((d) => d.startsWith('asset.'))
         .map((d) => join(outdir, d, 'index.mjs'))
         .filter((f) => existsSync(f));
-      // One bundle per function: status and resync; the status one is read here.
-      expect(bundles).toHaveLength(2);
+      // One bundle per function of the app (status, resync, dns); the status one is read here.
+      const functions = synthesized.all.flatMap((stack) =>
+        Object.values<Resource>(Template.fromStack(stack).findResources('AWS::Lambda::Function')),
+      );
+      expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual([
+        'acme-drpilot-dns',
+        'acme-drpilot-resync',
+        'acme-drpilot-status',
+      ]);
+      expect(bundles).toHaveLength(functions.length);
+      const bundled = new Set(bundles.map((f) => basename(dirname(f))));
+      for (const f of functions) {
+        expect(bundled).toContain(`asset.${String(f.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+      }
       const assetHash = String(statusFunction().Properties.Code.S3Key).replace(/\.zip$/, '');
       const code = readFileSync(join(outdir, `asset.${assetHash}`, 'index.mjs'), 'utf8');
       expect(code.startsWith('import { createRequire')).toBe(true);

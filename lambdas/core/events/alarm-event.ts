@@ -51,6 +51,8 @@ export interface ManualTrigger<A extends string = string> {
   backup?: string;
   /** failover/failback: proceed although an Ingress lists the main name in spec.tls. */
   ignoreIngressTlsSpec?: boolean;
+  /** failover/failback: flip dns.drillRecordName instead of the main record (a drill). */
+  drill?: boolean;
 }
 
 export type ParsedEvent<A extends string = string> = AlarmTrigger | ManualTrigger<A>;
@@ -339,10 +341,12 @@ const manualSchema = z.strictObject({
   step: z.enum(['up', 'down']).optional(),
   backup: z.string().min(1).optional(),
   ignoreIngressTlsSpec: z.boolean().optional(),
+  drill: z.boolean().optional(),
 });
 
 const RESIZE_ONLY = ['groupId', 'to', 'step'] as const;
 const RESYNC_ONLY = ['backup'] as const;
+const SWITCH_ONLY = ['drill'] as const;
 
 function parseManualPayload<A extends string>(
   raw: Record<string, unknown>,
@@ -373,6 +377,7 @@ function parseManualPayload<A extends string>(
     step: payload.step,
     backup: payload.backup,
     ignoreIngressTlsSpec: payload.ignoreIngressTlsSpec,
+    drill: payload.drill,
   });
 }
 
@@ -387,6 +392,16 @@ function crossFieldIssues(payload: z.infer<typeof manualSchema>): TriggerEventIs
   };
   misplaced(RESIZE_ONLY, 'resize');
   misplaced(RESYNC_ONLY, 'resync');
+  if (
+    payload.drill !== undefined &&
+    payload.action !== 'failover' &&
+    payload.action !== 'failback'
+  ) {
+    issues.push({
+      path: SWITCH_ONLY[0],
+      message: 'only applies to actions "failover" and "failback"',
+    });
+  }
   if (payload.action === 'resize') {
     if (payload.groupId === undefined) {
       issues.push({ path: 'groupId', message: 'required for action "resize"' });

@@ -1,11 +1,12 @@
 import { PutObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { s3Client } from '../aws/clients';
-import { listObjects, readTextObject } from '../aws/s3-objects';
+import { s3Client } from './clients';
+import { listObjects, readTextObject } from './s3-objects';
 import type { BackupsConfig, Side } from '../core/config/schema';
 import {
   BACKUP_METADATA_FILE,
   backupDirectories,
   MIRRORED_AREAS,
+  type MirroredArea,
 } from '../core/velero/bucket-layout';
 import { MANIFEST_FILE, parseManifest } from '../core/velero/manifest';
 import type { ObjectInfo } from '../core/velero/object-info';
@@ -30,9 +31,12 @@ export function bucketSide(backups: BackupsConfig, side: Side): BucketSide {
  * Lists what re-sync mirrors, `backups/` first: a backup's repository data is written before its
  * json, so repository listings taken afterwards cover every backup seen.
  */
-export async function listMirrored(side: BucketSide): Promise<ObjectInfo[]> {
+export async function listMirrored(
+  side: BucketSide,
+  areas: readonly MirroredArea[] = MIRRORED_AREAS,
+): Promise<ObjectInfo[]> {
   const listed: ObjectInfo[] = [];
-  for (const area of MIRRORED_AREAS) {
+  for (const area of areas) {
     listed.push(...(await listObjects(side.s3, side.bucket, `${side.prefix}${area}/`)));
   }
   return listed;
@@ -45,13 +49,17 @@ export interface AssessedSide {
   manifests: Record<string, string | null>;
 }
 
-/** Lists a side and assesses every backup directory that holds a velero-backup.json. */
+/**
+ * Lists a side and assesses every backup directory that holds a velero-backup.json. `areas`
+ * limits the listing (the DNS check reads `backups/` only, and may list nothing else).
+ */
 export async function assessSide(
   side: BucketSide,
   acceptPhases: readonly string[],
   readConcurrency: number,
+  areas: readonly MirroredArea[] = MIRRORED_AREAS,
 ): Promise<AssessedSide> {
-  const objects = await listMirrored(side);
+  const objects = await listMirrored(side, areas);
   const assessments: Record<string, BackupAssessment> = {};
   const manifests: Record<string, string | null> = {};
   const dirs = [...backupDirectories(objects, side.prefix)];
