@@ -3,6 +3,7 @@ import { CommandContext } from './command-context';
 import { registerDrill } from './commands/drill';
 import { registerResync } from './commands/resync';
 import { registerStatus } from './commands/status';
+import { registerSwitch } from './commands/switch';
 import { registerValidate } from './commands/validate';
 import { ExitCode } from './exit-codes';
 import { addGlobalOptions } from './global-options';
@@ -20,6 +21,8 @@ export function buildProgram(context: CommandContext): Command {
     });
   registerValidate(program, context);
   registerStatus(program, context);
+  registerSwitch(program, context, 'failover');
+  registerSwitch(program, context, 'failback');
   registerResync(program, context);
   registerDrill(program, context);
   return program;

@@ -262,8 +262,10 @@ export class BackupResync extends Construct {
     for (const side of SIDES) {
       const { bucket, prefix } = config.backups.buckets[side];
       // ListObjectsV2 is authorized as s3:ListBucket on the bucket; s3:prefix is the request's
-      // Prefix parameter, so only listings under drpilot's areas are allowed (StringLike `x/*`
-      // also matches `x/` itself).
+      // Prefix parameter. The re-sync lists the whole BackupStorageLocation prefix in one
+      // paginated listing (pages come in key order, so `backups/` is listed before `kopia/` and
+      // `restic/`, as the copy order needs); the DNS check lists `backups/` alone. An empty BSL
+      // prefix is sent as no Prefix at all, hence IfExists there.
       this.reactive.addToRolePolicy(
         new iam.PolicyStatement({
           sid: `ListVelero${side === 'primary' ? 'Primary' : 'Dr'}`,
@@ -272,7 +274,9 @@ export class BackupResync extends Construct {
             stack.formatArn({ service: 's3', region: '', account: '', resource: bucket }),
           ],
           conditions: {
-            StringLike: { 's3:prefix': MIRRORED_AREAS.map((area) => `${prefix}${area}/*`) },
+            [prefix === '' ? 'StringLikeIfExists' : 'StringLike']: {
+              's3:prefix': [prefix, ...MIRRORED_AREAS.map((area) => `${prefix}${area}/*`)],
+            },
           },
         }),
       );

@@ -65,6 +65,7 @@ export function registerDrill(program: Command, context: CommandContext): void {
         scenario,
         config,
         embedded: flags.embedded,
+        live: flags.live,
         onProgress: (message) => output.progress(message),
       });
       const reportFile = flags.report ? writeDrillReport(flags.report, result) : null;

@@ -4,39 +4,60 @@ import { seedEstate } from '../embedded/estate';
 import type { DrillResult, DrillScenario } from './drill-result';
 import { startEmulatedAws, type EmulatedAws } from '../emulator/emulated-aws';
 import { runFoundationSteps } from './foundation-steps';
+import { runDnsSteps } from './dns-steps';
 import { runResyncSteps } from './resync-steps';
 import { StepRecorder } from './step-recorder';
 
 /** Drill steps that later capabilities add; listed in every report until they land. */
-export const PENDING_CAPABILITIES = [
-  'failover and failback of dns.drillRecordName (DNS rotation)',
-  'node group resize',
+export const PENDING_CAPABILITIES = ['node group resize'];
+
+export const AVAILABLE_SCENARIOS: readonly DrillScenario[] = [
+  'full',
+  'resync',
+  'failover',
+  'failback',
 ];
 
-export const AVAILABLE_SCENARIOS: readonly DrillScenario[] = ['full', 'resync'];
+interface Figures {
+  rpoSeconds: number | null;
+  rtoSeconds: number | null;
+}
 
-/** The steps of a scenario after the estate exists; returns the RPO it measured, if any. */
+/**
+ * The steps of a scenario once the estate exists. Every DNS scenario re-syncs first: the switch
+ * checks that the target side holds a fresh restorable backup.
+ */
 async function scenarioSteps(
-  scenario: DrillScenario,
+  options: DrillOptions,
   steps: StepRecorder,
   config: DrpilotConfig,
   drillId: string,
-): Promise<number | null> {
+): Promise<Figures> {
+  const { scenario } = options;
   if (scenario === 'full') await runFoundationSteps(steps, config, drillId);
-  return steps.ok ? runResyncSteps(steps, config) : null;
+  const rpoSeconds = steps.ok ? await runResyncSteps(steps, config) : null;
+  if (scenario === 'resync' || !steps.ok) return { rpoSeconds, rtoSeconds: null };
+  const rtoSeconds = await runDnsSteps(steps, config, {
+    embedded: options.embedded,
+    live: options.live,
+    withFailback: scenario !== 'failover',
+  });
+  return { rpoSeconds, rtoSeconds };
 }
 
 export interface DrillOptions {
   scenario: DrillScenario;
   config: DrpilotConfig;
   embedded: boolean;
+  /** Flip the customer-facing record instead of dns.drillRecordName. */
+  live: boolean;
   onProgress: (message: string) => void;
 }
 
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const steps = new StepRecorder(options.onProgress);
   const drillId = randomUUID();
-  let rpoSeconds: number | null = null;
+  let figures: Figures = { rpoSeconds: null, rtoSeconds: null };
 
   if (options.embedded) {
     let emulated: EmulatedAws | undefined;
@@ -53,12 +74,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         const phases = estate.backups.map((b) => `${b.side}:${b.phase}`).join(', ');
         return `zone ${config.dns.hostedZoneId} with ${config.dns.recordName} and ${config.dns.drillRecordName} on primary, 2 health checks and alarms, ${nodeCount} tagged nodes, Velero backups (${phases}) with a kopia repository, state table ${config.stateTable}`;
       });
-      if (steps.ok) rpoSeconds = await scenarioSteps(options.scenario, steps, config, drillId);
+      if (steps.ok) figures = await scenarioSteps(options, steps, config, drillId);
     } finally {
       await emulated?.close();
     }
   } else {
-    rpoSeconds = await scenarioSteps(options.scenario, steps, options.config, drillId);
+    figures = await scenarioSteps(options, steps, options.config, drillId);
   }
 
   return {
@@ -66,8 +87,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     ok: steps.ok,
     emulated: options.embedded,
     steps: steps.steps,
-    rtoSeconds: null,
-    rpoSeconds,
+    rtoSeconds: figures.rtoSeconds,
+    rpoSeconds: figures.rpoSeconds,
     pending: PENDING_CAPABILITIES,
   };
 }

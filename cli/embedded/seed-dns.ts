@@ -65,8 +65,11 @@ export async function seedDns(route53: Route53Client, config: DrpilotConfig): Pr
               },
             },
           ]),
+          // UPSERT, not CREATE: moto 5.2.5 rejects a later CREATE identical to one in its change
+          // journal even after the record was deleted, which Route 53 accepts; seeding with
+          // UPSERT keeps the first failback's CREATE (primary again) out of that journal.
           ...[config.dns.recordName, config.dns.drillRecordName].map((name) => ({
-            Action: 'CREATE' as const,
+            Action: 'UPSERT' as const,
             ResourceRecordSet: {
               Name: name,
               Type: 'CNAME' as const,

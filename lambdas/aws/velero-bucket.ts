@@ -28,18 +28,22 @@ export function bucketSide(backups: BackupsConfig, side: Side): BucketSide {
 }
 
 /**
- * Lists what re-sync mirrors, `backups/` first: a backup's repository data is written before its
- * json, so repository listings taken afterwards cover every backup seen.
+ * Lists what re-sync mirrors. All three areas come from one paginated listing of the BSL prefix:
+ * pages arrive in key order, so `backups/` is listed before `kopia/` and `restic/`. That order
+ * matters: a backup's repository data is written before its json, so repository keys listed
+ * after the json was seen include every blob that backup wrote. One area alone (the DNS check
+ * reads `backups/` only) is listed under its own prefix.
  */
 export async function listMirrored(
   side: BucketSide,
   areas: readonly MirroredArea[] = MIRRORED_AREAS,
 ): Promise<ObjectInfo[]> {
-  const listed: ObjectInfo[] = [];
-  for (const area of areas) {
-    listed.push(...(await listObjects(side.s3, side.bucket, `${side.prefix}${area}/`)));
+  if (areas.length === 1) {
+    return listObjects(side.s3, side.bucket, `${side.prefix}${areas[0]}/`);
   }
-  return listed;
+  const wanted = areas.map((area) => `${side.prefix}${area}/`);
+  const listed = await listObjects(side.s3, side.bucket, side.prefix);
+  return listed.filter((o) => wanted.some((start) => o.key.startsWith(start)));
 }
 
 export interface AssessedSide {
@@ -59,7 +63,16 @@ export async function assessSide(
   readConcurrency: number,
   areas: readonly MirroredArea[] = MIRRORED_AREAS,
 ): Promise<AssessedSide> {
-  const objects = await listMirrored(side, areas);
+  return assessListing(side, await listMirrored(side, areas), acceptPhases, readConcurrency);
+}
+
+/** Reads and assesses the backup directories of a listing already taken. */
+export async function assessListing(
+  side: BucketSide,
+  objects: ObjectInfo[],
+  acceptPhases: readonly string[],
+  readConcurrency: number,
+): Promise<AssessedSide> {
   const assessments: Record<string, BackupAssessment> = {};
   const manifests: Record<string, string | null> = {};
   const dirs = [...backupDirectories(objects, side.prefix)];

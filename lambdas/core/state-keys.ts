@@ -6,6 +6,8 @@ export const stateKeys = {
   veleroMissingSince: (targetBucket: string) => `velero-missing#${targetBucket}`,
   /** The RPO the side can restore, as the last re-sync into it measured. */
   veleroRpo: (side: Side) => `velero-rpo#${side}`,
+  /** The last completed re-sync into a bucket (see SyncSnapshot). */
+  veleroSnapshot: (targetBucket: string) => `velero-sync#${targetBucket}`,
   /** When a record last moved primary → dr: a failback needs a backup completed after it. */
   dnsLastFailover: (recordName: string) => `dns-last-failover#${recordName}`,
   /** The lease and cooldown scope of one record. */

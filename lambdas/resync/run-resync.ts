@@ -9,8 +9,15 @@ import { activeSideOf } from '../core/status';
 import type { MissingSince } from '../core/velero/deletions';
 import { syncDirection } from '../core/velero/direction';
 import { expectedSchedules, measureRpo, standbyAfterRun, type RpoReport } from '../core/velero/rpo';
+import type { RestorableBackup } from '../core/velero/restorable';
 import { planSync } from '../core/velero/sync-plan';
-import { assessSide, bucketSide } from '../aws/velero-bucket';
+import {
+  nextDeletionDueAt,
+  snapshotStillHolds,
+  syncFingerprint,
+  type SyncSnapshot,
+} from '../core/velero/sync-snapshot';
+import { assessListing, bucketSide, listMirrored } from '../aws/velero-bucket';
 import { executePlan, type StepFailure } from './execute-plan';
 
 export interface ResyncOptions {
@@ -24,6 +31,17 @@ export interface ResyncOptions {
   partSizeBytes?: number;
   onProgress?: (message: string) => void;
   now?: () => Date;
+}
+
+/** The RPO the standby side can restore: published for the alarm, kept for `status`. */
+async function publishRecoveryPoint(
+  config: DrpilotConfig,
+  store: StateStore,
+  standbySide: Side,
+  rpo: RpoReport,
+): Promise<void> {
+  await publishRpo(cloudWatchClient(config.controlRegion), rpo);
+  await store.writeValue(stateKeys.veleroRpo(standbySide), rpo);
 }
 
 export type ResyncOutcome = 'copied' | 'noop' | 'dry-run' | 'failed' | 'refused';
@@ -106,6 +124,49 @@ export async function runResync(
   if (!direction.ok) return emptyResult('refused', direction.reason);
   const { from, to } = direction;
 
+  const source = bucketSide(config.backups, from);
+  const destination = bucketSide(config.backups, to);
+  const snapshotKey = stateKeys.veleroSnapshot(destination.bucket);
+  progress(`listing ${source.bucket} (${from}) and ${destination.bucket} (${to})`);
+  const [sourceObjects, targetObjects, snapshot] = await Promise.all([
+    listMirrored(source),
+    listMirrored(destination),
+    options.backup ? null : store.readValue<SyncSnapshot>(snapshotKey),
+  ]);
+  const startedAt = now().toISOString();
+  const policy = { backups: config.backups };
+  const fingerprint = syncFingerprint({
+    from,
+    to,
+    policy,
+    source: sourceObjects,
+    target: targetObjects,
+  });
+  if (snapshot && snapshotStillHolds(snapshot, fingerprint, startedAt)) {
+    // Nothing changed since the last completed run: no lease, no reads, only the RPO metric the
+    // alarm needs every period (status ages the recorded recovery point itself).
+    const rpo = measureRpo({
+      backups: snapshot.standby,
+      now: startedAt,
+      schedules: snapshot.schedules,
+    });
+    if (!options.dryRun) await publishRpo(cloudWatchClient(config.controlRegion), rpo);
+    return {
+      ...emptyResult(
+        options.dryRun ? 'dry-run' : 'noop',
+        'both buckets are as the last completed run left them',
+        from,
+        to,
+      ),
+      skipped: snapshot.skipped,
+      rpoSeconds: rpo.overall.rpoSeconds,
+      rpo,
+    };
+  }
+
+  // The listings above were taken before the lease. Another run finishing in between can only
+  // make them stale in the direction of work already done, which this run then repeats (copies
+  // are idempotent, the json still goes last); it never makes this run skip or delete wrongly.
   const holder = `resync-${randomUUID()}`;
   const lease = options.dryRun ? null : await store.acquireLease(LEASE, holder, LEASE_SECONDS);
   if (lease && !lease.acquired) {
@@ -117,20 +178,13 @@ export async function runResync(
     );
   }
   try {
-    const source = bucketSide(config.backups, from);
-    const destination = bucketSide(config.backups, to);
-    progress(`listing ${source.bucket} (${from}) and ${destination.bucket} (${to})`);
     const [sourceSide, targetSide] = await Promise.all([
-      assessSide(source, config.backups.acceptPhases, READ_CONCURRENCY),
-      assessSide(destination, config.backups.acceptPhases, READ_CONCURRENCY),
+      assessListing(source, sourceObjects, config.backups.acceptPhases, READ_CONCURRENCY),
+      assessListing(destination, targetObjects, config.backups.acceptPhases, READ_CONCURRENCY),
     ]);
     const missingSince = (await store.readValue<MissingSince>(
       stateKeys.veleroMissingSince(destination.bucket),
-    )) ?? {
-      backups: {},
-      repositoryObjects: {},
-    };
-    const startedAt = now().toISOString();
+    )) ?? { backups: {}, repositoryObjects: {} };
     const plan = planSync({
       source: {
         bucket: source.bucket,
@@ -197,15 +251,30 @@ export async function runResync(
       committed: execution.committed,
       activeSide: sourceSide.assessments,
     });
-    const rpo = measureRpo({
-      backups: standby,
-      now: now().toISOString(),
-      schedules,
-    });
-    await publishRpo(cloudWatchClient(config.controlRegion), rpo);
-    await store.writeValue(stateKeys.veleroRpo(to), rpo);
+    const rpo = measureRpo({ backups: standby, now: now().toISOString(), schedules });
+    await publishRecoveryPoint(config, store, to, rpo);
 
     const failed = execution.failures.length > 0;
+    if (!failed && !options.backup) {
+      const after =
+        execution.objectsCopied > 0 ||
+        plan.summary.manifestsToWrite > 0 ||
+        plan.summary.objectsToDelete > 0
+          ? await listMirrored(destination)
+          : targetObjects;
+      const next: SyncSnapshot = {
+        fingerprint: syncFingerprint({ from, to, policy, source: sourceObjects, target: after }),
+        nextDueAt: nextDeletionDueAt(
+          plan.missing.next,
+          config.backups.deleteGraceSeconds,
+          startedAt,
+        ),
+        standby: standby.filter((b): b is RestorableBackup => b.restorable),
+        schedules,
+        skipped: plan.skipped,
+      };
+      await store.writeValue(snapshotKey, next);
+    }
     const changed =
       execution.objectsCopied > 0 ||
       execution.deleted.length > 0 ||
@@ -227,18 +296,20 @@ export async function runResync(
         ? { reason: `${execution.failures.length} step(s) failed; the next run finishes the job` }
         : {}),
     };
-    await store.appendAudit('resync', {
-      trigger: options.trigger,
-      outcome: result.outcome,
-      from,
-      to,
-      copied: result.copied,
-      deleted: result.deleted,
-      objectsCopied: result.objectsCopied,
-      bytesCopied: result.bytesCopied,
-      rpoSeconds: result.rpoSeconds,
-      failures: result.failures.slice(0, 20),
-    });
+    if (result.outcome !== 'noop') {
+      await store.appendAudit('resync', {
+        trigger: options.trigger,
+        outcome: result.outcome,
+        from,
+        to,
+        copied: result.copied,
+        deleted: result.deleted,
+        objectsCopied: result.objectsCopied,
+        bytesCopied: result.bytesCopied,
+        rpoSeconds: result.rpoSeconds,
+        failures: result.failures.slice(0, 20),
+      });
+    }
     return result;
   } finally {
     if (lease?.acquired) await store.releaseLease(lease.lease);

@@ -229,7 +229,7 @@ describe('BackupResync (example config)', () => {
         );
         expect(actionsOf(statement)).toEqual(['s3:ListBucket']);
         expect(statement.Condition).toEqual({
-          StringLike: { 's3:prefix': ['backups/*', 'kopia/*', 'restic/*'] },
+          StringLikeIfExists: { 's3:prefix': ['', 'backups/*', 'kopia/*', 'restic/*'] },
         });
       }
     });
@@ -380,7 +380,12 @@ describe('BackupResync with BSL prefixes and a customer-managed key on one bucke
     const drList = statements.find((s) => s.Resource === 'arn:aws:s3:::acme-velero-eu-central-1');
     expect(drList?.Condition).toEqual({
       StringLike: {
-        's3:prefix': ['velero/dr/backups/*', 'velero/dr/kopia/*', 'velero/dr/restic/*'],
+        's3:prefix': [
+          'velero/dr/',
+          'velero/dr/backups/*',
+          'velero/dr/kopia/*',
+          'velero/dr/restic/*',
+        ],
       },
     });
     const objects = statements.find((s) => actionsOf(s).includes('s3:PutObject'));

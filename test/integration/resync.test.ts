@@ -172,6 +172,59 @@ describe('resync against moto (pagination at 5 keys per page)', () => {
     expect(second).toMatchObject({ outcome: 'noop', copied: [], objectsCopied: 0, bytesCopied: 0 });
   });
 
+  it('a no-op run reads no object while both listings match the last completed run, and notices any change', async () => {
+    const { config } = await seedExampleEstate();
+    await run(config);
+    const gets = { count: 0 };
+    for (const s3 of [primaryS3(), drS3()]) {
+      s3.middlewareStack.add(
+        (next, context) => async (args) => {
+          if (context.commandName === 'GetObjectCommand') gets.count++;
+          return next(args);
+        },
+        { step: 'initialize', name: 'countGets' },
+      );
+    }
+    const quiet = await run(config);
+    expect(quiet).toMatchObject({ outcome: 'noop', objectsCopied: 0 });
+    expect(quiet.skipped).toHaveLength(4); // still reported: the source's unrestorable backups
+    expect(quiet.rpoSeconds).toBeGreaterThan(0);
+    expect(gets.count).toBe(0);
+
+    const fresh = veleroBackup({
+      name: 'daily-new',
+      version: '1.16',
+      phase: 'Completed',
+      schedule: 'daily',
+      startTimestamp: new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z'),
+    });
+    for (const object of fresh.objects) {
+      await primaryS3().send(
+        new PutObjectCommand({ Bucket: PRIMARY, Key: object.key, Body: object.body }),
+      );
+    }
+    const noticed = await run(config);
+    expect(noticed.copied).toEqual(['daily-new']);
+    expect(noticed.rpoSeconds).toBeLessThan(quiet.rpoSeconds!);
+  });
+
+  it('plans again once a deferred deletion comes due, although nothing was listed differently', async () => {
+    const { config } = await seedExampleEstate();
+    const keepOne: DrpilotConfig = { ...config, backups: { ...config.backups, keepLatest: 1 } };
+    const [older] = (await run(keepOne)).copied;
+    for (const key of await keys(primaryS3(), PRIMARY)) {
+      if (key.startsWith(`backups/${older}/`)) {
+        await primaryS3().send(new DeleteObjectCommand({ Bucket: PRIMARY, Key: key }));
+      }
+    }
+    expect((await run(keepOne)).deleted).toEqual([]); // first seen missing: grace starts
+    expect((await run(keepOne)).deleted).toEqual([]); // unchanged listings, grace not over
+    const late = await run(keepOne, {
+      now: () => new Date(Date.now() + (config.backups.deleteGraceSeconds + 60) * 1000),
+    });
+    expect(late.deleted).toEqual([older]);
+  });
+
   it('a copy that dies halfway leaves no json beside incomplete files, and the next run finishes', async () => {
     const { config } = await seedExampleEstate();
     failCopy(drS3(), (_key, n) => n === 7);

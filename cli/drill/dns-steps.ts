@@ -1,0 +1,254 @@
+import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { cloudWatchClient, route53Client, s3Client } from '../../lambdas/aws/clients';
+import { readRecord } from '../../lambdas/aws/route53-records';
+import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
+import { sameDnsName } from '../../lambdas/core/dns-names';
+import { createDnsHandler } from '../../lambdas/dns/handler';
+import { runSwitch, type SwitchResult } from '../../lambdas/dns/run-switch';
+import { dnsResolver, type Resolver } from '../../lambdas/probes/tls-probe';
+import { veleroBackup } from '../embedded/velero-layout';
+import type { StepRecorder } from './step-recorder';
+import { createDrillCa, issueValidCertificate } from './tls/drill-certificates';
+import { localResolver, startTlsEndpoint, type LocalTlsEndpoint } from './tls/local-tls-endpoint';
+
+export interface DnsDrillOptions {
+  embedded: boolean;
+  /** Flip the customer-facing record instead of dns.drillRecordName. */
+  live: boolean;
+  withFailback: boolean;
+}
+
+/** The emulated endpoints: both clusters' ingress as local TLS servers with drill certificates. */
+interface DrillEndpoints {
+  config: DrpilotConfig;
+  resolver: Resolver;
+  close(): Promise<void>;
+}
+
+async function serveEndpoints(config: DrpilotConfig): Promise<DrillEndpoints> {
+  const ca = await createDrillCa({ commonName: 'drpilot drill CA' });
+  const servers: LocalTlsEndpoint[] = [];
+  const map: Record<string, { host: string; port: number }> = {};
+  for (const side of ['primary', 'dr'] as const) {
+    const endpoint = config.clusters[side].endpoint;
+    // What cert-manager issues when the Ingress lists the main name too (seed 002): the
+    // endpoint's own name plus the names customers reach it by.
+    const certificate = await issueValidCertificate(ca, [
+      endpoint,
+      config.dns.recordName,
+      config.dns.drillRecordName,
+    ]);
+    const server = await startTlsEndpoint({
+      certPem: certificate.certPem,
+      keyPem: certificate.keyPem,
+    });
+    servers.push(server);
+    map[endpoint] = { host: server.host, port: server.port };
+  }
+  return {
+    config: {
+      ...config,
+      dns: { ...config.dns, checks: { ...config.dns.checks, caBundle: ca.certPem } },
+    },
+    resolver: localResolver(map),
+    close: async () => {
+      await Promise.all(servers.map((s) => s.close()));
+    },
+  };
+}
+
+/** Runs the DNS function's own handler in this process, with the drill's config and endpoints. */
+async function viaHandler(
+  config: DrpilotConfig,
+  resolver: Resolver,
+  payload: object,
+): Promise<SwitchResult> {
+  const saved = process.env.DRPILOT_CONFIG_JSON;
+  process.env.DRPILOT_CONFIG_JSON = JSON.stringify(config);
+  try {
+    return (await createDnsHandler({ resolver, insyncPollMs: 200 })(payload, {
+      awsRequestId: 'drill',
+    } as never)) as SwitchResult;
+  } finally {
+    if (saved === undefined) delete process.env.DRPILOT_CONFIG_JSON;
+    else process.env.DRPILOT_CONFIG_JSON = saved;
+  }
+}
+
+async function setHealthAlarm(
+  config: DrpilotConfig,
+  side: Side,
+  state: 'OK' | 'ALARM',
+  reason: string,
+) {
+  await cloudWatchClient(config.controlRegion).send(
+    new SetAlarmStateCommand({
+      AlarmName: config.clusters[side].healthAlarm,
+      StateValue: state,
+      StateReason: reason,
+    }),
+  );
+}
+
+function expectSwitched(result: SwitchResult): string {
+  if (result.outcome !== 'switched') throw new Error(`${result.outcome}: ${result.reason}`);
+  const checks = result.checks
+    .map((c) => `${c.name} ${c.skipped ? 'skipped' : c.ok ? 'ok' : 'FAILED'}`)
+    .join(', ');
+  const insync =
+    result.secondsToInsync === null
+      ? 'INSYNC unconfirmed'
+      : `INSYNC in ${result.secondsToInsync.toFixed(1)} s`;
+  return `${result.reason}; change ${result.changeId}, ${insync}; checks: ${checks}`;
+}
+
+async function pointsAt(config: DrpilotConfig, name: string, side: Side): Promise<string> {
+  const record = await readRecord(route53Client(), config.dns.hostedZoneId, name, 'CNAME');
+  const target = record?.values[0] ?? 'nothing';
+  if (!sameDnsName(target, config.clusters[side].endpoint)) {
+    throw new Error(`${name} points at ${target}, expected ${config.clusters[side].endpoint}`);
+  }
+  return `${name} → ${target} (TTL ${record?.ttl})`;
+}
+
+/**
+ * DNS failover (and failback) drill. Embedded: both endpoints served locally with drill
+ * certificates, the primary's health alarm set to ALARM, the DNS handler run, the record
+ * verified, then the primary recovers, takes a new backup, and the record fails back after the
+ * cooldown. Against a real estate the alarms are never touched (the deployed function would
+ * react to them): the same switch runs with the real checks. Returns the RTO it measured.
+ */
+export async function runDnsSteps(
+  steps: StepRecorder,
+  initial: DrpilotConfig,
+  options: DnsDrillOptions,
+): Promise<number | null> {
+  const recordName = options.live ? initial.dns.recordName : initial.dns.drillRecordName;
+  const untouched = options.live ? null : initial.dns.recordName;
+  let endpoints: DrillEndpoints | undefined;
+  let rto: number | null = null;
+  try {
+    let config = initial;
+    let resolver: Resolver = dnsResolver;
+    if (options.embedded) {
+      await steps.run('serve both endpoints over TLS with drill certificates', async () => {
+        endpoints = await serveEndpoints(initial);
+        config = endpoints.config;
+        resolver = endpoints.resolver;
+        return `${initial.clusters.primary.endpoint} and ${initial.clusters.dr.endpoint} on 127.0.0.1, certificates from a drill CA covering ${initial.dns.recordName}`;
+      });
+    }
+
+    let outage = 0;
+    if (options.embedded) {
+      await steps.run('primary fails: its health alarm goes to ALARM', async () => {
+        outage = Date.now();
+        await setHealthAlarm(config, 'primary', 'ALARM', 'drill: primary endpoint down');
+        return `${config.clusters.primary.healthAlarm} → ALARM`;
+      });
+    }
+
+    let failedOverAt = 0;
+    await steps.run(`failover: ${recordName} → dr`, async () => {
+      const payload = {
+        action: 'failover',
+        reason: 'drill: primary unhealthy',
+        drill: !options.live,
+      };
+      const result = options.embedded
+        ? await viaHandler(config, resolver, payload)
+        : await runSwitch(config, {
+            action: 'failover',
+            reason: payload.reason,
+            trigger: 'drill',
+            force: false,
+            dryRun: false,
+            drill: !options.live,
+            resolver,
+          });
+      failedOverAt = Date.now();
+      if (outage) rto = (failedOverAt - outage) / 1000;
+      return expectSwitched(result);
+    });
+
+    await steps.run('verify: the record serves from dr', async () => {
+      const flipped = await pointsAt(config, recordName, 'dr');
+      const main = untouched ? `; ${await pointsAt(config, untouched, 'primary')} untouched` : '';
+      return `${flipped}${main}`;
+    });
+
+    if (!options.withFailback) return rto;
+
+    if (options.embedded) {
+      await steps.run('primary recovers and takes a new backup', async () => {
+        await setHealthAlarm(config, 'primary', 'OK', 'drill: primary endpoint back');
+        const completed = new Date(Math.max(Date.now(), failedOverAt) + 1000);
+        const backup = veleroBackup({
+          name: `drill-after-failover-${completed.getTime()}`,
+          version: '1.16',
+          phase: 'Completed',
+          schedule: 'daily',
+          startTimestamp: new Date(completed.getTime() - 60_000)
+            .toISOString()
+            .replace(/\.\d+Z$/, 'Z'),
+          completionTimestamp: completed.toISOString().replace(/\.\d+Z$/, 'Z'),
+        });
+        const { bucket, region, prefix } = config.backups.buckets.primary;
+        for (const object of backup.objects) {
+          await s3Client(region).send(
+            new PutObjectCommand({
+              Bucket: bucket,
+              Key: `${prefix}${object.key}`,
+              Body: object.body,
+            }),
+          );
+        }
+        return `${config.clusters.primary.healthAlarm} → OK; backup ${backup.name} completed after the failover`;
+      });
+    }
+
+    await steps.run('failback during the cooldown is refused (anti-flapping)', async () => {
+      const result = await runSwitch(config, {
+        action: 'failback',
+        reason: 'drill: too early',
+        trigger: 'drill',
+        force: false,
+        dryRun: false,
+        drill: !options.live,
+        resolver,
+      });
+      const cooldown = result.checks.find((c) => c.name === 'cooldown');
+      if (result.outcome !== 'refused' || cooldown?.ok !== false)
+        throw new Error(
+          `expected a refusal by the cooldown, got ${result.outcome}: ${result.reason}`,
+        );
+      return result.reason;
+    });
+
+    await steps.run(`failback: ${recordName} → primary`, async () => {
+      // Embedded, the clock is moved past the cooldown so every real check decides; against a
+      // real estate nobody waits 15 minutes in a drill, so the failback is forced (and audited).
+      const afterCooldown = () => new Date(Date.now() + (config.dns.cooldownSeconds + 1) * 1000);
+      const result = await runSwitch(config, {
+        action: 'failback',
+        reason: 'drill: primary healthy again',
+        trigger: 'drill',
+        force: !options.embedded,
+        dryRun: false,
+        drill: !options.live,
+        resolver,
+        insyncPollMs: 200,
+        ...(options.embedded ? { now: afterCooldown } : {}),
+      });
+      return `${expectSwitched(result)}${options.embedded ? ' (clock moved past the cooldown)' : ' (forced past the cooldown)'}`;
+    });
+
+    await steps.run('verify: the record serves from primary again', async () =>
+      pointsAt(config, recordName, 'primary'),
+    );
+    return rto;
+  } finally {
+    await endpoints?.close();
+  }
+}
