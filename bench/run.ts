@@ -1,3 +1,4 @@
+import { measureDnsSwitch, type DnsBenchResult } from './dns-switch';
 import { measureBundles, type BundleMeasurement } from './lambda-bundles';
 import {
   formatResyncBench,
@@ -10,8 +11,9 @@ const runs = Number(process.env.BENCH_RUNS ?? 15);
 /** First-sync repetitions (fresh targets each) and no-op re-sync repetitions of the resync bench. */
 const resyncReps = Number(process.env.BENCH_RESYNC_REPS ?? 3);
 const resyncNoopReps = Number(process.env.BENCH_RESYNC_NOOP_REPS ?? 5);
-/** Comma-separated sections to run (bundles, resync); all by default. */
-const only = (process.env.BENCH_ONLY ?? 'bundles,resync').split(',').map((s) => s.trim());
+/** Comma-separated sections to run (bundles, resync, dns); all by default. */
+const dnsRuns = Number(process.env.BENCH_DNS_RUNS ?? 30);
+const only = (process.env.BENCH_ONLY ?? 'bundles,resync,dns').split(',').map((s) => s.trim());
 const log = (message: string) => process.stderr.write(`${message}\n`);
 
 interface BenchResult {
@@ -19,6 +21,7 @@ interface BenchResult {
   baseline?: { emptyModuleInitMs: number };
   lambdaBundles?: BundleMeasurement[];
   resync?: ResyncBenchResult;
+  dnsSwitch?: DnsBenchResult;
 }
 
 const result: BenchResult = {};
@@ -41,6 +44,10 @@ if (only.includes('resync')) {
   });
 }
 
+if (only.includes('dns')) {
+  result.dnsSwitch = await measureDnsSwitch(dnsRuns, log);
+}
+
 if (json) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
@@ -61,5 +68,13 @@ if (json) {
   if (result.resync) {
     if (result.lambdaBundles) console.log('');
     for (const line of formatResyncBench(result.resync)) console.log(line);
+  }
+  if (result.dnsSwitch) {
+    const d = result.dnsSwitch;
+    console.log('');
+    console.log(`DNS failover, the cost of safety (EMULATED: moto; median of ${d.runs})`);
+    console.log(
+      `  handler end to end ${d.handlerMsMedian.toFixed(1)} ms vs one bare ChangeResourceRecordSets ${d.bareChangeMsMedian.toFixed(1)} ms: ${d.ratio.toFixed(2)}× (target ${d.target}) ${d.met ? 'PASS' : 'MISS'}`,
+    );
   }
 }

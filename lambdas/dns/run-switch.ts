@@ -177,25 +177,40 @@ export async function runSwitch(
       }
     }
 
+    // From here on the record has moved: nothing that fails below may report the switch as
+    // failed, or the cooldown and the failover time would be skipped for a change that happened.
+    const warnings: string[] = [];
+    const describeError = (error: unknown) =>
+      error instanceof Error ? `${error.name}: ${error.message}` : String(error);
     progress(`change ${changeId} submitted; waiting for INSYNC`);
     const insync = await waitForInsync(route53Client(), changeId, {
       timeoutMs: options.insyncTimeoutMs ?? 120_000,
       pollMs: options.insyncPollMs ?? 5_000,
       onProgress: progress,
       ...(options.sleep ? { sleep: options.sleep } : {}),
+    }).catch((error: unknown) => {
+      warnings.push(`could not confirm INSYNC of change ${changeId}: ${describeError(error)}`);
+      return null;
     });
-    await store.startCooldown(
-      stateKeys.dnsRecord(recordName),
-      config.dns.cooldownSeconds,
-      `${options.action} to ${decision.to}`,
-    );
-    if (decision.to === 'dr')
-      await store.writeValue(stateKeys.dnsLastFailover(recordName), now().toISOString());
-    const warnings = insync.insync
-      ? []
-      : [
-          `change ${changeId} not INSYNC after ${insync.seconds.toFixed(0)} s (it is applied; propagation is unconfirmed)`,
-        ];
+    if (insync && !insync.insync) {
+      warnings.push(
+        `change ${changeId} not INSYNC after ${insync.seconds.toFixed(0)} s (it is applied; propagation is unconfirmed)`,
+      );
+    }
+    await Promise.all([
+      store.startCooldown(
+        stateKeys.dnsRecord(recordName),
+        config.dns.cooldownSeconds,
+        `${options.action} to ${decision.to}`,
+      ),
+      decision.to === 'dr'
+        ? store.writeValue(stateKeys.dnsLastFailover(recordName), now().toISOString())
+        : undefined,
+    ]).catch((error: unknown) => {
+      warnings.push(
+        `the switch is applied, but its cooldown or failover time was not recorded: ${describeError(error)}`,
+      );
+    });
     return await finish({
       ...base,
       outcome: 'switched',
@@ -203,7 +218,7 @@ export async function runSwitch(
       changeId,
       checks: decision.checks,
       forced: decision.forced,
-      secondsToInsync: insync.insync ? insync.seconds : null,
+      secondsToInsync: insync?.insync ? insync.seconds : null,
       reason: `${recordName} now points at ${decision.toTarget} (${decision.to})${decision.forced ? ', checks overridden by --force' : ''}`,
       warnings,
     });
@@ -217,7 +232,8 @@ export async function runSwitch(
       reason: `the switch failed: ${message}`,
     });
   } finally {
-    if (lease?.acquired) await store.releaseLease(lease.lease);
+    // A lease that expired meanwhile is someone else's now; the result stands either way.
+    if (lease?.acquired) await store.releaseLease(lease.lease).catch(() => undefined);
   }
 }
 
@@ -300,12 +316,14 @@ async function record(
     checks: result.checks,
     reason: result.reason,
   };
-  await store.appendAudit('dns', entry);
-  const warning = await notify(
-    snsClient(config.controlRegion),
-    options.notificationTopic ?? notificationTopicName(config),
-    `drpilot ${config.name}: ${result.action} ${result.outcome} (${result.recordName})`,
-    entry,
-  );
+  const [, warning] = await Promise.all([
+    store.appendAudit('dns', entry),
+    notify(
+      snsClient(config.controlRegion),
+      options.notificationTopic ?? notificationTopicName(config),
+      `drpilot ${config.name}: ${result.action} ${result.outcome} (${result.recordName})`,
+      entry,
+    ),
+  ]);
   if (warning) result.warnings.push(warning);
 }

@@ -16,8 +16,8 @@ describe('drpilot drill full --embedded', () => {
       scenario: 'full',
       ok: true,
       emulated: true,
-      rtoSeconds: null,
     });
+    expect(result.rtoSeconds).toBeGreaterThan(0);
     expect(result.rpoSeconds).toBeGreaterThan(0);
     expect(result.rpoSeconds).toBeLessThan(25 * 60);
     expect(result.steps.map((s: { name: string }) => s.name)).toEqual([
@@ -30,13 +30,24 @@ describe('drpilot drill full --embedded', () => {
       'standby bucket: every backup its Velero can see is restorable',
       're-sync again: nothing new, nothing copied',
       'RPO the standby side can restore',
+      'serve both endpoints over TLS with drill certificates',
+      'primary fails: its health alarm goes to ALARM',
+      'failover: drill.example.com → dr',
+      'verify: the record serves from dr',
+      'primary recovers and takes a new backup',
+      'failback during the cooldown is refused (anti-flapping)',
+      'failback: drill.example.com → primary',
+      'verify: the record serves from primary again',
     ]);
     for (const step of result.steps) {
       expect(step.ok).toBe(true);
       expect(Date.parse(step.endedAt)).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
     }
     expect(result.steps[2].detail).toContain('active side primary via primary.example.com');
-    expect(result.pending).toHaveLength(2);
+    expect(result.pending).toEqual(['node group resize']);
+    expect(result.steps[12].detail).toContain(
+      'main.example.com → primary.example.com (TTL 30) untouched',
+    );
     expect(result.steps[5].detail).toMatch(/^primary → dr: 2 backup\(s\) committed/);
     expect(result.steps[5].detail).toContain('.tar.gz is missing');
     expect(run.stderr).toContain('… seed the two-region estate');
@@ -50,7 +61,7 @@ describe('drpilot drill full --embedded', () => {
     expect(markdown).toContain('## Not yet drilled');
     const svg = readFileSync(join(reportDir, 'drill-timeline.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(9);
+    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(17);
     expect(JSON.parse(readFileSync(join(reportDir, 'drill-result.json'), 'utf8'))).toEqual(result);
   });
 
@@ -59,7 +70,7 @@ describe('drpilot drill full --embedded', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^drill full: PASSED \(emulated clouds/);
     expect(run.stdout).toContain('✓ audit: the drill is on record');
-    expect(run.stdout).toContain('not drilled yet: failover and failback');
+    expect(run.stdout).toContain('not drilled yet: node group resize');
   });
 
   it('drills the re-sync alone', async () => {
@@ -75,10 +86,25 @@ describe('drpilot drill full --embedded', () => {
     );
   });
 
+  it('drills a failover alone, and a failover of the customer-facing record with --live', async () => {
+    const failover = (await runCli(['drill', 'failover', '--embedded', '--json'])).json();
+    expect(failover).toMatchObject({ scenario: 'failover', ok: true });
+    const names = failover.steps.map((s: { name: string }) => s.name);
+    expect(names).toContain('failover: drill.example.com → dr');
+    expect(names).not.toContain('failback: drill.example.com → primary');
+    expect(failover.rtoSeconds).toBeGreaterThan(0);
+
+    const live = (await runCli(['drill', 'failback', '--embedded', '--live', '--json'])).json();
+    expect(live.ok).toBe(true);
+    expect(live.steps.map((s: { name: string }) => s.name)).toContain(
+      'failover: main.example.com → dr',
+    );
+  });
+
   it('refuses scenarios whose capability has not landed, and unknown ones, with exit 2', async () => {
-    const failover = await runCli(['drill', 'failover', '--embedded']);
-    expect(failover.code).toBe(2);
-    expect(failover.stderr).toContain('drill failover is not available yet');
+    const resize = await runCli(['drill', 'resize', '--embedded']);
+    expect(resize.code).toBe(2);
+    expect(resize.stderr).toContain('drill resize is not available yet');
     expect((await runCli(['drill', 'meltdown', '--embedded'])).code).toBe(2);
   });
 });

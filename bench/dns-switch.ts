@@ -1,0 +1,128 @@
+import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { seedEstate } from '../cli/embedded/estate';
+import { startEmulatedAws } from '../cli/emulator/emulated-aws';
+import { createDrillCa, issueValidCertificate } from '../cli/drill/tls/drill-certificates';
+import { localResolver, startTlsEndpoint } from '../cli/drill/tls/local-tls-endpoint';
+import { dynamoDbDocumentClient, route53Client } from '../lambdas/aws/clients';
+import type { DrpilotConfig } from '../lambdas/core/config/schema';
+import { validateConfig } from '../lambdas/core/config/validate';
+import { stateKeys } from '../lambdas/core/state-keys';
+import { createDnsHandler } from '../lambdas/dns/handler';
+import type { SwitchResult } from '../lambdas/dns/run-switch';
+import { runResync } from '../lambdas/resync/run-resync';
+import { median } from './lambda-bundles';
+import { readFileSync } from 'node:fs';
+
+export interface DnsBenchResult {
+  runs: number;
+  handlerMsMedian: number;
+  bareChangeMsMedian: number;
+  ratio: number;
+  target: '<= 3.0';
+  met: boolean;
+  emulated: true;
+}
+
+async function upsert(config: DrpilotConfig, name: string, value: string, ttl: number) {
+  await route53Client().send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: config.dns.hostedZoneId,
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: {
+              Name: name,
+              Type: 'CNAME',
+              TTL: ttl,
+              ResourceRecords: [{ Value: value }],
+            },
+          },
+        ],
+      },
+    }),
+  );
+}
+
+/**
+ * The cost of safety: the DNS handler's end-to-end failover (lease, every check including a real
+ * TLS handshake and the backup listing, the compare-and-swap change, INSYNC, cooldown, audit,
+ * notification) against one bare ChangeResourceRecordSets call, both on the same moto.
+ */
+export async function measureDnsSwitch(
+  runs: number,
+  log: (m: string) => void,
+): Promise<DnsBenchResult> {
+  const aws = await startEmulatedAws();
+  const ca = await createDrillCa();
+  const servers: Awaited<ReturnType<typeof startTlsEndpoint>>[] = [];
+  try {
+    const parsed = validateConfig(
+      JSON.parse(readFileSync(new URL('../drpilot.config.example.json', import.meta.url), 'utf8')),
+    );
+    if (!parsed.ok) throw new Error('the example config is invalid');
+    const estate = await seedEstate(parsed.config);
+    const map: Record<string, { host: string; port: number }> = {};
+    for (const side of ['primary', 'dr'] as const) {
+      const endpoint = parsed.config.clusters[side].endpoint;
+      const cert = await issueValidCertificate(ca, [endpoint, parsed.config.dns.recordName]);
+      const server = await startTlsEndpoint({ certPem: cert.certPem, keyPem: cert.keyPem });
+      servers.push(server);
+      map[endpoint] = { host: server.host, port: server.port };
+    }
+    const base: DrpilotConfig = {
+      ...estate.config,
+      dns: { ...estate.config.dns, checks: { ...estate.config.dns.checks, caBundle: ca.certPem } },
+    };
+    await runResync(base, { dryRun: false, trigger: 'bench' });
+    const documents = dynamoDbDocumentClient(base.controlRegion);
+    const drill = base.dns.drillRecordName;
+    log(`dns bench: ${runs} failovers through the handler, ${runs} bare changes`);
+
+    const handlerMs: number[] = [];
+    const bareMs: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      // Untimed reset. Each run uses its own TTL: moto rejects a CREATE identical to one in its
+      // change journal (Route 53 does not), and the switch's CREATE carries the config's TTL.
+      const config: DrpilotConfig = { ...base, dns: { ...base.dns, ttl: 30 + i } };
+      await upsert(config, drill, config.clusters.primary.endpoint, 30 + i);
+      await documents.send(
+        new DeleteCommand({
+          TableName: config.stateTable,
+          Key: { pk: `cooldown#${stateKeys.dnsRecord(drill)}`, sk: 'cooldown' },
+        }),
+      );
+      process.env.DRPILOT_CONFIG_JSON = JSON.stringify(config);
+      const handler = createDnsHandler({ resolver: localResolver(map), insyncPollMs: 0 });
+
+      let started = performance.now();
+      const result = (await handler({ action: 'failover', drill: true, reason: 'bench' }, {
+        awsRequestId: `bench-${i}`,
+      } as never)) as SwitchResult;
+      handlerMs.push(performance.now() - started);
+      if (result.outcome !== 'switched')
+        throw new Error(`run ${i}: ${result.outcome}: ${result.reason}`);
+
+      started = performance.now();
+      await upsert(config, `bare-${i}.example.com`, 'primary.example.com', 30);
+      bareMs.push(performance.now() - started);
+    }
+    const handlerMsMedian = median(handlerMs);
+    const bareChangeMsMedian = median(bareMs);
+    const ratio = handlerMsMedian / bareChangeMsMedian;
+    return {
+      runs,
+      handlerMsMedian,
+      bareChangeMsMedian,
+      ratio,
+      target: '<= 3.0',
+      met: ratio <= 3,
+      emulated: true,
+    };
+  } finally {
+    delete process.env.DRPILOT_CONFIG_JSON;
+    await Promise.all(servers.map((s) => s.close()));
+    await aws.close();
+  }
+}
