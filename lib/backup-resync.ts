@@ -14,6 +14,7 @@ import { BACKUP_METADATA_FILE, MIRRORED_AREAS } from '../lambdas/core/velero/buc
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
+import { readZoneStatement } from './shared-statements';
 
 export const SCHEDULED_INPUT = { action: 'resync', reason: 'scheduled every 5 minutes' } as const;
 
@@ -147,7 +148,6 @@ export class BackupResync extends Construct {
     super(scope, id);
     const { config } = props;
     this.config = config;
-    const stack = Stack.of(this);
 
     this.reactive = new ReactiveFunction(this, 'Resync', {
       entry: 'lambdas/resync/handler.ts',
@@ -204,21 +204,7 @@ export class BackupResync extends Construct {
     this.grantKeys();
 
     // Finds the active side: where the main record points.
-    this.reactive.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadTheMainRecord',
-        actions: ['route53:ListResourceRecordSets'],
-        resources: [
-          stack.formatArn({
-            service: 'route53',
-            region: '',
-            account: '',
-            resource: 'hostedzone',
-            resourceName: config.dns.hostedZoneId,
-          }),
-        ],
-      }),
-    );
+    this.reactive.addToRolePolicy(readZoneStatement(this, config, 'ReadTheMainRecord'));
 
     this.reactive.allowOnAnyResource('PublishRpo', {
       actions: ['cloudwatch:PutMetricData'],

@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -14,6 +14,7 @@ import { NOTIFICATION_TOPIC_ENV } from '../lambdas/core/resource-names';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
+import { describeHealthAlarmsStatement, readZoneStatement } from './shared-statements';
 
 /**
  * The every-minute payload. An alarm fires only on a transition, so a refused automatic failover
@@ -253,13 +254,7 @@ export class DnsFailover extends Construct {
         },
       }),
     );
-    this.reactive.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadTheZone',
-        actions: ['route53:ListResourceRecordSets'],
-        resources: [zoneArn],
-      }),
-    );
+    this.reactive.addToRolePolicy(readZoneStatement(this, config, 'ReadTheZone'));
     const changes = stack.formatArn({
       service: 'route53',
       region: '',
@@ -286,22 +281,7 @@ export class DnsFailover extends Construct {
 
   /** The function asks both health alarms' state before it switches (DescribeAlarms by name). */
   private grantAlarms(): void {
-    const { config } = this;
-    const stack = Stack.of(this);
-    this.reactive.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadTheHealthAlarms',
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: SIDES.map((side) =>
-          stack.formatArn({
-            service: 'cloudwatch',
-            resource: 'alarm',
-            resourceName: config.clusters[side].healthAlarm,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
-      }),
-    );
+    this.reactive.addToRolePolicy(describeHealthAlarmsStatement(this, this.config));
   }
 
   /**

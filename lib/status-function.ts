@@ -1,11 +1,11 @@
-import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
 import { names } from './names';
+import { describeHealthAlarmsStatement, readZoneStatement } from './shared-statements';
 import { ReactiveFunction } from './reactive-function';
 
 export interface StatusFunctionProps {
@@ -25,7 +25,6 @@ export class StatusFunction extends Construct {
   constructor(scope: Construct, id: string, props: StatusFunctionProps) {
     super(scope, id);
     const { config } = props;
-    const stack = Stack.of(this);
 
     this.reactive = new ReactiveFunction(this, 'Status', {
       entry: 'lambdas/status/handler.ts',
@@ -37,39 +36,9 @@ export class StatusFunction extends Construct {
       timeout: Duration.seconds(30),
     });
 
-    this.reactive.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadTheMainRecord',
-        actions: ['route53:ListResourceRecordSets'],
-        resources: [
-          stack.formatArn({
-            service: 'route53',
-            region: '',
-            account: '',
-            resource: 'hostedzone',
-            resourceName: config.dns.hostedZoneId,
-          }),
-        ],
-      }),
-    );
+    this.reactive.addToRolePolicy(readZoneStatement(this, config, 'ReadTheMainRecord'));
 
-    // Route 53 health-check alarms live in the control region (HealthCheckStatus is a us-east-1
-    // metric). DescribeAlarms takes the alarm resource type; the handler must pass AlarmNames.
-    this.reactive.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'ReadTheHealthAlarms',
-        actions: ['cloudwatch:DescribeAlarms'],
-        resources: SIDES.map((side) =>
-          stack.formatArn({
-            service: 'cloudwatch',
-            region: config.controlRegion,
-            resource: 'alarm',
-            resourceName: config.clusters[side].healthAlarm,
-            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-          }),
-        ),
-      }),
-    );
+    this.reactive.addToRolePolicy(describeHealthAlarmsStatement(this, config));
 
     this.reactive.allowOnAnyResource('DescribeInstances', {
       actions: ['ec2:DescribeInstances'],
