@@ -7,6 +7,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: 'forks',
     // Handlers log JSON lines; tests that read logs set their own level.
-    env: { POWERTOOLS_LOG_LEVEL: 'SILENT' },
+    env: {
+      POWERTOOLS_LOG_LEVEL: 'SILENT',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    },
   },
 });
