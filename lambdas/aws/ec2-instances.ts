@@ -1,0 +1,54 @@
+import {
+  DescribeInstancesCommand,
+  ModifyInstanceAttributeCommand,
+  StartInstancesCommand,
+  StopInstancesCommand,
+  type EC2Client,
+} from '@aws-sdk/client-ec2';
+
+export type InstanceState =
+  'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated' | 'unknown';
+
+export async function instanceState(
+  ec2: EC2Client,
+  id: string,
+): Promise<{ state: InstanceState; type: string }> {
+  const { Reservations = [] } = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+  const instance = Reservations[0]?.Instances?.[0];
+  return {
+    state: (instance?.State?.Name as InstanceState) ?? 'unknown',
+    type: instance?.InstanceType ?? '',
+  };
+}
+
+/** Polls until the instance is in `wanted`, or throws after the timeout naming the last state. */
+export async function waitForState(
+  ec2: EC2Client,
+  id: string,
+  wanted: InstanceState,
+  options: { timeoutMs: number; pollMs: number; sleep: (ms: number) => Promise<void> },
+): Promise<void> {
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const { state } = await instanceState(ec2, id);
+    if (state === wanted) return;
+    if (Date.now() > deadline)
+      throw new Error(`${id} is ${state}, not ${wanted}, after ${options.timeoutMs} ms`);
+    await options.sleep(options.pollMs);
+  }
+}
+
+export async function stopInstance(ec2: EC2Client, id: string): Promise<void> {
+  await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
+}
+
+export async function startInstance(ec2: EC2Client, id: string): Promise<void> {
+  await ec2.send(new StartInstancesCommand({ InstanceIds: [id] }));
+}
+
+/** The type of a stopped instance (EC2 refuses it on a running one: IncorrectInstanceState). */
+export async function setInstanceType(ec2: EC2Client, id: string, type: string): Promise<void> {
+  await ec2.send(
+    new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: type } }),
+  );
+}

@@ -1,0 +1,200 @@
+import { RunInstancesCommand, type _InstanceType, type EC2Client } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
+import { ec2Client } from '../../lambdas/aws/clients';
+import { instanceState } from '../../lambdas/aws/ec2-instances';
+import { rollOutEc2, type NodeDrainer, type RolloutNode } from '../../lambdas/resize/ec2-rollout';
+import { useMoto } from '../support/moto';
+
+useMoto();
+
+const REGION = 'eu-west-1';
+
+async function runNodes(
+  ec2: EC2Client,
+  count: number,
+  tags: Record<string, string> = {},
+): Promise<string[]> {
+  const { Instances = [] } = await ec2.send(
+    new RunInstancesCommand({
+      ImageId: 'ami-04681a1dbd79675a5',
+      InstanceType: 'm6i.large' as _InstanceType,
+      MinCount: count,
+      MaxCount: count,
+      TagSpecifications: [
+        {
+          ResourceType: 'instance',
+          Tags: Object.entries({ 'drpilot:group': 'workers', ...tags }).map(([Key, Value]) => ({
+            Key,
+            Value,
+          })),
+        },
+      ],
+    }),
+  );
+  return Instances.map((i) => i.InstanceId!).sort();
+}
+
+/** A drainer that records what it was asked, and can refuse like a PodDisruptionBudget. */
+function recordingDrainer(blocked: Set<string> = new Set()): NodeDrainer & { calls: string[] } {
+  const calls: string[] = [];
+  return {
+    calls,
+    async drain(id) {
+      calls.push(`drain ${id}`);
+      if (blocked.has(id))
+        throw Object.assign(
+          new Error(`eviction of app/web-0 on ${id} blocked by PodDisruptionBudget web (429)`),
+          { name: 'DrainBlockedError' },
+        );
+    },
+    async waitReady(id) {
+      calls.push(`ready ${id}`);
+    },
+    async uncordon(id) {
+      calls.push(`uncordon ${id}`);
+    },
+  };
+}
+
+/** moto starts any type; EC2 answers InsufficientInstanceCapacity when a type has none left. */
+function noCapacityFor(ec2: EC2Client, types: string[]): void {
+  const state = new Map<string, string>();
+  ec2.middlewareStack.add(
+    (next, context) => async (args) => {
+      const input = args.input as {
+        InstanceId?: string;
+        InstanceType?: { Value?: string };
+        InstanceIds?: string[];
+      };
+      if (
+        context.commandName === 'ModifyInstanceAttributeCommand' &&
+        input.InstanceId &&
+        input.InstanceType?.Value
+      ) {
+        state.set(input.InstanceId, input.InstanceType.Value);
+      }
+      if (
+        context.commandName === 'StartInstancesCommand' &&
+        input.InstanceIds?.some((id) => types.includes(state.get(id) ?? ''))
+      ) {
+        throw Object.assign(
+          new Error(
+            `We currently do not have sufficient ${types.join('/')} capacity in the Availability Zone you requested`,
+          ),
+          {
+            name: 'InsufficientInstanceCapacity',
+          },
+        );
+      }
+      return next(args);
+    },
+    { step: 'initialize', name: 'noCapacity' },
+  );
+}
+
+const options = (pages: string[] = []) => ({
+  timeoutMs: 5_000,
+  pollMs: 10,
+  sleep: async () => undefined,
+  page: async (message: string) => void pages.push(message),
+});
+
+const nodesOf = (ids: string[], to = 'm6i.xlarge'): RolloutNode[] =>
+  ids.map((id) => ({ id, from: 'm6i.large', to, tags: {} }));
+
+describe('ec2 rollout against moto', () => {
+  it('resizes several nodes one at a time: drain, stop, type, start, Ready, uncordon', async () => {
+    const ec2 = ec2Client(REGION);
+    const ids = await runNodes(ec2, 3);
+    const drainer = recordingDrainer();
+    const reports = await rollOutEc2(ec2, drainer, nodesOf(ids), options());
+    expect(reports.map((r) => r.outcome)).toEqual(['resized', 'resized', 'resized']);
+    for (const id of ids)
+      expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.xlarge' });
+    expect(drainer.calls).toEqual(
+      ids.flatMap((id) => [`drain ${id}`, `ready ${id}`, `uncordon ${id}`]),
+    );
+  });
+
+  it('capacity error mid-rollout (stateful fake: no m6i.xlarge capacity): the node ends running on its old type and the rollout stops', async () => {
+    const ec2 = ec2Client(REGION);
+    const ids = await runNodes(ec2, 3);
+    noCapacityFor(ec2, ['m6i.xlarge']);
+    const pages: string[] = [];
+    const reports = await rollOutEc2(ec2, recordingDrainer(), nodesOf(ids), options(pages));
+    expect(reports.map((r) => r.outcome)).toEqual(['restored', 'not-started', 'not-started']);
+    expect(reports[0]!.detail).toContain('InsufficientInstanceCapacity');
+    for (const id of ids)
+      expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.large' });
+    expect(pages).toEqual([]);
+  });
+
+  it('when even the old type cannot start, the node is reported stranded and a person is paged', async () => {
+    const ec2 = ec2Client(REGION);
+    const [id] = await runNodes(ec2, 1);
+    noCapacityFor(ec2, ['m6i.xlarge', 'm6i.large']);
+    const pages: string[] = [];
+    const [report] = await rollOutEc2(ec2, recordingDrainer(), nodesOf([id!]), options(pages));
+    expect(report!.outcome).toBe('stranded');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]).toContain(`node ${id} is stranded`);
+  });
+
+  it('an eviction blocked by a PodDisruptionBudget: the node is not stopped, the rollout stops', async () => {
+    const ec2 = ec2Client(REGION);
+    const ids = await runNodes(ec2, 2);
+    const reports = await rollOutEc2(
+      ec2,
+      recordingDrainer(new Set([ids[0]!])),
+      nodesOf(ids),
+      options(),
+    );
+    expect(reports.map((r) => r.outcome)).toEqual(['blocked', 'not-started']);
+    expect(reports[0]!.detail).toContain('PodDisruptionBudget');
+    for (const id of ids)
+      expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.large' });
+  });
+
+  it('refuses instances of an Auto Scaling group or Karpenter without touching them', async () => {
+    const ec2 = ec2Client(REGION);
+    const [asgNode] = await runNodes(ec2, 1, { 'aws:autoscaling:groupName': 'workers-asg' });
+    const [karpenterNode] = await runNodes(ec2, 1, { 'karpenter.sh/nodepool': 'default' });
+    const drainer = recordingDrainer();
+    const asg = await rollOutEc2(
+      ec2,
+      drainer,
+      [
+        {
+          id: asgNode!,
+          from: 'm6i.large',
+          to: 'm6i.xlarge',
+          tags: { 'aws:autoscaling:groupName': 'workers-asg' },
+        },
+      ],
+      options(),
+    );
+    const karp = await rollOutEc2(
+      ec2,
+      drainer,
+      [
+        {
+          id: karpenterNode!,
+          from: 'm6i.large',
+          to: 'm6i.xlarge',
+          tags: { 'karpenter.sh/nodepool': 'default' },
+        },
+      ],
+      options(),
+    );
+    expect(asg[0]).toMatchObject({
+      outcome: 'refused',
+      detail: expect.stringContaining('Auto Scaling group workers-asg'),
+    });
+    expect(karp[0]).toMatchObject({
+      outcome: 'refused',
+      detail: expect.stringContaining('Karpenter'),
+    });
+    expect(drainer.calls).toEqual([]);
+    expect(await instanceState(ec2, asgNode!)).toEqual({ state: 'running', type: 'm6i.large' });
+  });
+});
