@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CommandContext } from './command-context';
 import { registerDrill } from './commands/drill';
+import { registerResize } from './commands/resize';
 import { registerResync } from './commands/resync';
 import { registerStatus } from './commands/status';
 import { registerSwitch } from './commands/switch';
@@ -24,6 +25,7 @@ export function buildProgram(context: CommandContext): Command {
   registerSwitch(program, context, 'failover');
   registerSwitch(program, context, 'failback');
   registerResync(program, context);
+  registerResize(program, context);
   registerDrill(program, context);
   return program;
 }

@@ -5,6 +5,7 @@ export interface NodeInstance {
   type: string;
   state: string;
   availabilityZone: string | null;
+  privateDnsName: string | null;
   tags: Record<string, string>;
 }
 
@@ -31,6 +32,7 @@ export async function instancesWithTag(
           type: instance.InstanceType ?? '',
           state: instance.State?.Name ?? 'unknown',
           availabilityZone: instance.Placement?.AvailabilityZone ?? null,
+          privateDnsName: instance.PrivateDnsName || null,
           tags: Object.fromEntries((instance.Tags ?? []).map((t) => [t.Key ?? '', t.Value ?? ''])),
         });
       }
