@@ -178,11 +178,14 @@ export async function runResize(
       { start, end },
     );
     const utilisation = utilisationFromDatapoints(
-      running.map((m) => ({
-        nodeId: m.id,
-        capacity: typeInfo[m.type] ? capacityOf(typeInfo[m.type]!, group.metric) : 0,
-        points: series.get(m.id) ?? [],
-      })),
+      running.map((m) => {
+        const info = typeInfo[m.type];
+        return {
+          nodeId: m.id,
+          capacity: info ? capacityOf(info, group.metric) : 0,
+          points: series.get(m.id) ?? [],
+        };
+      }),
     );
     if (!utilisation && options.request.kind === 'auto') {
       return await audit(
