@@ -2,8 +2,8 @@ import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { seedEstate } from '../cli/embedded/estate';
 import { startEmulatedAws } from '../cli/emulator/emulated-aws';
-import { createDrillCa, issueValidCertificate } from '../cli/drill/tls/drill-certificates';
-import { localResolver, startTlsEndpoint } from '../cli/drill/tls/local-tls-endpoint';
+import { serveClusterEndpoints, type ClusterEndpoints } from '../cli/drill/tls/cluster-endpoints';
+import { createDrillCa } from '../cli/drill/tls/drill-certificates';
 import { dynamoDbDocumentClient, route53Client } from '../lambdas/aws/clients';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { validateConfig } from '../lambdas/core/config/validate';
@@ -56,21 +56,14 @@ export async function measureDnsSwitch(
 ): Promise<DnsBenchResult> {
   const aws = await startEmulatedAws();
   const ca = await createDrillCa();
-  const servers: Awaited<ReturnType<typeof startTlsEndpoint>>[] = [];
+  let served: ClusterEndpoints | undefined;
   try {
     const parsed = validateConfig(
       JSON.parse(readFileSync(new URL('../drpilot.config.example.json', import.meta.url), 'utf8')),
     );
     if (!parsed.ok) throw new Error('the example config is invalid');
     const estate = await seedEstate(parsed.config);
-    const map: Record<string, { host: string; port: number }> = {};
-    for (const side of ['primary', 'dr'] as const) {
-      const endpoint = parsed.config.clusters[side].endpoint;
-      const cert = await issueValidCertificate(ca, [endpoint, parsed.config.dns.recordName]);
-      const server = await startTlsEndpoint({ certPem: cert.certPem, keyPem: cert.keyPem });
-      servers.push(server);
-      map[endpoint] = { host: server.host, port: server.port };
-    }
+    served = await serveClusterEndpoints(estate.config, ca);
     const base: DrpilotConfig = {
       ...estate.config,
       dns: { ...estate.config.dns, checks: { ...estate.config.dns.checks, caBundle: ca.certPem } },
@@ -94,7 +87,7 @@ export async function measureDnsSwitch(
         }),
       );
       process.env.DRPILOT_CONFIG_JSON = JSON.stringify(config);
-      const handler = createDnsHandler({ resolver: localResolver(map), insyncPollMs: 0 });
+      const handler = createDnsHandler({ resolver: served.resolver, insyncPollMs: 0 });
 
       let started = performance.now();
       const result = (await handler({ action: 'failover', drill: true, reason: 'bench' }, {
@@ -122,7 +115,7 @@ export async function measureDnsSwitch(
     };
   } finally {
     delete process.env.DRPILOT_CONFIG_JSON;
-    await Promise.all(servers.map((s) => s.close()));
+    await served?.close();
     await aws.close();
   }
 }

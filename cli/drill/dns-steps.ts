@@ -9,8 +9,8 @@ import { runSwitch, type SwitchResult } from '../../lambdas/dns/run-switch';
 import { dnsResolver, type Resolver } from '../../lambdas/probes/tls-probe';
 import { veleroBackup } from '../embedded/velero-layout';
 import type { StepRecorder } from './step-recorder';
-import { createDrillCa, issueValidCertificate } from './tls/drill-certificates';
-import { localResolver, startTlsEndpoint, type LocalTlsEndpoint } from './tls/local-tls-endpoint';
+import { serveClusterEndpoints } from './tls/cluster-endpoints';
+import { createDrillCa } from './tls/drill-certificates';
 
 export interface DnsDrillOptions {
   embedded: boolean;
@@ -28,33 +28,14 @@ interface DrillEndpoints {
 
 async function serveEndpoints(config: DrpilotConfig): Promise<DrillEndpoints> {
   const ca = await createDrillCa({ commonName: 'drpilot drill CA' });
-  const servers: LocalTlsEndpoint[] = [];
-  const map: Record<string, { host: string; port: number }> = {};
-  for (const side of ['primary', 'dr'] as const) {
-    const endpoint = config.clusters[side].endpoint;
-    // What cert-manager issues when the Ingress lists the main name too (seed 002): the
-    // endpoint's own name plus the names customers reach it by.
-    const certificate = await issueValidCertificate(ca, [
-      endpoint,
-      config.dns.recordName,
-      config.dns.drillRecordName,
-    ]);
-    const server = await startTlsEndpoint({
-      certPem: certificate.certPem,
-      keyPem: certificate.keyPem,
-    });
-    servers.push(server);
-    map[endpoint] = { host: server.host, port: server.port };
-  }
+  const served = await serveClusterEndpoints(config, ca);
   return {
     config: {
       ...config,
       dns: { ...config.dns, checks: { ...config.dns.checks, caBundle: ca.certPem } },
     },
-    resolver: localResolver(map),
-    close: async () => {
-      await Promise.all(servers.map((s) => s.close()));
-    },
+    resolver: served.resolver,
+    close: served.close,
   };
 }
 

@@ -3,6 +3,7 @@
  * vmware-tanzu/velero v1.12.0 … v1.18.1 and kopia/kopia v0.16.0 (see VELERO-SOURCES.md), so the
  * embedded DR drill and the tests seed realistic Velero buckets.
  */
+import { NO_STATUS_COUNTS } from '../../lambdas/core/velero/backup-files';
 import { backupJson, defaultBackupUid } from './velero/backup-json';
 import type { BackupFixture } from './velero/fixture-model';
 import { goGzip, goJsonLine, metav1Time } from './velero/go-encoding';
@@ -128,22 +129,7 @@ export interface VeleroBackup {
   objects: BucketObject[];
 }
 
-const ZERO_COUNTERS: BackupCounters = {
-  volumeSnapshotsAttempted: 0,
-  volumeSnapshotsCompleted: 0,
-  csiVolumeSnapshotsAttempted: 0,
-  csiVolumeSnapshotsCompleted: 0,
-  backupItemOperationsAttempted: 0,
-  backupItemOperationsCompleted: 0,
-  backupItemOperationsFailed: 0,
-  itemsBackedUp: 0,
-  totalItems: 0,
-  warnings: 0,
-  errors: 0,
-  hooksAttempted: 0,
-  hooksFailed: 0,
-  podVolumeBackups: 0,
-};
+const ZERO_COUNTERS: BackupCounters = { ...NO_STATUS_COUNTS, podVolumeBackups: 0 };
 
 function gzJson(value: unknown): Buffer {
   return goGzip(goJsonLine(value));

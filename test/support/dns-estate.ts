@@ -8,16 +8,11 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import { afterEach } from 'vitest';
 import {
-  createDrillCa,
-  issueValidCertificate,
-  type DrillCa,
-} from '../../cli/drill/tls/drill-certificates';
-import {
-  localResolver,
-  startTlsEndpoint,
-  type LocalTlsEndpoint,
-  type TlsEndpointOptions,
-} from '../../cli/drill/tls/local-tls-endpoint';
+  serveClusterEndpoints,
+  type ClusterEndpoints,
+} from '../../cli/drill/tls/cluster-endpoints';
+import { createDrillCa, type DrillCa } from '../../cli/drill/tls/drill-certificates';
+import type { LocalTlsEndpoint, TlsEndpointOptions } from '../../cli/drill/tls/local-tls-endpoint';
 import { veleroBackup } from '../../cli/embedded/velero-layout';
 import { dynamoDbDocumentClient, route53Client, s3Client } from '../../lambdas/aws/clients';
 import { readRecord } from '../../lambdas/aws/route53-records';
@@ -57,32 +52,22 @@ const noSleep = async () => undefined;
  * seeding function. Call at the top level of a test file, after useMoto().
  */
 export function useDnsEstate(): (options?: SeedDnsEstateOptions) => Promise<DnsEstate> {
-  const open: LocalTlsEndpoint[] = [];
+  const open: ClusterEndpoints[] = [];
   afterEach(async () => {
-    await Promise.all(open.splice(0).map((endpoint) => endpoint.close()));
+    await Promise.all(open.splice(0).map((served) => served.close()));
   });
   return async (options = {}) => {
     const estate = await seedExampleEstate();
     const ca = await createDrillCa();
     const config: DrpilotConfig = structuredClone(estate.config);
     if (options.trustDrillCa ?? true) config.dns.checks.caBundle = ca.certPem;
-    const good = (side: Side) =>
-      issueValidCertificate(ca, [
-        config.clusters[side].endpoint,
-        config.dns.recordName,
-        config.dns.drillRecordName,
-      ]);
-    const endpoints = {} as Record<Side, LocalTlsEndpoint>;
-    for (const side of ['primary', 'dr'] as const) {
-      const make = options.certificates?.[side];
-      const endpoint = await startTlsEndpoint(make ? await make(ca) : await good(side));
-      open.push(endpoint);
-      endpoints[side] = endpoint;
-    }
-    const resolver = localResolver({
-      [config.clusters.primary.endpoint]: { host: '127.0.0.1', port: endpoints.primary.port },
-      [config.clusters.dr.endpoint]: { host: '127.0.0.1', port: endpoints.dr.port },
+    const certificates = options.certificates ?? {};
+    const served = await serveClusterEndpoints(config, ca, {
+      ...(certificates.primary ? { primary: () => certificates.primary!(ca) } : {}),
+      ...(certificates.dr ? { dr: () => certificates.dr!(ca) } : {}),
     });
+    open.push(served);
+    const { endpoints, resolver } = served;
     if (options.resync ?? true) {
       const resync = await runResync(config, { dryRun: false, trigger: 'test' });
       if (resync.outcome !== 'copied')

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { measureRpo, NO_SCHEDULE } from '../../lambdas/core/velero/rpo';
 import type { BackupAssessment } from '../../lambdas/core/velero/restorable';
+import { NO_STATUS_COUNTS } from '../../lambdas/core/velero/backup-files';
 
 const NOW = '2024-06-01T12:00:00Z';
 
@@ -17,21 +18,7 @@ function restorable(
     schedule,
     startTimestamp: completionTimestamp,
     completionTimestamp,
-    counters: {
-      volumeSnapshotsAttempted: 0,
-      volumeSnapshotsCompleted: 0,
-      csiVolumeSnapshotsAttempted: 0,
-      csiVolumeSnapshotsCompleted: 0,
-      backupItemOperationsAttempted: 0,
-      backupItemOperationsCompleted: 0,
-      backupItemOperationsFailed: 0,
-      itemsBackedUp: 0,
-      totalItems: 0,
-      warnings: 0,
-      errors: 0,
-      hooksAttempted: 0,
-      hooksFailed: 0,
-    },
+    counters: NO_STATUS_COUNTS,
     fileSet: 'v1.18',
   };
 }

@@ -36,6 +36,23 @@ export interface BackupStatusCounters {
   hooksFailed: number;
 }
 
+/** A backup that counted nothing, as Go leaves an unset integer field. */
+export const NO_STATUS_COUNTS: Readonly<BackupStatusCounters> = {
+  volumeSnapshotsAttempted: 0,
+  volumeSnapshotsCompleted: 0,
+  csiVolumeSnapshotsAttempted: 0,
+  csiVolumeSnapshotsCompleted: 0,
+  backupItemOperationsAttempted: 0,
+  backupItemOperationsCompleted: 0,
+  backupItemOperationsFailed: 0,
+  itemsBackedUp: 0,
+  totalItems: 0,
+  warnings: 0,
+  errors: 0,
+  hooksAttempted: 0,
+  hooksFailed: 0,
+};
+
 /** The status counters plus what the fixture generator needs to know about a backup. */
 export interface BackupCounters extends BackupStatusCounters {
   /**
