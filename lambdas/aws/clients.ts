@@ -1,10 +1,13 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { EKSClient } from '@aws-sdk/client-eks';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DRPILOT_VERSION } from './version';
@@ -90,6 +93,9 @@ export const dynamoDbClient = (region: string) => clientFor(DynamoDBClient, regi
 export const snsClient = (region: string) => clientFor(SNSClient, region);
 export const secretsManagerClient = (region: string) => clientFor(SecretsManagerClient, region);
 export const lambdaClient = (region: string) => clientFor(LambdaClient, region);
+export const autoScalingClient = (region: string) => clientFor(AutoScalingClient, region);
+export const eksClient = (region: string) => clientFor(EKSClient, region);
+export const sfnClient = (region: string) => clientFor(SFNClient, region);
 
 /** Emulators serve buckets under their own host name, not `<bucket>.<host>`: path-style there. */
 export const s3Client = (region: string) =>
