@@ -8,9 +8,11 @@ export async function invokeDeployed(
   config: DrpilotConfig,
   job: string,
   payload: Record<string, unknown>,
+  /** Where the function runs; the control region's functions by default. */
+  region: string = config.controlRegion,
 ): Promise<unknown> {
   const FunctionName = functionName(config, job);
-  const response = await lambdaClient(config.controlRegion).send(
+  const response = await lambdaClient(region).send(
     new InvokeCommand({ FunctionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
   );
   const text = response.Payload ? new TextDecoder().decode(response.Payload) : 'null';

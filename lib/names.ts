@@ -22,6 +22,9 @@ export const names = {
   notificationTopic: notificationTopicName,
   regionAlarmTopic: (config: DrpilotConfig, side: Side) => `${config.name}-drpilot-${side}-alarms`,
 
+  /** The node-group rollout state machine of a cluster region (names are per region). */
+  resizeStateMachine: (config: DrpilotConfig) => `${config.name}-drpilot-resize-rollout`,
+
   controlKeyAlias: (config: DrpilotConfig) => `alias/${config.name}-drpilot-control`,
   regionKeyAlias: (config: DrpilotConfig, side: Side) => `alias/${config.name}-drpilot-${side}`,
 };

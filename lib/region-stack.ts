@@ -4,7 +4,10 @@ import type { ClusterConfig, DrpilotConfig, Side } from '../lambdas/core/config/
 import { VeleroEventForwarder } from './backup-resync';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
+import { MemberAlarmReconciler } from './member-alarm-reconciler';
+import { NodeGroupResize } from './node-group-resize';
 import { NotificationTopic } from './notification-topic';
+import { ResizeRollout } from './resize-rollout';
 
 export interface RegionStackProps extends StackProps {
   readonly config: DrpilotConfig;
@@ -26,6 +29,10 @@ export class RegionStack extends Stack {
   readonly encryptionKey: EncryptionKey;
   readonly alarms: NotificationTopic;
   readonly veleroEvents: VeleroEventForwarder;
+  /** Node resize, when a node group of this side is configured. */
+  readonly resize: ResizeRollout | null;
+  readonly nodeGroups: NodeGroupResize[];
+  readonly memberAlarms: MemberAlarmReconciler | null;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     super(scope, id, props);
@@ -46,6 +53,41 @@ export class RegionStack extends Stack {
     });
 
     this.veleroEvents = new VeleroEventForwarder(this, 'VeleroEvents', { config, side });
+
+    const groups = config.nodeGroups.filter((g) => g.cluster === side);
+    this.resize =
+      groups.length === 0
+        ? null
+        : new ResizeRollout(this, 'Resize', {
+            config,
+            side,
+            alarmTopic: this.alarms.topic,
+            encryptionKey: this.encryptionKey.key,
+          });
+    const resize = this.resize;
+    this.nodeGroups = resize
+      ? groups.map(
+          (group) =>
+            new NodeGroupResize(this, `NodeGroup-${group.id}`, {
+              config,
+              group,
+              resize: resize.reactive,
+            }),
+        )
+      : [];
+    this.memberAlarms =
+      groups.length === 0
+        ? null
+        : new MemberAlarmReconciler(this, 'MemberAlarms', {
+            config,
+            groups,
+            alarmTopic: this.alarms.topic,
+            encryptionKey: this.encryptionKey.key,
+          });
+    if (resize) {
+      new CfnOutput(this, 'ResizeFunctionName', { value: resize.reactive.fn.functionName });
+      new CfnOutput(this, 'ResizeStateMachineArn', { value: resize.stateMachine.stateMachineArn });
+    }
 
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'EncryptionKeyArn', { value: this.encryptionKey.key.keyArn });

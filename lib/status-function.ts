@@ -1,10 +1,12 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
+import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
 import { names } from './names';
+import { acknowledge } from './nag';
 import { describeHealthAlarmsStatement, readZoneStatement } from './shared-statements';
 import { ReactiveFunction } from './reactive-function';
 
@@ -41,13 +43,43 @@ export class StatusFunction extends Construct {
     this.reactive.addToRolePolicy(describeHealthAlarmsStatement(this, config));
 
     this.reactive.allowOnAnyResource('DescribeInstances', {
-      actions: ['ec2:DescribeInstances'],
+      actions: ['ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingGroups'],
       reason:
-        'ec2:DescribeInstances supports no resource-level permissions; limited to the two cluster regions by aws:RequestedRegion.',
+        'ec2:DescribeInstances and autoscaling:DescribeAutoScalingGroups support no resource-level permissions; limited to the two cluster regions by aws:RequestedRegion.',
       conditions: {
         StringEquals: { 'aws:RequestedRegion': SIDES.map((side) => config.clusters[side].region) },
       },
     });
+
+    const nodegroups = config.nodeGroups.flatMap((g) =>
+      g.selector.eks
+        ? [
+            Stack.of(this).formatArn({
+              service: 'eks',
+              region: config.clusters[g.cluster as Side].region,
+              resource: 'nodegroup',
+              resourceName: `${g.selector.eks.clusterName}/${g.selector.eks.nodegroupName}/*`,
+            }),
+          ]
+        : [],
+    );
+    if (nodegroups.length > 0) {
+      this.reactive.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'FindNodegroupMembers',
+          actions: ['eks:DescribeNodegroup'],
+          resources: nodegroups,
+        }),
+      );
+      acknowledge(this.reactive.role, [
+        {
+          rule: 'AwsSolutions-IAM5',
+          reason:
+            "The last part of a nodegroup's ARN is an id EKS chooses; the nodegroups are named.",
+          appliesTo: nodegroups.map((arn) => `Resource::${arn}`),
+        },
+      ]);
+    }
 
     props.stateTable.grantReadData(this.reactive.role);
   }

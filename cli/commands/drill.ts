@@ -3,7 +3,7 @@ import { Argument, type Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { parseConfigText } from '../config-file';
 import { DRILL_SCENARIOS, type DrillResult, type DrillScenario } from '../drill/drill-result';
-import { AVAILABLE_SCENARIOS, runDrill } from '../drill/run-drill';
+import { runDrill } from '../drill/run-drill';
 import { writeDrillReport } from '../drill/write-report';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
@@ -27,7 +27,6 @@ function renderDrill(result: DrillResult, reportFile: string | null): string {
       return `  ${step.ok ? '✓' : '✗'} ${step.name} (${seconds.toFixed(2)} s)\n      ${step.detail}`;
     }),
   ];
-  if (result.pending.length > 0) lines.push(`  not drilled yet: ${result.pending.join('; ')}`);
   if (reportFile) lines.push(`report: ${reportFile}`);
   return lines.join('\n');
 }
@@ -49,12 +48,6 @@ export function registerDrill(program: Command, context: CommandContext): void {
     )
     .action(async (scenario: DrillScenario, flags: DrillFlags, command: Command) => {
       const { io, options, output } = context.for(command);
-      if (!AVAILABLE_SCENARIOS.includes(scenario)) {
-        output.log(
-          `drpilot: drill ${scenario} is not available yet: its capability has not landed (available: ${AVAILABLE_SCENARIOS.join(', ')})`,
-        );
-        return context.exit(ExitCode.usage);
-      }
       const config =
         flags.embedded && !options.config && !io.env.DRPILOT_CONFIG
           ? embeddedConfig()

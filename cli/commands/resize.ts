@@ -4,6 +4,7 @@ import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
+import { resizeViaLambda } from '../resize-via-lambda';
 
 const EXIT_BY_OUTCOME: Record<ResizeResult['outcome'], ExitCode> = {
   resized: ExitCode.done,
@@ -42,26 +43,39 @@ export function registerResize(program: Command, context: CommandContext): void 
           context.exit(ExitCode.usage);
         };
         if (flags.to && flags.step) return usage('give either --to or --step, not both');
-        if (!config.nodeGroups.some((g) => g.id === groupId)) {
+        const group = config.nodeGroups.find((g) => g.id === groupId);
+        if (!group) {
           return usage(
             `unknown node group "${groupId}" (configured: ${config.nodeGroups.map((g) => g.id).join(', ') || 'none'})`,
           );
         }
-        if (options.via === 'lambda')
-          return usage(
-            '--via lambda is not available for resize yet: the resize function is not deployed',
-          );
         const request: ResizeRequest = flags.to
           ? { kind: 'to', type: flags.to }
           : flags.step
             ? { kind: 'step', direction: flags.step }
             : { kind: 'auto' };
-        const result = await runResize(config, groupId, {
-          request,
-          dryRun: options.dryRun,
-          trigger: 'cli',
-          onProgress: (message) => output.progress(message),
-        });
+        const progress = (message: string) => output.progress(message);
+        const result =
+          options.via === 'lambda'
+            ? await resizeViaLambda(
+                config,
+                group,
+                {
+                  action: 'resize',
+                  groupId,
+                  reason: 'drpilot resize --via lambda',
+                  dryRun: options.dryRun,
+                  ...(flags.to ? { to: flags.to } : {}),
+                  ...(flags.step ? { step: flags.step } : {}),
+                },
+                progress,
+              )
+            : await runResize(config, groupId, {
+                request,
+                dryRun: options.dryRun,
+                trigger: 'cli',
+                onProgress: progress,
+              });
         output.result(result, () => renderResize(result));
         context.exit(EXIT_BY_OUTCOME[result.outcome]);
       },

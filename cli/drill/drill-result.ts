@@ -17,6 +17,4 @@ export interface DrillResult {
   steps: DrillStep[];
   rtoSeconds: number | null;
   rpoSeconds: number | null;
-  /** Capabilities whose drill steps have not landed yet, named so nobody mistakes silence for a pass. */
-  pending: string[];
 }

@@ -33,8 +33,5 @@ export function drillReportMarkdown(result: DrillResult, timelineFile: string): 
         `| ${i + 1} | ${cell(step.name)} | ${step.ok ? 'ok' : '**failed**'} | ${seconds(step)} | ${cell(step.detail)} |`,
     ),
   ];
-  if (result.pending.length > 0) {
-    lines.push('', '## Not yet drilled', '', ...result.pending.map((p) => `- ${p}`));
-  }
   return `${lines.join('\n')}\n`;
 }

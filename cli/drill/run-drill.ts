@@ -5,18 +5,9 @@ import type { DrillResult, DrillScenario } from './drill-result';
 import { startEmulatedAws, type EmulatedAws } from '../emulator/emulated-aws';
 import { runFoundationSteps } from './foundation-steps';
 import { runDnsSteps } from './dns-steps';
+import { runResizeSteps } from './resize-steps';
 import { runResyncSteps } from './resync-steps';
 import { StepRecorder } from './step-recorder';
-
-/** Drill steps that later capabilities add; listed in every report until they land. */
-export const PENDING_CAPABILITIES = ['node group resize'];
-
-export const AVAILABLE_SCENARIOS: readonly DrillScenario[] = [
-  'full',
-  'resync',
-  'failover',
-  'failback',
-];
 
 interface Figures {
   rpoSeconds: number | null;
@@ -25,7 +16,7 @@ interface Figures {
 
 /**
  * The steps of a scenario once the estate exists. Every DNS scenario re-syncs first: the switch
- * checks that the target side holds a fresh restorable backup.
+ * checks that the target side holds a fresh restorable backup. The resize stands on its own.
  */
 async function scenarioSteps(
   options: DrillOptions,
@@ -34,6 +25,12 @@ async function scenarioSteps(
   drillId: string,
 ): Promise<Figures> {
   const { scenario } = options;
+  const resize = () =>
+    runResizeSteps(steps, config, { embedded: options.embedded, onProgress: options.onProgress });
+  if (scenario === 'resize') {
+    await resize();
+    return { rpoSeconds: null, rtoSeconds: null };
+  }
   if (scenario === 'full') await runFoundationSteps(steps, config, drillId);
   const rpoSeconds = steps.ok ? await runResyncSteps(steps, config) : null;
   if (scenario === 'resync' || !steps.ok) return { rpoSeconds, rtoSeconds: null };
@@ -42,6 +39,7 @@ async function scenarioSteps(
     live: options.live,
     withFailback: scenario !== 'failover',
   });
+  if (scenario === 'full') await resize();
   return { rpoSeconds, rtoSeconds };
 }
 
@@ -89,6 +87,5 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     steps: steps.steps,
     rtoSeconds: figures.rtoSeconds,
     rpoSeconds: figures.rpoSeconds,
-    pending: PENDING_CAPABILITIES,
   };
 }

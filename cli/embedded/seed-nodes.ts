@@ -1,7 +1,6 @@
 import { RunInstancesCommand, type _InstanceType, type EC2Client } from '@aws-sdk/client-ec2';
 import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
-
-export const OPT_IN_TAG = { key: 'drpilot:managed', value: 'true' };
+import { OPT_IN_TAG } from '../../lambdas/core/resize/opt-in';
 
 /**
  * Amazon Linux 2 (x86_64, HVM) from the image catalogue moto ships; looking one up with filters

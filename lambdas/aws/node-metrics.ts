@@ -4,13 +4,8 @@ import {
   type MetricDataQuery,
 } from '@aws-sdk/client-cloudwatch';
 import type { ResizeMetric } from '../core/resize/instance-types';
+import { MEMBER_METRICS } from '../core/resize/member-alarms';
 import type { UtilisationPoint } from '../core/resize/p95';
-
-/** Where each alarmed dimension is published: EC2's own CPU metric; memory needs the CloudWatch agent. */
-const METRIC_SOURCE: Record<ResizeMetric, { namespace: string; name: string }> = {
-  cpu: { namespace: 'AWS/EC2', name: 'CPUUtilization' },
-  memory: { namespace: 'CWAgent', name: 'mem_used_percent' },
-};
 
 const QUERIES_PER_CALL = 500;
 
@@ -21,7 +16,7 @@ export async function nodeUtilisation(
   instanceIds: readonly string[],
   window: { start: Date; end: Date },
 ): Promise<Map<string, UtilisationPoint[]>> {
-  const source = METRIC_SOURCE[metric];
+  const source = MEMBER_METRICS[metric];
   const points = new Map<string, UtilisationPoint[]>(instanceIds.map((id) => [id, []]));
   for (let offset = 0; offset < instanceIds.length; offset += QUERIES_PER_CALL) {
     const chunk = instanceIds.slice(offset, offset + QUERIES_PER_CALL);
@@ -30,7 +25,7 @@ export async function nodeUtilisation(
       MetricStat: {
         Metric: {
           Namespace: source.namespace,
-          MetricName: source.name,
+          MetricName: source.metricName,
           Dimensions: [{ Name: 'InstanceId', Value: id }],
         },
         Period: 60,

@@ -23,8 +23,9 @@ export interface NodeDrainer {
   uncordon(instanceId: string): Promise<void>;
 }
 
+/** `interrupted`: the step that was moving the node failed or timed out; its state is unknown. */
 export type NodeOutcome =
-  'resized' | 'restored' | 'blocked' | 'stranded' | 'refused' | 'not-started';
+  'resized' | 'restored' | 'blocked' | 'stranded' | 'refused' | 'interrupted' | 'not-started';
 
 export interface NodeReport {
   id: string;
@@ -87,9 +88,20 @@ export async function rollOutEc2(
       continue;
     }
     progress(`${node.id}: stopping, ${node.from} → ${node.to}`);
-    await stopInstance(ec2, node.id);
-    await waitForState(ec2, node.id, 'stopped', wait);
     try {
+      await stopInstance(ec2, node.id);
+    } catch (error) {
+      // Refused outright (throttled, unauthorized): the node still runs, so give it back.
+      await drainer.uncordon(node.id);
+      report(
+        'blocked',
+        `StopInstances failed (${errorText(error)}): uncordoned, still ${node.from}`,
+      );
+      stopped = true;
+      continue;
+    }
+    try {
+      await waitForState(ec2, node.id, 'stopped', wait);
       await setInstanceType(ec2, node.id, node.to);
       await startInstance(ec2, node.id);
       await waitForState(ec2, node.id, 'running', wait);

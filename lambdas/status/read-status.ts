@@ -9,11 +9,16 @@ import { normalizeDnsName } from '../core/dns-names';
 import { stateKeys } from '../core/state-keys';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/velero/rpo';
+import { templateGroupMembers } from '../resize/template-rollout';
 
 async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
+  const region = config.clusters[group.cluster as 'primary' | 'dr'].region;
+  if (group.kind !== 'ec2') {
+    const members = await templateGroupMembers(group, region).catch(() => null);
+    return members?.map(({ id, type }) => ({ id, type, state: 'running' })) ?? null;
+  }
   const tag = group.selector.tag;
   if (!tag) return null;
-  const region = config.clusters[group.cluster as 'primary' | 'dr'].region;
   const instances = await instancesWithTag(ec2Client(region), tag);
   return instances.map(({ id, type, state }) => ({ id, type, state }));
 }

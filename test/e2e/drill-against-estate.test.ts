@@ -24,7 +24,18 @@ describe('drpilot drill full against an existing estate (not embedded)', () => {
     const names = result.steps.map((s: { name: string }) => s.name);
     expect(names).not.toContain('primary fails: its health alarm goes to ALARM');
     expect(names).toContain('failback during the cooldown is refused (anti-flapping)');
-    expect(result.steps.at(-2).detail).toContain('(forced past the cooldown)');
+    const failback = result.steps.find(
+      (s: { name: string }) => s.name === 'failback: drill.example.com → primary',
+    );
+    expect(failback.detail).toContain('(forced past the cooldown)');
+    expect(result.steps.slice(-2)).toMatchObject([
+      {
+        name: 'resize primary-workers: what its alarm would do now (dry run)',
+        ok: true,
+        detail: expect.stringMatching(/^refused: no cpu datapoints/),
+      },
+      { name: 'resize dr-workers: what its alarm would do now (dry run)', ok: true },
+    ]);
     const alarms = await cloudWatchClient('us-east-1').send(new DescribeAlarmsCommand({}));
     expect(alarms.MetricAlarms?.map((a) => a.StateValue)).toEqual(['OK', 'OK']);
   });

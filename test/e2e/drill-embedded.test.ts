@@ -38,13 +38,22 @@ describe('drpilot drill full --embedded', () => {
       'failback during the cooldown is refused (anti-flapping)',
       'failback: drill.example.com → primary',
       'verify: the record serves from primary again',
+      'resize: a Kubernetes API with a node per primary-workers instance, kubeconfig in Secrets Manager',
+      'resize: publish CPUUtilization above scaleUpAt for primary-workers',
+      'resize: plan (dry run, nothing touched)',
+      'resize: roll out primary-workers, one drained node at a time',
+      expect.stringMatching(
+        /^resize: node i-\w+ drained, stopped, retyped, started, Ready, uncordoned$/,
+      ),
+      'resize: primary-workers types after the rollout',
+      'resize: PodDisruptionBudget shop/web respected',
+      'resize: a second resize right after is refused (cooldown)',
     ]);
     for (const step of result.steps) {
       expect(step.ok).toBe(true);
       expect(Date.parse(step.endedAt)).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
     }
     expect(result.steps[2].detail).toContain('active side primary via primary.example.com');
-    expect(result.pending).toEqual(['node group resize']);
     expect(result.steps[12].detail).toContain(
       'main.example.com → primary.example.com (TTL 30) untouched',
     );
@@ -58,10 +67,12 @@ describe('drpilot drill full --embedded', () => {
     expect(markdown).toContain('against emulated clouds (moto)');
     expect(markdown).toContain('![timeline](drill-timeline.svg)');
     expect(markdown).toContain('| 4 | lease: exactly one of 5 concurrent claims wins | ok |');
-    expect(markdown).toContain('## Not yet drilled');
+    expect(markdown).toContain(
+      '| 21 | resize: roll out primary-workers, one drained node at a time | ok |',
+    );
     const svg = readFileSync(join(reportDir, 'drill-timeline.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(17);
+    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(25);
     expect(JSON.parse(readFileSync(join(reportDir, 'drill-result.json'), 'utf8'))).toEqual(result);
   });
 
@@ -70,7 +81,7 @@ describe('drpilot drill full --embedded', () => {
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/^drill full: PASSED \(emulated clouds/);
     expect(run.stdout).toContain('✓ audit: the drill is on record');
-    expect(run.stdout).toContain('not drilled yet: node group resize');
+    expect(run.stdout).toContain('✓ resize: a second resize right after is refused (cooldown)');
   });
 
   it('drills the re-sync alone', async () => {
@@ -101,10 +112,7 @@ describe('drpilot drill full --embedded', () => {
     );
   });
 
-  it('refuses scenarios whose capability has not landed, and unknown ones, with exit 2', async () => {
-    const resize = await runCli(['drill', 'resize', '--embedded']);
-    expect(resize.code).toBe(2);
-    expect(resize.stderr).toContain('drill resize is not available yet');
+  it('refuses an unknown scenario with exit 2', async () => {
     expect((await runCli(['drill', 'meltdown', '--embedded'])).code).toBe(2);
   });
 });

@@ -74,6 +74,12 @@ function objectArns(config: DrpilotConfig): string[] {
   }).sort();
 }
 
+/** The region stack's rules on S3 events (its other rules deliver node-resize alarms). */
+const s3Rules = (template: Template) =>
+  template.findResources('AWS::Events::Rule', {
+    Properties: { EventPattern: { source: ['aws.s3'] } },
+  });
+
 describe('BackupResync (example config)', () => {
   let synth: Synth;
   let template: Template;
@@ -177,7 +183,7 @@ describe('BackupResync (example config)', () => {
       const stack = synth.stacks.regions[side];
       const { bucket } = synth.config.backups.buckets[side];
       const regional = Template.fromStack(stack);
-      const rules = regional.findResources('AWS::Events::Rule');
+      const rules = s3Rules(regional);
       expect(Object.keys(rules)).toHaveLength(1);
       const rule = defined(Object.values<TemplateJson>(rules)[0], 'the forwarding rule').Properties;
       expect(rule.EventPattern).toEqual({
@@ -460,8 +466,8 @@ describe('which stack forwards which bucket', () => {
       doc.clusters.dr.region = 'us-east-1';
       doc.backups.buckets.dr.region = 'us-east-1';
     });
-    Template.fromStack(synth.stacks.regions.dr).resourceCountIs('AWS::Events::Rule', 0);
-    Template.fromStack(synth.stacks.regions.primary).resourceCountIs('AWS::Events::Rule', 1);
+    expect(Object.keys(s3Rules(Template.fromStack(synth.stacks.regions.dr)))).toHaveLength(0);
+    expect(Object.keys(s3Rules(Template.fromStack(synth.stacks.regions.primary)))).toHaveLength(1);
     expect(synth.runs).toEqual([{ scope: synth.app, success: true, violations: 0 }]);
   });
 

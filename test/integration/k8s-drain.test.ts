@@ -30,7 +30,7 @@ import {
   startFakeKubernetesApi,
   type FakeKubernetesApi,
   type FakeKubernetesOptions,
-} from '../support/fake-kubernetes-api';
+} from '../../cli/embedded/fake-kubernetes-api';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 

@@ -1,80 +1,20 @@
-import { PutMetricDataCommand } from '@aws-sdk/client-cloudwatch';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { afterEach, describe, expect, it } from 'vitest';
-import { cloudWatchClient, ec2Client, secretsManagerClient } from '../../lambdas/aws/clients';
+import { describe, expect, it } from 'vitest';
+import { ec2Client } from '../../lambdas/aws/clients';
 import { instanceState } from '../../lambdas/aws/ec2-instances';
 import { instancesWithTag } from '../../lambdas/aws/tagged-instances';
-import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { runResize } from '../../lambdas/resize/run-resize';
-import { startFakeKubernetesApi, type FakeKubernetesApi } from '../support/fake-kubernetes-api';
 import { useMoto } from '../support/moto';
+import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
 import { runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';
 
 useMoto();
 
-const REGION = 'eu-west-1';
-const GROUP = 'primary-workers';
-const fast = { timeouts: { nodeMs: 5_000, pollMs: 1 }, sleep: async () => undefined };
-
-/** CPU the way EC2 publishes it: one average per instance per minute over the last 15 minutes. */
-async function publishCpu(ids: string[], percent: number) {
-  const now = Date.now();
-  for (const id of ids) {
-    await cloudWatchClient(REGION).send(
-      new PutMetricDataCommand({
-        Namespace: 'AWS/EC2',
-        MetricData: Array.from({ length: 10 }, (_, i) => ({
-          MetricName: 'CPUUtilization',
-          Dimensions: [{ Name: 'InstanceId', Value: id }],
-          Timestamp: new Date(Math.floor((now - (i + 1) * 60_000) / 60_000) * 60_000),
-          Value: percent,
-          Unit: 'Percent' as const,
-        })),
-      }),
-    );
-  }
-}
-
-let kube: FakeKubernetesApi | undefined;
-afterEach(async () => {
-  await kube?.close();
-  kube = undefined;
-});
-
-/** The seeded primary group, its nodes registered with a fake Kubernetes API, kubeconfig in Secrets Manager. */
-async function estateWithCluster(): Promise<{ config: DrpilotConfig; ids: string[] }> {
-  const { config } = await seedExampleEstate();
-  const members = await instancesWithTag(ec2Client(REGION), { key: 'drpilot:group', value: GROUP });
-  kube = await startFakeKubernetesApi({
-    nodes: members.map((m) => ({ name: m.privateDnsName ?? m.id, instanceId: m.id })),
-    pods: members.flatMap((m, i) => [
-      {
-        name: `web-${i}`,
-        node: m.privateDnsName ?? m.id,
-        labels: { app: 'web' },
-        owner: { kind: 'ReplicaSet', name: 'web' },
-      },
-      {
-        name: `agent-${i}`,
-        node: m.privateDnsName ?? m.id,
-        owner: { kind: 'DaemonSet', name: 'agent' },
-      },
-    ]),
-    eviction: { reschedule: true },
-  });
-  await secretsManagerClient(REGION).send(
-    new CreateSecretCommand({
-      Name: 'acme/drpilot/primary-kubeconfig',
-      SecretString: kube.kubeconfigJson(),
-    }),
-  );
-  return { config, ids: members.map((m) => m.id) };
-}
+const estate = useResizeEstate();
 
 describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
   it('an alarm-level load grows the group by a fraction: one of three nodes, drained through the Eviction API', async () => {
-    const { config, ids } = await estateWithCluster();
+    const { config, ids } = await estate.estateWithCluster();
     await publishCpu(ids, 90);
     const result = await runResize(config, GROUP, {
       request: { kind: 'auto' },
@@ -99,13 +39,13 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
     for (const id of ids.filter((i) => i !== moved!.id)) {
       expect((await instanceState(ec2Client(REGION), id)).type).toBe('m6i.large');
     }
-    const evicted = kube!.state.evictions.filter((e) => e.status < 300).map((e) => e.pod);
+    const evicted = estate.kube.state.evictions.filter((e) => e.status < 300).map((e) => e.pod);
     expect(evicted.some((pod) => pod.includes('web-'))).toBe(true);
     expect(evicted.some((pod) => pod.includes('agent-'))).toBe(false);
     const nodeName = (
       await instancesWithTag(ec2Client(REGION), { key: 'drpilot:group', value: GROUP })
     ).find((m) => m.id === moved!.id)!.privateDnsName!;
-    expect(kube!.node(nodeName).spec?.unschedulable).toBeFalsy();
+    expect(estate.kube.node(nodeName).spec?.unschedulable).toBeFalsy();
 
     const again = await runResize(config, GROUP, {
       request: { kind: 'auto' },
@@ -118,7 +58,7 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
   });
 
   it('a flat load between the thresholds is a noop; --dry-run plans without touching anything', async () => {
-    const { config, ids } = await estateWithCluster();
+    const { config, ids } = await estate.estateWithCluster();
     await publishCpu(ids, 50);
     expect(
       (
@@ -140,11 +80,11 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
     expect(dry.nodes.length).toBeGreaterThan(0);
     for (const id of ids)
       expect((await instanceState(ec2Client(REGION), id)).type).toBe('m6i.large');
-    expect(kube!.state.evictions).toEqual([]);
+    expect(estate.kube.state.evictions).toEqual([]);
   });
 
   it('20 concurrent identical requests make one rollout', async () => {
-    const { config, ids } = await estateWithCluster();
+    const { config, ids } = await estate.estateWithCluster();
     await publishCpu(ids, 90);
     const results = await Promise.all(
       Array.from({ length: 20 }, () =>

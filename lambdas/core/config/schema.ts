@@ -118,7 +118,9 @@ const nodeGroup = z.strictObject({
       z.string().regex(INSTANCE_TYPE, { error: 'expected an EC2 instance type such as m6i.large' }),
     )
     .min(1, { error: 'expected at least one instance type' })
-    .describe('instance types from smallest to largest'),
+    .describe(
+      "instance types from smallest to largest; a single type means: derive the family's sizes from DescribeInstanceTypes",
+    ),
   maxStepRatio: z
     .number()
     .gt(1, { error: 'expected a ratio > 1' })

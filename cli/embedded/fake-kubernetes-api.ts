@@ -1,7 +1,7 @@
 /**
- * A stateful fake Kubernetes API server for drain tests: HTTPS on 127.0.0.1 with a drill
- * certificate, bearer-token auth, nodes, pods and PodDisruptionBudgets. It encodes the API's
- * rules that drain depends on:
+ * A stateful fake Kubernetes API server for drain tests and the embedded drill: HTTPS on
+ * 127.0.0.1 with a drill certificate, bearer-token auth, nodes, pods and PodDisruptionBudgets.
+ * It encodes the API's rules that drain depends on:
  *
  * - **Auth:** a request without `Authorization: Bearer <token>` gets 401 `Unauthorized`.
  * - **resourceVersion:** one cluster-wide counter, bumped on every write (like etcd's revision);
@@ -28,12 +28,14 @@
  *   at once) and `instanceStarted` (Ready after N reads of the node, as a kubelet that needs a
  *   few heartbeats). Instances link to nodes by `instanceId`, so an EC2 executor's test can
  *   forward instance state changes.
+ * - **Records:** every request answered and every eviction, timestamped; an eviction of a pod
+ *   under a budget also records how many of that budget's pods are disrupted after it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
-import { createDrillCa, issueValidCertificate } from '../../cli/drill/tls/drill-certificates';
+import { createDrillCa, issueValidCertificate } from '../drill/tls/drill-certificates';
 import type { KubeNode, KubePod } from '../../lambdas/k8s/kube-api';
 
 export interface FakeNodeInput {
@@ -87,11 +89,17 @@ export interface RequestRecord {
   method: string;
   path: string;
   status: number;
+  /** When it was answered, in ms since the epoch. */
+  at: number;
 }
 
 export interface EvictionRecord {
   pod: string;
   status: number;
+  /** When it was answered, in ms since the epoch. */
+  at: number;
+  /** The one budget selecting the pod, and how many of its pods are disrupted after the answer. */
+  budget?: { name: string; disrupted: number };
 }
 
 interface StoredNode {
@@ -263,6 +271,10 @@ export async function startFakeKubernetesApi(
     return { healthy: healthy.length, desiredHealthy, allowed: healthy.length - desiredHealthy };
   };
 
+  /** Pods the budget expects that are not healthy: terminating, not yet replaced, not Ready. */
+  const disruptedUnder = (pdb: StoredPdb) =>
+    Math.max(0, pdb.expected - allowedDisruptions(pdb).healthy);
+
   const nodeByRef = (instanceOrNode: string): StoredNode => {
     const stored =
       state.nodes.get(instanceOrNode) ??
@@ -428,14 +440,14 @@ export async function startFakeKubernetesApi(
     ) {
       const selectors: [string, string][] = [];
       for (const term of (url.searchParams.get('fieldSelector') ?? '').split(',').filter(Boolean)) {
-        const [field, value] = term.split(/==?/);
-        if (!['spec.nodeName', 'metadata.namespace', 'status.phase'].includes(field ?? '')) {
+        const [field = '', value = ''] = term.split(/==?/);
+        if (!['spec.nodeName', 'metadata.namespace', 'status.phase'].includes(field)) {
           return {
             code: 400,
             body: status(400, 'BadRequest', `field label not supported: ${field}`),
           };
         }
-        selectors.push([field!, value ?? '']);
+        selectors.push([field, value]);
       }
       const fieldValue = (pod: KubePod, field: string) =>
         field === 'spec.nodeName'
@@ -470,8 +482,8 @@ export async function startFakeKubernetesApi(
       if (method !== 'POST') {
         return { code: 405, body: status(405, 'MethodNotAllowed', `${method} is not allowed`) };
       }
-      const namespace = parts[3]!;
-      const name = parts[5]!;
+      const namespace = parts[3] ?? '';
+      const name = parts[5] ?? '';
       const key = `${namespace}/${name}`;
       let eviction: { apiVersion?: string; kind?: string; metadata?: { name?: string } };
       try {
@@ -491,8 +503,19 @@ export async function startFakeKubernetesApi(
           body: status(400, 'BadRequest', `name in URL does not match name in Eviction object`),
         };
       }
-      const record = (code: number) => state.evictions.push({ pod: key, status: code });
       const stored = state.pods.get(key);
+      const budgets = stored ? state.pdbs.filter((pdb) => matches(stored.pod, pdb)) : [];
+      const record = (code: number) => {
+        const [budget] = budgets;
+        state.evictions.push({
+          pod: key,
+          status: code,
+          at: Date.now(),
+          ...(budget && budgets.length === 1
+            ? { budget: { name: budget.name, disrupted: disruptedUnder(budget) } }
+            : {}),
+        });
+      };
       if (!stored) {
         record(404);
         return { code: 404, body: status(404, 'NotFound', `pods "${name}" not found`) };
@@ -509,7 +532,6 @@ export async function startFakeKubernetesApi(
         return { code: 200, body: { ...ok, code: 200 } };
       }
       if (stored.pod.status?.phase === 'Running') {
-        const budgets = state.pdbs.filter((pdb) => matches(stored.pod, pdb));
         if (budgets.length > 1) {
           record(500);
           return {
@@ -581,6 +603,7 @@ export async function startFakeKubernetesApi(
             method: req.method ?? '',
             path: (req.url ?? '').split('?')[0] ?? '',
             status: code,
+            at: Date.now(),
           });
           res.writeHead(code, { 'content-type': 'application/json' });
           res.end(JSON.stringify(body));

@@ -1,0 +1,251 @@
+import { randomUUID } from 'node:crypto';
+import { cloudWatchClient, ec2Client } from '../aws/clients';
+import { describeInstanceFamily, describeInstanceTypes } from '../aws/instance-types';
+import { nodeUtilisation } from '../aws/node-metrics';
+import { instancesWithTag } from '../aws/tagged-instances';
+import type { DrpilotConfig } from '../core/config/schema';
+import { effectiveLadder, ladderSeed } from '../core/resize/derived-ladder';
+import { capacityOf } from '../core/resize/instance-types';
+import { hasOptIn, OPT_IN_TAG } from '../core/resize/opt-in';
+import { utilisationFromDatapoints } from '../core/resize/p95';
+import { planResize, type ResizeRequest } from '../core/resize/plan-resize';
+import { LEASE_SECONDS, resizeContext, resizeScope, type ResizeContext } from './resize-context';
+import type { ResizeOutcome, ResizeResult, RolloutNode, RolloutState } from './rollout-state';
+import { checkTemplatePreconditions, templateGroupMembers } from './template-rollout';
+
+export interface BeginOptions {
+  request: ResizeRequest;
+  dryRun: boolean;
+  /** What started it, for the audit trail. */
+  trigger: string;
+  windowMinutes?: number;
+  now?: () => Date;
+  onProgress?: (message: string) => void;
+}
+
+export type Begun =
+  { kind: 'result'; result: ResizeResult } | { kind: 'rollout'; state: RolloutState };
+
+interface Member {
+  id: string;
+  type: string;
+  zone: string;
+  state: string;
+  privateDnsName: string | null;
+  tags: Record<string, string>;
+}
+
+export function resizeResult(
+  groupId: string,
+  outcome: ResizeOutcome,
+  reason: string,
+  extra: Partial<ResizeResult> = {},
+): ResizeResult {
+  return {
+    outcome,
+    group: groupId,
+    from: null,
+    to: null,
+    nodes: [],
+    reason,
+    p95Percent: null,
+    plan: null,
+    ...extra,
+  };
+}
+
+async function readMembers(context: ResizeContext): Promise<Member[]> {
+  const { group, region } = context;
+  if (group.kind === 'ec2') {
+    const tag = group.selector.tag;
+    if (!tag) return [];
+    return (await instancesWithTag(ec2Client(region), tag)).map((m) => ({
+      ...m,
+      zone: m.availabilityZone ?? '',
+    }));
+  }
+  return (await templateGroupMembers(group, region)).map((m) => ({
+    ...m,
+    state: 'running',
+    privateDnsName: null,
+  }));
+}
+
+/**
+ * The first step of every resize: take the group's lease, observe (members, instance types, the
+ * p95 of the alarmed metric), check the preconditions and plan. Returns a finished result (noop,
+ * refused, dry run) — audited, lease released — or the state of a rollout to carry out, lease
+ * held. Refusals touch nothing.
+ */
+export async function beginResize(
+  config: DrpilotConfig,
+  groupId: string,
+  options: BeginOptions,
+): Promise<Begun> {
+  const now = options.now ?? (() => new Date());
+  const progress = options.onProgress ?? (() => undefined);
+  const done = (result: ResizeResult): Begun => ({ kind: 'result', result });
+  const group = config.nodeGroups.find((g) => g.id === groupId);
+  if (!group) {
+    return done(
+      resizeResult(
+        groupId,
+        'refused',
+        `unknown node group "${groupId}" (configured: ${config.nodeGroups.map((g) => g.id).join(', ') || 'none'})`,
+      ),
+    );
+  }
+  const context = resizeContext(config, group, now);
+  const { store, region } = context;
+  const finish = async (result: ResizeResult) =>
+    done(options.dryRun ? result : await context.record(result, options.trigger));
+
+  const lease = options.dryRun
+    ? null
+    : await store.acquireLease(
+        resizeScope(groupId),
+        `${options.trigger}#${randomUUID()}`,
+        LEASE_SECONDS,
+      );
+  if (lease && !lease.acquired) {
+    return done(
+      resizeResult(
+        groupId,
+        'refused',
+        `a rollout of ${groupId} is in progress (${lease.heldBy}, until ${new Date(lease.expiresAtMs).toISOString()})`,
+      ),
+    );
+  }
+  let handedOver = false;
+  try {
+    progress(`reading ${groupId}: members, instance types and ${group.metric} utilisation`);
+    const members = await readMembers(context);
+    if (group.kind === 'ec2') {
+      const notOptedIn = members.filter((m) => !hasOptIn(m.tags)).map((m) => m.id);
+      if (notOptedIn.length > 0) {
+        return await finish(
+          resizeResult(
+            groupId,
+            'refused',
+            `${notOptedIn.join(', ')} ${notOptedIn.length === 1 ? 'does' : 'do'} not carry the opt-in tag ${OPT_IN_TAG.key}=${OPT_IN_TAG.value}: drpilot resizes only nodes whose owner opted in`,
+          ),
+        );
+      }
+    }
+    const running = members.filter((m) => m.state === 'running');
+    const ec2 = ec2Client(region);
+    const seed = ladderSeed(group.ladder);
+    const typeInfo = {
+      ...(seed ? await describeInstanceFamily(ec2, seed) : {}),
+      ...(await describeInstanceTypes(ec2, [...group.ladder, ...members.map((m) => m.type)])),
+    };
+    const { ladder, dropped } = effectiveLadder(
+      group,
+      typeInfo,
+      running.map((m) => m.zone),
+    );
+    if (seed) {
+      progress(
+        `${groupId}: ladder from the ${seed} family: ${ladder.join(', ')}${dropped.length > 0 ? ` (left out: ${dropped.map((d) => `${d.type} ${d.reason}`).join('; ')})` : ''}`,
+      );
+    }
+    const windowMinutes = options.windowMinutes ?? 15;
+    const end = now();
+    const series = await nodeUtilisation(
+      cloudWatchClient(region),
+      group.metric,
+      running.map((m) => m.id),
+      { start: new Date(end.getTime() - windowMinutes * 60_000), end },
+    );
+    const utilisation = utilisationFromDatapoints(
+      running.map((m) => {
+        const info = typeInfo[m.type];
+        return {
+          nodeId: m.id,
+          capacity: info ? capacityOf(info, group.metric) : 0,
+          points: series.get(m.id) ?? [],
+        };
+      }),
+    );
+    if (!utilisation && options.request.kind === 'auto') {
+      return await finish(
+        resizeResult(
+          groupId,
+          'refused',
+          `no ${group.metric} datapoints for ${groupId} in the last ${windowMinutes} minutes`,
+        ),
+      );
+    }
+    const p95Percent = utilisation?.p95Percent ?? null;
+    const cooldown = await store.activeCooldown(resizeScope(groupId));
+    const plan = planResize({
+      group: { ...group, ladder },
+      nodes: running.map((m) => ({ id: m.id, type: m.type, zone: m.zone })),
+      typeInfo,
+      load: { p95Percent: p95Percent ?? 0 },
+      request: options.request,
+      cooldown: cooldown ? { untilMs: cooldown.untilMs } : null,
+      now: now().toISOString(),
+    });
+    if (plan.kind !== 'resize') {
+      return await finish(
+        resizeResult(groupId, plan.kind === 'noop' ? 'noop' : 'refused', plan.reason, {
+          p95Percent,
+          plan,
+        }),
+      );
+    }
+    const planned = { from: plan.from.types, to: plan.to.type, p95Percent, plan };
+    let template: RolloutState['template'] = null;
+    if (group.kind !== 'ec2') {
+      progress(`${groupId}: checking the preconditions of a launch-template change`);
+      const check = await checkTemplatePreconditions(group, region, plan.to.type);
+      if (!check.ok) return await finish(resizeResult(groupId, 'refused', check.reason, planned));
+      template = { target: check.target, handle: null, status: 'not-started', detail: '' };
+    }
+    const byId = new Map(members.map((m) => [m.id, m]));
+    const nodes: RolloutNode[] = plan.nodes.map((n) => ({
+      ...n,
+      outcome: 'not-started',
+      detail: options.dryRun ? 'dry run' : 'waiting',
+      privateDnsName: byId.get(n.id)?.privateDnsName ?? null,
+      tags: byId.get(n.id)?.tags ?? {},
+    }));
+    if (options.dryRun || !lease) {
+      return done(
+        resizeResult(groupId, 'dry-run', plan.reason, {
+          ...planned,
+          nodes: nodes.map(({ id, from, to, outcome, detail }) => ({
+            id,
+            from,
+            to,
+            outcome,
+            detail,
+          })),
+        }),
+      );
+    }
+    handedOver = true;
+    return {
+      kind: 'rollout',
+      state: {
+        drpilotRollout: 1,
+        id: `${groupId}-${now().getTime()}`,
+        groupId,
+        trigger: options.trigger,
+        lease: lease.lease,
+        startedAt: now().toISOString(),
+        plan,
+        p95Percent,
+        nodes,
+        next: 0,
+        template,
+        done: false,
+        waitSeconds: 0,
+      },
+    };
+  } finally {
+    if (lease?.acquired && !handedOver)
+      await store.releaseLease(lease.lease).catch(() => undefined);
+  }
+}

@@ -1,0 +1,70 @@
+import type { DrpilotConfig } from '../core/config/schema';
+import { resizeResult } from './begin-resize';
+import { resizeContext, resizeScope } from './resize-context';
+import type { ResizeResult, RolloutNode, RolloutState } from './rollout-state';
+
+const describeError = (error: NonNullable<RolloutState['error']>) =>
+  [error.Error, error.Cause].filter(Boolean).join(': ') || 'unknown error';
+
+function nodesAfterError(state: RolloutState, cause: string): RolloutNode[] {
+  return state.nodes.map((n, i) => {
+    const inFlight = state.template ? state.template.handle !== null : i === state.next;
+    if (inFlight && n.outcome === 'not-started') {
+      return {
+        ...n,
+        outcome: 'interrupted',
+        detail: `the step moving it failed (${cause}): check the instance and its node`,
+      };
+    }
+    return n;
+  });
+}
+
+/**
+ * The last step of a rollout: cooldown when anything moved, audit, notification, lease released.
+ * A rollout the state machine cut short (`error`) is reported failed and pages, since a node may
+ * be stopped or cordoned.
+ */
+export async function finishRollout(
+  config: DrpilotConfig,
+  state: RolloutState,
+  options: { now?: () => Date } = {},
+): Promise<ResizeResult> {
+  const group = config.nodeGroups.find((g) => g.id === state.groupId);
+  if (!group) throw new Error(`node group ${state.groupId} is no longer in the config`);
+  const context = resizeContext(config, group, options.now);
+  try {
+    const cause = state.error ? describeError(state.error) : null;
+    const nodes = cause ? nodesAfterError(state, cause) : state.nodes;
+    if (cause) {
+      await context.page(
+        `drpilot: the resize of ${group.id} stopped (${cause}); nodes: ${nodes
+          .map((n) => `${n.id} ${n.outcome}`)
+          .join(', ')}`,
+      );
+    }
+    const { plan } = state;
+    if (nodes.some((n) => n.outcome === 'resized' || n.outcome === 'restored')) {
+      await context.store.startCooldown(
+        resizeScope(group.id),
+        group.cooldownSeconds,
+        `resize ${plan.direction} to ${plan.to.type}`,
+      );
+    }
+    const allResized = !cause && nodes.every((n) => n.outcome === 'resized');
+    const firstProblem = nodes.find((n) => n.outcome !== 'resized');
+    const reason = allResized
+      ? plan.reason
+      : `rollout stopped: ${cause ?? firstProblem?.detail ?? state.template?.detail ?? ''}`;
+    const result = resizeResult(group.id, allResized ? 'resized' : 'failed', reason, {
+      from: plan.from.types,
+      to: plan.to.type,
+      p95Percent: state.p95Percent,
+      plan,
+      nodes: nodes.map(({ id, from, to, outcome, detail }) => ({ id, from, to, outcome, detail })),
+    });
+    return await context.record(result, state.trigger);
+  } finally {
+    await context.store.releaseLease(state.lease).catch(() => undefined);
+  }
+}

@@ -1,0 +1,45 @@
+import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { secretsManagerClient } from '../aws/clients';
+import type { NodeGroupConfig } from '../core/config/schema';
+import { createKubeApi } from '../k8s/kube-api';
+import { parseKubeconfig } from '../k8s/kubeconfig';
+import { kubernetesNodeDrainer } from '../k8s/node-drainer';
+import type { NodeDrainer } from './ec2-rollout';
+import type { RolloutNode } from './rollout-state';
+
+export interface DrainTimeouts {
+  nodeMs: number;
+  pollMs: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+/** Drains through the group's Kubernetes API, with the kubeconfig kept in Secrets Manager. */
+export async function kubernetesDrainerFor(
+  group: NodeGroupConfig,
+  region: string,
+  nodes: readonly RolloutNode[],
+  timeouts: DrainTimeouts,
+): Promise<NodeDrainer> {
+  const secretName = group.kubernetes?.kubeconfigSecret;
+  if (!secretName)
+    throw new Error(`node group ${group.id} has no kubernetes.kubeconfigSecret to drain with`);
+  const { SecretString } = await secretsManagerClient(region).send(
+    new GetSecretValueCommand({ SecretId: secretName }),
+  );
+  const api = createKubeApi(parseKubeconfig(SecretString ?? ''));
+  const byId = new Map(nodes.map((n) => [n.id, n]));
+  const wait = {
+    timeoutMs: timeouts.nodeMs,
+    pollMs: timeouts.pollMs,
+    ...(timeouts.sleep ? { sleep: timeouts.sleep } : {}),
+  };
+  return kubernetesNodeDrainer(api, {
+    drain: wait,
+    ready: wait,
+    describeInstance: (id) => ({
+      id,
+      privateDnsName: byId.get(id)?.privateDnsName ?? null,
+      tags: byId.get(id)?.tags ?? {},
+    }),
+  });
+}

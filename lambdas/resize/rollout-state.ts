@@ -1,0 +1,66 @@
+import type { Lease } from '../aws/state-store';
+import type { ResizePlan, ResizeStep } from '../core/resize/plan-resize';
+import type { NodeReport } from './ec2-rollout';
+import type { TemplateRolloutHandle, TemplateTarget } from './template-rollout';
+
+export type ResizeOutcome = 'resized' | 'noop' | 'refused' | 'dry-run' | 'failed';
+
+/** The contract's resize result. */
+export interface ResizeResult {
+  outcome: ResizeOutcome;
+  group: string;
+  from: string[] | null;
+  to: string | null;
+  nodes: NodeReport[];
+  reason: string;
+  /** p95 utilisation of the alarmed metric over the window, when measured. */
+  p95Percent: number | null;
+  plan: ResizePlan | null;
+}
+
+/** A node of an `ec2` rollout with what drain needs to find its Kubernetes node. */
+export interface RolloutNode extends NodeReport {
+  privateDnsName: string | null;
+  tags: Record<string, string>;
+}
+
+/** An `asg` / `eks-managed` rollout: one launch-template change that AWS rolls out. */
+export interface TemplateRolloutState {
+  target: TemplateTarget;
+  handle: TemplateRolloutHandle | null;
+  status: 'not-started' | 'in-progress' | 'succeeded' | 'failed' | 'rolled-back';
+  detail: string;
+}
+
+/**
+ * Everything a rollout in progress needs, as JSON: Step Functions carries it from one step to
+ * the next (Advance → Wait → Advance … → Finish), and the local runner loops over the same steps.
+ * `error` is set by the state machine's Catch when a step failed (a Lambda timeout included).
+ */
+export interface RolloutState {
+  drpilotRollout: 1;
+  id: string;
+  groupId: string;
+  trigger: string;
+  lease: Lease;
+  startedAt: string;
+  plan: ResizeStep;
+  p95Percent: number | null;
+  /** `ec2`: the plan's nodes in rollout order; the template kinds: the members moving with it. */
+  nodes: RolloutNode[];
+  /** `ec2`: index of the next node to resize. */
+  next: number;
+  template: TemplateRolloutState | null;
+  done: boolean;
+  /** How long the state machine waits before the next step. */
+  waitSeconds: number;
+  error?: { Error?: string; Cause?: string };
+}
+
+export function isRolloutState(value: unknown): value is RolloutState {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as { drpilotRollout?: unknown }).drpilotRollout === 1
+  );
+}

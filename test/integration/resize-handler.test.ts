@@ -1,0 +1,287 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  clearAwsClientCache,
+  cloudWatchClient,
+  dynamoDbClient,
+  ec2Client,
+  secretsManagerClient,
+} from '../../lambdas/aws/clients';
+import { instanceState } from '../../lambdas/aws/ec2-instances';
+import type { DrpilotConfig } from '../../lambdas/core/config/schema';
+import { resizeAlarmName } from '../../lambdas/core/resource-names';
+import { createResizeHandler, RESIZE_STATE_MACHINE_ENV } from '../../lambdas/resize/handler';
+import type { ResizeResult } from '../../lambdas/resize/rollout-state';
+import { ResizeRollout } from '../../lib/resize-rollout';
+import { newTestApp, TEST_ACCOUNT } from '../infra/synth';
+import { startFakeLambdaInvoke } from '../support/fake-lambda-invoke';
+import { useMoto } from '../support/moto';
+import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
+import { runCli } from '../support/run-cli';
+import {
+  definitionFromTemplate,
+  startFakeStepFunctions,
+  type AslDefinition,
+} from '../support/step-functions-fake';
+
+useMoto();
+const estate = useResizeEstate();
+
+const STATE_MACHINE_ARN = `arn:aws:states:${REGION}:${TEST_ACCOUNT}:stateMachine:acme-drpilot-resize-rollout`;
+const MALFORMED = join(import.meta.dirname, '../fixtures/events/malformed');
+const handler = createResizeHandler(fast);
+const invoke = (event: unknown) => handler(event as never, { awsRequestId: 'test' } as never);
+
+/** The rollout state machine as `cdk synth` writes it for the primary region. */
+let definition: AslDefinition;
+beforeAll(() => {
+  const app = newTestApp(false);
+  const stack = new Stack(app, 'Primary', { env: { account: TEST_ACCOUNT, region: REGION } });
+  const config = JSON.parse(
+    readFileSync(join(import.meta.dirname, '../../drpilot.config.example.json'), 'utf8'),
+  );
+  new ResizeRollout(stack, 'Resize', {
+    config,
+    side: 'primary',
+    alarmTopic: new sns.Topic(stack, 'Topic'),
+    encryptionKey: new kms.Key(stack, 'Key'),
+  });
+  definition = definitionFromTemplate(
+    Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0],
+  );
+});
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+  for (const name of [
+    'DRPILOT_CONFIG_JSON',
+    RESIZE_STATE_MACHINE_ENV,
+    'AWS_ENDPOINT_URL_SFN',
+    'AWS_ENDPOINT_URL_LAMBDA',
+    'AWS_REGION',
+  ]) {
+    Reflect.deleteProperty(process.env, name);
+  }
+  clearAwsClientCache();
+});
+
+/** The function as deployed in the primary region, with Step Functions running its definition. */
+async function deploy(config: DrpilotConfig) {
+  process.env.DRPILOT_CONFIG_JSON = JSON.stringify(config);
+  process.env[RESIZE_STATE_MACHINE_ENV] = STATE_MACHINE_ARN;
+  process.env.AWS_REGION = REGION;
+  const sfn = await startFakeStepFunctions(definition, (_resource, input) => invoke(input));
+  closers.push(sfn.close);
+  process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
+  clearAwsClientCache();
+  return sfn;
+}
+
+async function finished(sfn: Awaited<ReturnType<typeof deploy>>) {
+  for (let i = 0; i < 500; i++) {
+    const running = [...sfn.executions.values()].some((e) => e.status === 'RUNNING');
+    if (!running) return [...sfn.executions.values()];
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error('the rollout did not finish');
+}
+
+/** Counts the requests the handler makes to EC2, CloudWatch, DynamoDB and Secrets Manager. */
+function countAwsCalls(): () => number {
+  let calls = 0;
+  const middleware = (next: (args: unknown) => unknown) => (args: unknown) => {
+    calls++;
+    return next(args);
+  };
+  const options = { step: 'initialize' as const, name: 'countCalls' };
+  ec2Client(REGION).middlewareStack.add(middleware as never, options);
+  cloudWatchClient(REGION).middlewareStack.add(middleware as never, options);
+  dynamoDbClient('us-east-1').middlewareStack.add(middleware as never, options);
+  secretsManagerClient(REGION).middlewareStack.add(middleware as never, options);
+  return () => calls;
+}
+
+function alarmEvent(config: DrpilotConfig, instanceId: string, state: 'ALARM' | 'OK') {
+  const event = JSON.parse(
+    readFileSync(
+      join(import.meta.dirname, '../fixtures/events/eventbridge-single-metric.json'),
+      'utf8',
+    ),
+  );
+  event.region = REGION;
+  event.detail.alarmName = resizeAlarmName(config, GROUP, 'up', instanceId);
+  event.detail.state.value = state;
+  event.detail.previousState.value = state === 'ALARM' ? 'OK' : 'ALARM';
+  return event;
+}
+
+describe('resize handler (fake Step Functions runs the synthesized rollout definition; moto cannot run Lambda tasks)', () => {
+  it('an alarm plans, hands the rollout to the state machine, which resizes node by node and finishes', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 90);
+    const sfn = await deploy(config);
+
+    const started = (await invoke(alarmEvent(config, ids[0]!, 'ALARM'))) as {
+      outcome: string;
+      executionArn: string;
+      to: string;
+    };
+    expect(started).toMatchObject({ outcome: 'started', to: 'm6i.xlarge' });
+    const [execution] = await finished(sfn);
+    expect(execution!.status).toBe('SUCCEEDED');
+    expect(execution!.visited).toEqual(['Advance', 'Done?', 'Finish']);
+    const result = execution!.output as ResizeResult;
+    expect(result).toMatchObject({ outcome: 'resized', group: GROUP, to: 'm6i.xlarge' });
+    const [moved] = result.nodes;
+    expect(await instanceState(ec2Client(REGION), moved!.id)).toEqual({
+      state: 'running',
+      type: 'm6i.xlarge',
+    });
+
+    // The lease was given back: the next alarm is refused by the cooldown, not by a rollout in progress.
+    const again = (await invoke(alarmEvent(config, ids[1]!, 'ALARM'))) as ResizeResult;
+    expect(again.outcome).toBe('refused');
+    expect(again.reason).toMatch(/cooling down/);
+  });
+
+  it('20 concurrent identical alarms start one rollout', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 90);
+    const sfn = await deploy(config);
+    const answers = (await Promise.all(
+      Array.from({ length: 20 }, () => invoke(alarmEvent(config, ids[0]!, 'ALARM'))),
+    )) as { outcome: string }[];
+    expect(answers.filter((a) => a.outcome === 'started')).toHaveLength(1);
+    expect(answers.filter((a) => a.outcome === 'refused')).toHaveLength(19);
+    const executions = await finished(sfn);
+    expect(executions).toHaveLength(1);
+    const types = await Promise.all(
+      ids.map(async (id) => (await instanceState(ec2Client(REGION), id)).type),
+    );
+    expect(types.filter((t) => t === 'm6i.xlarge')).toHaveLength(1);
+  });
+
+  it('a step that throws goes through the Catch to Finish: reported failed, nodes untouched, lease given back', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 90);
+    const sfn = await deploy(config);
+    secretsManagerClient(REGION).middlewareStack.add(
+      () => async () => {
+        throw Object.assign(
+          new Error('User is not authorized to perform secretsmanager:GetSecretValue'),
+          {
+            name: 'AccessDeniedException',
+            $metadata: { httpStatusCode: 400 },
+          },
+        );
+      },
+      { step: 'initialize', name: 'denyKubeconfig' },
+    );
+    expect(
+      ((await invoke(alarmEvent(config, ids[0]!, 'ALARM'))) as { outcome: string }).outcome,
+    ).toBe('started');
+    const [execution] = await finished(sfn);
+    expect(execution!.visited).toEqual(['Advance', 'Finish']);
+    const result = execution!.output as ResizeResult;
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/AccessDeniedException/);
+    expect(result.nodes[0]!.outcome).toBe('interrupted');
+    for (const id of ids)
+      expect(await instanceState(ec2Client(REGION), id)).toEqual({
+        state: 'running',
+        type: 'm6i.large',
+      });
+    // No node moved, so no cooldown: with the lease back, a request is planned again.
+    const dry = (await invoke({
+      action: 'resize',
+      groupId: GROUP,
+      step: 'up',
+      dryRun: true,
+      reason: 'retry',
+    })) as ResizeResult;
+    expect(dry.outcome).toBe('dry-run');
+  });
+
+  it('an alarm going back to OK is a noop that reads nothing', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await deploy(config);
+    const calls = countAwsCalls();
+    const answer = (await invoke(alarmEvent(config, ids[0]!, 'OK'))) as ResizeResult;
+    expect(answer).toMatchObject({ outcome: 'noop', group: GROUP });
+    expect(answer.reason).toMatch(/only ALARM starts a resize/);
+    expect(calls()).toBe(0);
+  });
+
+  it('malformed events, foreign alarms and manual payloads without a group are rejected before any AWS call', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await deploy(config);
+    const calls = countAwsCalls();
+    const files = readdirSync(MALFORMED).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const file of files) {
+      const event = JSON.parse(readFileSync(join(MALFORMED, file), 'utf8'));
+      await expect(invoke(event), file).rejects.toMatchObject({ name: 'TriggerEventError' });
+    }
+    const foreign = alarmEvent(config, ids[0]!, 'ALARM');
+    foreign.detail.alarmName = 'acme-primary-health';
+    await expect(invoke(foreign)).rejects.toThrow(/not one of drpilot's resize alarms/);
+    await expect(invoke({ action: 'resize', reason: 'no group' })).rejects.toThrow(
+      'invalid manual payload: groupId: required for action "resize"',
+    );
+    await expect(invoke({ action: 'failover', groupId: GROUP })).rejects.toThrow(
+      /not an action this function carries out/,
+    );
+    expect(calls()).toBe(0);
+  });
+
+  it('drpilot resize --via lambda asks the regional function and follows the rollout to its result', async () => {
+    const { config, configFile, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 50);
+    await deploy(config);
+    const lambda = await startFakeLambdaInvoke({ 'acme-drpilot-resize': invoke });
+    closers.push(lambda.close);
+    process.env.AWS_ENDPOINT_URL_LAMBDA = lambda.endpoint;
+    clearAwsClientCache();
+
+    const dry = await runCli([
+      'resize',
+      GROUP,
+      '--step',
+      'up',
+      '--dry-run',
+      '--via',
+      'lambda',
+      '--config',
+      configFile,
+      '--json',
+    ]);
+    expect(dry.json().outcome).toBe('dry-run');
+
+    const run = await runCli([
+      'resize',
+      GROUP,
+      '--step',
+      'up',
+      '--via',
+      'lambda',
+      '--config',
+      configFile,
+      '--json',
+    ]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.json()).toMatchObject({
+      outcome: 'resized',
+      group: GROUP,
+      from: ['m6i.large'],
+      to: 'm6i.xlarge',
+    });
+    expect(run.stderr).toMatch(/rollout of \d node\(s\) to m6i.xlarge started/);
+    expect(lambda.invocations).toEqual(['acme-drpilot-resize', 'acme-drpilot-resize']);
+  });
+});

@@ -1,0 +1,28 @@
+import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import type { EC2Client } from '@aws-sdk/client-ec2';
+import type { EKSClient } from '@aws-sdk/client-eks';
+
+/**
+ * Records the name of every command the clients send from now on, dry runs marked, ahead of any
+ * fake installed on them: `writes(calls)` then says whether anything was changed.
+ */
+export function recordCommands(...clients: Array<EC2Client | AutoScalingClient | EKSClient>) {
+  const calls: string[] = [];
+  for (const client of clients) {
+    // The three stacks differ only in their input and output types, which this never reads.
+    (client.middlewareStack as EC2Client['middlewareStack']).add(
+      (next, context) => async (args) => {
+        const dryRun = (args.input as { DryRun?: boolean }).DryRun === true;
+        const name = (context.commandName ?? '').replace(/Command$/, '');
+        calls.push(dryRun ? `${name} (dry run)` : name);
+        return next(args);
+      },
+      { step: 'initialize', name: 'recordCommands', priority: 'high' },
+    );
+  }
+  return calls;
+}
+
+/** The recorded calls that change something: neither a read nor a dry run. */
+export const writes = (calls: readonly string[]) =>
+  calls.filter((c) => !/^(Describe|List|Get)/.test(c) && !c.endsWith('(dry run)'));
