@@ -170,18 +170,20 @@ export class NodeGroupResize extends Construct {
       );
     }
     for (const statement of statements) resize.addToRolePolicy(statement);
-    // What a template change needs from its caller: launching from the template (probed with
-    // DryRun first) and passing the template's instance profile role to EC2.
-    resize.allowOnAnyResource(`${sid(group, 'LaunchFromTemplate')}`, {
-      actions: ['ec2:RunInstances', 'ec2:CreateTags'],
-      reason: `RunInstances touches resources of many types (subnet, image, volume, network interface…) that the launch template of node group ${group.id} chooses; limited to launches from a launch template (ec2:LaunchTemplate).`,
-      conditions: { ArnLike: { 'ec2:LaunchTemplate': this.arn('ec2', 'launch-template', '*') } },
-    });
-    resize.allowOnAnyResource(`${sid(group, 'PassInstanceRole')}`, {
-      actions: ['iam:PassRole'],
-      reason: `The instance profile role of node group ${group.id}'s launch template is the owner's; passing is limited to EC2 (iam:PassedToService).`,
-      conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
-    });
+    if (group.kind === 'asg') {
+      // Auto Scaling checks that whoever moves a group to a template version may launch from
+      // it: RunInstances (probed with DryRun first) and passing its instance profile's role.
+      resize.allowOnAnyResource(`${sid(group, 'LaunchFromTemplate')}`, {
+        actions: ['ec2:RunInstances', 'ec2:CreateTags'],
+        reason: `RunInstances touches resources of many types (subnet, image, volume, network interface…) that the launch template of node group ${group.id} chooses; limited to launches from a launch template (ec2:LaunchTemplate).`,
+        conditions: { ArnLike: { 'ec2:LaunchTemplate': this.arn('ec2', 'launch-template', '*') } },
+      });
+      resize.allowOnAnyResource(`${sid(group, 'PassInstanceRole')}`, {
+        actions: ['iam:PassRole'],
+        reason: `The instance profile role of node group ${group.id}'s launch template is the owner's; passing is limited to EC2 (iam:PassedToService).`,
+        conditions: { StringEquals: { 'iam:PassedToService': 'ec2.amazonaws.com' } },
+      });
+    }
     acknowledge(resize.role, [
       {
         rule: 'AwsSolutions-IAM5',

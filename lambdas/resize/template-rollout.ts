@@ -139,7 +139,10 @@ async function autoScalingGroupName(
 }
 
 const inService = (group: AutoScalingGroupInfo) =>
-  group.instances.filter((i) => i.lifecycleState === 'InService').map((i) => i.id);
+  group.instances
+    .filter((i) => i.lifecycleState === 'InService')
+    .map((i) => i.id)
+    .sort((a, b) => a.localeCompare(b));
 
 async function checkAutoScalingGroup(
   group: NodeGroupConfig,
@@ -314,7 +317,12 @@ async function checkTemplate(
       `${template} takes its AMI from a Systems Manager parameter (${version.imageId}), and AutoRollback cannot go back to such a template: set an AMI id`,
     );
   }
-  const launch = await probeRunInstances(ec2, launchTemplateId, version.versionNumber, toType);
+  // EKS launches a nodegroup's instances with its own service-linked role, from templates that
+  // usually name no AMI (EKS supplies it): a RunInstances probe would neither apply nor run.
+  const launch =
+    kind === 'asg'
+      ? await probeRunInstances(ec2, launchTemplateId, version.versionNumber, toType)
+      : ({ allowed: true } as const);
   if (!launch.allowed) {
     const passRole = version.instanceProfile
       ? ` and iam:PassRole for the role of instance profile ${version.instanceProfile}`

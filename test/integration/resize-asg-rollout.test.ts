@@ -13,9 +13,12 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { autoScalingClient, ec2Client } from '../../lambdas/aws/clients';
+import { publishUtilisation } from '../../cli/embedded/seed-load';
+import { autoScalingClient, cloudWatchClient, ec2Client } from '../../lambdas/aws/clients';
 import { probeRunInstances } from '../../lambdas/aws/launch-templates';
-import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
+import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';
+import { runResize } from '../../lambdas/resize/run-resize';
+import { readStatus } from '../../lambdas/status/read-status';
 import {
   checkTemplatePreconditions,
   pollTemplateRollout,
@@ -28,6 +31,7 @@ import { recordCommands, writes } from '../support/command-recorder';
 import { InstanceRefreshFake } from '../support/instance-refresh-fake';
 import { LaunchTemplateVersionsFake } from '../support/launch-template-versions-fake';
 import { useMoto } from '../support/moto';
+import { seedExampleEstate } from '../support/seeded-estate';
 
 useMoto();
 
@@ -195,6 +199,66 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
     new LaunchTemplateVersionsFake().install(ec2Client(REGION), REGION);
     refreshes = new InstanceRefreshFake();
     refreshes.install(autoScalingClient(REGION), REGION);
+  });
+
+  it('end to end through runResize (the steps the state machine runs): an alarm-level load moves the whole group by one refresh; status sees the new type; the next step is refused by the cooldown', async () => {
+    const { config: example } = await seedExampleEstate();
+    await seedGroup();
+    const config: DrpilotConfig = { ...example, nodeGroups: [...example.nodeGroups, asgGroup()] };
+    const members = await templateGroupMembers(asgGroup(), REGION);
+    await publishUtilisation(
+      cloudWatchClient(REGION),
+      'cpu',
+      members.map((m) => m.id),
+      90,
+    );
+
+    const progress: string[] = [];
+    const result = await runResize(config, 'workers', {
+      request: { kind: 'auto' },
+      dryRun: false,
+      trigger: 'test',
+      timeouts: { nodeMs: 5_000, pollMs: 1 },
+      sleep: async () => undefined,
+      onProgress: (message) => progress.push(message),
+    });
+    expect(result).toMatchObject({
+      outcome: 'resized',
+      group: 'workers',
+      from: ['m6i.large'],
+      to: 'm6i.xlarge',
+    });
+    expect(result.nodes.map((n) => n.outcome)).toEqual(['resized', 'resized']);
+    expect(progress.some((m) => /new launch-template version with m6i.xlarge/.test(m))).toBe(true);
+    expect(await groupLaunchTemplateVersion()).toBe('2');
+
+    const status = await readStatus(config);
+    expect(status.nodeGroups.find((g) => g.id === 'workers')?.instanceTypes).toEqual([
+      'm6i.xlarge',
+    ]);
+
+    const again = await runResize(config, 'workers', {
+      request: { kind: 'step', direction: 'up' },
+      dryRun: false,
+      trigger: 'test',
+    });
+    expect(again.outcome).toBe('refused');
+    expect(again.reason).toMatch(/cooling down/);
+  });
+
+  it('end to end through runResize: a refusal by the preconditions (no drain hook) is audited and writes nothing', async () => {
+    const { config: example } = await seedExampleEstate();
+    const launchTemplateId = await seedGroup({ hook: false });
+    const config: DrpilotConfig = { ...example, nodeGroups: [...example.nodeGroups, asgGroup()] };
+    const result = await runResize(config, 'workers', {
+      request: { kind: 'step', direction: 'up' },
+      dryRun: false,
+      trigger: 'test',
+    });
+    expect(result.outcome).toBe('refused');
+    expect(result.reason).toMatch(/lifecycle hook/);
+    expect((await templateVersions(launchTemplateId)).map((v) => v.version)).toEqual([1]);
+    expect(refreshes.started).toHaveLength(0);
   });
 
   it('instance-refresh fake, Pending → InProgress → Successful: a new numbered version with only the type changed, refreshed with AutoRollback and SkipMatching; the group ends on it with m6i.xlarge nodes', async () => {
