@@ -10,6 +10,7 @@ import { resizeAlarmPrefix } from '../lambdas/core/resource-names';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
+import { grantDescribeNodegroups } from './shared-statements';
 
 /** What the schedule sends (the handler's RECONCILE_ALARMS_ACTION; importing it would load Powertools at synth). */
 export const RECONCILE_INPUT = {
@@ -92,26 +93,7 @@ export class MemberAlarmReconciler extends Construct {
         resources: [alarms],
       }),
     );
-    const nodegroups = props.groups.flatMap((g) =>
-      g.selector.eks
-        ? [
-            stack.formatArn({
-              service: 'eks',
-              resource: 'nodegroup',
-              resourceName: `${g.selector.eks.clusterName}/${g.selector.eks.nodegroupName}/*`,
-            }),
-          ]
-        : [],
-    );
-    if (nodegroups.length > 0) {
-      this.reactive.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: 'FindNodegroupAutoScalingGroups',
-          actions: ['eks:DescribeNodegroup'],
-          resources: nodegroups,
-        }),
-      );
-    }
+    grantDescribeNodegroups(this.reactive, config, props.groups);
     this.reactive.allowOnAnyResource('FindMembers', {
       actions: ['ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingGroups'],
       reason:
@@ -125,16 +107,6 @@ export class MemberAlarmReconciler extends Construct {
           'The member alarms are named by drpilot with a fixed prefix and the member id: alarm:<prefix>* covers only those.',
         appliesTo: [`Resource::${alarms}`],
       },
-      ...(nodegroups.length > 0
-        ? [
-            {
-              rule: 'AwsSolutions-IAM5',
-              reason:
-                "The last part of a nodegroup's ARN is an id EKS chooses; the nodegroups are named.",
-              appliesTo: nodegroups.map((arn) => `Resource::${arn}`),
-            },
-          ]
-        : []),
     ]);
   }
 }

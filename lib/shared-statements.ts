@@ -1,7 +1,14 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
+import {
+  SIDES,
+  type DrpilotConfig,
+  type NodeGroupConfig,
+  type Side,
+} from '../lambdas/core/config/schema';
+import { acknowledge } from './nag';
+import type { ReactiveFunction } from './reactive-function';
 
 /** ARN of the configured hosted zone. */
 export function hostedZoneArn(scope: Construct, config: DrpilotConfig): string {
@@ -49,4 +56,43 @@ export function describeHealthAlarmsStatement(
       }),
     ),
   });
+}
+
+/**
+ * eks:DescribeNodegroup on the named nodegroups of these groups (where their Auto Scaling groups,
+ * hence their members, are found), each in its cluster's region. Nothing for no EKS group.
+ */
+export function grantDescribeNodegroups(
+  reactive: ReactiveFunction,
+  config: DrpilotConfig,
+  groups: readonly NodeGroupConfig[],
+): void {
+  const stack = Stack.of(reactive);
+  const nodegroups = groups.flatMap((g) =>
+    g.selector.eks
+      ? [
+          stack.formatArn({
+            service: 'eks',
+            region: config.clusters[g.cluster as Side].region,
+            resource: 'nodegroup',
+            resourceName: `${g.selector.eks.clusterName}/${g.selector.eks.nodegroupName}/*`,
+          }),
+        ]
+      : [],
+  );
+  if (nodegroups.length === 0) return;
+  reactive.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'FindNodegroupMembers',
+      actions: ['eks:DescribeNodegroup'],
+      resources: nodegroups,
+    }),
+  );
+  acknowledge(reactive.role, [
+    {
+      rule: 'AwsSolutions-IAM5',
+      reason: "The last part of a nodegroup's ARN is an id EKS chooses; the nodegroups are named.",
+      appliesTo: nodegroups.map((arn) => `Resource::${arn}`),
+    },
+  ]);
 }

@@ -1,13 +1,15 @@
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
+import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
 import { names } from './names';
-import { acknowledge } from './nag';
-import { describeHealthAlarmsStatement, readZoneStatement } from './shared-statements';
+import {
+  describeHealthAlarmsStatement,
+  grantDescribeNodegroups,
+  readZoneStatement,
+} from './shared-statements';
 import { ReactiveFunction } from './reactive-function';
 
 export interface StatusFunctionProps {
@@ -51,35 +53,7 @@ export class StatusFunction extends Construct {
       },
     });
 
-    const nodegroups = config.nodeGroups.flatMap((g) =>
-      g.selector.eks
-        ? [
-            Stack.of(this).formatArn({
-              service: 'eks',
-              region: config.clusters[g.cluster as Side].region,
-              resource: 'nodegroup',
-              resourceName: `${g.selector.eks.clusterName}/${g.selector.eks.nodegroupName}/*`,
-            }),
-          ]
-        : [],
-    );
-    if (nodegroups.length > 0) {
-      this.reactive.addToRolePolicy(
-        new iam.PolicyStatement({
-          sid: 'FindNodegroupMembers',
-          actions: ['eks:DescribeNodegroup'],
-          resources: nodegroups,
-        }),
-      );
-      acknowledge(this.reactive.role, [
-        {
-          rule: 'AwsSolutions-IAM5',
-          reason:
-            "The last part of a nodegroup's ARN is an id EKS chooses; the nodegroups are named.",
-          appliesTo: nodegroups.map((arn) => `Resource::${arn}`),
-        },
-      ]);
-    }
+    grantDescribeNodegroups(this.reactive, config, config.nodeGroups);
 
     props.stateTable.grantReadData(this.reactive.role);
   }

@@ -8,7 +8,6 @@ import {
 import {
   CreateLaunchTemplateCommand,
   DescribeInstancesCommand,
-  DescribeLaunchTemplateVersionsCommand,
   type _InstanceType,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
@@ -21,16 +20,15 @@ import { runResize } from '../../lambdas/resize/run-resize';
 import { readStatus } from '../../lambdas/status/read-status';
 import {
   checkTemplatePreconditions,
-  pollTemplateRollout,
   startTemplateRollout,
   templateGroupMembers,
-  type TemplateRolloutHandle,
   type TemplateTarget,
 } from '../../lambdas/resize/template-rollout';
 import { recordCommands, writes } from '../support/command-recorder';
 import { InstanceRefreshFake } from '../support/instance-refresh-fake';
 import { LaunchTemplateVersionsFake } from '../support/launch-template-versions-fake';
 import { useMoto } from '../support/moto';
+import { pollToEnd, templateVersions } from '../support/template-rollout-helpers';
 import { seedExampleEstate } from '../support/seeded-estate';
 
 useMoto();
@@ -138,34 +136,11 @@ const asgGroup = (
   cooldownSeconds: 1800,
 });
 
-async function templateVersions(launchTemplateId: string) {
-  const { LaunchTemplateVersions = [] } = await ec2Client(REGION).send(
-    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId }),
-  );
-  return LaunchTemplateVersions.map((v) => ({
-    version: v.VersionNumber,
-    type: v.LaunchTemplateData?.InstanceType,
-    imageId: v.LaunchTemplateData?.ImageId,
-    profile: v.LaunchTemplateData?.IamInstanceProfile?.Name,
-  })).sort((a, b) => (a.version ?? 0) - (b.version ?? 0));
-}
-
 async function groupLaunchTemplateVersion() {
   const { AutoScalingGroups = [] } = await autoScalingClient(REGION).send(
     new DescribeAutoScalingGroupsCommand({ AutoScalingGroupNames: [GROUP] }),
   );
   return AutoScalingGroups[0]?.LaunchTemplate?.Version;
-}
-
-/** Polls as Step Functions would: the handle goes through JSON between invocations. */
-async function pollToEnd(handle: TemplateRolloutHandle) {
-  const seen = [];
-  for (let i = 0; i < 10; i++) {
-    const progress = await pollTemplateRollout(JSON.parse(JSON.stringify(handle)));
-    seen.push(progress);
-    if (progress.status !== 'in-progress') return seen;
-  }
-  throw new Error(`still in progress after 10 polls: ${JSON.stringify(seen)}`);
 }
 
 async function checkedTarget(toType = 'm6i.xlarge'): Promise<TemplateTarget> {
@@ -257,7 +232,7 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
     });
     expect(result.outcome).toBe('refused');
     expect(result.reason).toMatch(/lifecycle hook/);
-    expect((await templateVersions(launchTemplateId)).map((v) => v.version)).toEqual([1]);
+    expect((await templateVersions(REGION, launchTemplateId)).map((v) => v.version)).toEqual([1]);
     expect(refreshes.started).toHaveLength(0);
   });
 
@@ -281,7 +256,7 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
     const handle = await startTemplateRollout(target, 'm6i.xlarge', 'p95 cpu 91% ≥ 75%');
     expect(handle).toMatchObject({ toType: 'm6i.xlarge', newVersion: 2 });
     expect(JSON.parse(JSON.stringify(handle))).toEqual(handle);
-    expect(await templateVersions(launchTemplateId)).toEqual([
+    expect(await templateVersions(REGION, launchTemplateId)).toEqual([
       { version: 1, type: 'm6i.large', imageId: AMI, profile: 'workers-node' },
       { version: 2, type: 'm6i.xlarge', imageId: AMI, profile: 'workers-node' },
     ]);
@@ -401,7 +376,7 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
       expect(reason).toContain(`cannot resize Auto Scaling group ${GROUP}`);
       for (const text of expected) expect(reason).toContain(text);
       expect(writes(calls)).toEqual([]);
-      expect((await templateVersions(launchTemplateId)).map((v) => v.version)).toEqual([1]);
+      expect((await templateVersions(REGION, launchTemplateId)).map((v) => v.version)).toEqual([1]);
       expect(refreshes.started).toEqual([]);
     },
   );
@@ -420,7 +395,7 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
       reason: expect.stringMatching(/instance refresh \S+ is Pending: wait/),
     });
     expect(writes(calls)).toEqual([]);
-    expect((await templateVersions(launchTemplateId)).map((v) => v.version)).toEqual([1]);
+    expect((await templateVersions(REGION, launchTemplateId)).map((v) => v.version)).toEqual([1]);
     expect(refreshes.started).toHaveLength(1);
   });
 
@@ -446,7 +421,7 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
       for (const text of expected) expect(reason).toContain(text);
       expect(reason).not.toContain('c2VjcmV0');
       expect(writes(calls)).toEqual([]);
-      expect((await templateVersions(launchTemplateId)).map((v) => v.version)).toEqual([1]);
+      expect((await templateVersions(REGION, launchTemplateId)).map((v) => v.version)).toEqual([1]);
     },
   );
 
@@ -466,7 +441,7 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
       'StartInstanceRefresh',
       'DeleteLaunchTemplateVersions',
     ]);
-    expect((await templateVersions(launchTemplateId)).map((v) => v.version)).toEqual([1]);
+    expect((await templateVersions(REGION, launchTemplateId)).map((v) => v.version)).toEqual([1]);
     expect(await groupLaunchTemplateVersion()).toBe('1');
   });
 

@@ -1,9 +1,5 @@
 import { CreateAutoScalingGroupCommand } from '@aws-sdk/client-auto-scaling';
-import {
-  CreateLaunchTemplateCommand,
-  DescribeLaunchTemplateVersionsCommand,
-  type _InstanceType,
-} from '@aws-sdk/client-ec2';
+import { CreateLaunchTemplateCommand, type _InstanceType } from '@aws-sdk/client-ec2';
 import {
   CreateClusterCommand,
   CreateNodegroupCommand,
@@ -15,15 +11,14 @@ import { autoScalingClient, ec2Client, eksClient } from '../../lambdas/aws/clien
 import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
 import {
   checkTemplatePreconditions,
-  pollTemplateRollout,
   startTemplateRollout,
   templateGroupMembers,
-  type TemplateRolloutHandle,
   type TemplateTarget,
 } from '../../lambdas/resize/template-rollout';
 import { recordCommands, writes } from '../support/command-recorder';
 import { LaunchTemplateVersionsFake } from '../support/launch-template-versions-fake';
 import { useMoto } from '../support/moto';
+import { pollToEnd, templateVersions } from '../support/template-rollout-helpers';
 import { NodegroupUpdateFake } from '../support/nodegroup-update-fake';
 
 useMoto();
@@ -107,33 +102,11 @@ const eksGroup: NodeGroupConfig = {
   cooldownSeconds: 1800,
 };
 
-async function templateVersions(launchTemplateId: string) {
-  const { LaunchTemplateVersions = [] } = await ec2Client(REGION).send(
-    new DescribeLaunchTemplateVersionsCommand({ LaunchTemplateId: launchTemplateId }),
-  );
-  return LaunchTemplateVersions.map((v) => ({
-    version: v.VersionNumber,
-    type: v.LaunchTemplateData?.InstanceType,
-    imageId: v.LaunchTemplateData?.ImageId,
-  })).sort((a, b) => (a.version ?? 0) - (b.version ?? 0));
-}
-
 async function nodegroupTemplateVersion() {
   const { nodegroup } = await eksClient(REGION).send(
     new DescribeNodegroupCommand({ clusterName: CLUSTER, nodegroupName: NODEGROUP }),
   );
   return nodegroup?.launchTemplate?.version;
-}
-
-/** Polls as Step Functions would: the handle goes through JSON between invocations. */
-async function pollToEnd(handle: TemplateRolloutHandle) {
-  const seen = [];
-  for (let i = 0; i < 10; i++) {
-    const progress = await pollTemplateRollout(JSON.parse(JSON.stringify(handle)));
-    seen.push(progress);
-    if (progress.status !== 'in-progress') return seen;
-  }
-  throw new Error(`still in progress after 10 polls: ${JSON.stringify(seen)}`);
 }
 
 async function checkedTarget(): Promise<TemplateTarget> {
@@ -178,7 +151,7 @@ describe('eks-managed rollout against moto + NodegroupUpdateFake + LaunchTemplat
         launchTemplate: { id: launchTemplateId, version: '2' },
       },
     ]);
-    expect(await templateVersions(launchTemplateId)).toEqual([
+    expect(await templateVersions(REGION, launchTemplateId)).toEqual([
       { version: 1, type: 'm6i.large', imageId: AMI },
       { version: 2, type: 'm6i.xlarge', imageId: AMI },
     ]);
@@ -244,7 +217,7 @@ describe('eks-managed rollout against moto + NodegroupUpdateFake + LaunchTemplat
     expect(reason).toContain(`cannot resize node group ${NODEGROUP} of ${CLUSTER}`);
     for (const text of expected) expect(reason).toContain(text);
     expect(writes(calls)).toEqual([]);
-    expect((await templateVersions(launchTemplateId)).map((v) => v.version)).toEqual([1]);
+    expect((await templateVersions(REGION, launchTemplateId)).map((v) => v.version)).toEqual([1]);
     expect(updates.started).toEqual([]);
   });
 
@@ -289,7 +262,7 @@ describe('eks-managed rollout against moto + NodegroupUpdateFake + LaunchTemplat
       'UpdateNodegroupVersion',
       'DeleteLaunchTemplateVersions',
     ]);
-    expect((await templateVersions(launchTemplateId)).map((v) => v.version)).toEqual([1]);
+    expect((await templateVersions(REGION, launchTemplateId)).map((v) => v.version)).toEqual([1]);
   });
 
   it('launch-template rules (nodegroup-update fake): InvalidParameterException for a node group created without a template, or for another template', async () => {
