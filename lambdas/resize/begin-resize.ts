@@ -11,7 +11,8 @@ import { utilisationFromDatapoints } from '../core/resize/p95';
 import { planResize, type ResizeRequest } from '../core/resize/plan-resize';
 import { LEASE_SECONDS, resizeContext, resizeScope, type ResizeContext } from './resize-context';
 import type { ResizeOutcome, ResizeResult, RolloutNode, RolloutState } from './rollout-state';
-import { checkTemplatePreconditions, templateGroupMembers } from './template-rollout';
+import { templateGroupMembers } from './template-rollout';
+import { checkTemplatePreconditions } from './template-preconditions';
 
 export interface BeginOptions {
   request: ResizeRequest;

@@ -19,11 +19,11 @@ import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/s
 import { runResize } from '../../lambdas/resize/run-resize';
 import { readStatus } from '../../lambdas/status/read-status';
 import {
-  checkTemplatePreconditions,
   startTemplateRollout,
   templateGroupMembers,
   type TemplateTarget,
 } from '../../lambdas/resize/template-rollout';
+import { checkTemplatePreconditions } from '../../lambdas/resize/template-preconditions';
 import { recordCommands, writes } from '../support/command-recorder';
 import { InstanceRefreshFake } from '../support/instance-refresh-fake';
 import { LaunchTemplateVersionsFake } from '../support/launch-template-versions-fake';

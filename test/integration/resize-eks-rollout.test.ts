@@ -10,11 +10,11 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { autoScalingClient, ec2Client, eksClient } from '../../lambdas/aws/clients';
 import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
 import {
-  checkTemplatePreconditions,
   startTemplateRollout,
   templateGroupMembers,
   type TemplateTarget,
 } from '../../lambdas/resize/template-rollout';
+import { checkTemplatePreconditions } from '../../lambdas/resize/template-preconditions';
 import { recordCommands, writes } from '../support/command-recorder';
 import { LaunchTemplateVersionsFake } from '../support/launch-template-versions-fake';
 import { useMoto } from '../support/moto';
