@@ -150,6 +150,38 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     expect(again.reason).toMatch(/cooling down/);
   });
 
+  it('a manual --to moves every node: the state machine loops Advance → Wait → Advance, one node per step', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 50);
+    const sfn = await deploy(config);
+    const started = (await invoke({
+      action: 'resize',
+      groupId: GROUP,
+      to: 'm6i.xlarge',
+      reason: 'capacity planning',
+    })) as { outcome: string; nodes: unknown[] };
+    expect(started).toMatchObject({ outcome: 'started' });
+    expect(started.nodes).toHaveLength(3);
+    const [execution] = await finished(sfn);
+    expect(execution!.visited).toEqual([
+      ...['Advance', 'Done?', 'Wait', 'Advance', 'Done?', 'Wait'],
+      ...['Advance', 'Done?', 'Finish'],
+    ]);
+    const result = execution!.output as ResizeResult;
+    expect(result.outcome).toBe('resized');
+    expect(result.nodes.map((n) => n.outcome)).toEqual(['resized', 'resized', 'resized']);
+    for (const id of ids) {
+      expect(await instanceState(ec2Client(REGION), id)).toEqual({
+        state: 'running',
+        type: 'm6i.xlarge',
+      });
+    }
+    const drained = new Set(
+      estate.kube.state.evictions.filter((e) => e.status < 300).map((e) => e.pod),
+    );
+    expect([...drained].filter((pod) => pod.includes('web-')).length).toBeGreaterThanOrEqual(3);
+  });
+
   it('20 concurrent identical alarms start one rollout', async () => {
     const { config, ids } = await estate.estateWithCluster();
     await publishCpu(ids, 90);
