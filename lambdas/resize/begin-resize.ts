@@ -120,7 +120,18 @@ export async function beginResize(
   let handedOver = false;
   try {
     progress(`reading ${groupId}: members, instance types and ${group.metric} utilisation`);
-    const members = await readMembers(context);
+    let members: Member[];
+    try {
+      members = await readMembers(context);
+    } catch (error) {
+      return await finish(
+        resizeResult(
+          groupId,
+          'refused',
+          `could not read the members of ${groupId}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+    }
     if (group.kind === 'ec2') {
       const notOptedIn = members.filter((m) => !hasOptIn(m.tags)).map((m) => m.id);
       if (notOptedIn.length > 0) {

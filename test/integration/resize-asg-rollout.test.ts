@@ -221,6 +221,20 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
     expect(again.reason).toMatch(/cooling down/);
   });
 
+  it('end to end through runResize: a group whose Auto Scaling group does not exist is refused, naming it', async () => {
+    const { config: example } = await seedExampleEstate();
+    const config: DrpilotConfig = { ...example, nodeGroups: [...example.nodeGroups, asgGroup()] };
+    const result = await runResize(config, 'workers', {
+      request: { kind: 'step', direction: 'up' },
+      dryRun: false,
+      trigger: 'test',
+    });
+    expect(result.outcome).toBe('refused');
+    expect(result.reason).toBe(
+      `could not read the members of workers: there is no Auto Scaling group ${GROUP} in ${REGION}`,
+    );
+  });
+
   it('end to end through runResize: a refusal by the preconditions (no drain hook) is audited and writes nothing', async () => {
     const { config: example } = await seedExampleEstate();
     const launchTemplateId = await seedGroup({ hook: false });
