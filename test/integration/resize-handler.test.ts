@@ -188,8 +188,12 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     const sfn = await deploy(config);
     const answers = (await Promise.all(
       Array.from({ length: 20 }, () => invoke(alarmEvent(config, ids[0]!, 'ALARM'))),
-    )) as { outcome: string }[];
-    expect(answers.filter((a) => a.outcome === 'started')).toHaveLength(1);
+    )) as { outcome: string; reason: string }[];
+    const outcomes = answers.map((a) => `${a.outcome}: ${a.reason}`).join('\n');
+    expect(
+      answers.filter((a) => a.outcome === 'started'),
+      outcomes,
+    ).toHaveLength(1);
     expect(answers.filter((a) => a.outcome === 'refused')).toHaveLength(19);
     const executions = await finished(sfn);
     expect(executions).toHaveLength(1);

@@ -12,8 +12,12 @@ import { seedExampleEstate } from './seeded-estate';
 
 export const REGION = 'eu-west-1';
 export const GROUP = 'primary-workers';
-/** Resize waits that do not wait: moto's state changes are instant. */
-export const fast = { timeouts: { nodeMs: 5_000, pollMs: 1 }, sleep: async () => undefined };
+/**
+ * Resize waits that do not wait (moto's state changes are instant), with a node timeout long
+ * enough that a loaded machine (20 concurrent invocations, CI) never turns a slow drain into a
+ * blocked one.
+ */
+export const fast = { timeouts: { nodeMs: 60_000, pollMs: 1 }, sleep: async () => undefined };
 
 /** CPU of the primary group's members, as EC2 publishes it, for the last 10 minutes. */
 export const publishCpu = (ids: string[], percent: number) =>
