@@ -10,7 +10,7 @@ import { resizeAlarmPrefix } from '../lambdas/core/resource-names';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
-import { grantDescribeNodegroups } from './shared-statements';
+import { grantDescribeNodegroups, grantListAlarms } from './shared-statements';
 
 /** What the schedule sends (the handler's RECONCILE_ALARMS_ACTION; importing it would load Powertools at synth). */
 export const RECONCILE_INPUT = {
@@ -84,15 +84,11 @@ export class MemberAlarmReconciler extends Construct {
     this.reactive.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'KeepMemberAlarms',
-        actions: [
-          'cloudwatch:DescribeAlarms',
-          'cloudwatch:PutMetricAlarm',
-          'cloudwatch:DeleteAlarms',
-          'cloudwatch:TagResource',
-        ],
+        actions: ['cloudwatch:PutMetricAlarm', 'cloudwatch:DeleteAlarms', 'cloudwatch:TagResource'],
         resources: [alarms],
       }),
     );
+    grantListAlarms(this.reactive);
     grantDescribeNodegroups(this.reactive, config, props.groups);
     this.reactive.allowOnAnyResource('FindMembers', {
       actions: ['ec2:DescribeInstances', 'autoscaling:DescribeAutoScalingGroups'],

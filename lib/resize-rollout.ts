@@ -1,6 +1,8 @@
 import { ArnFormat, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -10,10 +12,14 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
 import { NOTIFICATION_TOPIC_ENV } from '../lambdas/core/resource-names';
-import { RESIZE_STATE_MACHINE_ENV } from '../lambdas/resize/handler';
+import { REPLAN_ACTION, RESIZE_STATE_MACHINE_ENV } from '../lambdas/resize/handler';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
+import { grantListAlarms } from './shared-statements';
+
+/** What the re-plan schedule sends. */
+export const REPLAN_INPUT = { action: REPLAN_ACTION, reason: 'scheduled every 5 minutes' } as const;
 
 export interface ResizeRolloutProps {
   readonly config: DrpilotConfig;
@@ -34,6 +40,7 @@ export class ResizeRollout extends Construct {
   readonly reactive: ReactiveFunction;
   readonly stateMachine: sfn.StateMachine;
   readonly failedRolloutAlarm: cloudwatch.Alarm;
+  readonly replanSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: ResizeRolloutProps) {
     super(scope, id);
@@ -75,6 +82,15 @@ export class ResizeRollout extends Construct {
       }),
     );
     this.grantControlPlane(config);
+    // Member alarms still in ALARM are found by listing.
+    grantListAlarms(this.reactive);
+    this.replanSchedule = new events.Rule(this, 'Replan', {
+      description: `drpilot ${config.name}: re-plan node groups whose alarms are still in ALARM, every 5 minutes`,
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [
+        new targets.LambdaFunction(fn, { event: events.RuleTargetInput.fromObject(REPLAN_INPUT) }),
+      ],
+    });
     this.reactive.allowOnAnyResource('ObserveNodeGroups', {
       actions: [
         'ec2:DescribeInstances',

@@ -96,3 +96,31 @@ export function grantDescribeNodegroups(
     },
   ]);
 }
+
+/**
+ * cloudwatch:DescribeAlarms in the stack's region. A listing by name prefix is authorised against
+ * every alarm (alarm:*), not against the prefix, so a prefix-scoped grant would be refused.
+ */
+export function grantListAlarms(reactive: ReactiveFunction): void {
+  const alarms = Stack.of(reactive).formatArn({
+    service: 'cloudwatch',
+    resource: 'alarm',
+    resourceName: '*',
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+  reactive.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'ListAlarms',
+      actions: ['cloudwatch:DescribeAlarms'],
+      resources: [alarms],
+    }),
+  );
+  acknowledge(reactive.role, [
+    {
+      rule: 'AwsSolutions-IAM5',
+      reason:
+        "DescribeAlarms by name prefix is authorised against alarm:*; read-only, this region's alarms.",
+      appliesTo: [`Resource::${alarms}`],
+    },
+  ]);
+}

@@ -52,6 +52,22 @@ export async function listMetricAlarms(
   return alarms;
 }
 
+/** The names of the metric alarms under `prefix` that are in ALARM now. */
+export async function alarmingAlarmNames(
+  cloudwatch: CloudWatchClient,
+  prefix: string,
+): Promise<string[]> {
+  const names: string[] = [];
+  const pages = paginateDescribeAlarms(
+    { client: cloudwatch },
+    { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'], StateValue: 'ALARM' },
+  );
+  for await (const page of pages) {
+    for (const alarm of page.MetricAlarms ?? []) if (alarm.AlarmName) names.push(alarm.AlarmName);
+  }
+  return names;
+}
+
 /**
  * Creates the alarm or overwrites its whole configuration, so actions it had are removed. Tags
  * are applied only when the alarm is created: CloudWatch ignores them on an update.

@@ -1,8 +1,11 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { sfnClient } from '../aws/clients';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { cloudWatchClient, sfnClient } from '../aws/clients';
+import { alarmingAlarmNames } from '../aws/metric-alarms';
 import type { DrpilotConfig, Side } from '../core/config/schema';
 import { parseTriggerEvent, TriggerEventError } from '../core/events/alarm-event';
 import type { ResizeRequest } from '../core/resize/plan-resize';
+import { groupsToReplan } from '../core/resize/replan';
 import { parseResizeAlarmName, resizeAlarmPrefix } from '../core/resource-names';
 import { withObservability } from '../shared/powertools';
 import { runtimeConfig } from '../shared/runtime-config';
@@ -10,6 +13,9 @@ import { advanceRollout, type AdvanceOptions } from './advance-rollout';
 import { beginResize, resizeResult } from './begin-resize';
 import { finishRollout } from './finish-rollout';
 import { isRolloutState, type ResizeResult } from './rollout-state';
+
+/** What the 5-minute schedule sends: `{ "action": "reconcile" }`. */
+export const REPLAN_ACTION = 'reconcile';
 
 /** The environment variable the CDK app sets to the rollout state machine's ARN. */
 export const RESIZE_STATE_MACHINE_ENV = 'DRPILOT_RESIZE_STATE_MACHINE_ARN';
@@ -27,9 +33,13 @@ interface ResizeAsk {
   trigger: string;
 }
 
-function askFromEvent(config: DrpilotConfig, event: unknown): ResizeAsk | ResizeResult {
-  const trigger = parseTriggerEvent(event, { allowedActions: ['resize'] });
+function askFromEvent(
+  config: DrpilotConfig,
+  event: unknown,
+): ResizeAsk | ResizeResult | typeof REPLAN_ACTION {
+  const trigger = parseTriggerEvent(event, { allowedActions: ['resize', REPLAN_ACTION] });
   if (trigger.kind === 'manual') {
+    if (trigger.action === REPLAN_ACTION) return REPLAN_ACTION;
     const request: ResizeRequest = trigger.to
       ? { kind: 'to', type: trigger.to }
       : trigger.step
@@ -66,77 +76,106 @@ function askFromEvent(config: DrpilotConfig, event: unknown): ResizeAsk | Resize
   };
 }
 
+/** Plans the resize an ask wants and, when nodes move, hands the rollout to the state machine. */
+async function startResize(
+  config: DrpilotConfig,
+  ask: ResizeAsk,
+  options: AdvanceOptions,
+  logger: Logger,
+): Promise<ResizeResult | ResizeStarted> {
+  const group = config.nodeGroups.find((g) => g.id === ask.groupId);
+  const region = process.env.AWS_REGION;
+  const groupRegion = group ? config.clusters[group.cluster as Side].region : null;
+  if (group && region && groupRegion !== region) {
+    return resizeResult(
+      ask.groupId,
+      'refused',
+      `node group ${ask.groupId} is in ${groupRegion}; this function serves ${region}`,
+    );
+  }
+  const onProgress = (message: string) => logger.info(message);
+  const begun = await beginResize(config, ask.groupId, { ...ask, ...options, onProgress });
+  if (begun.kind === 'result') return begun.result;
+  const { state } = begun;
+  const stateMachineArn = process.env[RESIZE_STATE_MACHINE_ENV];
+  try {
+    if (!stateMachineArn) throw new Error(`${RESIZE_STATE_MACHINE_ENV} is not set`);
+    const { executionArn } = await sfnClient(region ?? config.controlRegion).send(
+      new StartExecutionCommand({ stateMachineArn, name: state.id, input: JSON.stringify(state) }),
+    );
+    logger.info('rollout started', { group: ask.groupId, executionArn });
+    return {
+      ...resizeResult(ask.groupId, 'refused', state.plan.reason, {
+        from: state.plan.from.types,
+        to: state.plan.to.type,
+        p95Percent: state.p95Percent,
+        plan: state.plan,
+        nodes: state.nodes.map(({ id, from, to, outcome, detail }) => ({
+          id,
+          from,
+          to,
+          outcome,
+          detail,
+        })),
+      }),
+      outcome: 'started',
+      executionArn: executionArn ?? '',
+    };
+  } catch (error) {
+    // Nothing moved yet: record the failure and give the lease back, without paging.
+    const detail = `not started: ${error instanceof Error ? error.message : String(error)}`;
+    await finishRollout(config, {
+      ...state,
+      done: true,
+      nodes: state.nodes.map((n) => ({ ...n, detail })),
+    });
+    throw error;
+  }
+}
+
+/** The every-5-minutes re-plan of this region's groups whose member alarms are still in ALARM. */
+async function replan(config: DrpilotConfig, options: AdvanceOptions, logger: Logger) {
+  const region = process.env.AWS_REGION ?? '';
+  const alarming = await alarmingAlarmNames(cloudWatchClient(region), resizeAlarmPrefix(config));
+  const groups = [];
+  for (const { groupId, alarms } of groupsToReplan(config, region, alarming)) {
+    const ask = { groupId, request: { kind: 'auto' } as const, dryRun: false };
+    const result = await startResize(
+      config,
+      { ...ask, trigger: `re-plan: ${alarms.join(', ')} in ALARM` },
+      options,
+      logger,
+    );
+    groups.push({ id: groupId, alarms, outcome: result.outcome, reason: result.reason });
+  }
+  logger.info('re-plan', { groups });
+  return { action: REPLAN_ACTION, groups };
+}
+
 /**
  * The resize function. Alarms (EventBridge, SNS, the alarm's Lambda action) and people
  * (`{ "action": "resize", "groupId": …, "to"|"step"?, "dryRun"? }`) start a resize: it is planned
  * here and, when nodes move, handed to the rollout state machine. The state machine calls back
- * with the rollout's state for each Advance and for the Finish.
+ * with the rollout's state for each Advance and for the Finish. `{ "action": "reconcile" }`
+ * (every 5 minutes) plans again every group whose member alarms are still in ALARM.
  */
 export const createResizeHandler = (options: AdvanceOptions = {}) =>
   withObservability('resize', async (event: unknown, _context, { logger }) => {
     const config = runtimeConfig();
-    const onProgress = (message: string) => logger.info(message);
     if (isRolloutState(event)) {
       if (event.done || event.error) return finishRollout(config, event, options);
-      return advanceRollout(config, event, { ...options, onProgress });
+      return advanceRollout(config, event, {
+        ...options,
+        onProgress: (message) => logger.info(message),
+      });
     }
     const ask = askFromEvent(config, event);
+    if (ask === REPLAN_ACTION) return replan(config, options, logger);
     if (!('request' in ask)) {
       logger.info('nothing to do', { reason: ask.reason });
       return ask;
     }
-    const group = config.nodeGroups.find((g) => g.id === ask.groupId);
-    const region = process.env.AWS_REGION;
-    const groupRegion = group ? config.clusters[group.cluster as Side].region : null;
-    if (group && region && groupRegion !== region) {
-      return resizeResult(
-        ask.groupId,
-        'refused',
-        `node group ${ask.groupId} is in ${groupRegion}; this function serves ${region}`,
-      );
-    }
-    const begun = await beginResize(config, ask.groupId, { ...ask, ...options, onProgress });
-    if (begun.kind === 'result') return begun.result;
-    const { state } = begun;
-    const stateMachineArn = process.env[RESIZE_STATE_MACHINE_ENV];
-    try {
-      if (!stateMachineArn) throw new Error(`${RESIZE_STATE_MACHINE_ENV} is not set`);
-      const { executionArn } = await sfnClient(region ?? config.controlRegion).send(
-        new StartExecutionCommand({
-          stateMachineArn,
-          name: state.id,
-          input: JSON.stringify(state),
-        }),
-      );
-      const started: ResizeStarted = {
-        ...resizeResult(ask.groupId, 'refused', state.plan.reason, {
-          from: state.plan.from.types,
-          to: state.plan.to.type,
-          p95Percent: state.p95Percent,
-          plan: state.plan,
-          nodes: state.nodes.map(({ id, from, to, outcome, detail }) => ({
-            id,
-            from,
-            to,
-            outcome,
-            detail,
-          })),
-        }),
-        outcome: 'started',
-        executionArn: executionArn ?? '',
-      };
-      logger.info('rollout started', { group: ask.groupId, executionArn });
-      return started;
-    } catch (error) {
-      // Nothing moved yet: record the failure and give the lease back, without paging.
-      const detail = `not started: ${error instanceof Error ? error.message : String(error)}`;
-      await finishRollout(config, {
-        ...state,
-        done: true,
-        nodes: state.nodes.map((n) => ({ ...n, detail })),
-      });
-      throw error;
-    }
+    return startResize(config, ask, options, logger);
   });
 
 export const handler = createResizeHandler();

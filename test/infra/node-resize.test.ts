@@ -117,6 +117,21 @@ describe('node resize in the region stacks', () => {
     });
   });
 
+  it("re-plans groups whose alarms stay in ALARM every 5 minutes, listing this region's alarms only", () => {
+    primary.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [
+        Match.objectLike({
+          Input: JSON.stringify({ action: 'reconcile', reason: 'scheduled every 5 minutes' }),
+        }),
+      ],
+    });
+    expect(bySid('ListAlarms')).toMatchObject({
+      Action: 'cloudwatch:DescribeAlarms',
+      Resource: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*',
+    });
+  });
+
   it('ec2 group: stop/start/retype only instances carrying the group tag and the opt-in tag; kubeconfig by name', () => {
     expect(bySid('primaryworkersStopRetypeStart')).toMatchObject({
       Action: ['ec2:ModifyInstanceAttribute', 'ec2:StartInstances', 'ec2:StopInstances'],

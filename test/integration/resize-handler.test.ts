@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -242,6 +243,58 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
       reason: 'retry',
     })) as ResizeResult;
     expect(dry.outcome).toBe('dry-run');
+  });
+
+  it('the 5-minute re-plan starts a rollout for a group whose member alarm is still in ALARM, and none for quiet groups', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 90);
+    const sfn = await deploy(config);
+
+    const quiet = (await invoke({ action: 'reconcile', reason: 'scheduled' })) as {
+      groups: unknown[];
+    };
+    expect(quiet).toEqual({ action: 'reconcile', groups: [] });
+    expect(sfn.executions.size).toBe(0);
+
+    const alarm = resizeAlarmName(config, GROUP, 'up', ids[0]!)!;
+    const cloudwatch = cloudWatchClient(REGION);
+    await cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: alarm,
+        Namespace: 'AWS/EC2',
+        MetricName: 'CPUUtilization',
+        Dimensions: [{ Name: 'InstanceId', Value: ids[0] }],
+        Statistic: 'Average',
+        Period: 300,
+        EvaluationPeriods: 3,
+        DatapointsToAlarm: 2,
+        Threshold: 75,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+    await cloudwatch.send(
+      new SetAlarmStateCommand({
+        AlarmName: alarm,
+        StateValue: 'ALARM',
+        StateReason: 'test: load',
+      }),
+    );
+    const replanned = (await invoke({ action: 'reconcile', reason: 'scheduled' })) as {
+      groups: { id: string; alarms: string[]; outcome: string }[];
+    };
+    expect(replanned.groups).toEqual([
+      expect.objectContaining({ id: GROUP, alarms: [alarm], outcome: 'started' }),
+    ]);
+    const [execution] = await finished(sfn);
+    expect((execution!.output as ResizeResult).outcome).toBe('resized');
+
+    // Still in ALARM five minutes later: planned again, and the cooldown holds it.
+    const again = (await invoke({ action: 'reconcile', reason: 'scheduled' })) as {
+      groups: { outcome: string; reason: string }[];
+    };
+    expect(again.groups).toEqual([expect.objectContaining({ outcome: 'refused' })]);
+    expect(again.groups[0]!.reason).toMatch(/cooling down/);
+    expect(sfn.executions.size).toBe(1);
   });
 
   it('an alarm going back to OK is a noop that reads nothing', async () => {
