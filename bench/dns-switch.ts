@@ -1,4 +1,3 @@
-import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { seedEstate } from '../cli/embedded/estate';
 import { startEmulatedAws } from '../cli/emulator/emulated-aws';
@@ -13,6 +12,7 @@ import type { SwitchResult } from '../lambdas/dns/run-switch';
 import { runResync } from '../lambdas/resync/run-resync';
 import { median } from './lambda-bundles';
 import { readFileSync } from 'node:fs';
+import { upsertRecord } from '../cli/embedded/seed-dns';
 
 export interface DnsBenchResult {
   runs: number;
@@ -24,26 +24,8 @@ export interface DnsBenchResult {
   emulated: true;
 }
 
-async function upsert(config: DrpilotConfig, name: string, value: string, ttl: number) {
-  await route53Client().send(
-    new ChangeResourceRecordSetsCommand({
-      HostedZoneId: config.dns.hostedZoneId,
-      ChangeBatch: {
-        Changes: [
-          {
-            Action: 'UPSERT',
-            ResourceRecordSet: {
-              Name: name,
-              Type: 'CNAME',
-              TTL: ttl,
-              ResourceRecords: [{ Value: value }],
-            },
-          },
-        ],
-      },
-    }),
-  );
-}
+const upsert = (config: DrpilotConfig, name: string, value: string, ttl: number) =>
+  upsertRecord(route53Client(), config.dns.hostedZoneId, { name, type: 'CNAME', ttl, value });
 
 /**
  * The cost of safety: the DNS handler's end-to-end failover (lease, every check including a real

@@ -10,6 +10,42 @@ import { SIDES } from '../../lambdas/core/config/schema';
 /** TEST-NET-3 addresses (RFC 5737) for the endpoints external-dns would publish. */
 const ENDPOINT_ADDRESSES: Record<Side, string> = { primary: '203.0.113.10', dr: '203.0.113.20' };
 
+export interface RecordToUpsert {
+  name: string;
+  type: 'CNAME' | 'TXT';
+  ttl: number;
+  value: string;
+}
+
+/**
+ * Puts one record in the zone whatever was there (UPSERT): how tests, the bench and the estate
+ * move a record by hand, the way a person or external-dns would, outside drpilot's CAS change.
+ */
+export async function upsertRecord(
+  route53: Route53Client,
+  hostedZoneId: string,
+  record: RecordToUpsert,
+): Promise<void> {
+  await route53.send(
+    new ChangeResourceRecordSetsCommand({
+      HostedZoneId: hostedZoneId,
+      ChangeBatch: {
+        Changes: [
+          {
+            Action: 'UPSERT',
+            ResourceRecordSet: {
+              Name: record.name,
+              Type: record.type,
+              TTL: record.ttl,
+              ResourceRecords: [{ Value: record.value }],
+            },
+          },
+        ],
+      },
+    }),
+  );
+}
+
 export interface SeededDns {
   hostedZoneId: string;
   healthCheckIds: Record<Side, string>;

@@ -3,13 +3,13 @@
  * that lists it), its next sync rewrites whatever drpilot wrote, so drpilot refuses — even with
  * --force — when an ownership TXT record exists under any of external-dns's naming schemes.
  */
-import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { describe, expect, it } from 'vitest';
 import { route53Client } from '../../lambdas/aws/clients';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { runSwitch } from '../../lambdas/dns/run-switch';
 import { countCommands, useDnsEstate } from '../support/dns-estate';
 import { useMoto } from '../support/moto';
+import { upsertRecord } from '../../cli/embedded/seed-dns';
 
 useMoto();
 const seed = useDnsEstate();
@@ -17,26 +17,8 @@ const seed = useDnsEstate();
 const OWNED =
   '"heritage=external-dns,external-dns/owner=acme-primary,external-dns/resource=ingress/app/web"';
 
-async function putTxt(config: DrpilotConfig, name: string, value: string): Promise<void> {
-  await route53Client().send(
-    new ChangeResourceRecordSetsCommand({
-      HostedZoneId: config.dns.hostedZoneId,
-      ChangeBatch: {
-        Changes: [
-          {
-            Action: 'UPSERT',
-            ResourceRecordSet: {
-              Name: name,
-              Type: 'TXT',
-              TTL: 300,
-              ResourceRecords: [{ Value: value }],
-            },
-          },
-        ],
-      },
-    }),
-  );
-}
+const putTxt = (config: DrpilotConfig, name: string, value: string) =>
+  upsertRecord(route53Client(), config.dns.hostedZoneId, { name, type: 'TXT', ttl: 300, value });
 
 const SCHEMES: { scheme: string; txtPrefix: string; txtSuffix: string; txtName: string }[] = [
   {

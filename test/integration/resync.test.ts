@@ -1,5 +1,4 @@
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { veleroBackup } from '../../cli/embedded/velero-layout';
@@ -18,6 +17,7 @@ import { runResync } from '../../lambdas/resync/run-resync';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';
+import { upsertRecord } from '../../cli/embedded/seed-dns';
 
 // Small pages, so every listing crosses page boundaries.
 useMoto({ env: { MOTO_S3_DEFAULT_MAX_KEYS: '5' } });
@@ -86,26 +86,13 @@ function failCopy(s3: S3Client, matches: (key: string, n: number) => boolean): v
   );
 }
 
-async function pointMainRecordAt(config: DrpilotConfig, target: string): Promise<void> {
-  await route53Client().send(
-    new ChangeResourceRecordSetsCommand({
-      HostedZoneId: config.dns.hostedZoneId,
-      ChangeBatch: {
-        Changes: [
-          {
-            Action: 'UPSERT',
-            ResourceRecordSet: {
-              Name: config.dns.recordName,
-              Type: 'CNAME',
-              TTL: 30,
-              ResourceRecords: [{ Value: target }],
-            },
-          },
-        ],
-      },
-    }),
-  );
-}
+const pointMainRecordAt = (config: DrpilotConfig, target: string) =>
+  upsertRecord(route53Client(), config.dns.hostedZoneId, {
+    name: config.dns.recordName,
+    type: 'CNAME',
+    ttl: 30,
+    value: target,
+  });
 
 const run = (config: DrpilotConfig, extra: Partial<Parameters<typeof runResync>[1]> = {}) =>
   runResync(config, { dryRun: false, trigger: 'test', ...extra });

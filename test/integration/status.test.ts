@@ -1,5 +1,4 @@
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { ChangeResourceRecordSetsCommand } from '@aws-sdk/client-route-53';
 import { describe, expect, it } from 'vitest';
 import { cloudWatchClient, route53Client } from '../../lambdas/aws/clients';
 import { runResync } from '../../lambdas/resync/run-resync';
@@ -7,6 +6,7 @@ import { handler } from '../../lambdas/status/handler';
 import { runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';
 import { useMoto } from '../support/moto';
+import { upsertRecord } from '../../cli/embedded/seed-dns';
 
 useMoto();
 
@@ -54,24 +54,12 @@ describe('drpilot status against a seeded moto estate', () => {
         StateReason: 'test: primary down',
       }),
     );
-    await route53Client().send(
-      new ChangeResourceRecordSetsCommand({
-        HostedZoneId: estate.config.dns.hostedZoneId,
-        ChangeBatch: {
-          Changes: [
-            {
-              Action: 'UPSERT',
-              ResourceRecordSet: {
-                Name: 'main.example.com',
-                Type: 'CNAME',
-                TTL: 30,
-                ResourceRecords: [{ Value: 'dr.example.com' }],
-              },
-            },
-          ],
-        },
-      }),
-    );
+    await upsertRecord(route53Client(), estate.config.dns.hostedZoneId, {
+      name: 'main.example.com',
+      type: 'CNAME',
+      ttl: 30,
+      value: 'dr.example.com',
+    });
     const status = (await runCli(['status', '--config', estate.configFile, '--json'])).json();
     expect(status.dns.activeSide).toBe('dr');
     expect(status.clusters.primary).toMatchObject({ healthy: false, alarmState: 'ALARM' });
