@@ -34,8 +34,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
 import { createDrillCa, issueValidCertificate } from '../drill/tls/drill-certificates';
+import { listenOnLoopback } from '../drill/tls/loopback-server';
 import type { KubeNode, KubePod } from '../../lambdas/k8s/kube-api';
 
 export interface FakeNodeInput {
@@ -610,23 +610,10 @@ export async function startFakeKubernetesApi(
         });
     },
   );
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   server.on('tlsClientError', () => undefined);
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  const url = `https://127.0.0.1:${port}`;
+  const listening = await listenOnLoopback(server);
+  const url = `https://127.0.0.1:${listening.port}`;
 
-  let closed: Promise<void> | undefined;
   return {
     url,
     caPem: ca.certPem,
@@ -699,13 +686,9 @@ export async function startFakeKubernetesApi(
       stored.node.metadata.resourceVersion = nextVersion();
     },
     close() {
-      closed ??= new Promise<void>((resolve) => {
-        for (const timer of timers) clearTimeout(timer);
-        timers.clear();
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return closed;
+      for (const timer of timers) clearTimeout(timer);
+      timers.clear();
+      return listening.close();
     },
   };
 }

@@ -4,8 +4,8 @@
  * such servers for `probeTls`.
  */
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
 import type { Resolver, ResolvedAddress } from '../../../lambdas/probes/tls-probe';
+import { listenOnLoopback } from './loopback-server';
 
 export interface TlsEndpointOptions {
   certPem: string;
@@ -49,36 +49,14 @@ export async function startTlsEndpoint(options: TlsEndpointOptions): Promise<Loc
     res.writeHead(404, { 'content-type': 'text/plain' });
     res.end('not found');
   });
-  // Probes and clients may leave half-open connections; close() must not wait for them.
-  const sockets = new Set<Socket>();
-  server.on('connection', (socket: Socket) => {
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-  });
   // A failed handshake (the probe hangs up on an untrusted server) is not a server error.
   server.on('tlsClientError', () => undefined);
-
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-
-  let closed: Promise<void> | undefined;
+  const { port, close } = await listenOnLoopback(server);
   return {
     host: '127.0.0.1',
     port,
     serverNames,
-    close() {
-      closed ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
-      });
-      return closed;
-    },
+    close,
   };
 }
 
