@@ -11,27 +11,7 @@ import { capacityOf, compatible } from '../../lambdas/core/resize/instance-types
 import type { InstanceTypeInfo, ResizeMetric } from '../../lambdas/core/resize/instance-types';
 import { planResize } from '../../lambdas/core/resize/plan-resize';
 import type { PlanResizeInput, ResizePolicy } from '../../lambdas/core/resize/plan-resize';
-
-const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
-
-function type(
-  name: string,
-  vcpus: number,
-  memoryMiB: number,
-  extra: Partial<InstanceTypeInfo> = {},
-): InstanceTypeInfo {
-  return {
-    name,
-    vcpus,
-    memoryMiB,
-    architecture: 'x86_64',
-    virtualization: 'hvm',
-    enaSupported: true,
-    nvmeSupported: true,
-    offeredInZones: ZONES,
-    ...extra,
-  };
-}
+import { instanceType as type, ZONES } from '../support/instance-type-fixtures';
 
 function catalogue(...types: InstanceTypeInfo[]): Record<string, InstanceTypeInfo> {
   return Object.fromEntries(types.map((info) => [info.name, info]));

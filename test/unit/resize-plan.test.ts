@@ -8,27 +8,7 @@ import type {
   ResizePolicy,
   ResizeStep,
 } from '../../lambdas/core/resize/plan-resize';
-
-const ZONES = ['eu-west-1a', 'eu-west-1b', 'eu-west-1c'];
-
-function type(
-  name: string,
-  vcpus: number,
-  memoryMiB: number,
-  extra: Partial<InstanceTypeInfo> = {},
-): InstanceTypeInfo {
-  return {
-    name,
-    vcpus,
-    memoryMiB,
-    architecture: 'x86_64',
-    virtualization: 'hvm',
-    enaSupported: true,
-    nvmeSupported: true,
-    offeredInZones: ZONES,
-    ...extra,
-  };
-}
+import { instanceType as type, ZONES } from '../support/instance-type-fixtures';
 
 const TYPES: Record<string, InstanceTypeInfo> = Object.fromEntries(
   [
