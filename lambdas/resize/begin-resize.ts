@@ -10,7 +10,13 @@ import { hasOptIn, OPT_IN_TAG } from '../core/resize/opt-in';
 import { utilisationFromDatapoints } from '../core/resize/p95';
 import { planResize, type ResizeRequest } from '../core/resize/plan-resize';
 import { LEASE_SECONDS, resizeContext, resizeScope, type ResizeContext } from './resize-context';
-import type { ResizeOutcome, ResizeResult, RolloutNode, RolloutState } from './rollout-state';
+import {
+  nodeReports,
+  type ResizeOutcome,
+  type ResizeResult,
+  type RolloutNode,
+  type RolloutState,
+} from './rollout-state';
 import { templateGroupMembers } from './template-rollout';
 import { checkTemplatePreconditions } from './template-preconditions';
 
@@ -227,13 +233,7 @@ export async function beginResize(
       return done(
         resizeResult(groupId, 'dry-run', plan.reason, {
           ...planned,
-          nodes: nodes.map(({ id, from, to, outcome, detail }) => ({
-            id,
-            from,
-            to,
-            outcome,
-            detail,
-          })),
+          nodes: nodeReports(nodes),
         }),
       );
     }

@@ -65,6 +65,14 @@ export async function rollOutEc2(
   const progress = options.onProgress ?? (() => undefined);
   const reports: NodeReport[] = [];
   let stopped = false;
+  /** A stopped node on `type`: started, Ready in Kubernetes, schedulable again. */
+  const startAs = async (id: string, type: string) => {
+    await setInstanceType(ec2, id, type);
+    await startInstance(ec2, id);
+    await waitForState(ec2, id, 'running', wait);
+    await drainer.waitReady(id);
+    await drainer.uncordon(id);
+  };
 
   for (const node of nodes) {
     const report = (outcome: NodeOutcome, detail: string) =>
@@ -102,11 +110,7 @@ export async function rollOutEc2(
     }
     try {
       await waitForState(ec2, node.id, 'stopped', wait);
-      await setInstanceType(ec2, node.id, node.to);
-      await startInstance(ec2, node.id);
-      await waitForState(ec2, node.id, 'running', wait);
-      await drainer.waitReady(node.id);
-      await drainer.uncordon(node.id);
+      await startAs(node.id, node.to);
       report('resized', `${node.from} → ${node.to}, Ready and uncordoned`);
     } catch (error) {
       const cause = errorText(error);
@@ -116,11 +120,7 @@ export async function rollOutEc2(
           await stopInstance(ec2, node.id);
           await waitForState(ec2, node.id, 'stopped', wait);
         }
-        await setInstanceType(ec2, node.id, node.from);
-        await startInstance(ec2, node.id);
-        await waitForState(ec2, node.id, 'running', wait);
-        await drainer.waitReady(node.id);
-        await drainer.uncordon(node.id);
+        await startAs(node.id, node.from);
         report('restored', `${node.to} failed (${cause}); running on ${node.from} again`);
       } catch (restoreError) {
         const detail = `${node.to} failed (${cause}) and restoring ${node.from} failed too (${errorText(restoreError)}): the node is down`;

@@ -1,7 +1,12 @@
 import type { DrpilotConfig } from '../core/config/schema';
 import { resizeResult } from './begin-resize';
 import { resizeContext, resizeScope } from './resize-context';
-import type { ResizeResult, RolloutNode, RolloutState } from './rollout-state';
+import {
+  nodeReports,
+  type ResizeResult,
+  type RolloutNode,
+  type RolloutState,
+} from './rollout-state';
 
 const describeError = (error: NonNullable<RolloutState['error']>) =>
   [error.Error, error.Cause].filter(Boolean).join(': ') || 'unknown error';
@@ -61,7 +66,7 @@ export async function finishRollout(
       to: plan.to.type,
       p95Percent: state.p95Percent,
       plan,
-      nodes: nodes.map(({ id, from, to, outcome, detail }) => ({ id, from, to, outcome, detail })),
+      nodes: nodeReports(nodes),
     });
     return await context.record(result, state.trigger);
   } finally {

@@ -12,7 +12,7 @@ import { runtimeConfig } from '../shared/runtime-config';
 import { advanceRollout, type AdvanceOptions } from './advance-rollout';
 import { beginResize, resizeResult } from './begin-resize';
 import { finishRollout } from './finish-rollout';
-import { isRolloutState, type ResizeResult } from './rollout-state';
+import { isRolloutState, nodeReports, type ResizeResult } from './rollout-state';
 
 /** What the 5-minute schedule sends: `{ "action": "reconcile" }`. */
 export const REPLAN_ACTION = 'reconcile';
@@ -105,20 +105,14 @@ async function startResize(
     );
     logger.info('rollout started', { group: ask.groupId, executionArn });
     return {
-      ...resizeResult(ask.groupId, 'refused', state.plan.reason, {
-        from: state.plan.from.types,
-        to: state.plan.to.type,
-        p95Percent: state.p95Percent,
-        plan: state.plan,
-        nodes: state.nodes.map(({ id, from, to, outcome, detail }) => ({
-          id,
-          from,
-          to,
-          outcome,
-          detail,
-        })),
-      }),
       outcome: 'started',
+      group: ask.groupId,
+      from: state.plan.from.types,
+      to: state.plan.to.type,
+      nodes: nodeReports(state.nodes),
+      reason: state.plan.reason,
+      p95Percent: state.p95Percent,
+      plan: state.plan,
       executionArn: executionArn ?? '',
     };
   } catch (error) {

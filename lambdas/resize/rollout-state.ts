@@ -57,6 +57,10 @@ export interface RolloutState {
   error?: { Error?: string; Cause?: string };
 }
 
+/** The contract's per-node report of rollout nodes (without what drain needed to find them). */
+export const nodeReports = (nodes: readonly RolloutNode[]): NodeReport[] =>
+  nodes.map(({ id, from, to, outcome, detail }) => ({ id, from, to, outcome, detail }));
+
 export function isRolloutState(value: unknown): value is RolloutState {
   return (
     typeof value === 'object' &&
