@@ -18,6 +18,8 @@ export async function describeInstanceTypes(
   ec2: EC2Client,
   names: readonly string[],
 ): Promise<Record<string, InstanceTypeInfo>> {
+  // An empty InstanceTypes list would describe the whole catalogue.
+  if (names.length === 0) return {};
   return describe(ec2, { InstanceTypes: [...new Set(names)] as _InstanceType[] });
 }
 

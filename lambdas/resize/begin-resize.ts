@@ -153,9 +153,13 @@ export async function beginResize(
     const running = members.filter((m) => m.state === 'running');
     const ec2 = ec2Client(region);
     const seed = ladderSeed(group.ladder);
+    const family = seed ? await describeInstanceFamily(ec2, seed) : {};
     const typeInfo = {
-      ...(seed ? await describeInstanceFamily(ec2, seed) : {}),
-      ...(await describeInstanceTypes(ec2, [...group.ladder, ...members.map((m) => m.type)])),
+      ...family,
+      ...(await describeInstanceTypes(
+        ec2,
+        [...group.ladder, ...members.map((m) => m.type)].filter((t) => !(t in family)),
+      )),
     };
     const { ladder, dropped } = effectiveLadder(
       group,

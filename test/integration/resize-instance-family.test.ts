@@ -85,4 +85,8 @@ describe("describeInstanceFamily: the seed's family from DescribeInstanceTypes (
     expect(Object.keys(types).sort()).toEqual(['c7g.large', 'm6i.large']);
     expect(types['c7g.large']).toMatchObject({ vcpus: 2, memoryMiB: 4096, architecture: 'arm64' });
   });
+
+  it('no names describes nothing (an empty InstanceTypes list would describe the whole catalogue)', async () => {
+    expect(await describeInstanceTypes(ec2Client('eu-west-1'), [])).toEqual({});
+  });
 });

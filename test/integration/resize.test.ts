@@ -83,6 +83,31 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
     expect(estate.kube.state.evictions).toEqual([]);
   });
 
+  it("a one-type ladder is that type's family from DescribeInstanceTypes: a step up plans m6i.xlarge", async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 90);
+    const derived = {
+      ...config,
+      nodeGroups: config.nodeGroups.map((g) =>
+        g.id === GROUP ? { ...g, ladder: ['m6i.large'] } : g,
+      ),
+    };
+    const progress: string[] = [];
+    const dry = await runResize(derived, GROUP, {
+      request: { kind: 'step', direction: 'up' },
+      dryRun: true,
+      trigger: 'test',
+      ...fast,
+      onProgress: (message) => progress.push(message),
+    });
+    expect(dry).toMatchObject({ outcome: 'dry-run', from: ['m6i.large'], to: 'm6i.xlarge' });
+    expect(
+      progress.some((m) =>
+        m.startsWith(`${GROUP}: ladder from the m6i.large family: m6i.large, m6i.xlarge`),
+      ),
+    ).toBe(true);
+  });
+
   it('20 concurrent identical requests make one rollout', async () => {
     const { config, ids } = await estate.estateWithCluster();
     await publishCpu(ids, 90);
