@@ -20,6 +20,7 @@ import { createResizeHandler, RESIZE_STATE_MACHINE_ENV } from '../../lambdas/res
 import type { ResizeResult } from '../../lambdas/resize/rollout-state';
 import { ResizeRollout } from '../../lib/resize-rollout';
 import { newTestApp, TEST_ACCOUNT } from '../infra/synth';
+import { recordCommands } from '../support/command-recorder';
 import { startFakeLambdaInvoke } from '../support/fake-lambda-invoke';
 import { useMoto } from '../support/moto';
 import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
@@ -93,20 +94,14 @@ async function finished(sfn: Awaited<ReturnType<typeof deploy>>) {
   throw new Error('the rollout did not finish');
 }
 
-/** Counts the requests the handler makes to EC2, CloudWatch, DynamoDB and Secrets Manager. */
-function countAwsCalls(): () => number {
-  let calls = 0;
-  const middleware = (next: (args: unknown) => unknown) => (args: unknown) => {
-    calls++;
-    return next(args);
-  };
-  const options = { step: 'initialize' as const, name: 'countCalls' };
-  ec2Client(REGION).middlewareStack.add(middleware as never, options);
-  cloudWatchClient(REGION).middlewareStack.add(middleware as never, options);
-  dynamoDbClient('us-east-1').middlewareStack.add(middleware as never, options);
-  secretsManagerClient(REGION).middlewareStack.add(middleware as never, options);
-  return () => calls;
-}
+/** Records the commands the handler sends to EC2, CloudWatch, DynamoDB and Secrets Manager. */
+const recordAwsCalls = () =>
+  recordCommands(
+    ec2Client(REGION),
+    cloudWatchClient(REGION),
+    dynamoDbClient('us-east-1'),
+    secretsManagerClient(REGION),
+  );
 
 function alarmEvent(config: DrpilotConfig, instanceId: string, state: 'ALARM' | 'OK') {
   const event = JSON.parse(
@@ -300,17 +295,17 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
   it('an alarm going back to OK is a noop that reads nothing', async () => {
     const { config, ids } = await estate.estateWithCluster();
     await deploy(config);
-    const calls = countAwsCalls();
+    const calls = recordAwsCalls();
     const answer = (await invoke(alarmEvent(config, ids[0]!, 'OK'))) as ResizeResult;
     expect(answer).toMatchObject({ outcome: 'noop', group: GROUP });
     expect(answer.reason).toMatch(/only ALARM starts a resize/);
-    expect(calls()).toBe(0);
+    expect(calls).toEqual([]);
   });
 
   it('malformed events, foreign alarms and manual payloads without a group are rejected before any AWS call', async () => {
     const { config, ids } = await estate.estateWithCluster();
     await deploy(config);
-    const calls = countAwsCalls();
+    const calls = recordAwsCalls();
     const files = readdirSync(MALFORMED).filter((f) => f.endsWith('.json'));
     expect(files.length).toBeGreaterThan(10);
     for (const file of files) {
@@ -326,7 +321,7 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     await expect(invoke({ action: 'failover', groupId: GROUP })).rejects.toThrow(
       /not an action this function carries out/,
     );
-    expect(calls()).toBe(0);
+    expect(calls).toEqual([]);
   });
 
   it('drpilot resize --via lambda asks the regional function and follows the rollout to its result', async () => {

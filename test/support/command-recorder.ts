@@ -1,15 +1,13 @@
-import type { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import type { EC2Client } from '@aws-sdk/client-ec2';
-import type { EKSClient } from '@aws-sdk/client-eks';
 
 /**
  * Records the name of every command the clients send from now on, dry runs marked, ahead of any
  * fake installed on them: `writes(calls)` then says whether anything was changed.
  */
-export function recordCommands(...clients: Array<EC2Client | AutoScalingClient | EKSClient>) {
+export function recordCommands(...clients: Array<{ middlewareStack: unknown }>) {
   const calls: string[] = [];
   for (const client of clients) {
-    // The three stacks differ only in their input and output types, which this never reads.
+    // Clients' stacks differ only in their input and output types, which this never reads.
     (client.middlewareStack as EC2Client['middlewareStack']).add(
       (next, context) => async (args) => {
         const dryRun = (args.input as { DryRun?: boolean }).DryRun === true;
