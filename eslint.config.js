@@ -17,10 +17,30 @@ export default tseslint.config(
   },
   {
     // Tests poke at JSON documents and fixtures whose shape they assert anyway.
-    files: ['test/**/*.ts'],
+    files: ['test/**/*.ts', 'azure-functions/test/**/*.ts'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-non-null-assertion': 'off',
+    },
+  },
+  {
+    files: ['azure-functions/src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['@azure/*'],
+              message: 'azure-functions/src/core is pure: no SDK imports.',
+            },
+            {
+              group: ['node:fs', 'node:net', 'node:http', 'node:https', 'node:child_process'],
+              message: 'azure-functions/src/core does no I/O.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

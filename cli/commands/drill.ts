@@ -16,12 +16,14 @@ const EMBEDDED_CONFIG = fileURLToPath(
 interface DrillFlags {
   embedded: boolean;
   live: boolean;
+  realK8s: boolean;
   report?: string;
 }
 
 function renderDrill(result: DrillResult, reportFile: string | null): string {
   const lines = [
     `drill ${result.scenario}: ${result.ok ? 'PASSED' : 'FAILED'}${result.emulated ? ' (emulated clouds: figures are not production figures)' : ''}`,
+    ...(result.kubernetesApi ? [`  Kubernetes API: ${result.kubernetesApi}`] : []),
     ...result.steps.map((step) => {
       const seconds = (Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000;
       return `  ${step.ok ? '✓' : '✗'} ${step.name} (${seconds.toFixed(2)} s)\n      ${step.detail}`;
@@ -43,11 +45,21 @@ export function registerDrill(program: Command, context: CommandContext): void {
     )
     .option('--live', 'flip the customer-facing record instead of dns.drillRecordName', false)
     .option(
+      '--real-k8s',
+      'with --embedded: drain through a real kube-apiserver + kwok (npm run setup:k8s) instead of the fake Kubernetes API',
+      false,
+    )
+    .option(
       '--report <dir>',
       'write drill-report.md, drill-timeline.svg and drill-result.json here',
     )
     .action(async (scenario: DrillScenario, flags: DrillFlags, command: Command) => {
       const { io, options, output } = context.for(command);
+      if (flags.realK8s && !flags.embedded) {
+        const message = '--real-k8s drills the embedded estate: add --embedded';
+        output.result({ error: { kind: 'usage', message } }, () => `drpilot drill: ${message}`);
+        return context.exit(ExitCode.usage);
+      }
       const config =
         flags.embedded && !options.config && !io.env.DRPILOT_CONFIG
           ? embeddedConfig()
@@ -59,6 +71,7 @@ export function registerDrill(program: Command, context: CommandContext): void {
         config,
         embedded: flags.embedded,
         live: flags.live,
+        realKubernetes: flags.realK8s,
         onProgress: (message) => output.progress(message),
       });
       const reportFile = flags.report ? writeDrillReport(flags.report, result) : null;

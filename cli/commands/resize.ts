@@ -4,6 +4,7 @@ import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
+import { manualRequestOrUsage } from '../manual-request';
 import { resizeViaLambda } from '../resize-via-lambda';
 
 const EXIT_BY_OUTCOME: Record<ResizeResult['outcome'], ExitCode> = {
@@ -38,38 +39,26 @@ export function registerResize(program: Command, context: CommandContext): void 
         const { io, options, output } = context.for(command);
         const config = configOrReport(options, io, output);
         if (!config) return context.exit(ExitCode.usage);
-        const usage = (message: string) => {
-          output.result({ error: { kind: 'usage', message } }, () => `drpilot resize: ${message}`);
-          context.exit(ExitCode.usage);
+        const payload = {
+          action: 'resize',
+          groupId,
+          reason: `drpilot resize --via ${options.via}`,
+          dryRun: options.dryRun,
+          ...(flags.to !== undefined ? { to: flags.to } : {}),
+          ...(flags.step !== undefined ? { step: flags.step } : {}),
         };
-        if (flags.to && flags.step) return usage('give either --to or --step, not both');
+        const asked = manualRequestOrUsage(payload, ['resize'], config, context, output);
         const group = config.nodeGroups.find((g) => g.id === groupId);
-        if (!group) {
-          return usage(
-            `unknown node group "${groupId}" (configured: ${config.nodeGroups.map((g) => g.id).join(', ') || 'none'})`,
-          );
-        }
-        const request: ResizeRequest = flags.to
-          ? { kind: 'to', type: flags.to }
-          : flags.step
-            ? { kind: 'step', direction: flags.step }
+        if (!asked || !group) return;
+        const request: ResizeRequest = asked.to
+          ? { kind: 'to', type: asked.to }
+          : asked.step
+            ? { kind: 'step', direction: asked.step }
             : { kind: 'auto' };
         const progress = (message: string) => output.progress(message);
         const result =
           options.via === 'lambda'
-            ? await resizeViaLambda(
-                config,
-                group,
-                {
-                  action: 'resize',
-                  groupId,
-                  reason: 'drpilot resize --via lambda',
-                  dryRun: options.dryRun,
-                  ...(flags.to ? { to: flags.to } : {}),
-                  ...(flags.step ? { step: flags.step } : {}),
-                },
-                progress,
-              )
+            ? await resizeViaLambda(config, group, payload, progress)
             : await runResize(config, groupId, {
                 request,
                 dryRun: options.dryRun,

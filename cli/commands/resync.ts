@@ -4,6 +4,7 @@ import type { CommandContext } from '../command-context';
 import { formatBytes, formatDuration } from '../format';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
+import { manualRequestOrUsage } from '../manual-request';
 import { invokeDeployed } from '../via-lambda';
 
 const EXIT_BY_OUTCOME: Record<ResyncResult['outcome'], ExitCode> = {
@@ -48,17 +49,20 @@ export function registerResync(program: Command, context: CommandContext): void 
       const { io, options, output } = context.for(command);
       const config = configOrReport(options, io, output);
       if (!config) return context.exit(ExitCode.usage);
+      const payload = {
+        action: 'resync',
+        reason: flags.reason,
+        dryRun: options.dryRun,
+        ...(flags.backup !== undefined ? { backup: flags.backup } : {}),
+      };
+      const request = manualRequestOrUsage(payload, ['resync'], config, context, output);
+      if (!request) return;
       const result =
         options.via === 'lambda'
-          ? ((await invokeDeployed(config, 'resync', {
-              action: 'resync',
-              reason: flags.reason,
-              dryRun: options.dryRun,
-              ...(flags.backup ? { backup: flags.backup } : {}),
-            })) as ResyncResult)
+          ? ((await invokeDeployed(config, 'resync', payload)) as ResyncResult)
           : await runResync(config, {
               dryRun: options.dryRun,
-              ...(flags.backup ? { backup: flags.backup } : {}),
+              ...(request.backup !== undefined ? { backup: request.backup } : {}),
               trigger: `cli: ${flags.reason}`,
               onProgress: (message) => output.progress(message),
             });

@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import { DNS_ACTIONS } from '../../lambdas/core/dns/alarm-to-action';
 import type { SwitchAction } from '../../lambdas/core/dns/plan-failover';
 import { runSwitch, type SwitchResult } from '../../lambdas/dns/run-switch';
 import { dnsResolver } from '../../lambdas/probes/tls-probe';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
+import { manualRequestOrUsage } from '../manual-request';
 import { invokeDeployed } from '../via-lambda';
 
 const EXIT_BY_OUTCOME: Record<SwitchResult['outcome'], ExitCode> = {
@@ -57,19 +59,22 @@ export function registerSwitch(
       const { io, options, output } = context.for(command);
       const config = configOrReport(options, io, output);
       if (!config) return context.exit(ExitCode.usage);
+      const payload = {
+        action,
+        reason: flags.reason,
+        force: flags.force,
+        dryRun: options.dryRun,
+        drill: flags.drill,
+      };
+      if (!manualRequestOrUsage(payload, DNS_ACTIONS, config, context, output)) return;
       const result =
         options.via === 'lambda'
-          ? ((await invokeDeployed(config, 'dns', {
-              action,
-              reason: flags.reason,
-              force: flags.force,
-              dryRun: options.dryRun,
-              drill: flags.drill,
-            })) as SwitchResult)
+          ? ((await invokeDeployed(config, 'dns', payload)) as SwitchResult)
           : await runSwitch(config, {
               action,
               reason: flags.reason,
               trigger: 'cli',
+              origin: { kind: 'manual' },
               force: flags.force,
               dryRun: options.dryRun,
               drill: flags.drill,

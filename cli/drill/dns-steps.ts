@@ -1,13 +1,12 @@
-import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
-import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { cloudWatchClient, route53Client, s3Client } from '../../lambdas/aws/clients';
+import { route53Client } from '../../lambdas/aws/clients';
 import { readRecord } from '../../lambdas/aws/route53-records';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import { sameDnsName } from '../../lambdas/core/dns-names';
 import { createDnsHandler } from '../../lambdas/dns/handler';
 import { runSwitch, type SwitchResult } from '../../lambdas/dns/run-switch';
 import { dnsResolver, type Resolver } from '../../lambdas/probes/tls-probe';
-import { veleroBackup } from '../embedded/velero-layout';
+import { setHealthAlarm } from '../embedded/seed-alarms';
+import { writeBackup } from '../embedded/seed-backups';
 import type { StepRecorder } from './step-recorder';
 import { serveClusterEndpoints } from './tls/cluster-endpoints';
 import { createDrillCa } from './tls/drill-certificates';
@@ -55,21 +54,6 @@ async function viaHandler(
     if (saved === undefined) delete process.env.DRPILOT_CONFIG_JSON;
     else process.env.DRPILOT_CONFIG_JSON = saved;
   }
-}
-
-async function setHealthAlarm(
-  config: DrpilotConfig,
-  side: Side,
-  state: 'OK' | 'ALARM',
-  reason: string,
-) {
-  await cloudWatchClient(config.controlRegion).send(
-    new SetAlarmStateCommand({
-      AlarmName: config.clusters[side].healthAlarm,
-      StateValue: state,
-      StateReason: reason,
-    }),
-  );
 }
 
 function expectSwitched(result: SwitchResult): string {
@@ -143,6 +127,7 @@ export async function runDnsSteps(
             action: 'failover',
             reason: payload.reason,
             trigger: 'drill',
+            origin: { kind: 'manual' },
             force: false,
             dryRun: false,
             drill: !options.live,
@@ -165,26 +150,8 @@ export async function runDnsSteps(
       await steps.run('primary recovers and takes a new backup', async () => {
         await setHealthAlarm(config, 'primary', 'OK', 'drill: primary endpoint back');
         const completed = new Date(Math.max(Date.now(), failedOverAt) + 1000);
-        const backup = veleroBackup({
-          name: `drill-after-failover-${completed.getTime()}`,
-          version: '1.16',
-          phase: 'Completed',
-          schedule: 'daily',
-          startTimestamp: new Date(completed.getTime() - 60_000)
-            .toISOString()
-            .replace(/\.\d+Z$/, 'Z'),
-          completionTimestamp: completed.toISOString().replace(/\.\d+Z$/, 'Z'),
-        });
-        const { bucket, region, prefix } = config.backups.buckets.primary;
-        for (const object of backup.objects) {
-          await s3Client(region).send(
-            new PutObjectCommand({
-              Bucket: bucket,
-              Key: `${prefix}${object.key}`,
-              Body: object.body,
-            }),
-          );
-        }
+        const backup = { name: `drill-after-failover-${completed.getTime()}` };
+        await writeBackup(config, 'primary', backup.name, completed);
         return `${config.clusters.primary.healthAlarm} → OK; backup ${backup.name} completed after the failover`;
       });
     }
@@ -194,6 +161,7 @@ export async function runDnsSteps(
         action: 'failback',
         reason: 'drill: too early',
         trigger: 'drill',
+        origin: { kind: 'manual' },
         force: false,
         dryRun: false,
         drill: !options.live,
@@ -215,6 +183,7 @@ export async function runDnsSteps(
         action: 'failback',
         reason: 'drill: primary healthy again',
         trigger: 'drill',
+        origin: { kind: 'manual' },
         force: !options.embedded,
         dryRun: false,
         drill: !options.live,

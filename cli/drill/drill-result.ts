@@ -17,4 +17,9 @@ export interface DrillResult {
   steps: DrillStep[];
   rtoSeconds: number | null;
   rpoSeconds: number | null;
+  /**
+   * The Kubernetes API the embedded resize drained through: `fake Kubernetes API`, or with
+   * `--real-k8s` `kube-apiserver v1.37.2 + kwok`; null when no embedded resize ran.
+   */
+  kubernetesApi: string | null;
 }

@@ -23,6 +23,7 @@ export function drillReportMarkdown(result: DrillResult, timelineFile: string): 
     `- Started: ${first?.startedAt ?? 'n/a'}`,
     `- RTO: ${figure(result.rtoSeconds, result.emulated)}`,
     `- RPO: ${figure(result.rpoSeconds, result.emulated)}`,
+    ...(result.kubernetesApi ? [`- Kubernetes API: ${result.kubernetesApi}`] : []),
     '',
     `![timeline](${timelineFile})`,
     '',

@@ -11,18 +11,21 @@ import {
   startEmbeddedCluster,
   type EmbeddedCluster,
 } from '../embedded/kubernetes-cluster';
+import { startRealEmbeddedCluster } from '../embedded/real-kubernetes-cluster';
 import { LOAD_MINUTES, publishUtilisation } from '../embedded/seed-load';
 import type { StepRecorder } from './step-recorder';
 
 export interface ResizeDrillOptions {
   embedded: boolean;
+  /** Embedded: drain through kube-apiserver + kwok (`npm run setup:k8s`) instead of the fake API. */
+  realKubernetes: boolean;
   onProgress: (message: string) => void;
 }
 
 type MovedNode = ResizeResult['nodes'][number];
 
 const AUTO: ResizeRequest = { kind: 'auto' };
-/** moto's EC2 state changes are instant and the emulated kubelet is Ready after two reads. */
+/** moto's EC2 state changes are instant; the emulated kubelet is Ready after two reads, kwok's at once. */
 const TIMEOUTS = { nodeMs: 30_000, pollMs: 25 };
 /** Published load: this many points above scaleUpAt, as an alarm in ALARM would see it. */
 const OVERLOAD_POINTS = 15;
@@ -37,16 +40,17 @@ function tally(items: readonly string[]): string {
 
 /**
  * Resize drill. Embedded: the first `ec2` group gets a Kubernetes API (nodes, workloads, a
- * PodDisruptionBudget), CPU or memory load above scaleUpAt, a dry-run plan, then the real
- * rollout through the group's kubeconfig secret; every moved node, the group's types, the
- * budget and the cooldown are then checked against what EC2 and the API server recorded.
- * Against a real estate nodes are never touched: each group's plan is a dry run.
+ * PodDisruptionBudget) — the in-process fake, or with `realKubernetes` kube-apiserver + kwok —
+ * CPU or memory load above scaleUpAt, a dry-run plan, then the real rollout through the group's
+ * kubeconfig secret; every moved node, the group's types, the budget and the cooldown are then
+ * checked against what EC2 and the API server recorded. Against a real estate nodes are never
+ * touched: each group's plan is a dry run. Returns which Kubernetes API ran, if one did.
  */
 export async function runResizeSteps(
   steps: StepRecorder,
   config: DrpilotConfig,
   options: ResizeDrillOptions,
-): Promise<void> {
+): Promise<string | null> {
   if (!options.embedded) {
     for (const group of config.nodeGroups) {
       await steps.run(`resize ${group.id}: what its alarm would do now (dry run)`, async () => {
@@ -58,7 +62,7 @@ export async function runResizeSteps(
         return `${plan.outcome}: ${plan.reason}`;
       });
     }
-    return;
+    return null;
   }
 
   const group = config.nodeGroups.find(
@@ -70,26 +74,29 @@ export async function runResizeSteps(
         'no node group of kind "ec2" with a tag selector and kubernetes.kubeconfigSecret',
       );
     });
-    return;
+    return null;
   }
   let cluster: EmbeddedCluster | undefined;
   await steps.run(
     `resize: a Kubernetes API with a node per ${group.id} instance, kubeconfig in Secrets Manager`,
     async () => {
-      cluster = await startEmbeddedCluster(config, group);
+      cluster = options.realKubernetes
+        ? await startRealEmbeddedCluster(config, group, options.onProgress)
+        : await startEmbeddedCluster(config, group);
       const workloads = cluster.pods.map(
         (p) =>
           `${p.owner?.kind === 'DaemonSet' ? 'DaemonSet' : 'Deployment'} ${p.namespace}/${p.labels?.app}`,
       );
-      return `${cluster.members.length} Ready nodes (${cluster.members.map((m) => m.id).join(', ')}); pods: ${tally(workloads)}; PodDisruptionBudget ${GUARDED_APP.namespace}/${GUARDED_APP.name} maxUnavailable ${GUARDED_APP.maxUnavailable}; kubeconfig for ${cluster.api.url} in ${cluster.secretName} (${cluster.region})`;
+      return `${cluster.apiDescription}: ${cluster.members.length} Ready nodes (${cluster.members.map((m) => m.id).join(', ')}); pods: ${tally(workloads)}; PodDisruptionBudget ${GUARDED_APP.namespace}/${GUARDED_APP.name} maxUnavailable ${GUARDED_APP.maxUnavailable}; kubeconfig for ${cluster.url} in ${cluster.secretName} (${cluster.region})`;
     },
   );
-  if (!cluster) return;
+  if (!cluster) return null;
   try {
     await rolloutSteps(steps, config, group, cluster, options);
   } finally {
     await cluster.close();
   }
+  return cluster.apiDescription;
 }
 
 async function rolloutSteps(
@@ -117,7 +124,7 @@ async function rolloutSteps(
       trigger: 'drill (plan)',
     });
     if (plan.outcome !== 'dry-run') throw new Error(`${plan.outcome}: ${plan.reason}`);
-    if (cluster.events.length > 0 || cluster.api.state.evictions.length > 0)
+    if (cluster.events.length > 0 || (await cluster.evictions()).length > 0)
       throw new Error('the dry run stopped an instance or evicted a pod');
     return `p95 ${plan.p95Percent?.toFixed(1)}%: move ${plan.nodes.length} of ${ids.length} nodes ${plan.from?.join('/')} → ${plan.to}; ${plan.reason}`;
   });
@@ -142,7 +149,7 @@ async function rolloutSteps(
   for (const node of moved) {
     await steps.run(
       `resize: node ${node.id} drained, stopped, retyped, started, Ready, uncordoned`,
-      async () => verifyNode(cluster, node),
+      () => verifyNode(cluster, node),
     );
   }
 
@@ -168,11 +175,13 @@ async function rolloutSteps(
 
   const { name, namespace, maxUnavailable } = GUARDED_APP;
   await steps.run(`resize: PodDisruptionBudget ${namespace}/${name} respected`, async () => {
-    const answers = cluster.api.state.evictions.filter((e) => e.budget?.name === name);
+    const answers = (await cluster.evictions()).filter((e) =>
+      e.pod.startsWith(`${namespace}/${name}-`),
+    );
     const accepted = answers.filter((e) => e.status < 300);
     const blocked = answers.filter((e) => e.status === 429).length;
-    const worst = Math.max(0, ...accepted.map((e) => e.budget?.disrupted ?? 0));
-    const deletes = cluster.api.requests.filter((r) => r.method === 'DELETE').length;
+    const worst = await cluster.maxDisrupted();
+    const deletes = (await cluster.requests()).filter((r) => r.method === 'DELETE').length;
     if (accepted.length === 0)
       throw new Error(`no pod of ${namespace}/${name} was evicted: the drain never met the budget`);
     if (worst > maxUnavailable)
@@ -206,13 +215,12 @@ async function rolloutSteps(
  * report: cordoned and emptied of all but DaemonSet pods before EC2 stopped it, stopped →
  * retyped → started, then Ready and schedulable.
  */
-function verifyNode(cluster: EmbeddedCluster, node: MovedNode): string {
-  const { api } = cluster;
+async function verifyNode(cluster: EmbeddedCluster, node: MovedNode): Promise<string> {
   const nodeName = cluster.nodeName(node.id);
   const pods = cluster.pods.filter((p) => p.node === nodeName);
   const daemonPods = pods.filter((p) => p.owner?.kind === 'DaemonSet').map(podKey);
   const evictable = pods.filter((p) => p.owner?.kind !== 'DaemonSet').map(podKey);
-  const evictions = api.state.evictions.filter((e) => evictable.includes(e.pod));
+  const evictions = (await cluster.evictions()).filter((e) => evictable.includes(e.pod));
   const notEvicted = evictable.filter(
     (pod) => !evictions.some((e) => e.pod === pod && e.status < 300),
   );
@@ -232,12 +240,12 @@ function verifyNode(cluster: EmbeddedCluster, node: MovedNode): string {
   if (strays.length > 0)
     throw new Error(`${strays.join(', ')} still on ${nodeName} when EC2 stopped it`);
 
-  const now = api.node(nodeName);
+  const now = await cluster.node(nodeName);
   if (!isNodeReady(now) || now.spec.unschedulable)
     throw new Error(
       `${nodeName} is ${isNodeReady(now) ? 'Ready' : 'not Ready'} and ${now.spec.unschedulable ? 'cordoned' : 'schedulable'}`,
     );
-  const patches = api.requests.filter(
+  const patches = (await cluster.requests()).filter(
     (r) => r.method === 'PATCH' && r.path === `/api/v1/nodes/${encodeURIComponent(nodeName)}`,
   );
   const cordonedAt = patches[0]?.at ?? stop.at;

@@ -12,6 +12,7 @@ import { StepRecorder } from './step-recorder';
 interface Figures {
   rpoSeconds: number | null;
   rtoSeconds: number | null;
+  kubernetesApi: string | null;
 }
 
 /**
@@ -26,21 +27,26 @@ async function scenarioSteps(
 ): Promise<Figures> {
   const { scenario } = options;
   const resize = () =>
-    runResizeSteps(steps, config, { embedded: options.embedded, onProgress: options.onProgress });
+    runResizeSteps(steps, config, {
+      embedded: options.embedded,
+      realKubernetes: options.realKubernetes,
+      onProgress: options.onProgress,
+    });
   if (scenario === 'resize') {
-    await resize();
-    return { rpoSeconds: null, rtoSeconds: null };
+    return { rpoSeconds: null, rtoSeconds: null, kubernetesApi: await resize() };
   }
   if (scenario === 'full') await runFoundationSteps(steps, config, drillId);
   const rpoSeconds = steps.ok ? await runResyncSteps(steps, config) : null;
-  if (scenario === 'resync' || !steps.ok) return { rpoSeconds, rtoSeconds: null };
+  if (scenario === 'resync' || !steps.ok) {
+    return { rpoSeconds, rtoSeconds: null, kubernetesApi: null };
+  }
   const rtoSeconds = await runDnsSteps(steps, config, {
     embedded: options.embedded,
     live: options.live,
     withFailback: scenario !== 'failover',
   });
-  if (scenario === 'full') await resize();
-  return { rpoSeconds, rtoSeconds };
+  const kubernetesApi = scenario === 'full' ? await resize() : null;
+  return { rpoSeconds, rtoSeconds, kubernetesApi };
 }
 
 export interface DrillOptions {
@@ -49,13 +55,15 @@ export interface DrillOptions {
   embedded: boolean;
   /** Flip the customer-facing record instead of dns.drillRecordName. */
   live: boolean;
+  /** Embedded resize: drain through kube-apiserver + kwok instead of the fake Kubernetes API. */
+  realKubernetes: boolean;
   onProgress: (message: string) => void;
 }
 
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const steps = new StepRecorder(options.onProgress);
   const drillId = randomUUID();
-  let figures: Figures = { rpoSeconds: null, rtoSeconds: null };
+  let figures: Figures = { rpoSeconds: null, rtoSeconds: null, kubernetesApi: null };
 
   if (options.embedded) {
     let emulated: EmulatedAws | undefined;
@@ -87,5 +95,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     steps: steps.steps,
     rtoSeconds: figures.rtoSeconds,
     rpoSeconds: figures.rpoSeconds,
+    kubernetesApi: figures.kubernetesApi,
   };
 }

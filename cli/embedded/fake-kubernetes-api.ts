@@ -3,16 +3,19 @@
  * 127.0.0.1 with a drill certificate, bearer-token auth, nodes, pods and PodDisruptionBudgets.
  * It encodes the API's rules that drain depends on:
  *
- * - **Auth:** a request without `Authorization: Bearer <token>` gets 401 `Unauthorized`.
+ * - **Auth:** a request with another bearer token gets 401 `Unauthorized`; one without
+ *   `Authorization` is anonymous and gets 403 `Forbidden` (`kube-apiserver --help`:
+ *   `--anonymous-auth` defaults to true, such requests are user `system:anonymous`, which RBAC
+ *   grants nothing).
  * - **resourceVersion:** one cluster-wide counter, bumped on every write (like etcd's revision);
  *   each object carries the revision of its last write. A PATCH whose body carries
  *   `metadata.resourceVersion` other than the stored one gets 409 `Conflict` ("the object has
  *   been modified"). Merge and strategic-merge patches are accepted (identical for the fields
- *   drain touches); JSON patch gets 415.
+ *   drain touches); JSON patch, which the real server takes, gets 415 (drain never sends it).
  * - **Pods by field selector:** `GET /api/v1/pods?fieldSelector=spec.nodeName=<node>` (also
  *   `metadata.namespace`, `status.phase`); other field labels get 400, as on a real server.
  * - **Eviction** (`POST …/pods/<name>/eviction`, body `policy/v1` `Eviction`): 404 when the pod
- *   is gone; 200 without a budget check when it is already terminating or not Running (the API
+ *   is gone; 201 without a budget check when it is already terminating or not Running (the API
  *   ignores budgets for Pending/Succeeded/Failed pods); 500 when more than one budget selects
  *   it; otherwise 429 `TooManyRequests` "Cannot evict pod as it would violate the pod's
  *   disruption budget." while the budget allows no disruption. Allowed disruptions are
@@ -21,15 +24,22 @@
  *   (expected − maxUnavailable), expected = the matching pods when the fake started (or
  *   `expectedPods`). Integers only, no percentages.
  * - **Evicted pods** get a `deletionTimestamp` and disappear after `eviction.delayMs` (0: at
- *   once). With `eviction.reschedule`, a controller-owned pod (not a DaemonSet's) is replaced by
- *   a new pod (new name and uid, same labels and owner) on a Ready, schedulable node — or stays
- *   Pending without a node when there is none (and then does not count as healthy).
+ *   once), or when `finishTerminating` says so (a finalizer removed). With
+ *   `eviction.reschedule`, a controller-owned pod (not a DaemonSet's) is replaced by a new pod
+ *   (new name and uid, same labels and owner): by a ReplicaSet as soon as the evicted pod is
+ *   terminating, by a StatefulSet once it is gone.
+ * - **Scheduling:** a pod without a node goes to a Ready, schedulable node — Pending for
+ *   `eviction.replacementReadyMs` as a kubelet starting its containers, then Running and ready —
+ *   or stays Pending (not healthy) until a node is uncordoned or turns Ready.
  * - **Node readiness** is the test's to control: `setNodeReady`, or `instanceStopped` (NotReady
  *   at once) and `instanceStarted` (Ready after N reads of the node, as a kubelet that needs a
  *   few heartbeats). Instances link to nodes by `instanceId`, so an EC2 executor's test can
  *   forward instance state changes.
  * - **Records:** every request answered and every eviction, timestamped; an eviction of a pod
  *   under a budget also records how many of that budget's pods are disrupted after it.
+ *
+ * test/integration/k8s-drain.test.ts runs the same drain scenarios against this fake and a real
+ * kube-apiserver + kwok, so where Kubernetes answers differently the fake is wrong.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:https';
@@ -82,7 +92,12 @@ export interface FakeKubernetesOptions {
   pdbs?: FakePdbInput[];
   /** Bearer token the server accepts (default: random). */
   token?: string;
-  eviction?: { delayMs?: number; reschedule?: boolean };
+  eviction?: {
+    delayMs?: number;
+    reschedule?: boolean;
+    /** A replacement stays Pending (unhealthy) this long on its node, then runs Ready (default 0). */
+    replacementReadyMs?: number;
+  };
 }
 
 export interface RequestRecord {
@@ -150,6 +165,8 @@ export interface FakeKubernetesApi {
   instanceStopped(instanceOrNode: string): void;
   /** The instance was started: its node turns Ready after `readyAfterReads` reads (default 2). */
   instanceStarted(instanceOrNode: string, options?: { readyAfterReads?: number }): void;
+  /** Every terminating pod leaves now, as when the finalizer holding it is removed. */
+  finishTerminating(): void;
   /** Links an EC2 instance id to a node (also set by `instanceId` in the node input). */
   linkInstance(instanceId: string, nodeName: string): void;
   close(): Promise<void>;
@@ -163,7 +180,10 @@ export async function startFakeKubernetesApi(
   const token = options.token ?? randomBytes(16).toString('hex');
   const evictionDelayMs = options.eviction?.delayMs ?? 0;
   const reschedule = options.eviction?.reschedule ?? false;
-  const timers = new Set<NodeJS.Timeout>();
+  const replacementReadyMs = options.eviction?.replacementReadyMs ?? 0;
+  const readyTimers = new Set<NodeJS.Timeout>();
+  /** Terminating pods' removal timers, with the `namespace/name` each removes. */
+  const timers = new Map<NodeJS.Timeout, string>();
   const pendingConflicts = new Map<string, number>();
   let replacements = 0;
 
@@ -283,11 +303,6 @@ export async function startFakeKubernetesApi(
     return stored;
   };
 
-  const setReady = (stored: StoredNode, ready: boolean) => {
-    stored.node.status = { conditions: [readyCondition(ready)] };
-    stored.node.metadata.resourceVersion = nextVersion();
-  };
-
   const schedulableNode = () =>
     [...state.nodes.values()].find(
       (candidate) =>
@@ -297,22 +312,71 @@ export async function startFakeKubernetesApi(
         ),
     );
 
-  const removeEvicted = (key: string) => {
-    const stored = state.pods.get(key);
-    if (!stored) return;
-    state.pods.delete(key);
-    nextVersion();
+  /**
+   * The scheduler and the kubelet: every unbound pod goes to a Ready, schedulable node, where it
+   * is Pending for `replacementReadyMs`, then Running and ready. Called whenever a pod is made
+   * or a node becomes Ready or schedulable.
+   */
+  const bindPending = () => {
+    for (const stored of state.pods.values()) {
+      if (stored.pod.spec.nodeName || stored.pod.metadata.deletionTimestamp) continue;
+      const target = schedulableNode();
+      if (!target) return;
+      stored.pod.spec.nodeName = target.node.metadata.name;
+      stored.pod.metadata.resourceVersion = nextVersion();
+      const run = () => {
+        stored.pod.status = { phase: 'Running' };
+        stored.ready = true;
+        stored.pod.metadata.resourceVersion = nextVersion();
+      };
+      if (replacementReadyMs <= 0) {
+        run();
+        continue;
+      }
+      const timer = setTimeout(() => {
+        readyTimers.delete(timer);
+        run();
+      }, replacementReadyMs);
+      readyTimers.add(timer);
+    }
+  };
+
+  const setReady = (stored: StoredNode, ready: boolean) => {
+    stored.node.status = { conditions: [readyCondition(ready)] };
+    stored.node.metadata.resourceVersion = nextVersion();
+    if (ready) bindPending();
+  };
+
+  /**
+   * With `eviction.reschedule`, the evicted pod's controller makes a new pod: a ReplicaSet (or Job)
+   * as soon as the pod is terminating — it counts only active pods, and a terminating one is not
+   * (`IsPodActive`, kubernetes pkg/controller/controller_utils.go) — a StatefulSet only once the
+   * pod is gone, since the new pod takes its name. DaemonSet pods are never evicted.
+   */
+  const replace = (stored: StoredPod) => {
     const owner = stored.pod.metadata.ownerReferences?.find((ref) => ref.controller);
     if (!reschedule || !owner || owner.kind === 'DaemonSet') return;
-    const target = schedulableNode();
     const base = stored.pod.metadata.name.replace(/-r\d+$/, '');
     storePod({
       name: `${base}-r${++replacements}`,
       namespace: stored.pod.metadata.namespace,
       labels: stored.pod.metadata.labels,
       owner: { kind: owner.kind, name: owner.name },
-      ...(target ? { node: target.node.metadata.name } : {}),
+      phase: 'Pending',
+      ready: false,
     });
+    bindPending();
+  };
+
+  const replacedOnceGone = (stored: StoredPod) =>
+    stored.pod.metadata.ownerReferences?.find((ref) => ref.controller)?.kind === 'StatefulSet';
+
+  const removeEvicted = (key: string) => {
+    const stored = state.pods.get(key);
+    if (!stored) return;
+    state.pods.delete(key);
+    nextVersion();
+    if (replacedOnceGone(stored)) replace(stored);
   };
 
   // ---- HTTP -------------------------------------------------------------------------------
@@ -337,11 +401,21 @@ export async function startFakeKubernetesApi(
     });
 
   const handle = async (req: IncomingMessage): Promise<{ code: number; body: unknown }> => {
+    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
+    const method = req.method ?? 'GET';
+    if (req.headers.authorization === undefined) {
+      return {
+        code: 403,
+        body: status(
+          403,
+          'Forbidden',
+          `forbidden: User "system:anonymous" cannot ${method.toLowerCase()} path "${url.pathname}"`,
+        ),
+      };
+    }
     if (req.headers.authorization !== `Bearer ${token}`) {
       return { code: 401, body: status(401, 'Unauthorized', 'Unauthorized') };
     }
-    const url = new URL(req.url ?? '/', 'https://127.0.0.1');
-    const method = req.method ?? 'GET';
     const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
     const raw = await readBody(req);
 
@@ -367,7 +441,10 @@ export async function startFakeKubernetesApi(
       }
       const stored = state.nodes.get(name);
       if (!stored) {
-        return { code: 404, body: status(404, 'NotFound', `nodes "${name}" not found`) };
+        return {
+          code: 404,
+          body: status(404, 'NotFound', `nodes "${name}" not found`, { name, kind: 'nodes' }),
+        };
       }
       if (method === 'GET') {
         if (stored.readyAfterReads !== undefined && --stored.readyAfterReads <= 0) {
@@ -424,6 +501,7 @@ export async function startFakeKubernetesApi(
           );
         }
         stored.node.metadata.resourceVersion = nextVersion();
+        bindPending();
         return { code: 200, body: stored.node };
       }
       return { code: 405, body: status(405, 'MethodNotAllowed', `${method} is not allowed`) };
@@ -518,7 +596,10 @@ export async function startFakeKubernetesApi(
       };
       if (!stored) {
         record(404);
-        return { code: 404, body: status(404, 'NotFound', `pods "${name}" not found`) };
+        return {
+          code: 404,
+          body: status(404, 'NotFound', `pods "${name}" not found`, { name, kind: 'pods' }),
+        };
       }
       const ok = {
         kind: 'Status',
@@ -528,8 +609,8 @@ export async function startFakeKubernetesApi(
         code: 201,
       };
       if (stored.pod.metadata.deletionTimestamp) {
-        record(200);
-        return { code: 200, body: { ...ok, code: 200 } };
+        record(201);
+        return { code: 201, body: ok };
       }
       if (stored.pod.status?.phase === 'Running') {
         if (budgets.length > 1) {
@@ -569,6 +650,7 @@ export async function startFakeKubernetesApi(
       }
       stored.pod.metadata.deletionTimestamp = now();
       stored.pod.metadata.resourceVersion = nextVersion();
+      if (!replacedOnceGone(stored)) replace(stored);
       if (evictionDelayMs <= 0) {
         removeEvicted(key);
       } else {
@@ -576,7 +658,7 @@ export async function startFakeKubernetesApi(
           timers.delete(timer);
           removeEvicted(key);
         }, evictionDelayMs);
-        timers.add(timer);
+        timers.set(timer, key);
       }
       record(201);
       return { code: 201, body: ok };
@@ -679,6 +761,13 @@ export async function startFakeKubernetesApi(
       if (reads <= 0) setReady(stored, true);
       else stored.readyAfterReads = reads;
     },
+    finishTerminating() {
+      for (const [timer, key] of timers) {
+        clearTimeout(timer);
+        timers.delete(timer);
+        removeEvicted(key);
+      }
+    },
     linkInstance(instanceId, nodeName) {
       const stored = nodeByRef(nodeName);
       stored.instanceId = instanceId;
@@ -686,7 +775,8 @@ export async function startFakeKubernetesApi(
       stored.node.metadata.resourceVersion = nextVersion();
     },
     close() {
-      for (const timer of timers) clearTimeout(timer);
+      for (const timer of [...timers.keys(), ...readyTimers]) clearTimeout(timer);
+      readyTimers.clear();
       timers.clear();
       return listening.close();
     },

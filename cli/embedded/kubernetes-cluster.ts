@@ -2,11 +2,11 @@ import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import { ec2Client, secretsManagerClient } from '../../lambdas/aws/clients';
 import { instancesWithTag, type NodeInstance } from '../../lambdas/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../../lambdas/core/config/schema';
-import {
-  startFakeKubernetesApi,
-  type FakeKubernetesApi,
-  type FakePodInput,
-} from './fake-kubernetes-api';
+import type { KubeNode } from '../../lambdas/k8s/kube-api';
+import { startFakeKubernetesApi, type FakePodInput } from './fake-kubernetes-api';
+import { relayInstanceStates, type InstanceEvent } from './kubelet-relay';
+
+export type { InstanceEvent } from './kubelet-relay';
 
 /** The Deployment a PodDisruptionBudget guards: two pods on every node, at most one of them down. */
 export const GUARDED_APP = {
@@ -17,23 +17,18 @@ export const GUARDED_APP = {
 } as const;
 
 /**
- * How long an evicted pod takes to terminate. Long enough that a second eviction from the
- * guarded Deployment meets the budget (429) until the first one's replacement is up.
+ * How long an evicted pod takes to terminate, and its replacement to start. Long enough that a
+ * second eviction from the guarded Deployment meets the budget (429) until the first one's
+ * replacement is up.
  */
 const TERMINATION_MS = 200;
 /** Node reads after a start until the kubelet reports Ready. */
 const READY_AFTER_READS = 2;
-const KUBELET_MIDDLEWARE = 'drpilotDrillKubelet';
-
-/** What EC2 did to a node's instance, as the emulated kubelet saw it. */
-export type InstanceEvent = { instanceId: string; at: number } & (
-  | { kind: 'stopped'; cordoned: boolean; podsLeft: string[] }
-  | { kind: 'retyped'; type: string }
-  | { kind: 'started' }
-);
 
 export interface EmbeddedCluster {
-  api: FakeKubernetesApi;
+  /** Which API server ran, for the drill's report: `fake Kubernetes API` or `kube-apiserver v1.37.2 + kwok`. */
+  apiDescription: string;
+  url: string;
   region: string;
   secretName: string;
   /** The group's instances when the cluster started, sorted by id. */
@@ -42,13 +37,33 @@ export interface EmbeddedCluster {
   /** The pods the cluster started with. */
   pods: FakePodInput[];
   events: InstanceEvent[];
+  node(name: string): Promise<KubeNode>;
+  /** Every Eviction API call drpilot made, with its answer, in order. */
+  evictions(): Promise<{ pod: string; status: number; at: number }[]>;
+  /** Every request drpilot made, with its answer, in order. */
+  requests(): Promise<{ method: string; path: string; status: number; at: number }[]>;
+  /** The most pods of {@link GUARDED_APP} that were unavailable at once. */
+  maxDisrupted(): Promise<number>;
   /** Stops relaying EC2 state changes and shuts the API server down. */
   close(): Promise<void>;
 }
 
+/** The group's tag and kubeconfig secret, which an embedded cluster needs, and its region. */
+export function embeddedClusterTarget(config: DrpilotConfig, group: NodeGroupConfig) {
+  const tag = group.selector.tag;
+  const secretName = group.kubernetes?.kubeconfigSecret;
+  if (!tag || !secretName) {
+    throw new Error(
+      `node group ${group.id} needs a tag selector and kubernetes.kubeconfigSecret for an embedded cluster`,
+    );
+  }
+  return { tag, secretName, region: config.clusters[group.cluster as Side].region };
+}
+
 export const podKey = (pod: FakePodInput) => `${pod.namespace ?? 'default'}/${pod.name}`;
 
-function podsOn(node: string, index: number): FakePodInput[] {
+/** The drill's workloads on one node: two pods of the guarded app, one of api, a DaemonSet's. */
+export function podsOn(node: string, index: number): FakePodInput[] {
   const web = Array.from({ length: GUARDED_APP.podsPerNode }, (_, i) => ({
     name: `${GUARDED_APP.name}-${index}-${i + 1}`,
     namespace: GUARDED_APP.namespace,
@@ -81,19 +96,13 @@ function podsOn(node: string, index: number): FakePodInput[] {
  * without, a DaemonSet), its kubeconfig in the group's `kubernetes.kubeconfigSecret` — so a
  * resize drains through the same path as in production — and a kubelet stand-in: EC2 stops and
  * starts of the members (moto's are instant) turn their nodes NotReady and Ready again.
+ * `real-kubernetes-cluster.ts` builds the same on kube-apiserver + kwok.
  */
 export async function startEmbeddedCluster(
   config: DrpilotConfig,
   group: NodeGroupConfig,
 ): Promise<EmbeddedCluster> {
-  const tag = group.selector.tag;
-  const secretName = group.kubernetes?.kubeconfigSecret;
-  if (!tag || !secretName) {
-    throw new Error(
-      `node group ${group.id} needs a tag selector and kubernetes.kubeconfigSecret for an embedded cluster`,
-    );
-  }
-  const region = config.clusters[group.cluster as Side].region;
+  const { tag, secretName, region } = embeddedClusterTarget(config, group);
   const ec2 = ec2Client(region);
   const members = await instancesWithTag(ec2, tag);
   const names = new Map(members.map((m) => [m.id, m.privateDnsName ?? m.id]));
@@ -114,7 +123,7 @@ export async function startEmbeddedCluster(
         maxUnavailable: GUARDED_APP.maxUnavailable,
       },
     ],
-    eviction: { delayMs: TERMINATION_MS, reschedule: true },
+    eviction: { delayMs: TERMINATION_MS, reschedule: true, replacementReadyMs: TERMINATION_MS },
   });
   try {
     await secretsManagerClient(region).send(
@@ -126,56 +135,41 @@ export async function startEmbeddedCluster(
   }
 
   const events: InstanceEvent[] = [];
-  ec2.middlewareStack.add(
-    (next, context) => async (args) => {
-      const input = args.input as {
-        InstanceIds?: string[];
-        InstanceId?: string;
-        InstanceType?: { Value?: string };
-      };
-      const ids = (input.InstanceIds ?? [input.InstanceId ?? '']).filter((id) => names.has(id));
-      const command = context.commandName;
-      // Taken before the call: the node as it was when EC2 was asked to stop it.
-      const stopping =
-        command === 'StopInstancesCommand'
-          ? ids.map((id) => ({
-              instanceId: id,
-              kind: 'stopped' as const,
-              cordoned: Boolean(api.node(nodeName(id)).spec.unschedulable),
-              podsLeft: api.podsOn(nodeName(id), { includeTerminating: true }),
-            }))
-          : [];
-      const output = await next(args);
-      const at = Date.now();
-      for (const event of stopping) {
-        events.push({ ...event, at });
-        api.instanceStopped(event.instanceId);
-      }
-      const type = input.InstanceType?.Value;
-      if (command === 'ModifyInstanceAttributeCommand' && type) {
-        for (const id of ids) events.push({ instanceId: id, at, kind: 'retyped', type });
-      }
-      if (command === 'StartInstancesCommand') {
-        for (const id of ids) {
-          events.push({ instanceId: id, at, kind: 'started' });
-          api.instanceStarted(id, { readyAfterReads: READY_AFTER_READS });
-        }
-      }
-      return output;
+  const detach = relayInstanceStates(
+    ec2,
+    new Set(names.keys()),
+    {
+      snapshot: async (id) => ({
+        cordoned: Boolean(api.node(nodeName(id)).spec.unschedulable),
+        podsLeft: api.podsOn(nodeName(id), { includeTerminating: true }),
+      }),
+      stopped: async (id) => api.instanceStopped(id),
+      started: async (id) => api.instanceStarted(id, { readyAfterReads: READY_AFTER_READS }),
     },
-    { step: 'initialize', name: KUBELET_MIDDLEWARE },
+    events,
   );
 
   return {
-    api,
+    apiDescription: 'fake Kubernetes API',
+    url: api.url,
     region,
     secretName,
     members,
     nodeName,
     pods,
     events,
+    node: async (name) => api.node(name),
+    evictions: async () => api.state.evictions.map(({ pod, status, at }) => ({ pod, status, at })),
+    requests: async () => [...api.requests],
+    maxDisrupted: async () =>
+      Math.max(
+        0,
+        ...api.state.evictions
+          .filter((e) => e.budget?.name === GUARDED_APP.name && e.status < 300)
+          .map((e) => e.budget?.disrupted ?? 0),
+      ),
     async close() {
-      ec2.middlewareStack.remove(KUBELET_MIDDLEWARE);
+      detach();
       await api.close();
     },
   };

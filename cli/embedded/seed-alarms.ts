@@ -3,6 +3,7 @@ import {
   SetAlarmStateCommand,
   type CloudWatchClient,
 } from '@aws-sdk/client-cloudwatch';
+import { cloudWatchClient } from '../../lambdas/aws/clients';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import { SIDES } from '../../lambdas/core/config/schema';
 
@@ -40,4 +41,20 @@ export async function seedHealthAlarms(
       }),
     );
   }
+}
+
+/** Puts a side's health alarm in a state, as CloudWatch would when its health check fails or recovers. */
+export async function setHealthAlarm(
+  config: DrpilotConfig,
+  side: Side,
+  state: 'OK' | 'ALARM',
+  reason: string,
+): Promise<void> {
+  await cloudWatchClient(config.controlRegion).send(
+    new SetAlarmStateCommand({
+      AlarmName: config.clusters[side].healthAlarm,
+      StateValue: state,
+      StateReason: reason,
+    }),
+  );
 }

@@ -1,5 +1,6 @@
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { BackupsConfig, Side } from '../../lambdas/core/config/schema';
+import { s3Client } from '../../lambdas/aws/clients';
+import type { BackupsConfig, DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import {
   kopiaRepositoryObjects,
   veleroBackup,
@@ -130,4 +131,34 @@ export async function seedVeleroBuckets(
     seeded.push(...plan.backups);
   }
   return seeded;
+}
+
+/** Writes a Completed, restorable Velero backup into a side's bucket, completed at `completedAt`. */
+export async function writeBackup(
+  config: DrpilotConfig,
+  side: Side,
+  name: string,
+  completedAt: Date,
+): Promise<void> {
+  const iso = completedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const backup = veleroBackup({
+    name,
+    version: '1.16',
+    phase: 'Completed',
+    schedule: 'daily',
+    startTimestamp: iso,
+    completionTimestamp: iso,
+    counters: { itemsBackedUp: 42, totalItems: 42, podVolumeBackups: 2 },
+  });
+  const { bucket, region, prefix } = config.backups.buckets[side];
+  for (const object of backup.objects) {
+    await s3Client(region).send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: `${prefix}${object.key}`,
+        Body: object.body,
+        ContentType: object.contentType,
+      }),
+    );
+  }
 }

@@ -1,3 +1,4 @@
+import { ALARM_NAME_MAX_LENGTH, NODE_GROUP_ID } from './config/patterns';
 import type { DrpilotConfig } from './config/schema';
 import type { Direction } from './resize/ladder';
 
@@ -12,11 +13,6 @@ export function notificationTopicName(config: DrpilotConfig): string {
 
 /** The environment variable the CDK app sets to the notification topic's ARN (not a secret). */
 export const NOTIFICATION_TOPIC_ENV = 'DRPILOT_NOTIFICATION_TOPIC_ARN';
-
-/** CloudWatch rejects longer alarm names. */
-const ALARM_NAME_MAX_LENGTH = 255;
-/** A node group id (the config schema's rule): never contains the `.` that ends it in a name. */
-const GROUP_ID = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 /**
  * Prefix of every per-member resize alarm drpilot keeps, `<name>-drpilot-resize.`. The rule that
@@ -69,7 +65,7 @@ export function parseResizeAlarmName(
   if (!alarmName.startsWith(prefix) || alarmName.length > ALARM_NAME_MAX_LENGTH) return null;
   const [groupId = '', direction = '', ...member] = alarmName.slice(prefix.length).split('.');
   const memberId = member.join('.');
-  if (!GROUP_ID.test(groupId) || (direction !== 'up' && direction !== 'down') || !memberId)
+  if (!NODE_GROUP_ID.test(groupId) || (direction !== 'up' && direction !== 'down') || !memberId)
     return null;
   return { groupId, direction, memberId };
 }

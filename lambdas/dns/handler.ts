@@ -5,6 +5,7 @@ import { readRecord } from '../aws/route53-records';
 import type { DrpilotConfig } from '../core/config/schema';
 import { actionForTrigger, DNS_ACTIONS, reconcileAction } from '../core/dns/alarm-to-action';
 import { parseTriggerEvent, type ParsedEvent } from '../core/events/alarm-event';
+import { accountOfFunctionArn, assertFromDeployment, originOf } from '../core/events/trigger-trust';
 import { NOTIFICATION_TOPIC_ENV, notificationTopicName } from '../core/resource-names';
 import { activeSideOf } from '../core/status';
 import { dnsResolver, type Resolver } from '../probes/tls-probe';
@@ -41,6 +42,7 @@ export interface DnsHandlerOptions {
   resolver: Resolver;
   sleep?: (ms: number) => Promise<void>;
   insyncPollMs?: number;
+  now?: () => Date;
 }
 
 /**
@@ -48,9 +50,16 @@ export interface DnsHandlerOptions {
  * Lambda action), the every-minute `reconcile`, and people's `failover | failback | status`.
  */
 export const createDnsHandler = (options: DnsHandlerOptions) =>
-  withObservability('dns', async (event: unknown, _context, { logger }) => {
+  withObservability('dns', async (event: unknown, context, { logger }) => {
     const trigger = parseTriggerEvent(event, { allowedActions: DNS_ACTIONS });
     const config = runtimeConfig();
+    if (trigger.kind === 'alarm') {
+      // The health alarms live in controlRegion, where this function runs.
+      assertFromDeployment(trigger, {
+        region: config.controlRegion,
+        accountId: accountOfFunctionArn(context?.invokedFunctionArn),
+      });
+    }
     const topic = process.env[NOTIFICATION_TOPIC_ENV] ?? notificationTopicName(config);
     let outcome = actionForTrigger(trigger, config);
     if ('action' in outcome && outcome.action === 'reconcile') outcome = await reconcile(config);
@@ -72,6 +81,7 @@ export const createDnsHandler = (options: DnsHandlerOptions) =>
       action: outcome.action,
       reason: manual?.reason ?? outcome.reason,
       trigger: describe(trigger),
+      origin: originOf(trigger, ['reconcile']),
       force: manual?.force ?? false,
       dryRun: manual?.dryRun ?? false,
       drill: manual?.drill ?? false,
@@ -80,6 +90,7 @@ export const createDnsHandler = (options: DnsHandlerOptions) =>
       onProgress: (message) => logger.info(message),
       ...(options.sleep ? { sleep: options.sleep } : {}),
       ...(options.insyncPollMs !== undefined ? { insyncPollMs: options.insyncPollMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
   });
 

@@ -7,10 +7,12 @@ import { probeTls, type Resolver } from '../probes/tls-probe';
 import type { DrpilotConfig, Side } from '../core/config/schema';
 import { externalDnsOwnershipNames, isExternalDnsOwnership } from '../core/dns/external-dns-names';
 import { targetSideOf, type PlanSwitchInput, type SwitchAction } from '../core/dns/plan-failover';
+import type { TriggerOrigin } from '../core/events/trigger-trust';
 import { stateKeys } from '../core/state-keys';
 
 export interface ObserveOptions {
   action: SwitchAction;
+  origin: TriggerOrigin;
   /** The record being flipped: dns.recordName, or dns.drillRecordName in a drill. */
   recordName: string;
   force: boolean;
@@ -91,6 +93,7 @@ export async function observeSwitch(
     ]);
   return {
     action: options.action,
+    origin: options.origin,
     recordName: options.recordName,
     servedName: config.dns.recordName,
     record: record?.values[0]
@@ -114,6 +117,7 @@ export async function observeSwitch(
         maxBackupAgeSeconds: checks.maxBackupAgeSeconds,
       },
       force: options.force,
+      maxEventAgeSeconds: config.triggers.maxEventAgeSeconds,
     },
   };
 }

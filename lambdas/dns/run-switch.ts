@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { dynamoDbDocumentClient, route53Client, snsClient } from '../aws/clients';
+import { cloudWatchClient, dynamoDbDocumentClient, route53Client, snsClient } from '../aws/clients';
+import { readAlarmStates } from '../aws/alarm-states';
 import { notify } from '../aws/notify';
 import { submitChangeBatch, waitForInsync } from '../aws/route53-change';
 import { StateStore } from '../aws/state-store';
@@ -12,6 +13,7 @@ import {
   type SwitchAction,
   type SwitchDecision,
 } from '../core/dns/plan-failover';
+import { judgeTrigger, type TriggerOrigin } from '../core/events/trigger-trust';
 import { notificationTopicName } from '../core/resource-names';
 import { stateKeys } from '../core/state-keys';
 import type { Resolver } from '../probes/tls-probe';
@@ -41,6 +43,8 @@ export interface SwitchOptions {
   reason: string;
   /** What started it: `alarm acme-primary-health ALARM`, `cli`, `drill`, … */
   trigger: string;
+  /** The kind of trigger, which the `trigger` check judges against the alarms read under the lease. */
+  origin: TriggerOrigin;
   force: boolean;
   dryRun: boolean;
   /** Flip dns.drillRecordName instead of the customer-facing record. */
@@ -100,6 +104,33 @@ export async function runSwitch(
     if (audited && !options.dryRun) await record(config, store, options, complete);
     return complete;
   };
+
+  if (options.origin.kind === 'alarm') {
+    // Before the lease, so a stale or forged alarm event writes nothing but its audit entry.
+    const primaryAlarm = config.clusters.primary.healthAlarm;
+    const states = await readAlarmStates(cloudWatchClient(config.controlRegion), [primaryAlarm]);
+    const check = judgeTrigger(options.origin, {
+      alarmName: `primary health alarm ${primaryAlarm}`,
+      currentState: states.get(primaryAlarm) ?? 'MISSING',
+      expectedState: options.action === 'failover' ? 'ALARM' : 'OK',
+      now: now(),
+      maxEventAgeSeconds: config.triggers.maxEventAgeSeconds,
+    });
+    if (!check.ok) {
+      const reason = `refusing to ${options.action} ${recordName}: trigger (${check.detail})`;
+      const checks: CheckResult[] = [{ name: 'trigger', ok: false, detail: check.detail }];
+      await store.appendAudit('dns', {
+        trigger: options.trigger,
+        origin: options.origin.kind,
+        action: options.action,
+        recordName,
+        outcome: 'refused',
+        checks,
+        reason,
+      });
+      return finish({ ...base, outcome: 'refused', from: null, checks, reason }, false);
+    }
+  }
 
   const lease = options.dryRun
     ? null
@@ -246,6 +277,7 @@ async function plan(
   return planSwitch(
     await observeSwitch(config, {
       action: options.action,
+      origin: options.origin,
       recordName,
       force: options.force,
       resolver: options.resolver,
@@ -304,6 +336,7 @@ async function record(
 ): Promise<void> {
   const entry = {
     trigger: options.trigger,
+    origin: options.origin.kind,
     reasonGiven: options.reason,
     action: result.action,
     recordName: result.recordName,

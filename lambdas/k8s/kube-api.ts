@@ -136,7 +136,7 @@ export class KubeApiClient implements KubeApi {
 
   /** Sends one request; resolves with the status and the parsed JSON body (if any). */
   async call<T>(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE',
     path: string,
     body?: { contentType: string; value: unknown },
   ): Promise<{ statusCode: number; body: T | KubeStatus | undefined }> {

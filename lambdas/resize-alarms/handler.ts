@@ -1,5 +1,10 @@
 import { z } from 'zod';
-import { parseTriggerEvent, TriggerEventError } from '../core/events/alarm-event';
+import {
+  describeReceived,
+  parseTriggerEvent,
+  quote,
+  TriggerEventError,
+} from '../core/events/alarm-event';
 import { withObservability } from '../shared/powertools';
 import { runtimeConfig } from '../shared/runtime-config';
 import { reconcileMemberAlarms } from './reconcile-member-alarms';
@@ -14,34 +19,29 @@ const EXPECTED =
   `{ "action": "${RECONCILE_ALARMS_ACTION}" } (the schedule, or a person)`;
 
 const stateChangeSchema = z.object({
-  region: z.string(),
-  detail: z.object({ 'instance-id': z.string().min(1), state: z.string().min(1) }),
+  region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, { error: 'expected an AWS region' }),
+  detail: z.object({
+    'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/, { error: 'expected an instance id' }),
+    state: z.string().min(1).max(32),
+  }),
 });
 
 export class MemberAlarmsFailedError extends Error {
   override readonly name = 'MemberAlarmsFailedError';
 }
 
-type Trigger = { description: string; dryRun: boolean };
-
-function received(event: unknown): string {
-  if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-    return event === null ? 'null' : Array.isArray(event) ? 'an array' : `a ${typeof event}`;
-  }
-  const keys = Object.keys(event);
-  return keys.length === 0 ? 'an empty object' : `an object with keys [${keys.join(', ')}]`;
-}
+type Trigger = { description: string; dryRun: boolean; region?: string };
 
 function parseTrigger(event: unknown): Trigger {
   if (event === null || typeof event !== 'object' || Array.isArray(event)) {
-    throw new TriggerEventError(`${EXPECTED}; got ${received(event)}`, 'unknown');
+    throw new TriggerEventError(`${EXPECTED}; got ${describeReceived(event)}`, 'unknown');
   }
   const raw = event as Record<string, unknown>;
   if ('detail-type' in raw || 'source' in raw) {
     if (raw['source'] !== EC2_SOURCE || raw['detail-type'] !== EC2_STATE_CHANGE) {
       throw new TriggerEventError(
-        `unsupported EventBridge event: ${EXPECTED}; got source ${JSON.stringify(raw['source'])} ` +
-          `and detail-type ${JSON.stringify(raw['detail-type'])}`,
+        `unsupported EventBridge event: ${EXPECTED}; got source ${quote(raw['source'])} ` +
+          `and detail-type ${quote(raw['detail-type'])}`,
         'eventbridge',
       );
     }
@@ -62,10 +62,11 @@ function parseTrigger(event: unknown): Trigger {
     return {
       description: `${detail['instance-id']} ${detail.state} (${region})`,
       dryRun: false,
+      region,
     };
   }
   if (!('action' in raw))
-    throw new TriggerEventError(`${EXPECTED}; got ${received(event)}`, 'unknown');
+    throw new TriggerEventError(`${EXPECTED}; got ${describeReceived(event)}`, 'unknown');
   const trigger = parseTriggerEvent(raw, { allowedActions: [RECONCILE_ALARMS_ACTION] });
   if (trigger.kind !== 'manual') {
     throw new TriggerEventError(
@@ -89,6 +90,13 @@ export const handler = withObservability(
     const trigger = parseTrigger(event);
     const region = process.env.AWS_REGION;
     if (!region) throw new Error('AWS_REGION is not set: Lambda sets it; set it to run locally');
+    if (trigger.region !== undefined && trigger.region !== region) {
+      throw new TriggerEventError(
+        `"${EC2_STATE_CHANGE}" from ${trigger.region}: this function serves ${region}`,
+        'eventbridge',
+        [{ path: 'region', message: `expected ${region}` }],
+      );
+    }
     const report = await reconcileMemberAlarms(runtimeConfig(), {
       region,
       dryRun: trigger.dryRun,

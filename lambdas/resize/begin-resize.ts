@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { cloudWatchClient, ec2Client } from '../aws/clients';
 import { describeInstanceFamily, describeInstanceTypes } from '../aws/instance-types';
 import { nodeUtilisation } from '../aws/node-metrics';
@@ -9,7 +8,8 @@ import { capacityOf } from '../core/resize/instance-types';
 import { hasOptIn, OPT_IN_TAG } from '../core/resize/opt-in';
 import { utilisationFromDatapoints } from '../core/resize/p95';
 import { planResize, type ResizeRequest } from '../core/resize/plan-resize';
-import { LEASE_SECONDS, resizeContext, resizeScope, type ResizeContext } from './resize-context';
+import { resizeScope, rolloutHolder } from '../core/resize/rollout-trust';
+import { LEASE_SECONDS, resizeContext, type ResizeContext } from './resize-context';
 import {
   nodeReports,
   type ResizeOutcome,
@@ -107,11 +107,15 @@ export async function beginResize(
   const finish = async (result: ResizeResult) =>
     done(options.dryRun ? result : await context.record(result, options.trigger));
 
+  // The rollout's id names its Step Functions execution (at most 80 characters) and ends the
+  // lease's holder, so a state sent back to the function is matched to the lease
+  // (core/resize/rollout-trust.ts). Two begins in the same millisecond: one gets the lease.
+  const rolloutId = `${groupId}-${now().getTime()}`;
   const lease = options.dryRun
     ? null
     : await store.acquireLease(
         resizeScope(groupId),
-        `${options.trigger}#${randomUUID()}`,
+        rolloutHolder(options.trigger, rolloutId),
         LEASE_SECONDS,
       );
   if (lease && !lease.acquired) {
@@ -246,7 +250,7 @@ export async function beginResize(
       kind: 'rollout',
       state: {
         drpilotRollout: 1,
-        id: `${groupId}-${now().getTime()}`,
+        id: rolloutId,
         groupId,
         trigger: options.trigger,
         lease: lease.lease,

@@ -1,6 +1,7 @@
 import type { DrpilotConfig } from '../core/config/schema';
 import { resizeResult } from './begin-resize';
-import { resizeContext, resizeScope } from './resize-context';
+import { resizeScope } from '../core/resize/rollout-trust';
+import { resizeContext } from './resize-context';
 import {
   nodeReports,
   type ResizeResult,
@@ -8,8 +9,11 @@ import {
   type RolloutState,
 } from './rollout-state';
 
-const describeError = (error: NonNullable<RolloutState['error']>) =>
-  [error.Error, error.Cause].filter(Boolean).join(': ') || 'unknown error';
+// A Cause can be a whole stack trace: the page and the audit get its start.
+const describeError = (error: NonNullable<RolloutState['error']>) => {
+  const text = [error.Error, error.Cause].filter(Boolean).join(': ') || 'unknown error';
+  return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
+};
 
 function nodesAfterError(state: RolloutState, cause: string): RolloutNode[] {
   return state.nodes.map((n, i) => {

@@ -3,19 +3,26 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { cloudWatchClient, sfnClient } from '../aws/clients';
 import { alarmingAlarmNames } from '../aws/metric-alarms';
 import type { DrpilotConfig, Side } from '../core/config/schema';
-import { parseTriggerEvent, TriggerEventError } from '../core/events/alarm-event';
-import type { ResizeRequest } from '../core/resize/plan-resize';
+import { TriggerEventError } from '../core/events/alarm-event';
+import { accountOfFunctionArn } from '../core/events/trigger-trust';
 import { groupsToReplan } from '../core/resize/replan';
-import { parseResizeAlarmName, resizeAlarmPrefix } from '../core/resource-names';
+import {
+  checkRolloutShape,
+  judgeRolloutLease,
+  looksLikeRolloutState,
+  resizeScope,
+} from '../core/resize/rollout-trust';
+import { resizeAlarmPrefix } from '../core/resource-names';
 import { withObservability } from '../shared/powertools';
 import { runtimeConfig } from '../shared/runtime-config';
 import { advanceRollout, type AdvanceOptions } from './advance-rollout';
 import { beginResize, resizeResult } from './begin-resize';
 import { finishRollout } from './finish-rollout';
-import { isRolloutState, nodeReports, type ResizeResult } from './rollout-state';
+import { askFromEvent, REPLAN_ACTION, type ResizeAsk } from './resize-ask';
+import { resizeContext } from './resize-context';
+import { nodeReports, type ResizeResult, type RolloutState } from './rollout-state';
 
-/** What the 5-minute schedule sends: `{ "action": "reconcile" }`. */
-export const REPLAN_ACTION = 'reconcile';
+export { REPLAN_ACTION };
 
 /** The environment variable the CDK app sets to the rollout state machine's ARN. */
 export const RESIZE_STATE_MACHINE_ENV = 'DRPILOT_RESIZE_STATE_MACHINE_ARN';
@@ -26,54 +33,39 @@ export interface ResizeStarted extends Omit<ResizeResult, 'outcome'> {
   executionArn: string;
 }
 
-interface ResizeAsk {
-  groupId: string;
-  request: ResizeRequest;
-  dryRun: boolean;
-  trigger: string;
-}
-
-function askFromEvent(
+/**
+ * A rollout state sent back by the state machine — or by anyone allowed to invoke the function:
+ * carried on only when well formed and matching the group's lease, else rejected with no write.
+ */
+async function continueRollout(
   config: DrpilotConfig,
   event: unknown,
-): ResizeAsk | ResizeResult | typeof REPLAN_ACTION {
-  const trigger = parseTriggerEvent(event, { allowedActions: ['resize', REPLAN_ACTION] });
-  if (trigger.kind === 'manual') {
-    if (trigger.action === REPLAN_ACTION) return REPLAN_ACTION;
-    const request: ResizeRequest = trigger.to
-      ? { kind: 'to', type: trigger.to }
-      : trigger.step
-        ? { kind: 'step', direction: trigger.step }
-        : { kind: 'auto' };
-    return {
-      // The parser requires groupId for action resize.
-      groupId: trigger.groupId ?? '',
-      request,
-      dryRun: trigger.dryRun,
-      trigger: trigger.reason ? `manual: ${trigger.reason}` : 'manual',
-    };
+  options: AdvanceOptions,
+  logger: Logger,
+): Promise<RolloutState | ResizeResult> {
+  const reject = (message: string, issues: { path: string; message: string }[] = []) =>
+    new TriggerEventError(`rollout state rejected: ${message}`, 'rollout-state', issues);
+  const checked = checkRolloutShape(event);
+  if (!checked.ok) {
+    throw reject(checked.issues.map((i) => `${i.path}: ${i.message}`).join('; '), checked.issues);
   }
-  const named = parseResizeAlarmName(config, trigger.alarmName);
-  if (!named) {
-    throw new TriggerEventError(
-      `alarm ${trigger.alarmName} is not one of drpilot's resize alarms (${resizeAlarmPrefix(config)}<group>.<up|down>.<member>)`,
-      trigger.source,
-      [{ path: 'alarmName', message: 'does not name a configured node group' }],
-    );
+  const { state } = checked;
+  const group = config.nodeGroups.find((g) => g.id === state.groupId);
+  if (!group) {
+    throw reject(`groupId: "${state.groupId}" is not a configured node group`, [
+      { path: 'groupId', message: 'not a configured node group' },
+    ]);
   }
-  if (trigger.state !== 'ALARM') {
-    return resizeResult(
-      named.groupId,
-      'noop',
-      `alarm ${trigger.alarmName} went to ${trigger.state}: only ALARM starts a resize`,
-    );
-  }
-  return {
-    groupId: named.groupId,
-    request: { kind: 'auto' },
-    dryRun: false,
-    trigger: `alarm ${trigger.alarmName}`,
-  };
+  const { store } = resizeContext(config, group, options.now);
+  const judged = judgeRolloutLease(state, await store.readLease(resizeScope(state.groupId)));
+  if (!judged.ok) throw reject(judged.reason, [{ path: 'lease', message: judged.reason }]);
+  // Checked above: the shape RolloutState describes, with the lease this rollout holds.
+  const rollout = event as RolloutState;
+  if (rollout.done || rollout.error) return finishRollout(config, rollout, options);
+  return advanceRollout(config, rollout, {
+    ...options,
+    onProgress: (message) => logger.info(message),
+  });
 }
 
 /** Plans the resize an ask wants and, when nodes move, hands the rollout to the state machine. */
@@ -134,9 +126,10 @@ async function replan(config: DrpilotConfig, options: AdvanceOptions, logger: Lo
   const groups = [];
   for (const { groupId, alarms } of groupsToReplan(config, region, alarming)) {
     const ask = { groupId, request: { kind: 'auto' } as const, dryRun: false };
+    const named = alarms.length === 1 ? alarms[0] : `${alarms.length} alarms, first ${alarms[0]}`;
     const result = await startResize(
       config,
-      { ...ask, trigger: `re-plan: ${alarms.join(', ')} in ALARM` },
+      { ...ask, trigger: `re-plan: ${named} in ALARM` },
       options,
       logger,
     );
@@ -154,16 +147,14 @@ async function replan(config: DrpilotConfig, options: AdvanceOptions, logger: Lo
  * (every 5 minutes) plans again every group whose member alarms are still in ALARM.
  */
 export const createResizeHandler = (options: AdvanceOptions = {}) =>
-  withObservability('resize', async (event: unknown, _context, { logger }) => {
+  withObservability('resize', async (event: unknown, context, { logger }) => {
     const config = runtimeConfig();
-    if (isRolloutState(event)) {
-      if (event.done || event.error) return finishRollout(config, event, options);
-      return advanceRollout(config, event, {
-        ...options,
-        onProgress: (message) => logger.info(message),
-      });
-    }
-    const ask = askFromEvent(config, event);
+    if (looksLikeRolloutState(event)) return continueRollout(config, event, options, logger);
+    const deployment = {
+      region: process.env.AWS_REGION ?? config.controlRegion,
+      accountId: accountOfFunctionArn(context?.invokedFunctionArn),
+    };
+    const ask = await askFromEvent(config, event, deployment, options.now ?? (() => new Date()));
     if (ask === REPLAN_ACTION) return replan(config, options, logger);
     if (!('request' in ask)) {
       logger.info('nothing to do', { reason: ask.reason });

@@ -5,9 +5,6 @@ import type { DrpilotConfig, NodeGroupConfig, Side } from '../core/config/schema
 import { NOTIFICATION_TOPIC_ENV, notificationTopicName } from '../core/resource-names';
 import type { ResizeResult } from './rollout-state';
 
-/** One rollout per group: the lease and the cooldown share this scope. */
-export const resizeScope = (groupId: string) => `resize#${groupId}`;
-
 /** Renewed at every step; long enough for the slowest step (one node, or one poll). */
 export const LEASE_SECONDS = 1800;
 

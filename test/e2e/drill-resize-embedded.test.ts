@@ -47,6 +47,36 @@ describe('drpilot drill resize --embedded', () => {
     );
     expect(step('resize: a second resize right after')).toMatch(/cooling down after a rollout/);
     expect(steps.map((s) => s.name)).not.toContain('RPO the standby side can restore');
+    expect(result.kubernetesApi).toBe('fake Kubernetes API');
+  });
+
+  it('--real-k8s drains through kube-apiserver + kwok: the budget really refuses, and the report says which API ran', async () => {
+    const run = await runCli(['drill', 'resize', '--embedded', '--real-k8s', '--json']);
+    const result = run.json();
+    const steps: Step[] = result.steps;
+    expect(
+      steps.filter((s) => !s.ok),
+      run.stderr,
+    ).toEqual([]);
+    expect(run.code).toBe(0);
+    expect(result.kubernetesApi).toMatch(/^kube-apiserver v1\.\d+\.\d+ \+ kwok$/);
+    const step = (prefix: string) => steps.find((s) => s.name.startsWith(prefix))?.detail;
+    expect(step('resize: a Kubernetes API')).toMatch(
+      /^kube-apiserver v1\.\d+\.\d+ \+ kwok: 3 Ready nodes .*6 × Deployment shop\/web; PodDisruptionBudget shop\/web maxUnavailable 1; kubeconfig for https:\/\/127\.0\.0\.1:/,
+    );
+    const nodeSteps = steps.filter((s) => /^resize: node i-\w+ drained/.test(s.name));
+    expect(nodeSteps).toHaveLength(1);
+    expect(nodeSteps[0]!.detail).toMatch(
+      /evicted shop\/api-\S+, shop\/web-\S+, shop\/web-\S+ \([1-9]\d* × 429 from the budget meanwhile\); stopped with only monitoring\/node-exporter-\S+ left/,
+    );
+    expect(step('resize: PodDisruptionBudget shop/web')).toMatch(
+      /^2 pod\(s\) evicted, at most 1 disrupted at once \(maxUnavailable 1\); [1-9]\d* eviction\(s\) answered 429/,
+    );
+    const human = await runCli(['drill', 'resize', '--real-k8s']);
+    expect(human.code).toBe(2);
+    expect(human.stdout).toBe(
+      'drpilot drill: --real-k8s drills the embedded estate: add --embedded\n',
+    );
   });
 
   it('exits 1 when a step fails: a config without an ec2 node group leaves nothing to drill', async () => {

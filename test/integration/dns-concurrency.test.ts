@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
+import { setHealthAlarm } from '../../cli/embedded/seed-alarms';
 import { route53Client, snsClient } from '../../lambdas/aws/clients';
 import { stateKeys } from '../../lambdas/core/state-keys';
 import { createDnsHandler } from '../../lambdas/dns/handler';
@@ -28,7 +29,15 @@ function snsAlarmEvent(alarmName: string, state: string): Record<string, any> {
   message.AlarmArn = `arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`;
   message.NewStateValue = state;
   message.OldStateValue = 'OK';
+  message.StateChangeTime = new Date().toISOString().replace('Z', '+0000');
   event.Records[0].Sns.Message = JSON.stringify(message);
+  return event;
+}
+
+/** The alarm-action fixture, stamped now and in the estate's account. */
+function alarmActionNow(): Record<string, any> {
+  const event = load('alarm-action-acme-primary-health.json');
+  event.alarmData.state.timestamp = new Date().toISOString().replace('Z', '+0000');
   return event;
 }
 
@@ -52,6 +61,7 @@ describe('DNS handler under duplicate and concurrent alarm events', () => {
   it('20 concurrent identical EventBridge ALARM events for the primary alarm → exactly one change', async () => {
     const estate = await seed();
     process.env.DRPILOT_CONFIG_JSON = JSON.stringify(estate.config);
+    await setHealthAlarm(estate.config, 'primary', 'ALARM', 'test: primary down');
     const handler = createDnsHandler({
       resolver: estate.resolver,
       sleep: noSleep,
@@ -105,6 +115,7 @@ describe('DNS handler under duplicate and concurrent alarm events', () => {
   it('the same ALARM delivered through EventBridge, SNS and the alarm action, concurrently and again later → one change', async () => {
     const estate = await seed();
     process.env.DRPILOT_CONFIG_JSON = JSON.stringify(estate.config);
+    await setHealthAlarm(estate.config, 'primary', 'ALARM', 'test: primary down');
     const handler = createDnsHandler({
       resolver: estate.resolver,
       sleep: noSleep,
@@ -114,7 +125,7 @@ describe('DNS handler under duplicate and concurrent alarm events', () => {
     const events = [
       alarmEvent(load('eventbridge-single-metric.json'), 'acme-primary-health', 'ALARM'),
       snsAlarmEvent('acme-primary-health', 'ALARM'),
-      load('alarm-action-acme-primary-health.json'),
+      alarmActionNow(),
     ];
     const first = (await Promise.all(
       [...events, ...events].map((event, i) => handler(event, context(i))),

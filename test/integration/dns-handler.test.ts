@@ -74,6 +74,11 @@ describe('DNS handler: malformed and uninteresting events touch nothing', () => 
       ],
       ['drill on status', { action: 'status', drill: true }, /drill: only applies to actions/],
       [
+        'an alarm of another region (SNS, Sydney)',
+        load('sns-alarm-insufficient-data-sydney.json'),
+        /^alarm event not from this deployment: region: the alarm is in ap-southeast-2; this function serves us-east-1/,
+      ],
+      [
         'force as a string',
         { action: 'failover', force: 'yes' },
         /invalid manual payload: force: /,
@@ -115,11 +120,6 @@ describe('DNS handler: malformed and uninteresting events touch nothing', () => 
         /^alarm ServerCpuTooHigh is neither cluster's health alarm \(acme-primary-health, acme-dr-health\)$/,
       ],
       [
-        'an unrelated alarm through SNS (INSUFFICIENT_DATA, Sydney)',
-        load('sns-alarm-insufficient-data-sydney.json'),
-        /is neither cluster's health alarm/,
-      ],
-      [
         'an unrelated composite alarm action',
         load('alarm-action-composite.json'),
         /is neither cluster's health alarm/,
@@ -150,18 +150,60 @@ describe('DNS handler: malformed and uninteresting events touch nothing', () => 
 });
 
 describe('DNS handler: alarms, manual payloads and reconcile act through runSwitch', () => {
-  it('the primary health alarm → ALARM fails over; the audit names the alarm as the trigger', async () => {
+  it('the primary health alarm → ALARM fails over only while fresh and still ALARM; the audit names the alarm as the trigger', async () => {
     const estate = await seed();
     const handler = handlerFor(estate);
-    const result = await handler(load('alarm-action-acme-primary-health.json'), context);
+    const asPublished = load('alarm-action-acme-primary-health.json');
+    const fresh = structuredClone(asPublished);
+    fresh.alarmData.state.timestamp = new Date(Date.now() - 5_000).toISOString();
+    const inAccount = {
+      awsRequestId: 'test',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:111122223333:function:acme-drpilot-dns',
+    } as never;
+
+    // As published (2023): stale. Fresh, but the alarm reads OK now: the event no longer holds.
+    const stale = await handler(asPublished, inAccount);
+    expect(stale).toMatchObject({ outcome: 'refused', changeId: null });
+    expect(stale.reason).toMatch(/trigger \(the event .* is \d+ s old .*refused as stale/);
+    const notNow = await handler(fresh, inAccount);
+    expect(notNow.reason).toMatch(
+      /no longer holds: primary health alarm acme-primary-health is OK now/,
+    );
+    expect(await estate.record()).toEqual({ target: 'primary.example.com', ttl: 30 });
+
+    await setAlarm('acme-primary-health', 'ALARM');
+    const result = await handler(fresh, inAccount);
     expect(result).toMatchObject({ action: 'failover', outcome: 'switched', from: 'primary' });
+    expect(result.checks.find((c: { name: string }) => c.name === 'trigger')).toMatchObject({
+      ok: true,
+      detail: expect.stringMatching(
+        /^primary health alarm acme-primary-health is ALARM now; the event/,
+      ),
+    });
     expect(await estate.record()).toEqual({ target: 'dr.example.com', ttl: 30 });
-    const [audited] = await estate.store().recentAudit('dns');
+    const [audited, ...earlier] = await estate.store().recentAudit('dns');
     expect(audited).toMatchObject({
       trigger: 'alarm acme-primary-health INSUFFICIENT_DATA→ALARM (alarm-action)',
+      origin: 'alarm',
       reasonGiven: 'primary health alarm acme-primary-health went to ALARM: test',
       outcome: 'switched',
     });
+    expect(earlier.map((e) => e.outcome)).toEqual(['refused', 'refused']);
+  });
+
+  it('an alarm from another account is rejected before anything is read', async () => {
+    const estate = await seed();
+    const handler = handlerFor(estate);
+    const fresh = load('alarm-action-acme-primary-health.json');
+    fresh.alarmData.state.timestamp = new Date().toISOString();
+    const otherAccount = {
+      awsRequestId: 'test',
+      invokedFunctionArn: 'arn:aws:lambda:us-east-1:999999999999:function:acme-drpilot-dns',
+    } as never;
+    await expect(handler(fresh, otherAccount)).rejects.toThrow(
+      /^alarm event not from this deployment: account: the alarm belongs to account 111122223333, not to this deployment's 999999999999$/,
+    );
+    expect(await estate.store().recentAudit('dns')).toEqual([]);
   });
 
   it('manual payloads: dry run, status, drill failover, failover with a reason', async () => {

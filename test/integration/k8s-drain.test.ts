@@ -1,7 +1,10 @@
 /**
- * Cordon and drain against a stateful fake Kubernetes API (HTTPS on 127.0.0.1) that encodes the
- * API's rules: 401 without the bearer token, 409 on a stale resourceVersion, 429 from the
- * Eviction API while a PodDisruptionBudget allows no disruption.
+ * Cordon, drain, wait for Ready and uncordon as scenarios that run against two API servers: the
+ * real one (kube-apiserver v1.37.2 with its controller-manager, scheduler and kwok nodes; drpilot
+ * authenticated as a ServiceAccount holding only the README's RBAC rights) and the in-process
+ * fake the embedded drill uses. The same assertions hold on both, so the fake cannot drift from
+ * Kubernetes. Below them: what only the fake can stage (a write injected just before a PATCH,
+ * the kubelet's heartbeats counted) and the pure parts (node names, kubeconfig parsing).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -31,22 +34,24 @@ import {
   type FakeKubernetesApi,
   type FakeKubernetesOptions,
 } from '../../cli/embedded/fake-kubernetes-api';
+import { useK8sWorld } from '../support/k8s-world';
+import {
+  fakeBackend,
+  realBackend,
+  uniqueInstanceId,
+  withToken,
+  workloadOf,
+  workloads,
+} from '../support/kube-backends';
+
+const k8s = useK8sWorld();
+const backends = [fakeBackend(), realBackend(k8s)];
 
 const cleanups: (() => Promise<void> | void)[] = [];
 
 afterEach(async () => {
   await Promise.all(cleanups.splice(0).map((close) => close()));
 });
-
-async function cluster(
-  options: FakeKubernetesOptions,
-): Promise<{ fake: FakeKubernetesApi; api: KubeApiClient }> {
-  const fake = await startFakeKubernetesApi(options);
-  cleanups.push(() => fake.close());
-  const api = createKubeApi(parseKubeconfig(fake.kubeconfigJson()));
-  cleanups.push(() => api.close());
-  return { fake, api };
-}
 
 /** Virtual time: `sleep` advances the clock that `now` reads, so timeouts cost nothing. */
 function virtualClock() {
@@ -63,102 +68,88 @@ function virtualClock() {
 
 const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-const TWO_NODES = [{ name: 'node-a' }, { name: 'node-b' }];
-const web = (name: string, node: string) => ({
-  name,
-  node,
-  labels: { app: 'web' },
-  owner: { kind: 'ReplicaSet', name: 'web-7d4b9' },
+/** For drains that finish once the cluster has moved (pods gone, replacements Ready): real time. */
+const settling = { timeoutMs: 30_000, pollMs: 50, sleep: realSleep };
+
+const evictionSummary = (evictions: { pod: string; status: number }[]) =>
+  evictions.map((e) => `${workloadOf(e.pod)} ${e.status}`).sort();
+
+const evictionBody = (namespace: string, name: string) => ({
+  contentType: 'application/json',
+  value: { apiVersion: 'policy/v1', kind: 'Eviction', metadata: { name, namespace } },
 });
 
-describe('cordonAndDrain (fake Kubernetes API)', () => {
+describe.each(backends)('drain against the $name', (backend) => {
   it('cordons, evicts ordinary pods and leaves DaemonSet and mirror pods', async () => {
-    const { fake, api } = await cluster({
-      nodes: TWO_NODES,
-      pods: [
-        web('web-1', 'node-a'),
-        web('web-2', 'node-a'),
-        {
-          name: 'db-0',
-          namespace: 'data',
-          node: 'node-a',
-          owner: { kind: 'StatefulSet', name: 'db' },
-        },
-        {
-          name: 'node-exporter-x1',
-          namespace: 'monitoring',
-          node: 'node-a',
-          owner: { kind: 'DaemonSet', name: 'node-exporter' },
-        },
-        { name: 'kube-proxy-node-a', namespace: 'kube-system', node: 'node-a', mirror: true },
-        web('web-3', 'node-b'),
-      ],
-      eviction: { reschedule: true },
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 2, b: 1 } }],
+      statefulSets: [{ name: 'db', node: 'a' }],
+      daemonSets: ['exporter'],
+      mirrorPods: [{ name: 'proxy-a', node: 'a' }],
     });
     const events: DrainProgress[] = [];
 
-    const result = await cordonAndDrain(api, 'node-a', {
-      timeoutMs: 60_000,
-      pollMs: 1_000,
-      ...virtualClock(),
+    const result = await cordonAndDrain(cluster.api, cluster.node('a'), {
+      ...settling,
       onProgress: (event) => events.push(event),
     });
 
     expect(result.alreadyCordoned).toBe(false);
-    expect([...result.evicted].sort()).toEqual(['data/db-0', 'default/web-1', 'default/web-2']);
-    expect(result.skipped).toEqual(
-      expect.arrayContaining([
-        { pod: 'monitoring/node-exporter-x1', reason: 'daemonset' },
-        { pod: 'kube-system/kube-proxy-node-a', reason: 'mirror' },
-      ]),
-    );
-    expect(fake.node('node-a').spec.unschedulable).toBe(true);
-    expect(fake.podsOn('node-a')).toEqual([
-      'kube-system/kube-proxy-node-a',
-      'monitoring/node-exporter-x1',
+    expect(workloads(result.evicted)).toEqual(['db', 'web', 'web']);
+    expect(result.skipped.map((s) => `${workloadOf(s.pod)} ${s.reason}`).sort()).toEqual([
+      'exporter daemonset',
+      'proxy mirror',
     ]);
-    // Their controllers rescheduled the evicted pods onto the schedulable node.
-    expect(fake.podsOn('node-b')).toHaveLength(4);
-    expect(fake.state.evictions.map((e) => e.pod).sort()).toEqual([
-      'data/db-0',
-      'default/web-1',
-      'default/web-2',
-    ]);
-    expect(events[0]).toEqual({ kind: 'cordoned', node: 'node-a', alreadyCordoned: false });
-    expect(events.at(-1)).toEqual({ kind: 'drained', node: 'node-a' });
+    expect((await cluster.readNode('a')).spec.unschedulable).toBe(true);
+    expect(workloads(await cluster.podsOn('a'))).toEqual(['exporter', 'proxy']);
+    // Their controllers put the evicted pods on the schedulable node.
+    await expect
+      .poll(async () => workloads(await cluster.podsOn('b')), { timeout: 30_000 })
+      .toEqual(['db', 'exporter', 'web', 'web', 'web']);
+    expect(evictionSummary(await cluster.evictions())).toEqual(['db 201', 'web 201', 'web 201']);
+    expect(events[0]).toEqual({
+      kind: 'cordoned',
+      node: cluster.node('a'),
+      alreadyCordoned: false,
+    });
+    expect(events.at(-1)).toEqual({ kind: 'drained', node: cluster.node('a') });
   });
 
-  it('waits until evicted pods have left the node', async () => {
-    const { fake, api } = await cluster({
-      nodes: TWO_NODES,
-      pods: [web('web-1', 'node-a'), web('web-2', 'node-a')],
-      eviction: { delayMs: 60 },
+  it('waits until evicted pods have left the node, without evicting them again', async () => {
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 2 } }],
+      termination: 'held',
     });
     const events: DrainProgress[] = [];
+    let released: Promise<void> | undefined;
 
-    await cordonAndDrain(api, 'node-a', {
-      timeoutMs: 10_000,
-      pollMs: 10,
-      sleep: realSleep,
-      onProgress: (event) => events.push(event),
+    await cordonAndDrain(cluster.api, cluster.node('a'), {
+      ...settling,
+      onProgress: (event) => {
+        events.push(event);
+        if (event.kind === 'waiting') released ??= cluster.releaseTerminating();
+      },
     });
+    await released;
 
-    expect(fake.podsOn('node-a', { includeTerminating: true })).toEqual([]);
-    expect(events.some((e) => e.kind === 'waiting')).toBe(true);
-    // Terminating pods are waited for, not evicted again.
-    expect(fake.state.evictions).toHaveLength(2);
+    expect(await cluster.podsOn('a', { includeTerminating: true })).toEqual([]);
+    expect(events.filter((e) => e.kind === 'waiting').length).toBeGreaterThan(0);
+    expect(evictionSummary(await cluster.evictions())).toEqual(['web 201', 'web 201']);
   });
 
-  it('a PodDisruptionBudget that blocks (429) ends in DrainBlockedError after the timeout, node uncordoned, budget kept', async () => {
-    const { fake, api } = await cluster({
-      nodes: TWO_NODES,
-      pods: [web('web-1', 'node-a'), web('web-2', 'node-a'), web('web-3', 'node-b')],
-      pdbs: [{ name: 'web-pdb', selector: { app: 'web' }, minAvailable: 2 }],
+  it('a PodDisruptionBudget that keeps refusing (429) ends in DrainBlockedError at the timeout, node uncordoned, budget kept', async () => {
+    // b is cordoned too: the evicted pod's replacement has nowhere to run, so the budget stays spent.
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b', unschedulable: true }],
+      deployments: [{ name: 'web', perNode: { a: 2, b: 1 } }],
+      budgets: [{ name: 'web', app: 'web', minAvailable: 2 }],
     });
     const time = virtualClock();
     const events: DrainProgress[] = [];
 
-    const error = await cordonAndDrain(api, 'node-a', {
+    const error = await cordonAndDrain(cluster.api, cluster.node('a'), {
       timeoutMs: 30_000,
       pollMs: 1_000,
       maxBackoffMs: 8_000,
@@ -169,126 +160,357 @@ describe('cordonAndDrain (fake Kubernetes API)', () => {
 
     expect(error).toBeInstanceOf(DrainBlockedError);
     const blocked = error as DrainBlockedError;
-    expect(blocked.node).toBe('node-a');
-    expect(blocked.evicted).toEqual(['default/web-1']);
-    expect(blocked.blockedPods).toEqual(['default/web-2']);
+    expect(blocked.node).toBe(cluster.node('a'));
+    expect(workloads(blocked.evicted)).toEqual(['web']);
+    expect(workloads(blocked.blockedPods)).toEqual(['web']);
     expect(blocked.uncordoned).toBe(true);
-    expect(blocked.message).toMatch(/default\/web-2.*429/);
-    // Never more disruptions than the budget allows: two healthy pods remain.
-    expect(fake.podsOn('node-a')).toEqual(['default/web-2']);
-    expect(fake.podsOn('node-b')).toEqual(['default/web-3']);
-    expect(fake.state.evictions.filter((e) => e.status === 201)).toHaveLength(1);
-    expect(fake.state.evictions.filter((e) => e.status === 429).length).toBeGreaterThan(3);
+    expect(blocked.message).toMatch(/web-.*429/);
+    // Never more disruptions than the budget allows: the refused pod still runs on a.
+    expect(await cluster.podsOn('a')).toEqual(expect.arrayContaining(blocked.blockedPods));
+    expect(workloads(await cluster.podsOn('b'))).toEqual(['web']);
+    const answers = evictionSummary(await cluster.evictions());
+    expect(answers.filter((a) => a === 'web 201')).toHaveLength(1);
+    expect(answers.filter((a) => a === 'web 429').length).toBeGreaterThan(3);
     // Bounded exponential backoff, within the timeout.
     expect(time.clock.sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 8_000]);
     expect(time.clock.t).toBeLessThanOrEqual(30_000);
     // The node is not lost to the cluster: uncordoned.
-    expect(fake.node('node-a').spec.unschedulable).toBeUndefined();
-    expect(events.at(-1)).toEqual({ kind: 'uncordoned', node: 'node-a', reason: 'blocked' });
+    expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
+    expect(events.at(-1)).toEqual({
+      kind: 'uncordoned',
+      node: cluster.node('a'),
+      reason: 'blocked',
+    });
+    // Schedulable again, a takes the evicted pod's replacement, which had nowhere to run.
+    await expect
+      .poll(async () => workloads(await cluster.podsOn('a')), { timeout: 30_000 })
+      .toEqual(['web', 'web']);
   });
 
-  it("the Eviction API's 429 carries the Status the API server sends", async () => {
-    const { fake } = await cluster({
-      nodes: TWO_NODES,
-      pods: [web('web-1', 'node-a'), web('web-2', 'node-b')],
-      pdbs: [{ name: 'web-pdb', selector: { app: 'web' }, minAvailable: 2 }],
+  it("the Eviction API's answers: 429 with the budget's Status, 404 for a pod that is gone, 201 again for one already terminating", async () => {
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 1, b: 1 } }],
+      budgets: [{ name: 'web', app: 'web', minAvailable: 2 }],
     });
-    const raw = createKubeApi(parseKubeconfig(fake.kubeconfigJson()));
-    cleanups.push(() => raw.close());
-    const answer = await raw.call<unknown>(
+    const { namespace, api } = cluster;
+    const [guarded] = await cluster.podsOn('a');
+    const name = guarded!.split('/')[1]!;
+
+    const refused = await api.call(
       'POST',
-      '/api/v1/namespaces/default/pods/web-1/eviction',
-      {
-        contentType: 'application/json',
-        value: {
-          apiVersion: 'policy/v1',
-          kind: 'Eviction',
-          metadata: { name: 'web-1', namespace: 'default' },
-        },
-      },
+      `/api/v1/namespaces/${namespace}/pods/${name}/eviction`,
+      evictionBody(namespace, name),
     );
-    expect(answer.statusCode).toBe(429);
-    expect(answer.body).toMatchObject({
+    expect(refused.statusCode).toBe(429);
+    expect(refused.body).toEqual({
       kind: 'Status',
-      reason: 'TooManyRequests',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
       message: "Cannot evict pod as it would violate the pod's disruption budget.",
+      reason: 'TooManyRequests',
+      details: {
+        causes: [
+          {
+            reason: 'DisruptionBudget',
+            message: 'The disruption budget web needs 2 healthy pods and has 2 currently',
+          },
+        ],
+      },
       code: 429,
     });
-    expect(await raw.evictPod('default', 'web-1')).toBe('blocked-by-pdb');
-    expect(await raw.evictPod('default', 'no-such-pod')).toBe('gone');
+    expect(await api.evictPod(namespace, name)).toBe('blocked-by-pdb');
+
+    const missing = await api.call(
+      'POST',
+      `/api/v1/namespaces/${namespace}/pods/gone-0/eviction`,
+      evictionBody(namespace, 'gone-0'),
+    );
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Failure',
+      message: 'pods "gone-0" not found',
+      reason: 'NotFound',
+      details: { name: 'gone-0', kind: 'pods' },
+      code: 404,
+    });
+    expect(await api.evictPod(namespace, 'gone-0')).toBe('gone');
+  });
+
+  it('a pod already terminating is evicted again without a budget check: 201', async () => {
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 1 } }],
+      termination: 'held',
+    });
+    const { namespace, api } = cluster;
+    const [pod] = await cluster.podsOn('a');
+    const name = pod!.split('/')[1]!;
+    const path = `/api/v1/namespaces/${namespace}/pods/${name}/eviction`;
+
+    const first = await api.call('POST', path, evictionBody(namespace, name));
+    const again = await api.call('POST', path, evictionBody(namespace, name));
+
+    expect([first.statusCode, again.statusCode]).toEqual([201, 201]);
+    expect(again.body).toEqual({
+      kind: 'Status',
+      apiVersion: 'v1',
+      metadata: {},
+      status: 'Success',
+      code: 201,
+    });
+    expect(await cluster.podsOn('a', { includeTerminating: true })).toContain(pod);
+    expect(await cluster.podsOn('a')).not.toContain(pod);
   });
 
   it('a budget with maxUnavailable lets exactly that many pods go', async () => {
-    const { fake, api } = await cluster({
-      nodes: TWO_NODES,
-      pods: [web('web-1', 'node-a'), web('web-2', 'node-a'), web('web-3', 'node-a')],
-      pdbs: [{ name: 'web-pdb', selector: { app: 'web' }, maxUnavailable: 1 }],
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b', unschedulable: true }],
+      deployments: [{ name: 'web', perNode: { a: 3 } }],
+      budgets: [{ name: 'web', app: 'web', maxUnavailable: 1 }],
     });
-    const error = await cordonAndDrain(api, 'node-a', {
+    const error = await cordonAndDrain(cluster.api, cluster.node('a'), {
       timeoutMs: 5_000,
       pollMs: 1_000,
       ...virtualClock(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DrainBlockedError);
-    expect((error as DrainBlockedError).blockedPods).toEqual(['default/web-2', 'default/web-3']);
-    expect(fake.podsOn('node-a')).toEqual(['default/web-2', 'default/web-3']);
+    const blocked = error as DrainBlockedError;
+    expect(workloads(blocked.evicted)).toEqual(['web']);
+    expect(workloads(blocked.blockedPods)).toEqual(['web', 'web']);
+    expect(await cluster.podsOn('a')).toEqual(expect.arrayContaining(blocked.blockedPods));
   });
 
-  it('a budget delays eviction until the replacement pod is healthy elsewhere, then the drain completes', async () => {
-    const { fake, api } = await cluster({
-      nodes: TWO_NODES,
-      pods: [web('web-1', 'node-a'), web('web-2', 'node-a'), web('web-3', 'node-b')],
-      pdbs: [{ name: 'web-pdb', selector: { app: 'web' }, minAvailable: 2 }],
-      eviction: { delayMs: 30, reschedule: true },
+  it('a budget delays eviction until the replacement pod is Ready elsewhere, then the drain completes', async () => {
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 2, b: 1 } }],
+      budgets: [{ name: 'web', app: 'web', minAvailable: 2 }],
     });
     const events: DrainProgress[] = [];
-    const result = await cordonAndDrain(api, 'node-a', {
-      timeoutMs: 10_000,
-      pollMs: 10,
-      sleep: realSleep,
+    const result = await cordonAndDrain(cluster.api, cluster.node('a'), {
+      ...settling,
       onProgress: (event) => events.push(event),
     });
-    expect([...result.evicted].sort()).toEqual(['default/web-1', 'default/web-2']);
+    expect(workloads(result.evicted)).toEqual(['web', 'web']);
     expect(events.some((e) => e.kind === 'blocked')).toBe(true);
-    expect(fake.podsOn('node-a', { includeTerminating: true })).toEqual([]);
-    expect(fake.podsOn('node-b')).toHaveLength(3);
+    expect(evictionSummary(await cluster.evictions())).toContain('web 429');
+    expect(await cluster.podsOn('a', { includeTerminating: true })).toEqual([]);
+    await expect
+      .poll(async () => workloads(await cluster.podsOn('b')), { timeout: 30_000 })
+      .toEqual(['web', 'web', 'web']);
   });
 
   it('evicted pods that never leave end in DrainTimeoutError, node uncordoned', async () => {
-    const { fake, api } = await cluster({
-      nodes: TWO_NODES,
-      pods: [web('web-1', 'node-a')],
-      eviction: { delayMs: 60_000 },
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 1 } }],
+      termination: 'held',
     });
-    const error = await cordonAndDrain(api, 'node-a', {
+    const error = await cordonAndDrain(cluster.api, cluster.node('a'), {
       timeoutMs: 5_000,
       pollMs: 1_000,
       ...virtualClock(),
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(DrainTimeoutError);
-    expect((error as DrainTimeoutError).remainingPods).toEqual(['default/web-1']);
-    expect(fake.node('node-a').spec.unschedulable).toBeUndefined();
+    expect(workloads((error as DrainTimeoutError).remainingPods)).toEqual(['web']);
+    expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
   });
 
   it("leaves an operator's earlier cordon in place when the drain is blocked", async () => {
-    const { fake, api } = await cluster({
-      nodes: [{ name: 'node-a', unschedulable: true }, { name: 'node-b' }],
-      pods: [web('web-1', 'node-a'), web('web-2', 'node-b')],
-      pdbs: [{ name: 'web-pdb', selector: { app: 'web' }, minAvailable: 2 }],
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a', unschedulable: true }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 1, b: 1 } }],
+      budgets: [{ name: 'web', app: 'web', minAvailable: 2 }],
     });
-    const error = await cordonAndDrain(api, 'node-a', {
+    const error = await cordonAndDrain(cluster.api, cluster.node('a'), {
       timeoutMs: 3_000,
       pollMs: 1_000,
       ...virtualClock(),
     }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DrainBlockedError);
     expect((error as DrainBlockedError).uncordoned).toBe(false);
-    expect(fake.node('node-a').spec.unschedulable).toBe(true);
+    expect((await cluster.readNode('a')).spec.unschedulable).toBe(true);
+  });
+
+  it('a stale resourceVersion is refused (409) and the patch retried once with the fresh one', async () => {
+    const cluster = await backend.cluster({ nodes: [{ short: 'a' }, { short: 'b' }] });
+    const stale = (await cluster.readNode('a')).metadata.resourceVersion!;
+    await cluster.touchNode('a');
+    const before = Number((await cluster.readNode('a')).metadata.resourceVersion);
+
+    const node = await cluster.api.patchNodeUnschedulable(cluster.node('a'), true, stale);
+
+    expect(node.spec.unschedulable).toBe(true);
+    expect(Number(node.metadata.resourceVersion)).toBeGreaterThan(before);
+    expect(await cluster.nodePatches()).toEqual([409, 200]);
+  });
+
+  it('waits through a stop and start until the node is Ready, then uncordons', async () => {
+    const id = uniqueInstanceId();
+    const cluster = await backend.cluster({ nodes: [{ short: 'a', instanceId: id }] });
+    const name = cluster.node('a');
+    await cordon(cluster.api, name);
+    await cluster.instanceStopped(id);
+    expect(isNodeReady(await cluster.readNode('a'))).toBe(false);
+
+    const stillStopped = await waitForReady(cluster.api, name, {
+      timeoutMs: 3_000,
+      pollMs: 1_000,
+      ...virtualClock(),
+    }).catch((e: unknown) => e);
+    expect(stillStopped).toBeInstanceOf(NodeNotReadyError);
+    expect((stillStopped as Error).message).toMatch(/not Ready within 3000 ms/);
+
+    await cluster.instanceStarted(id);
+    expect(isNodeReady(await waitForReady(cluster.api, name, settling))).toBe(true);
+    await uncordon(cluster.api, name);
+    expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
+  });
+
+  it('a wrong token is a clear 401 error, not retried; no credentials at all is anonymous: 403', async () => {
+    const cluster = await backend.cluster({ nodes: [{ short: 'a' }, { short: 'b' }] });
+    const wrong = createKubeApi(parseKubeconfig(withToken(cluster.kubeconfigJson, 'wrong')));
+    cleanups.push(() => wrong.close());
+
+    const error = await cordonAndDrain(wrong, cluster.node('a'), {
+      timeoutMs: 1_000,
+      ...virtualClock(),
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(KubeApiError);
+    expect((error as KubeApiError).statusCode).toBe(401);
+    expect((error as Error).message).toMatch(
+      /401 \(Unauthorized\).*credentials from the kubeconfig/,
+    );
+    await expect(
+      waitForReady(wrong, cluster.node('a'), { timeoutMs: 60_000, ...virtualClock() }),
+    ).rejects.toThrow(/401/);
+    expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
+
+    const { server, caData } = parseKubeconfig(cluster.kubeconfigJson);
+    const anonymous = createKubeApi({ server, ...(caData ? { caData } : {}) });
+    cleanups.push(() => anonymous.close());
+    const answer = await anonymous.call('GET', `/api/v1/nodes/${cluster.node('a')}`);
+    expect(answer.statusCode).toBe(403);
+    expect(answer.body).toMatchObject({
+      kind: 'Status',
+      status: 'Failure',
+      reason: 'Forbidden',
+      code: 403,
+      message: expect.stringContaining('User "system:anonymous" cannot get'),
+    });
+  });
+
+  it('lists pods by the spec.nodeName field selector', async () => {
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a' }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 1, b: 1 } }],
+    });
+    const pods = await cluster.api.listPodsOnNode(cluster.node('b'));
+    expect(pods.map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual(
+      await cluster.podsOn('b'),
+    );
+    expect(pods.map((p) => p.spec.nodeName)).toEqual([cluster.node('b')]);
+  });
+
+  it('finds the node of an instance by providerID, else by a name from its private DNS name', async () => {
+    const id = uniqueInstanceId();
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'worker-7', instanceId: id }, { short: 'ip-10-0-9-9' }],
+    });
+    const byProvider = { id, privateDnsName: 'ip-10-0-1-23.eu-west-1.compute.internal', tags: {} };
+    expect((await findNodeForInstance(cluster.api, byProvider)).metadata.name).toBe(
+      cluster.node('worker-7'),
+    );
+    const byName = {
+      id: uniqueInstanceId(),
+      privateDnsName: `${cluster.node('ip-10-0-9-9')}.eu-west-1.compute.internal`,
+      tags: {},
+    };
+    expect((await findNodeForInstance(cluster.api, byName)).metadata.name).toBe(
+      cluster.node('ip-10-0-9-9'),
+    );
+    const unknown = uniqueInstanceId();
+    await expect(
+      findNodeForInstance(cluster.api, { id: unknown, privateDnsName: null, tags: {} }),
+    ).rejects.toThrow(new RegExp(`no Kubernetes node for instance ${unknown}.*drpilot:node-name`));
+  });
+
+  it("kubernetesNodeDrainer drains, waits for Ready after a stop/start and uncordons the instance's node", async () => {
+    const [id, other] = [uniqueInstanceId(), uniqueInstanceId()];
+    const cluster = await backend.cluster({
+      nodes: [
+        { short: 'a', instanceId: id },
+        { short: 'b', instanceId: other },
+      ],
+      deployments: [{ name: 'web', perNode: { a: 1 } }],
+    });
+    const drained: string[] = [];
+    const drainer = kubernetesNodeDrainer(cluster.api, {
+      drain: settling,
+      ready: settling,
+      onDrained: (instance, result) =>
+        drained.push(`${instance}: ${workloads(result.evicted).join(',')}`),
+    });
+
+    await drainer.drain(id);
+    expect(drained).toEqual([`${id}: web`]);
+    expect((await cluster.readNode('a')).spec.unschedulable).toBe(true);
+    expect(await cluster.podsOn('a')).toEqual([]);
+
+    // What an EC2 executor's test forwards from its instance state changes.
+    await cluster.instanceStopped(id);
+    await cluster.instanceStarted(id);
+    await drainer.waitReady(id);
+    await drainer.uncordon(id);
+    expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
+    expect(await drainer.nodeName(id)).toBe(cluster.node('a'));
   });
 });
 
-describe('optimistic concurrency (409 on a stale resourceVersion)', () => {
+describe('drain identity on the real API server (RBAC)', () => {
+  it("the README's rights drain a node and allow nothing more: deleting a pod is forbidden (403)", async () => {
+    const cluster = await realBackend(k8s).cluster({
+      nodes: [{ short: 'a' }, { short: 'b' }],
+      deployments: [{ name: 'web', perNode: { a: 1 } }],
+    });
+    await cordonAndDrain(cluster.api, cluster.node('a'), settling);
+    const [pod] = await cluster.podsOn('b');
+    const answer = await cluster.api.call(
+      'DELETE',
+      `/api/v1/namespaces/${cluster.namespace}/pods/${pod!.split('/')[1]}`,
+    );
+    expect(answer.statusCode).toBe(403);
+    expect(answer.body).toMatchObject({
+      reason: 'Forbidden',
+      message: expect.stringContaining(
+        `User "system:serviceaccount:${cluster.namespace}:drpilot" cannot delete resource "pods"`,
+      ),
+    });
+  });
+});
+
+// ---- Only the fake can stage these ------------------------------------------------------------
+
+async function fakeCluster(
+  options: FakeKubernetesOptions,
+): Promise<{ fake: FakeKubernetesApi; api: KubeApiClient }> {
+  const fake = await startFakeKubernetesApi(options);
+  cleanups.push(() => fake.close());
+  const api = createKubeApi(parseKubeconfig(fake.kubeconfigJson()));
+  cleanups.push(() => api.close());
+  return { fake, api };
+}
+
+const TWO_NODES = [{ name: 'node-a' }, { name: 'node-b' }];
+
+describe('optimistic concurrency, staged by the fake (a write just before the PATCH applies)', () => {
   it('cordon meets a concurrent write, re-reads the node and retries once', async () => {
-    const { fake, api } = await cluster({ nodes: TWO_NODES });
+    const { fake, api } = await fakeCluster({ nodes: TWO_NODES });
     fake.conflictOnNextPatch('node-a');
 
     await cordon(api, 'node-a');
@@ -298,23 +520,8 @@ describe('optimistic concurrency (409 on a stale resourceVersion)', () => {
     expect(calls).toEqual(['GET 200', 'PATCH 409', 'GET 200', 'PATCH 200']);
   });
 
-  it('a stale resourceVersion passed in is refused (409) and retried with the fresh one', async () => {
-    const { fake, api } = await cluster({ nodes: TWO_NODES });
-    const stale = fake.node('node-a').metadata.resourceVersion!;
-    fake.touchNode('node-a');
-    const before = Number(fake.node('node-a').metadata.resourceVersion);
-
-    const node = await api.patchNodeUnschedulable('node-a', true, stale);
-
-    expect(node.spec.unschedulable).toBe(true);
-    expect(Number(node.metadata.resourceVersion)).toBeGreaterThan(before);
-    expect(fake.requests.filter((r) => r.method === 'PATCH').map((r) => r.status)).toEqual([
-      409, 200,
-    ]);
-  });
-
   it('a second conflict is an error: only one retry', async () => {
-    const { fake, api } = await cluster({ nodes: TWO_NODES });
+    const { fake, api } = await fakeCluster({ nodes: TWO_NODES });
     fake.conflictOnNextPatch('node-a', 2);
     const error = await cordon(api, 'node-a').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeApiError);
@@ -327,7 +534,7 @@ describe('optimistic concurrency (409 on a stale resourceVersion)', () => {
   });
 
   it('every write bumps the resourceVersion', async () => {
-    const { fake, api } = await cluster({ nodes: TWO_NODES });
+    const { fake, api } = await fakeCluster({ nodes: TWO_NODES });
     const v0 = Number((await api.getNode('node-a')).metadata.resourceVersion);
     const v1 = Number((await api.patchNodeUnschedulable('node-a', true)).metadata.resourceVersion);
     fake.setNodeReady('node-a', false);
@@ -339,85 +546,40 @@ describe('optimistic concurrency (409 on a stale resourceVersion)', () => {
   });
 });
 
-describe('waitForReady and uncordon', () => {
-  it('waits through a stop and start until the node is Ready, then uncordons', async () => {
-    const { fake, api } = await cluster({
-      nodes: [{ name: 'ip-10-0-1-23.eu-west-1.compute.internal', instanceId: 'i-0abc' }],
-    });
-    const name = 'ip-10-0-1-23.eu-west-1.compute.internal';
-    await cordon(api, name);
+describe('the fake kubelet', () => {
+  it('a started instance turns Ready after the given number of node reads; waitForReady polls at pollMs', async () => {
+    const { fake, api } = await fakeCluster({ nodes: [{ name: 'node-a', instanceId: 'i-0abc' }] });
     fake.instanceStopped('i-0abc');
-    expect(isNodeReady(await api.getNode(name))).toBe(false);
-
-    const stillStopped = await waitForReady(api, name, {
-      timeoutMs: 3_000,
-      pollMs: 1_000,
-      ...virtualClock(),
-    }).catch((e: unknown) => e);
-    expect(stillStopped).toBeInstanceOf(NodeNotReadyError);
-    expect((stillStopped as Error).message).toMatch(/not Ready within 3000 ms/);
-
     fake.instanceStarted('i-0abc', { readyAfterReads: 3 });
     const time = virtualClock();
-    const node = await waitForReady(api, name, { timeoutMs: 60_000, pollMs: 5_000, ...time });
+    const node = await waitForReady(api, 'node-a', { timeoutMs: 60_000, pollMs: 5_000, ...time });
     expect(isNodeReady(node)).toBe(true);
     expect(time.clock.sleeps).toEqual([5_000, 5_000]);
-
-    await uncordon(api, name);
-    expect(fake.node(name).spec.unschedulable).toBeUndefined();
   });
 
-  it('setNodeReady flips the Ready condition', async () => {
-    const { fake, api } = await cluster({ nodes: [{ name: 'node-a', ready: false }] });
+  it('setNodeReady flips the Ready condition; a wrong token is refused on every request', async () => {
+    const { fake, api } = await fakeCluster({ nodes: [{ name: 'node-a', ready: false }] });
     expect(isNodeReady(await api.getNode('node-a'))).toBe(false);
     fake.setNodeReady('node-a', true);
     expect(isNodeReady(await api.getNode('node-a'))).toBe(true);
-  });
-});
 
-describe('authentication and TLS', () => {
-  it('a wrong token is a clear 401 error, not retried', async () => {
-    const fake = await startFakeKubernetesApi({ nodes: TWO_NODES });
-    cleanups.push(() => fake.close());
-    const api = createKubeApi(parseKubeconfig(fake.kubeconfigJson({ token: 'wrong' })));
-    cleanups.push(() => api.close());
-
-    const error = await cordonAndDrain(api, 'node-a', {
-      timeoutMs: 1_000,
-      ...virtualClock(),
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(KubeApiError);
-    expect((error as KubeApiError).statusCode).toBe(401);
-    expect((error as Error).message).toMatch(
-      /401 \(Unauthorized\).*credentials from the kubeconfig/,
+    const wrong = createKubeApi(parseKubeconfig(fake.kubeconfigJson({ token: 'wrong' })));
+    cleanups.push(() => wrong.close());
+    const before = fake.requests.length;
+    await cordonAndDrain(wrong, 'node-a', { timeoutMs: 1_000, ...virtualClock() }).catch(
+      () => undefined,
     );
-
-    await expect(
-      waitForReady(api, 'node-a', { timeoutMs: 60_000, ...virtualClock() }),
-    ).rejects.toThrow(/401/);
-    expect(fake.requests.every((r) => r.status === 401)).toBe(true);
-    expect(fake.node('node-a').spec.unschedulable).toBeUndefined();
+    expect(fake.requests.slice(before).map((r) => r.status)).toEqual([401]);
   });
 
   it('refuses a server whose certificate the kubeconfig CA did not sign', async () => {
-    const fake = await startFakeKubernetesApi({ nodes: TWO_NODES });
-    cleanups.push(() => fake.close());
-    const other = await startFakeKubernetesApi({ nodes: TWO_NODES });
-    cleanups.push(() => other.close());
+    const { fake } = await fakeCluster({ nodes: TWO_NODES });
+    const { fake: other } = await fakeCluster({ nodes: TWO_NODES });
     const api = createKubeApi({ ...parseKubeconfig(fake.kubeconfigJson()), caData: other.caPem });
     cleanups.push(() => api.close());
     await expect(api.getNode('node-a')).rejects.toThrow(
       /GET \/api\/v1\/nodes\/node-a to https:\/\/127\.0\.0\.1:\d+ failed/,
     );
-  });
-
-  it('lists pods by the spec.nodeName field selector', async () => {
-    const { api } = await cluster({
-      nodes: TWO_NODES,
-      pods: [web('web-1', 'node-a'), web('web-2', 'node-b'), { name: 'pending-1' }],
-    });
-    const pods = await api.listPodsOnNode('node-b');
-    expect(pods.map((p) => p.metadata.name)).toEqual(['web-2']);
   });
 });
 
@@ -439,55 +601,6 @@ describe('node names for EC2 instances', () => {
       'ip-10-0-1-23',
       'i-0abc',
     ]);
-  });
-
-  it('finds the node by providerID, else by a candidate name', async () => {
-    const { api } = await cluster({
-      nodes: [{ name: 'worker-7', instanceId: 'i-0abc' }, { name: 'ip-10-0-9-9' }],
-    });
-    expect((await findNodeForInstance(api, instance)).metadata.name).toBe('worker-7');
-    const short = {
-      id: 'i-0def',
-      privateDnsName: 'ip-10-0-9-9.eu-west-1.compute.internal',
-      tags: {},
-    };
-    expect((await findNodeForInstance(api, short)).metadata.name).toBe('ip-10-0-9-9');
-    await expect(
-      findNodeForInstance(api, { id: 'i-0999', privateDnsName: null, tags: {} }),
-    ).rejects.toThrow(/no Kubernetes node for instance i-0999.*drpilot:node-name/);
-  });
-});
-
-describe('kubernetesNodeDrainer (by instance id)', () => {
-  it("drains, waits for Ready after a stop/start and uncordons the instance's node", async () => {
-    const { fake, api } = await cluster({
-      nodes: [
-        { name: 'ip-10-0-1-23.eu-west-1.compute.internal', instanceId: 'i-0abc' },
-        { name: 'ip-10-0-1-24.eu-west-1.compute.internal', instanceId: 'i-0def' },
-      ],
-      pods: [web('web-1', 'ip-10-0-1-23.eu-west-1.compute.internal')],
-      eviction: { reschedule: true },
-    });
-    const drained: string[] = [];
-    const drainer = kubernetesNodeDrainer(api, {
-      drain: { timeoutMs: 60_000, pollMs: 1_000, ...virtualClock() },
-      ready: { timeoutMs: 60_000, pollMs: 1_000, ...virtualClock() },
-      onDrained: (id, result) => drained.push(`${id}: ${result.evicted.join(',')}`),
-    });
-    const name = 'ip-10-0-1-23.eu-west-1.compute.internal';
-
-    await drainer.drain('i-0abc');
-    expect(drained).toEqual(['i-0abc: default/web-1']);
-    expect(fake.node(name).spec.unschedulable).toBe(true);
-    expect(fake.podsOn(name)).toEqual([]);
-
-    // What an EC2 executor's test forwards from its instance state changes.
-    fake.instanceStopped('i-0abc');
-    fake.instanceStarted('i-0abc', { readyAfterReads: 2 });
-    await drainer.waitReady('i-0abc');
-    await drainer.uncordon('i-0abc');
-    expect(fake.node(name).spec.unschedulable).toBeUndefined();
-    expect(await drainer.nodeName('i-0abc')).toBe(name);
   });
 });
 

@@ -2,18 +2,20 @@ import { RunInstancesCommand, type _InstanceType, type EC2Client } from '@aws-sd
 import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/aws/clients';
 import { instanceState } from '../../lambdas/aws/ec2-instances';
+import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
+import { isNodeReady } from '../../lambdas/k8s/kube-api';
 import { rollOutEc2, type NodeDrainer, type RolloutNode } from '../../lambdas/resize/ec2-rollout';
+import { kubernetesDrainerFor } from '../../lambdas/resize/group-drainer';
+import { useK8sWorld } from '../support/k8s-world';
+import { kwokEstate } from '../support/kwok-estate';
 import { useMoto } from '../support/moto';
 
 useMoto();
+const k8s = useK8sWorld();
 
 const REGION = 'eu-west-1';
 
-async function runNodes(
-  ec2: EC2Client,
-  count: number,
-  tags: Record<string, string> = {},
-): Promise<string[]> {
+async function runInstances(ec2: EC2Client, count: number, tags: Record<string, string> = {}) {
   const { Instances = [] } = await ec2.send(
     new RunInstancesCommand({
       ImageId: 'ami-04681a1dbd79675a5',
@@ -31,7 +33,18 @@ async function runNodes(
       ],
     }),
   );
-  return Instances.map((i) => i.InstanceId!).sort();
+  return Instances.map((i) => ({
+    id: i.InstanceId!,
+    availabilityZone: i.Placement?.AvailabilityZone ?? null,
+  })).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+async function runNodes(
+  ec2: EC2Client,
+  count: number,
+  tags: Record<string, string> = {},
+): Promise<string[]> {
+  return (await runInstances(ec2, count, tags)).map((i) => i.id);
 }
 
 /** A drainer that records what it was asked, and can refuse like a PodDisruptionBudget. */
@@ -196,5 +209,110 @@ describe('ec2 rollout against moto', () => {
     });
     expect(drainer.calls).toEqual([]);
     expect(await instanceState(ec2, asgNode!)).toEqual({ state: 'running', type: 'm6i.large' });
+  });
+});
+
+describe('ec2 rollout against moto and kube-apiserver + kwok (nodes by providerID, kubeconfig in Secrets Manager)', () => {
+  const SECRET = 'workers/kubeconfig';
+  /** What the rollout reads of the group: its id and where the kubeconfig is. */
+  const group = { id: 'workers', kubernetes: { kubeconfigSecret: SECRET } } as NodeGroupConfig;
+  const rolloutNodes = (ids: string[], to = 'm6i.xlarge') =>
+    nodesOf(ids, to).map((node) => ({
+      ...node,
+      outcome: 'not-started' as const,
+      detail: '',
+      privateDnsName: null,
+    }));
+  /** The production drainer: kubeconfig from Secrets Manager, real sleeps, short polls. */
+  const drainer = (ids: string[], nodeMs = 60_000) =>
+    kubernetesDrainerFor(group, REGION, rolloutNodes(ids), { nodeMs, pollMs: 100 });
+  const realOptions = (pages: string[] = []) => ({
+    timeoutMs: 60_000,
+    pollMs: 100,
+    page: async (message: string) => void pages.push(message),
+  });
+
+  it('resizes the nodes one at a time: drained under the budget (429 met), stopped with only DaemonSet pods left, retyped, started, Ready again, uncordoned', async () => {
+    const ec2 = ec2Client(REGION);
+    const instances = await runInstances(ec2, 3);
+    const ids = instances.map((i) => i.id);
+    const cluster = await kwokEstate(k8s, { region: REGION, instances, secretName: SECRET });
+
+    const reports = await rollOutEc2(ec2, await drainer(ids), nodesOf(ids), realOptions());
+
+    expect(reports.map((r) => r.outcome)).toEqual(['resized', 'resized', 'resized']);
+    for (const id of ids) {
+      expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.xlarge' });
+      const node = await cluster.node(id);
+      expect(isNodeReady(node)).toBe(true);
+      expect(node.spec.unschedulable).toBeUndefined();
+    }
+    expect(
+      cluster.events.map((e) => `${e.instanceId} ${e.kind === 'retyped' ? e.type : e.kind}`),
+    ).toEqual(ids.flatMap((id) => [`${id} stopped`, `${id} m6i.xlarge`, `${id} started`]));
+    for (const stop of cluster.events.filter((e) => e.kind === 'stopped')) {
+      expect(stop.cordoned).toBe(true);
+      expect(stop.podsLeft.map((pod) => pod.split('/')[1]!.split('-')[0])).toEqual(['agent']);
+    }
+    const answers = await cluster.evictions();
+    expect(answers.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(6);
+    // Two web pods per node, one may be down: the second eviction waits for a replacement.
+    expect(answers.some((a) => a.status === 429)).toBe(true);
+    expect(answers.every((a) => a.pod.startsWith(`${cluster.namespace}/web-`))).toBe(true);
+  });
+
+  it('capacity error mid-rollout: the node comes back on its old type, Ready and uncordoned, and the rollout stops', async () => {
+    const ec2 = ec2Client(REGION);
+    const instances = await runInstances(ec2, 2);
+    const ids = instances.map((i) => i.id);
+    const cluster = await kwokEstate(k8s, { region: REGION, instances, secretName: SECRET });
+    noCapacityFor(ec2, ['m6i.xlarge']);
+    const pages: string[] = [];
+
+    const reports = await rollOutEc2(ec2, await drainer(ids), nodesOf(ids), realOptions(pages));
+
+    expect(reports.map((r) => r.outcome)).toEqual(['restored', 'not-started']);
+    expect(reports[0]!.detail).toContain('InsufficientInstanceCapacity');
+    for (const id of ids) {
+      expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.large' });
+      const node = await cluster.node(id);
+      expect(isNodeReady(node)).toBe(true);
+      expect(node.spec.unschedulable).toBeUndefined();
+    }
+    const [first] = ids;
+    expect(
+      cluster.events.map((e) => `${e.instanceId} ${e.kind === 'retyped' ? e.type : e.kind}`),
+    ).toEqual([
+      `${first} stopped`,
+      `${first} m6i.xlarge`,
+      `${first} m6i.large`,
+      `${first} started`,
+    ]);
+    expect(pages).toEqual([]);
+  });
+
+  it('a budget that allows no disruption: the node is never stopped, it is uncordoned, and the rollout stops', async () => {
+    const ec2 = ec2Client(REGION);
+    const instances = await runInstances(ec2, 2);
+    const ids = instances.map((i) => i.id);
+    const cluster = await kwokEstate(k8s, {
+      region: REGION,
+      instances,
+      secretName: SECRET,
+      budget: { minAvailable: 'all' },
+    });
+
+    const reports = await rollOutEc2(ec2, await drainer(ids, 2_000), nodesOf(ids), realOptions());
+
+    expect(reports.map((r) => r.outcome)).toEqual(['blocked', 'not-started']);
+    expect(reports[0]!.detail).toMatch(/DrainBlockedError: .*PodDisruptionBudget.*429/);
+    expect(cluster.events).toEqual([]);
+    for (const id of ids) {
+      expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.large' });
+      expect((await cluster.node(id)).spec.unschedulable).toBeUndefined();
+    }
+    const answers = await cluster.evictions();
+    expect(answers.length).toBeGreaterThan(1);
+    expect(answers.every((a) => a.status === 429)).toBe(true);
   });
 });

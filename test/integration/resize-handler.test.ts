@@ -10,10 +10,12 @@ import {
   clearAwsClientCache,
   cloudWatchClient,
   dynamoDbClient,
+  dynamoDbDocumentClient,
   ec2Client,
   secretsManagerClient,
 } from '../../lambdas/aws/clients';
 import { instanceState } from '../../lambdas/aws/ec2-instances';
+import { StateStore } from '../../lambdas/aws/state-store';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { resizeAlarmName } from '../../lambdas/core/resource-names';
 import { createResizeHandler, RESIZE_STATE_MACHINE_ENV } from '../../lambdas/resize/handler';
@@ -103,18 +105,57 @@ const recordAwsCalls = () =>
     secretsManagerClient(REGION),
   );
 
-function alarmEvent(config: DrpilotConfig, instanceId: string, state: 'ALARM' | 'OK') {
+/** A member alarm's state change as EventBridge delivers it, stamped `secondsAgo` before now. */
+function alarmEvent(
+  config: DrpilotConfig,
+  instanceId: string,
+  state: 'ALARM' | 'OK',
+  secondsAgo = 5,
+) {
   const event = JSON.parse(
     readFileSync(
       join(import.meta.dirname, '../fixtures/events/eventbridge-single-metric.json'),
       'utf8',
     ),
   );
+  const name = resizeAlarmName(config, GROUP, 'up', instanceId)!;
+  const stamp = new Date(Date.now() - secondsAgo * 1000).toISOString();
   event.region = REGION;
-  event.detail.alarmName = resizeAlarmName(config, GROUP, 'up', instanceId);
+  event.time = stamp.replace(/\.\d+Z$/, 'Z');
+  event.resources = [`arn:aws:cloudwatch:${REGION}:${TEST_ACCOUNT}:alarm:${name}`];
+  event.detail.alarmName = name;
   event.detail.state.value = state;
+  event.detail.state.timestamp = stamp.replace('Z', '+0000');
   event.detail.previousState.value = state === 'ALARM' ? 'OK' : 'ALARM';
   return event;
+}
+
+/** The member alarm as the reconciler keeps it, put in `state` (moto never evaluates alarms). */
+async function memberAlarm(
+  config: DrpilotConfig,
+  instanceId: string,
+  state: 'ALARM' | 'OK' = 'ALARM',
+) {
+  const alarm = resizeAlarmName(config, GROUP, 'up', instanceId)!;
+  const cloudwatch = cloudWatchClient(REGION);
+  await cloudwatch.send(
+    new PutMetricAlarmCommand({
+      AlarmName: alarm,
+      Namespace: 'AWS/EC2',
+      MetricName: 'CPUUtilization',
+      Dimensions: [{ Name: 'InstanceId', Value: instanceId }],
+      Statistic: 'Average',
+      Period: 300,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      Threshold: 75,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    }),
+  );
+  await cloudwatch.send(
+    new SetAlarmStateCommand({ AlarmName: alarm, StateValue: state, StateReason: 'test: load' }),
+  );
+  return alarm;
 }
 
 describe('resize handler (fake Step Functions runs the synthesized rollout definition; moto cannot run Lambda tasks)', () => {
@@ -122,6 +163,8 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     const { config, ids } = await estate.estateWithCluster();
     await publishCpu(ids, 90);
     const sfn = await deploy(config);
+    await memberAlarm(config, ids[0]!);
+    await memberAlarm(config, ids[1]!);
 
     const started = (await invoke(alarmEvent(config, ids[0]!, 'ALARM'))) as {
       outcome: string;
@@ -182,6 +225,7 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     const { config, ids } = await estate.estateWithCluster();
     await publishCpu(ids, 90);
     const sfn = await deploy(config);
+    await memberAlarm(config, ids[0]!);
     const answers = (await Promise.all(
       Array.from({ length: 20 }, () => invoke(alarmEvent(config, ids[0]!, 'ALARM'))),
     )) as { outcome: string; reason: string }[];
@@ -215,6 +259,7 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
       },
       { step: 'initialize', name: 'denyKubeconfig' },
     );
+    await memberAlarm(config, ids[0]!);
     expect(
       ((await invoke(alarmEvent(config, ids[0]!, 'ALARM'))) as { outcome: string }).outcome,
     ).toBe('started');
@@ -251,29 +296,7 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     expect(quiet).toEqual({ action: 'reconcile', groups: [] });
     expect(sfn.executions.size).toBe(0);
 
-    const alarm = resizeAlarmName(config, GROUP, 'up', ids[0]!)!;
-    const cloudwatch = cloudWatchClient(REGION);
-    await cloudwatch.send(
-      new PutMetricAlarmCommand({
-        AlarmName: alarm,
-        Namespace: 'AWS/EC2',
-        MetricName: 'CPUUtilization',
-        Dimensions: [{ Name: 'InstanceId', Value: ids[0] }],
-        Statistic: 'Average',
-        Period: 300,
-        EvaluationPeriods: 3,
-        DatapointsToAlarm: 2,
-        Threshold: 75,
-        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-      }),
-    );
-    await cloudwatch.send(
-      new SetAlarmStateCommand({
-        AlarmName: alarm,
-        StateValue: 'ALARM',
-        StateReason: 'test: load',
-      }),
-    );
+    const alarm = await memberAlarm(config, ids[0]!);
     const replanned = (await invoke({ action: 'reconcile', reason: 'scheduled' })) as {
       groups: { id: string; alarms: string[]; outcome: string }[];
     };
@@ -290,6 +313,41 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     expect(again.groups).toEqual([expect.objectContaining({ outcome: 'refused' })]);
     expect(again.groups[0]!.reason).toMatch(/cooling down/);
     expect(sfn.executions.size).toBe(1);
+  });
+
+  it('a stale or no-longer-true alarm starts nothing; the same alarm fresh and in ALARM starts the rollout', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 90);
+    const sfn = await deploy(config);
+    await memberAlarm(config, ids[0]!, 'OK');
+    const calls = recordAwsCalls();
+    const notNow = (await invoke(alarmEvent(config, ids[0]!, 'ALARM'))) as ResizeResult;
+    expect(notNow).toMatchObject({ outcome: 'refused', group: GROUP });
+    expect(notNow.reason).toMatch(
+      /^trigger: the event .* no longer holds: resize alarm .* is OK now$/,
+    );
+    // Read the alarm, audited the refusal: nothing else.
+    expect(calls.splice(0)).toEqual(['DescribeAlarms', 'PutItem']);
+    await memberAlarm(config, ids[0]!, 'ALARM');
+    calls.splice(0);
+    const stale = (await invoke(alarmEvent(config, ids[0]!, 'ALARM', 3 * 3600))) as ResizeResult;
+    expect(stale.reason).toMatch(
+      /is 10\d{3} s old \(limit triggers\.maxEventAgeSeconds = 600 s\): refused as stale/,
+    );
+    expect(calls).toEqual(['DescribeAlarms', 'PutItem']);
+    const audit = await new StateStore(
+      dynamoDbDocumentClient('us-east-1'),
+      config.stateTable,
+    ).recentAudit('resize');
+    expect(audit.map((e) => [e.origin, e.outcome])).toEqual([
+      ['alarm', 'refused'],
+      ['alarm', 'refused'],
+    ]);
+    expect(sfn.executions.size).toBe(0);
+
+    const fresh = (await invoke(alarmEvent(config, ids[0]!, 'ALARM'))) as { outcome: string };
+    expect(fresh.outcome).toBe('started');
+    expect((await finished(sfn))[0]!.status).toBe('SUCCEEDED');
   });
 
   it('an alarm going back to OK is a noop that reads nothing', async () => {

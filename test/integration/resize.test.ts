@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/aws/clients';
 import { instanceState } from '../../lambdas/aws/ec2-instances';
-import { instancesWithTag } from '../../lambdas/aws/tagged-instances';
+import { isNodeReady } from '../../lambdas/k8s/kube-api';
 import { runResize } from '../../lambdas/resize/run-resize';
+import { useK8sWorld } from '../support/k8s-world';
 import { useMoto } from '../support/moto';
 import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
 import { runCli } from '../support/run-cli';
@@ -10,9 +11,10 @@ import { seedExampleEstate } from '../support/seeded-estate';
 
 useMoto();
 
-const estate = useResizeEstate();
+const fakeEstate = useResizeEstate();
+const estates = [fakeEstate, useResizeEstate(useK8sWorld())];
 
-describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
+describe.each(estates)('resize an ec2 group against moto and the $name', (estate) => {
   it('an alarm-level load grows the group by a fraction: one of three nodes, drained through the Eviction API', async () => {
     const { config, ids } = await estate.estateWithCluster();
     await publishCpu(ids, 90);
@@ -20,7 +22,7 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
       request: { kind: 'auto' },
       dryRun: false,
       trigger: 'test',
-      ...fast,
+      ...estate.timing,
     });
     expect(result).toMatchObject({
       outcome: 'resized',
@@ -39,19 +41,18 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
     for (const id of ids.filter((i) => i !== moved!.id)) {
       expect((await instanceState(ec2Client(REGION), id)).type).toBe('m6i.large');
     }
-    const evicted = estate.kube.state.evictions.filter((e) => e.status < 300).map((e) => e.pod);
-    expect(evicted.some((pod) => pod.includes('web-'))).toBe(true);
-    expect(evicted.some((pod) => pod.includes('agent-'))).toBe(false);
-    const nodeName = (
-      await instancesWithTag(ec2Client(REGION), { key: 'drpilot:group', value: GROUP })
-    ).find((m) => m.id === moved!.id)!.privateDnsName!;
-    expect(estate.kube.node(nodeName).spec?.unschedulable).toBeFalsy();
+    const evicted = (await estate.evictions()).filter((e) => e.status < 300).map((e) => e.pod);
+    expect(evicted.some((pod) => pod.includes('/web-'))).toBe(true);
+    expect(evicted.some((pod) => pod.includes('/agent-'))).toBe(false);
+    const node = await estate.node(moved!.id);
+    expect(node.spec.unschedulable).toBeFalsy();
+    expect(isNodeReady(node)).toBe(true);
 
     const again = await runResize(config, GROUP, {
       request: { kind: 'auto' },
       dryRun: false,
       trigger: 'test',
-      ...fast,
+      ...estate.timing,
     });
     expect(again.outcome).toBe('refused');
     expect(again.reason).toMatch(/cooling down/);
@@ -66,7 +67,7 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
           request: { kind: 'auto' },
           dryRun: false,
           trigger: 'test',
-          ...fast,
+          ...estate.timing,
         })
       ).outcome,
     ).toBe('noop');
@@ -74,17 +75,42 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
       request: { kind: 'step', direction: 'up' },
       dryRun: true,
       trigger: 'test',
-      ...fast,
+      ...estate.timing,
     });
     expect(dry.outcome).toBe('dry-run');
     expect(dry.nodes.length).toBeGreaterThan(0);
     for (const id of ids)
       expect((await instanceState(ec2Client(REGION), id)).type).toBe('m6i.large');
-    expect(estate.kube.state.evictions).toEqual([]);
+    expect(await estate.evictions()).toEqual([]);
   });
 
-  it("a one-type ladder is that type's family from DescribeInstanceTypes: a step up plans m6i.xlarge", async () => {
+  it('20 concurrent identical requests make one rollout', async () => {
     const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 90);
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        runResize(config, GROUP, {
+          request: { kind: 'auto' },
+          dryRun: false,
+          trigger: 'test',
+          ...estate.timing,
+        }),
+      ),
+    );
+    expect(results.filter((r) => r.outcome === 'resized')).toHaveLength(1);
+    expect(
+      results.filter((r) => r.outcome !== 'resized').every((r) => r.outcome === 'refused'),
+    ).toBe(true);
+    const types = await Promise.all(
+      ids.map(async (id) => (await instanceState(ec2Client(REGION), id)).type),
+    );
+    expect(types.filter((t) => t === 'm6i.xlarge')).toHaveLength(1);
+  });
+});
+
+describe('resize without a rollout: a derived ladder, and the CLI refusing bad input', () => {
+  it("a one-type ladder is that type's family from DescribeInstanceTypes: a step up plans m6i.xlarge", async () => {
+    const { config, ids } = await fakeEstate.estateWithCluster();
     await publishCpu(ids, 90);
     const derived = {
       ...config,
@@ -108,35 +134,12 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
     ).toBe(true);
   });
 
-  it('20 concurrent identical requests make one rollout', async () => {
-    const { config, ids } = await estate.estateWithCluster();
-    await publishCpu(ids, 90);
-    const results = await Promise.all(
-      Array.from({ length: 20 }, () =>
-        runResize(config, GROUP, {
-          request: { kind: 'auto' },
-          dryRun: false,
-          trigger: 'test',
-          ...fast,
-        }),
-      ),
-    );
-    expect(results.filter((r) => r.outcome === 'resized')).toHaveLength(1);
-    expect(
-      results.filter((r) => r.outcome !== 'resized').every((r) => r.outcome === 'refused'),
-    ).toBe(true);
-    const types = await Promise.all(
-      ids.map(async (id) => (await instanceState(ec2Client(REGION), id)).type),
-    );
-    expect(types.filter((t) => t === 'm6i.xlarge')).toHaveLength(1);
-  });
-
-  it('drpilot resize: bad input is a clear usage error before any EC2 call; --to off the ladder is refused', async () => {
+  it('drpilot resize: bad input, --to off the ladder included, is a clear usage error before any AWS call', async () => {
     const { configFile } = await seedExampleEstate();
     const unknown = await runCli(['resize', 'nope', '--config', configFile, '--json']);
     expect(unknown.code).toBe(2);
     expect(unknown.json().error.message).toBe(
-      'unknown node group "nope" (configured: primary-workers, dr-workers)',
+      'invalid manual payload: groupId: unknown node group "nope" (configured: primary-workers, dr-workers)',
     );
     const both = await runCli([
       'resize',
@@ -162,7 +165,7 @@ describe('resize an ec2 group against moto and a fake Kubernetes API', () => {
       configFile,
       '--json',
     ]);
-    expect(offLadder.code).toBe(3);
-    expect(offLadder.json().reason).toMatch(/ladder/);
+    expect(offLadder.code).toBe(2);
+    expect(offLadder.json().error.message).toMatch(/to: c5\.large is not on the ladder of/);
   });
 });

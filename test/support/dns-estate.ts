@@ -4,7 +4,6 @@
  * `primary.example.com` / `dr.example.com` there, the drill CA trusted through
  * `dns.checks.caBundle`. Also request counters, fault injectors and helpers every DNS test uses.
  */
-import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import { afterEach } from 'vitest';
 import {
@@ -13,8 +12,7 @@ import {
 } from '../../cli/drill/tls/cluster-endpoints';
 import { createDrillCa, type DrillCa } from '../../cli/drill/tls/drill-certificates';
 import type { LocalTlsEndpoint, TlsEndpointOptions } from '../../cli/drill/tls/local-tls-endpoint';
-import { veleroBackup } from '../../cli/embedded/velero-layout';
-import { dynamoDbDocumentClient, route53Client, s3Client } from '../../lambdas/aws/clients';
+import { dynamoDbDocumentClient, route53Client } from '../../lambdas/aws/clients';
 import { readRecord } from '../../lambdas/aws/route53-records';
 import { StateStore } from '../../lambdas/aws/state-store';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
@@ -51,6 +49,8 @@ const noSleep = async () => undefined;
  * Registers an afterEach that closes every TLS endpoint the file's tests started; returns the
  * seeding function. Call at the top level of a test file, after useMoto().
  */
+export { writeBackup } from '../../cli/embedded/seed-backups';
+
 export function useDnsEstate(): (options?: SeedDnsEstateOptions) => Promise<DnsEstate> {
   const open: ClusterEndpoints[] = [];
   afterEach(async () => {
@@ -82,6 +82,7 @@ export function useDnsEstate(): (options?: SeedDnsEstateOptions) => Promise<DnsE
         action: 'failover',
         reason: 'integration test',
         trigger: 'test',
+        origin: { kind: 'manual' },
         force: false,
         dryRun: false,
         drill: false,
@@ -98,36 +99,6 @@ export function useDnsEstate(): (options?: SeedDnsEstateOptions) => Promise<DnsE
         new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable, now),
     };
   };
-}
-
-/** Writes a Completed, restorable Velero backup into a side's bucket, completed at `completedAt`. */
-export async function writeBackup(
-  config: DrpilotConfig,
-  side: Side,
-  name: string,
-  completedAt: Date,
-): Promise<void> {
-  const iso = completedAt.toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const backup = veleroBackup({
-    name,
-    version: '1.16',
-    phase: 'Completed',
-    schedule: 'daily',
-    startTimestamp: iso,
-    completionTimestamp: iso,
-    counters: { itemsBackedUp: 42, totalItems: 42, podVolumeBackups: 2 },
-  });
-  const { bucket, region, prefix } = config.backups.buckets[side];
-  for (const object of backup.objects) {
-    await s3Client(region).send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: `${prefix}${object.key}`,
-        Body: object.body,
-        ContentType: object.contentType,
-      }),
-    );
-  }
 }
 
 export interface CommandCounts {
@@ -232,6 +203,10 @@ export function alarmEvent(
   previous: 'ALARM' | 'OK' | 'INSUFFICIENT_DATA' = 'OK',
 ): Record<string, any> {
   const event = structuredClone(fixture);
+  // Stamped now: drpilot refuses alarm events older than triggers.maxEventAgeSeconds.
+  const now = new Date();
+  event.time = now.toISOString().replace(/\.\d+Z$/, 'Z');
+  event.detail.state.timestamp = now.toISOString().replace('Z', '+0000');
   event.detail.alarmName = alarmName;
   event.resources = [`arn:aws:cloudwatch:us-east-1:123456789012:alarm:${alarmName}`];
   event.detail.state.value = state;

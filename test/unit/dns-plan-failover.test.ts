@@ -30,6 +30,7 @@ const OWNED = {
 function input(overrides: Partial<PlanSwitchInput> = {}): PlanSwitchInput {
   return {
     action: 'failover',
+    origin: { kind: 'manual' },
     recordName: 'main.example.com',
     servedName: 'main.example.com',
     record: { target: 'primary.example.com', ttl: 30 },
@@ -44,6 +45,7 @@ function input(overrides: Partial<PlanSwitchInput> = {}): PlanSwitchInput {
     policy: {
       checks: { targetHealthy: true, tlsSan: true, maxBackupAgeSeconds: 3600 },
       force: false,
+      maxEventAgeSeconds: 600,
     },
     ...overrides,
   };
@@ -127,6 +129,7 @@ function inputFor(s: Scenario): PlanSwitchInput {
     policy: {
       checks: { targetHealthy: true, tlsSan: s.tls !== 'off', maxBackupAgeSeconds: 3600 },
       force: s.force,
+      maxEventAgeSeconds: 600,
     },
   });
 }
@@ -259,6 +262,11 @@ describe('planSwitch: named cases', () => {
           ok: true,
           detail: 'main.example.com is a CNAME to Primary.Example.com. (primary), TTL 60',
         },
+        {
+          name: 'trigger',
+          ok: true,
+          detail: 'requested by a person: acted on as asked, no alarm state required',
+        },
       ],
     });
   });
@@ -312,6 +320,7 @@ describe('planSwitch: named cases', () => {
         policy: {
           checks: { targetHealthy: false, tlsSan: false, maxBackupAgeSeconds: 3600 },
           force: false,
+          maxEventAgeSeconds: 600,
         },
       }),
     );
@@ -525,5 +534,121 @@ describe('planSwitch: named cases', () => {
 
   it('throws on an unreadable now', () => {
     expect(() => planSwitch(input({ now: 'yesterday' }))).toThrow(RangeError);
+  });
+});
+
+describe('planSwitch: the trigger is re-observed, never trusted', () => {
+  const alarmOrigin = (secondsAgo: number, state: 'ALARM' | 'OK' = 'ALARM') =>
+    ({
+      kind: 'alarm',
+      alarmName: 'acme-primary-health',
+      state,
+      changedAt: new Date(Date.parse(NOW) - secondsAgo * 1000).toISOString(),
+    }) as const;
+  const trigger = (decision: ReturnType<typeof planSwitch>) =>
+    decision.checks.find((c) => c.name === 'trigger');
+
+  it('switches on a fresh ALARM event while the primary alarm is ALARM now', () => {
+    const decision = planSwitch(input({ origin: alarmOrigin(42) }));
+    expect(decision.kind).toBe('switch');
+    expect(trigger(decision)).toEqual({
+      name: 'trigger',
+      ok: true,
+      detail: expect.stringMatching(
+        /^primary health alarm acme-primary-health is ALARM now; the event .* is 42 s old$/,
+      ),
+    });
+  });
+
+  it.each([
+    [
+      'stamped 1970',
+      '1970-01-01T00:00:00.000Z',
+      /is \d+ s old \(limit triggers\.maxEventAgeSeconds = 600 s\): refused as stale/,
+    ],
+    [
+      'stamped 9999',
+      '9999-12-31T23:59:59.000Z',
+      /is stamped \d+ s in the future: refused as forged or replayed/,
+    ],
+    ['11 minutes late', new Date(Date.parse(NOW) - 660_000).toISOString(), /is 660 s old/],
+  ])('refuses an alarm event %s, whatever else holds', (_what, changedAt, detail) => {
+    const decision = planSwitch(
+      input({
+        origin: { ...alarmOrigin(0), changedAt },
+        policy: { ...input().policy, force: true },
+      }),
+    );
+    expect(decision.kind).toBe('refuse');
+    expect(trigger(decision)).toEqual({
+      name: 'trigger',
+      ok: false,
+      detail: expect.stringMatching(detail),
+    });
+  });
+
+  it('refuses a fresh ALARM event once the primary alarm reads OK again (TLS check off)', () => {
+    const decision = planSwitch(
+      input({
+        origin: alarmOrigin(5),
+        tls: null,
+        healthAlarms: { primary: 'OK', dr: 'OK' },
+        policy: { ...input().policy, checks: { ...input().policy.checks, tlsSan: false } },
+      }),
+    );
+    expect(decision.kind).toBe('refuse');
+    expect((decision as { reason: string }).reason).toMatch(
+      /trigger \(the event \(acme-primary-health → ALARM at .*\) no longer holds: primary health alarm acme-primary-health is OK now\)/,
+    );
+  });
+
+  it('accepts an event up to a minute ahead (clock skew) and no further', () => {
+    expect(planSwitch(input({ origin: alarmOrigin(-60) })).kind).toBe('switch');
+    expect(planSwitch(input({ origin: alarmOrigin(-61) })).kind).toBe('refuse');
+  });
+
+  it('an automatic failback needs the primary alarm OK now; the re-plan needs the state it acts on', () => {
+    const failback = input({
+      action: 'failback',
+      record: { target: 'dr.example.com', ttl: 30 },
+      targetBackup: { name: 'after', completionTimestamp: '2026-11-21T11:59:00Z' },
+    });
+    expect(
+      planSwitch({
+        ...failback,
+        origin: alarmOrigin(10, 'OK'),
+        healthAlarms: { primary: 'OK', dr: 'OK' },
+      }).kind,
+    ).toBe('switch');
+    expect(
+      trigger(
+        planSwitch({
+          ...failback,
+          origin: alarmOrigin(10, 'OK'),
+          healthAlarms: { primary: 'ALARM', dr: 'OK' },
+        }),
+      ),
+    ).toMatchObject({ ok: false });
+    expect(planSwitch(input({ origin: { kind: 'schedule' } })).kind).toBe('switch');
+    expect(
+      trigger(
+        planSwitch(
+          input({
+            origin: { kind: 'schedule' },
+            healthAlarms: { primary: 'INSUFFICIENT_DATA', dr: 'OK' },
+          }),
+        ),
+      ),
+    ).toEqual({
+      name: 'trigger',
+      ok: false,
+      detail:
+        're-plan: primary health alarm acme-primary-health is INSUFFICIENT_DATA now, not ALARM',
+    });
+  });
+
+  it('a person’s request needs no alarm: a manual failover with the primary OK still switches', () => {
+    const decision = planSwitch(input({ healthAlarms: { primary: 'OK', dr: 'OK' } }));
+    expect(decision.kind).toBe('switch');
   });
 });

@@ -34,8 +34,22 @@ const target = fc.oneof(
   fc.domain(),
 );
 
+const origin = fc.oneof(
+  fc.constant({ kind: 'manual' } as const),
+  fc.constant({ kind: 'schedule' } as const),
+  fc.record({
+    kind: fc.constant('alarm' as const),
+    alarmName: fc.constant('acme-primary-health'),
+    state: fc.constantFrom('OK', 'ALARM' as const),
+    changedAt: fc
+      .integer({ min: -3600, max: 3600 })
+      .map((offset) => new Date(NOW_MS + offset * 1000).toISOString()),
+  }),
+);
+
 const planInput: fc.Arbitrary<PlanSwitchInput> = fc.record({
   action: fc.constantFrom('failover', 'failback' as const),
+  origin,
   recordName: fc.constantFrom('main.example.com', 'drill.example.com'),
   servedName: fc.constant('main.example.com'),
   record: fc.option(fc.record({ target, ttl: fc.integer({ min: 5, max: 300 }) })),
@@ -67,6 +81,7 @@ const planInput: fc.Arbitrary<PlanSwitchInput> = fc.record({
       maxBackupAgeSeconds: fc.integer({ min: 1, max: 2 * 86400 }),
     }),
     force: fc.boolean(),
+    maxEventAgeSeconds: fc.integer({ min: 60, max: 86400 }),
   }),
 });
 
@@ -75,7 +90,7 @@ const pointsAtTarget = (input: PlanSwitchInput): boolean =>
   normalizeDnsName(input.record.target) ===
     normalizeDnsName(input.clusters[targetSideOf(input.action)].endpoint);
 
-const NEVER_FORCED: readonly CheckName[] = ['external-dns'];
+const NEVER_FORCED: readonly CheckName[] = ['external-dns', 'trigger'];
 
 describe('planSwitch properties', () => {
   it('never switches past a failed check unless forced, and force never skips external-dns', () => {
@@ -92,6 +107,22 @@ describe('planSwitch properties', () => {
         expect(decision.forced).toBe(decision.checks.some((c) => !c.ok));
       }),
       { numRuns: 2000 },
+    );
+  });
+
+  it('an alarm or the re-plan switches only while the primary alarm is in the state that asks for it, and an alarm event only while fresh — forced or not', () => {
+    fc.assert(
+      fc.property(planInput, (input) => {
+        if (input.origin.kind === 'manual' || planSwitch(input).kind !== 'switch') return;
+        const asks = input.action === 'failover' ? 'ALARM' : 'OK';
+        expect(input.healthAlarms.primary).toBe(asks);
+        if (input.origin.kind === 'alarm') {
+          const age = (NOW_MS - Date.parse(input.origin.changedAt)) / 1000;
+          expect(age).toBeLessThanOrEqual(input.policy.maxEventAgeSeconds);
+          expect(age).toBeGreaterThanOrEqual(-60);
+        }
+      }),
+      { numRuns: 3000 },
     );
   });
 

@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import {
+  ALARM_NAME_MAX_LENGTH,
+  INSTANCE_TYPE,
+  INSTANCE_TYPE_MAX_LENGTH,
+  NODE_GROUP_ID,
+} from './patterns';
 import { AWS_REGIONS } from './regions';
 import { ACCEPTABLE_BACKUP_PHASES } from '../velero-phases';
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$/;
 const S3_BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
 const region = z.enum(AWS_REGIONS, { error: 'expected an AWS region name such as eu-west-1' });
@@ -15,7 +20,26 @@ const percent = z
   .number()
   .min(0, { error: 'expected a percentage between 0 and 100' })
   .max(100, { error: 'expected a percentage between 0 and 100' });
-const secretName = z.string().min(1, { error: 'expected a Secrets Manager secret name' });
+const secretName = z
+  .string()
+  .min(1, { error: 'expected a Secrets Manager secret name' })
+  .max(512, { error: 'expected at most 512 characters (the Secrets Manager limit)' });
+const instanceType = z
+  .string()
+  .max(INSTANCE_TYPE_MAX_LENGTH)
+  .regex(INSTANCE_TYPE, { error: 'expected an EC2 instance type such as m6i.large' });
+
+/**
+ * List limits: a config is read by every function at cold start and by every CLI run, and each
+ * entry costs API calls (status reads every node group) and CloudFormation resources (a region
+ * stack holds at most 500), so no list may grow without bound.
+ */
+export const LIST_LIMITS = {
+  nodeGroups: 50,
+  ladder: 32,
+  zones: 20,
+  vpnConnections: 10,
+} as const;
 
 export const SIDES = ['primary', 'dr'] as const;
 export type Side = (typeof SIDES)[number];
@@ -28,6 +52,7 @@ const cluster = z.strictObject({
   healthAlarm: z
     .string()
     .min(1, { error: 'expected the name of a CloudWatch alarm' })
+    .max(ALARM_NAME_MAX_LENGTH, { error: 'expected at most 255 characters (the CloudWatch limit)' })
     .describe("CloudWatch alarm (in controlRegion) on the endpoint's Route 53 health check"),
 });
 
@@ -45,6 +70,7 @@ const dns = z.strictObject({
     .describe('TTL of the CNAME in seconds; 30–60 keeps failover fast'),
   healthCheckPath: z
     .string()
+    .max(255, { error: 'expected at most 255 characters (the Route 53 health check limit)' })
     .regex(/^\/[^\s]*$/, { error: 'expected a path such as /healthz' })
     .default('/healthz')
     .describe('path the Route 53 HTTPS health checks request on each endpoint'),
@@ -67,6 +93,7 @@ const dns = z.strictObject({
         .describe('the target side needs a restorable backup at most this old'),
       caBundle: z
         .string()
+        .max(65536, { error: 'expected at most 64 KiB of PEM' })
         .regex(/-----BEGIN CERTIFICATE-----/, { error: 'expected PEM certificates' })
         .optional()
         .describe('PEM of CAs to trust besides the system ones (a private CA), for the TLS check'),
@@ -75,23 +102,24 @@ const dns = z.strictObject({
     .describe('checks before switching to a side; --force skips them (audited)'),
   externalDns: z
     .strictObject({
-      txtPrefix: z.string().default('').describe('external-dns --txt-prefix, if set'),
-      txtSuffix: z.string().default('').describe('external-dns --txt-suffix, if set'),
+      txtPrefix: z.string().max(63).default('').describe('external-dns --txt-prefix, if set'),
+      txtSuffix: z.string().max(63).default('').describe('external-dns --txt-suffix, if set'),
     })
     .prefault({})
     .describe('how external-dns names its ownership TXT records (to refuse a name it owns)'),
 });
 
+// EC2 tags: keys up to 128 characters, values up to 256.
 const tagSelector = z.strictObject({
-  key: z.string().min(1, { error: 'expected a tag key' }),
-  value: z.string().min(1, { error: 'expected a tag value' }),
+  key: z.string().min(1, { error: 'expected a tag key' }).max(128),
+  value: z.string().min(1, { error: 'expected a tag value' }).max(256),
 });
 
 const nodeGroup = z.strictObject({
   id: z
     .string()
-    .regex(/^[a-z0-9][a-z0-9-]{0,62}$/, {
-      error: 'expected a lower-case id of letters, digits and -',
+    .regex(NODE_GROUP_ID, {
+      error: 'expected a lower-case id of letters, digits and - (at most 63)',
     })
     .describe('name used by the CLI (`drpilot resize <id>`) and in alarms'),
   cluster: z.string().describe('"primary" or "dr"'),
@@ -103,9 +131,12 @@ const nodeGroup = z.strictObject({
   selector: z
     .strictObject({
       tag: tagSelector.optional().describe('instances carrying this tag (kind ec2, or asg)'),
-      autoScalingGroupName: z.string().min(1).optional().describe('kind asg'),
+      autoScalingGroupName: z.string().min(1).max(255).optional().describe('kind asg'),
       eks: z
-        .strictObject({ clusterName: z.string().min(1), nodegroupName: z.string().min(1) })
+        .strictObject({
+          clusterName: z.string().min(1).max(100),
+          nodegroupName: z.string().min(1).max(63),
+        })
         .optional()
         .describe('kind eks-managed'),
     })
@@ -114,10 +145,9 @@ const nodeGroup = z.strictObject({
     .enum(['cpu', 'memory'], { error: 'expected "cpu" or "memory"' })
     .describe('the alarmed dimension (memory needs the CloudWatch agent)'),
   ladder: z
-    .array(
-      z.string().regex(INSTANCE_TYPE, { error: 'expected an EC2 instance type such as m6i.large' }),
-    )
+    .array(instanceType)
     .min(1, { error: 'expected at least one instance type' })
+    .max(LIST_LIMITS.ladder)
     .describe(
       "instance types from smallest to largest; a single type means: derive the family's sizes from DescribeInstanceTypes",
     ),
@@ -178,6 +208,7 @@ const backups = z.strictObject({
       }),
     )
     .min(1, { error: 'expected at least one phase' })
+    .max(ACCEPTABLE_BACKUP_PHASES.length)
     .default(['Completed'])
     .describe('backup phases that count as restorable'),
   keepLatest: z
@@ -211,6 +242,7 @@ const tunnels = z.strictObject({
         region,
       }),
     )
+    .max(LIST_LIMITS.vpnConnections)
     .describe('site-to-site VPN connections to AKS whose tunnels are watched'),
 });
 
@@ -221,6 +253,7 @@ const resolverEndpoint = z.string().regex(/^rslvr-in-[0-9a-z]+$/, {
 const azure = z.strictObject({
   webhookUrl: z
     .url({ protocol: /^https$/, error: 'expected an https:// URL' })
+    .max(2048)
     .describe("the Azure Function's events endpoint"),
   secretName: secretName.describe('Secrets Manager secret with the HMAC key for signed events'),
   mode: z
@@ -231,6 +264,7 @@ const azure = z.strictObject({
   zones: z
     .array(hostname)
     .min(1, { error: 'expected at least one zone' })
+    .max(LIST_LIMITS.zones)
     .describe('AWS private zones AKS forwards to Route 53 Resolver'),
   resolverEndpoints: z
     .strictObject({ primary: resolverEndpoint, dr: resolverEndpoint })
@@ -238,9 +272,24 @@ const azure = z.strictObject({
   forwardingRulesetId: z
     .string()
     .min(1)
+    .max(1024)
     .optional()
     .describe('Azure DNS forwarding ruleset (mode private-resolver)'),
 });
+
+const triggers = z
+  .strictObject({
+    maxEventAgeSeconds: z
+      .int()
+      .min(60, { error: 'expected between 60 and 86400 seconds' })
+      .max(86400, { error: 'expected between 60 and 86400 seconds' })
+      .default(600)
+      .describe(
+        'an alarm event whose state change is older than this is refused as stale (a late redelivery or a replay); a standing alarm is re-planned every few minutes instead',
+      ),
+  })
+  .prefault({})
+  .describe('how far drpilot trusts an alarm event before it re-observes the alarm');
 
 /** The structure of drpilot.config.json; validateConfig adds the cross-field rules once it holds. */
 export const configSchema = z.strictObject({
@@ -270,8 +319,13 @@ export const configSchema = z.strictObject({
     })
     .describe('the two EKS clusters'),
   dns: dns.describe('the DR DNS record'),
-  nodeGroups: z.array(nodeGroup).default([]).describe('node groups drpilot may resize'),
+  nodeGroups: z
+    .array(nodeGroup)
+    .max(LIST_LIMITS.nodeGroups)
+    .default([])
+    .describe('node groups drpilot may resize'),
   backups: backups.describe('Velero backup re-sync between the sides'),
+  triggers: triggers,
   tunnels: tunnels.optional().describe('VPN tunnels to AKS'),
   azure: azure.optional().describe('the paired Azure Function (AKS side)'),
 });

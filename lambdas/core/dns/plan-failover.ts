@@ -5,6 +5,12 @@
  * check. Pure and deterministic: the executor acts only on a `switch`, and the audit records
  * `checks` whatever the decision.
  *
+ * `trigger` (listed last): an alarm event or the periodic re-plan moves the record only while the
+ * primary's health alarm is, as read now, in the state that asks for the move (ALARM for a
+ * failover, OK for an automatic failback), and an alarm event only while it is fresh. A person's
+ * request (`manual`) is not re-observed. Force never overrides it (only people force, and their
+ * requests pass it).
+ *
  * What `--force` overrides (DESIGN.md: "--force overrides checks but never the lease"):
  * - skipped by force: `target-healthy`, `tls-san`, `backup-fresh` and `cooldown`. These judge
  *   whether the switch is wise; a person forcing it has judged that (it is audited). The
@@ -26,6 +32,7 @@
  */
 import type { DrpilotConfig, Side } from '../config/schema';
 import type { AlarmState } from '../events/alarm-event';
+import { judgeTrigger, type TriggerOrigin } from '../events/trigger-trust';
 import { activeSideOf } from '../status';
 
 export type SwitchAction = 'failover' | 'failback';
@@ -38,6 +45,7 @@ export const CHECK_NAMES = [
   'cooldown',
   'external-dns',
   'record-shape',
+  'trigger',
 ] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
 
@@ -71,10 +79,14 @@ export interface ExternalDnsClaim {
 export interface SwitchPolicy {
   checks: { targetHealthy: boolean; tlsSan: boolean; maxBackupAgeSeconds: number };
   force: boolean;
+  /** triggers.maxEventAgeSeconds: how old an alarm event may be and still move the record. */
+  maxEventAgeSeconds: number;
 }
 
 export interface PlanSwitchInput {
   action: SwitchAction;
+  /** What asked for the switch: an alarm event, the periodic re-plan or a person. */
+  origin: TriggerOrigin;
   /** The record to move: dns.recordName, or dns.drillRecordName in a drill. */
   recordName: string;
   /** The name the certificate must cover: always dns.recordName. */
@@ -157,6 +169,7 @@ export function planSwitch(input: PlanSwitchInput): SwitchDecision {
     cooldown: cooldown(input, nowMs),
     'external-dns': externalDns(input),
     'record-shape': recordShape(input, from, to),
+    trigger: trigger(input, nowMs),
   };
   const checks = CHECK_NAMES.map((name) => toCheck(findings[name], input.policy.force));
 
@@ -195,6 +208,17 @@ function toCheck(finding: Finding, force: boolean): CheckResult {
     return { name, ok: false, detail: `skipped by --force: ${detail}`, skipped: true };
   }
   return { name, ok, detail };
+}
+
+function trigger(input: PlanSwitchInput, nowMs: number): Finding {
+  const judged = judgeTrigger(input.origin, {
+    alarmName: `primary health alarm ${input.clusters.primary.healthAlarm}`,
+    currentState: input.healthAlarms.primary,
+    expectedState: input.action === 'failover' ? 'ALARM' : 'OK',
+    now: new Date(nowMs),
+    maxEventAgeSeconds: input.policy.maxEventAgeSeconds,
+  });
+  return { name: 'trigger', ok: judged.ok, detail: judged.detail, forceable: false };
 }
 
 function targetHealthy(input: PlanSwitchInput, to: Side): Finding {

@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import {
+  ALARM_NAME_MAX_LENGTH,
+  INSTANCE_TYPE,
+  INSTANCE_TYPE_MAX_LENGTH,
+  KUBERNETES_OBJECT_NAME,
+  KUBERNETES_OBJECT_NAME_MAX_LENGTH,
+  NODE_GROUP_ID,
+  REASON_MAX_LENGTH,
+} from '../config/patterns';
 import { formatPath } from '../field-path';
 
 /**
@@ -17,7 +26,8 @@ import { formatPath } from '../field-path';
 export const ALARM_STATES = ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const;
 export type AlarmState = (typeof ALARM_STATES)[number];
 
-export type TriggerShape = 'eventbridge' | 'sns' | 'alarm-action' | 'manual' | 'unknown';
+export type TriggerShape =
+  'eventbridge' | 'sns' | 'alarm-action' | 'manual' | 'rollout-state' | 'unknown';
 
 export interface AlarmTrigger {
   kind: 'alarm';
@@ -84,7 +94,11 @@ const EXPECTED =
 const ALARM_SOURCE = 'aws.cloudwatch';
 const ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
-const INSTANCE_TYPE = /^[a-z][a-z0-9-]*\.[a-z0-9]+(-[a-z0-9]+)?$/;
+/** The longest ARN IAM documents (2048); ids and account numbers are far shorter. */
+const ARN_MAX_LENGTH = 2048;
+const ID_MAX_LENGTH = 128;
+/** CloudWatch's StateReason is at most 1023 characters; anything longer is cut, not trusted. */
+const STATE_REASON_MAX_LENGTH = 1023;
 // CloudWatch writes "2019-10-02T17:04:40.989+0000"; EventBridge's envelope "2019-10-02T17:04:40Z".
 const CLOUDWATCH_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|[+-]\d{2}:?\d{2})$/;
 
@@ -115,20 +129,34 @@ function dispatch<A extends string>(raw: unknown, options: ParseTriggerOptions<A
 
 // ---------------------------------------------------------------- EventBridge
 
+const alarmName = z
+  .string()
+  .min(1, { error: 'expected an alarm name', abort: true })
+  .max(ALARM_NAME_MAX_LENGTH, {
+    error: `expected at most ${ALARM_NAME_MAX_LENGTH} characters (CloudWatch's limit)`,
+  });
+const boundedId = z
+  .string()
+  .max(ID_MAX_LENGTH, { error: `expected at most ${ID_MAX_LENGTH} characters` });
+const arn = z
+  .string()
+  .max(ARN_MAX_LENGTH, { error: `expected at most ${ARN_MAX_LENGTH} characters` });
+const timeText = z.string().max(64, { error: 'expected a timestamp' });
+
 const stateSchema = z.object({
   value: z.enum(ALARM_STATES),
   reason: z.string().optional(),
-  timestamp: z.string().optional(),
+  timestamp: timeText.optional(),
 });
 
 const eventBridgeSchema = z.object({
-  id: z.string().optional(),
-  account: z.string().optional(),
-  time: z.string(),
+  id: boundedId.optional(),
+  account: boundedId.optional(),
+  time: timeText,
   region: z.string().regex(REGION, { error: 'expected an AWS region such as eu-west-1' }),
-  resources: z.array(z.string()).optional(),
+  resources: z.array(arn).max(100).optional(),
   detail: z.object({
-    alarmName: z.string().min(1),
+    alarmName,
     state: stateSchema,
     previousState: stateSchema.optional(),
   }),
@@ -156,7 +184,7 @@ function parseEventBridgeEvent(raw: Record<string, unknown>): AlarmTrigger {
     region: event.region,
     state: detail.state.value,
     previousState: detail.previousState?.value,
-    reason: detail.state.reason,
+    reason: clip(detail.state.reason),
     timestamp: toIsoTimestamp(
       detail.state.timestamp ?? event.time,
       timestampPath,
@@ -172,12 +200,12 @@ function parseEventBridgeEvent(raw: Record<string, unknown>): AlarmTrigger {
 
 const alarmActionSchema = z.object({
   source: z.literal(ALARM_SOURCE),
-  alarmArn: z.string().optional(),
-  accountId: z.string().optional(),
-  time: z.string().optional(),
+  alarmArn: arn.optional(),
+  accountId: boundedId.optional(),
+  time: timeText.optional(),
   region: z.string().regex(REGION, { error: 'expected an AWS region such as eu-west-1' }),
   alarmData: z.object({
-    alarmName: z.string().min(1),
+    alarmName,
     state: stateSchema,
     previousState: stateSchema.optional(),
   }),
@@ -203,7 +231,7 @@ function parseAlarmActionPayload(raw: Record<string, unknown>): AlarmTrigger {
     region: payload.region,
     state: alarmData.state.value,
     previousState: alarmData.previousState?.value,
-    reason: alarmData.state.reason,
+    reason: clip(alarmData.state.reason),
     timestamp: toIsoTimestamp(stamp, stampPath, shape, 'alarm-action'),
     accountId: payload.accountId,
   });
@@ -213,22 +241,23 @@ function parseAlarmActionPayload(raw: Record<string, unknown>): AlarmTrigger {
 
 const snsRecordSchema = z.object({
   EventSource: z.literal('aws:sns'),
-  EventSubscriptionArn: z.string().optional(),
+  EventSubscriptionArn: arn.optional(),
   Sns: z.object({
-    MessageId: z.string().optional(),
-    TopicArn: z.string().optional(),
-    Message: z.string(),
+    MessageId: boundedId.optional(),
+    TopicArn: arn.optional(),
+    // SNS messages are at most 256 KiB.
+    Message: z.string().max(262_144, { error: 'expected at most 256 KiB (the SNS limit)' }),
   }),
 });
 
 const snsAlarmMessageSchema = z.object({
-  AlarmName: z.string().min(1),
-  AlarmArn: z.string().optional(),
-  AWSAccountId: z.string().nullish(),
+  AlarmName: alarmName,
+  AlarmArn: arn.optional(),
+  AWSAccountId: boundedId.nullish(),
   NewStateValue: z.enum(ALARM_STATES),
   OldStateValue: z.enum(ALARM_STATES).nullish(),
   NewStateReason: z.string().nullish(),
-  StateChangeTime: z.string(),
+  StateChangeTime: timeText,
 });
 
 function parseSnsEvent(raw: Record<string, unknown>): AlarmTrigger {
@@ -309,7 +338,7 @@ function parseSnsEvent(raw: Record<string, unknown>): AlarmTrigger {
     region,
     state: alarm.NewStateValue,
     previousState: alarm.OldStateValue ?? undefined,
-    reason: alarm.NewStateReason ?? undefined,
+    reason: clip(alarm.NewStateReason ?? undefined),
     timestamp: toIsoTimestamp(
       alarm.StateChangeTime,
       [...messagePath, 'StateChangeTime'],
@@ -328,18 +357,30 @@ function regionOfArn(arn: string | undefined): string | undefined {
 
 // ---------------------------------------------------------------- manual
 
+const nonEmpty = (what: string, max: number) =>
+  z
+    .string()
+    .min(1, { error: `expected ${what}, got an empty string`, abort: true })
+    .max(max, { error: `expected at most ${max} characters`, abort: true });
+
 const manualSchema = z.strictObject({
-  action: z.string().min(1),
-  reason: z.string().max(1024).optional(),
+  action: nonEmpty('an action', 64),
+  reason: nonEmpty('a reason', REASON_MAX_LENGTH).optional(),
   dryRun: z.boolean().optional(),
   force: z.boolean().optional(),
-  groupId: z.string().min(1).optional(),
-  to: z
-    .string()
+  groupId: nonEmpty('a node group id', 63)
+    .regex(NODE_GROUP_ID, { error: 'expected a node group id (lower-case letters, digits and -)' })
+    .optional(),
+  to: nonEmpty('an instance type', INSTANCE_TYPE_MAX_LENGTH)
     .regex(INSTANCE_TYPE, { error: 'expected an instance type such as m6i.xlarge' })
     .optional(),
   step: z.enum(['up', 'down']).optional(),
-  backup: z.string().min(1).optional(),
+  backup: nonEmpty('a Velero backup name', KUBERNETES_OBJECT_NAME_MAX_LENGTH)
+    .regex(KUBERNETES_OBJECT_NAME, {
+      error:
+        "expected a Velero backup name: a Kubernetes object name of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+    })
+    .optional(),
   ignoreIngressTlsSpec: z.boolean().optional(),
   drill: z.boolean().optional(),
 });
@@ -480,6 +521,21 @@ function unrecognised(got: string): TriggerEventError {
   return new TriggerEventError(`unrecognised event: ${EXPECTED}; ${got}`, 'unknown');
 }
 
+/** What a rejected value was, for a message: its type, and its keys or text cut short. */
+export function describeReceived(value: unknown): string {
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    return keys.length === 0 ? 'an empty object' : `an object with keys [${listKeys(keys)}]`;
+  }
+  return describeValue(value);
+}
+
+function clip(text: string | undefined): string | undefined {
+  return text === undefined || text.length <= STATE_REASON_MAX_LENGTH
+    ? text
+    : `${text.slice(0, STATE_REASON_MAX_LENGTH - 1)}…`;
+}
+
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
@@ -497,7 +553,8 @@ function listKeys(keys: readonly string[]): string {
   return keys.length > 10 ? `${shown}, … ${keys.length - 10} more` : shown;
 }
 
-function quote(value: unknown): string {
+/** A value for a message: a string quoted and cut short, anything else described. */
+export function quote(value: unknown): string {
   if (value === undefined) return '(missing)';
   return typeof value === 'string' ? JSON.stringify(truncate(value)) : describeValue(value);
 }

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import {
+  checkRolloutShape,
+  judgeRolloutLease,
+  looksLikeRolloutState,
+  resizeScope,
+  rolloutHolder,
+} from '../../lambdas/core/resize/rollout-trust';
+
+const ID = 'primary-workers-1796000000000';
+const state = () => ({
+  drpilotRollout: 1,
+  id: ID,
+  groupId: 'primary-workers',
+  trigger: 'alarm x',
+  lease: {
+    name: resizeScope('primary-workers'),
+    holder: rolloutHolder('alarm x', ID),
+    token: 't-1',
+    expiresAtMs: 1,
+  },
+  startedAt: '2026-12-02T10:00:00Z',
+  plan: {
+    kind: 'resize',
+    group: 'primary-workers',
+    direction: 'up',
+    from: { types: ['m6i.large'], capacity: 2 },
+    to: { type: 'm6i.xlarge', capacity: 4 },
+    nodes: [],
+    reason: 'p95 90%',
+    extraPlannerField: 1,
+  },
+  p95Percent: 90,
+  nodes: [],
+  next: 0,
+  template: null,
+  done: false,
+  waitSeconds: 0,
+});
+
+describe('rollout states are claims', () => {
+  it('a well-formed state passes the shape check and keeps the planner’s other fields', () => {
+    const checked = checkRolloutShape(state());
+    expect(checked.ok).toBe(true);
+    if (checked.ok) expect(checked.state.plan).toHaveProperty('extraPlannerField', 1);
+  });
+
+  it('names what is wrong with a malformed one, at most ten issues', () => {
+    const checked = checkRolloutShape({ drpilotRollout: 1, done: true, nodes: [] });
+    expect(checked.ok).toBe(false);
+    if (!checked.ok) {
+      expect(checked.issues.map((i) => i.path)).toContain('groupId');
+      expect(checked.issues.length).toBeLessThanOrEqual(10);
+    }
+  });
+
+  it('is recognised by its marker only', () => {
+    expect(looksLikeRolloutState({ drpilotRollout: 'anything' })).toBe(true);
+    expect(looksLikeRolloutState({ action: 'resize' })).toBe(false);
+    expect(looksLikeRolloutState(null)).toBe(false);
+  });
+
+  it('matches the lease only with the same token and a holder naming this rollout', () => {
+    const held = { holder: rolloutHolder('alarm x', ID), token: 't-1', expiresAtMs: 0 };
+    expect(judgeRolloutLease(state(), held)).toEqual({ ok: true });
+    expect(judgeRolloutLease(state(), null)).toEqual({
+      ok: false,
+      reason: 'no rollout of primary-workers holds resize#primary-workers',
+    });
+    expect(judgeRolloutLease(state(), { ...held, token: 't-2' })).toMatchObject({
+      ok: false,
+      reason: expect.stringMatching(/fencing token/),
+    });
+    const taken = { ...held, holder: rolloutHolder('alarm x', 'primary-workers-1') };
+    expect(judgeRolloutLease(state(), taken)).toMatchObject({ ok: false });
+    expect(judgeRolloutLease({ ...state(), id: 'primary-workers-1' }, held)).toMatchObject({
+      ok: false,
+    });
+  });
+});
