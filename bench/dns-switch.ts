@@ -1,9 +1,9 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { seedEstate } from '../cli/embedded/estate';
 import { startEmulatedAws } from '../cli/emulator/emulated-aws';
-import { serveClusterEndpoints, type ClusterEndpoints } from '../cli/drill/tls/cluster-endpoints';
-import { createDrillCa } from '../cli/drill/tls/drill-certificates';
-import { dynamoDbDocumentClient, route53Client } from '../lambdas/aws/clients';
+import { serveClusterEndpoints, type ClusterEndpoints } from '../cli/embedded/tls/cluster-endpoints';
+import { createDrillCa } from '../cli/embedded/tls/drill-certificates';
+import { dynamoDbDocumentClient, route53Client } from '../lambdas/adapters/aws/clients';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { validateConfig } from '../lambdas/core/config/validate';
 import { stateKeys } from '../lambdas/core/state-keys';

@@ -29,13 +29,13 @@ import {
   veleroBackup,
   type BucketObject,
 } from '../cli/embedded/velero-layout';
-import { cloudWatchClient, dynamoDbClient, route53Client, s3Client } from '../lambdas/aws/clients';
-import { listObjects } from '../lambdas/aws/s3-objects';
+import { cloudWatchClient, dynamoDbClient, route53Client, s3Client } from '../lambdas/adapters/aws/clients';
+import { listObjects } from '../lambdas/adapters/aws/s3-objects';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { validateConfig } from '../lambdas/core/config/validate';
-import { bucketSide, listMirrored } from '../lambdas/aws/velero-bucket';
+import { bucketSide, listMirrored } from '../lambdas/adapters/aws/velero-bucket';
 import { runResync, type ResyncResult } from '../lambdas/resync/run-resync';
-import { MIRRORED_AREAS } from '../lambdas/core/velero/bucket-layout';
+import { MIRRORED_AREAS } from '../lambdas/core/resync/bucket-layout';
 import { forEachBounded } from '../lambdas/shared/bounded-concurrency';
 import { median } from './lambda-bundles';
 

@@ -4,12 +4,12 @@ import { registerDrill } from './commands/drill';
 import { registerResize } from './commands/resize';
 import { registerResync } from './commands/resync';
 import { registerStatus } from './commands/status';
-import { registerSwitch } from './commands/switch';
+import { registerSwitch } from './commands/dns';
 import { registerValidate } from './commands/validate';
 import { ExitCode } from './exit-codes';
 import { addGlobalOptions } from './global-options';
 import { processIo, type CliIo } from './io';
-import { DRPILOT_VERSION } from '../lambdas/aws/version';
+import { DRPILOT_VERSION } from '../lambdas/adapters/aws/version';
 
 export function buildProgram(context: CommandContext): Command {
   const program = addGlobalOptions(new Command('drpilot'))

@@ -3,7 +3,7 @@ import {
   parseTriggerEvent,
   TriggerEventError,
   type ManualTrigger,
-} from '../lambdas/core/events/alarm-event';
+} from '../lambdas/core/events/trigger-event';
 import { assertManualRequestFits } from '../lambdas/core/events/manual-request-rules';
 import type { CommandContext } from './command-context';
 import { ExitCode } from './exit-codes';

@@ -1,5 +1,5 @@
 import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { sfnClient } from '../lambdas/aws/clients';
+import { sfnClient } from '../lambdas/adapters/aws/clients';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../lambdas/core/config/schema';
 import type { ResizeStarted } from '../lambdas/resize/handler';
 import type { ResizeResult } from '../lambdas/resize/rollout-state';

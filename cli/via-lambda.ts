@@ -1,7 +1,7 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { lambdaClient } from '../lambdas/aws/clients';
+import { lambdaClient } from '../lambdas/adapters/aws/clients';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
-import { functionName } from '../lambdas/core/resource-names';
+import { functionName } from '../lambdas/core/shared-names';
 
 /** Invokes a deployed drpilot function synchronously and returns its JSON answer. */
 export async function invokeDeployed(

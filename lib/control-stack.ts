@@ -1,13 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
-import { BackupResync, eventBridgeNotificationCommand } from './backup-resync';
-import { DnsFailover } from './dns-failover';
+import { BackupResync, eventBridgeNotificationCommand } from './resync';
+import { DnsFailover } from './dns';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
 import { NotificationTopic } from './notification-topic';
 import { StateTable } from './state-table';
-import { StatusFunction } from './status-function';
+import { StatusFunction } from './status';
 
 export interface ControlStackProps extends StackProps {
   readonly config: DrpilotConfig;

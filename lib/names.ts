@@ -1,5 +1,5 @@
 import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
-import { functionName, notificationTopicName } from '../lambdas/core/resource-names';
+import { functionName, notificationTopicName } from '../lambdas/core/shared-names';
 
 /**
  * Every physical name drpilot gives a resource, derived from the config alone. Stacks in other

@@ -1,13 +1,13 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import type { ClusterConfig, DrpilotConfig, Side } from '../lambdas/core/config/schema';
-import { VeleroEventForwarder } from './backup-resync';
+import { VeleroEventForwarder } from './resync';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
-import { MemberAlarmReconciler } from './member-alarm-reconciler';
-import { NodeGroupResize } from './node-group-resize';
+import { MemberAlarmReconciler } from './resize-alarms';
+import { NodeGroupResize } from './resize-node-group';
 import { NotificationTopic } from './notification-topic';
-import { ResizeRollout } from './resize-rollout';
+import { ResizeRollout } from './resize';
 
 export interface RegionStackProps extends StackProps {
   readonly config: DrpilotConfig;

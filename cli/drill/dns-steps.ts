@@ -1,15 +1,15 @@
-import { route53Client } from '../../lambdas/aws/clients';
-import { readRecord } from '../../lambdas/aws/route53-records';
+import { route53Client } from '../../lambdas/adapters/aws/clients';
+import { readRecord } from '../../lambdas/adapters/aws/route53-records';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
-import { sameDnsName } from '../../lambdas/core/dns-names';
+import { sameDnsName } from '../../lambdas/core/dns/dns-names';
 import { createDnsHandler } from '../../lambdas/dns/handler';
 import { runSwitch, type SwitchResult } from '../../lambdas/dns/run-switch';
-import { dnsResolver, type Resolver } from '../../lambdas/probes/tls-probe';
+import { dnsResolver, type Resolver } from '../../lambdas/adapters/tls/tls-probe';
 import { setHealthAlarm } from '../embedded/seed-alarms';
 import { writeBackup } from '../embedded/seed-backups';
 import type { StepRecorder } from './step-recorder';
-import { serveClusterEndpoints } from './tls/cluster-endpoints';
-import { createDrillCa } from './tls/drill-certificates';
+import { serveClusterEndpoints } from '../embedded/tls/cluster-endpoints';
+import { createDrillCa } from '../embedded/tls/drill-certificates';
 
 export interface DnsDrillOptions {
   embedded: boolean;

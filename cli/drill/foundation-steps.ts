@@ -1,5 +1,5 @@
-import { dynamoDbDocumentClient } from '../../lambdas/aws/clients';
-import { StateStore } from '../../lambdas/aws/state-store';
+import { dynamoDbDocumentClient } from '../../lambdas/adapters/aws/clients';
+import { StateStore } from '../../lambdas/adapters/aws/state-store';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { readStatus } from '../../lambdas/status/read-status';
 import type { StepRecorder } from './step-recorder';

@@ -1,9 +1,9 @@
-import { cloudWatchClient, ec2Client } from '../../lambdas/aws/clients';
-import { instanceState } from '../../lambdas/aws/ec2-instances';
+import { cloudWatchClient, ec2Client } from '../../lambdas/adapters/aws/clients';
+import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
 import { MEMBER_METRICS } from '../../lambdas/core/resize/member-alarms';
 import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';
 import type { ResizeRequest } from '../../lambdas/core/resize/plan-resize';
-import { isNodeReady } from '../../lambdas/k8s/kube-api';
+import { isNodeReady } from '../../lambdas/adapters/kubernetes/kube-api';
 import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';
 import {
   GUARDED_APP,

@@ -1,5 +1,5 @@
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { assessSide, bucketSide } from '../../lambdas/aws/velero-bucket';
+import { assessSide, bucketSide } from '../../lambdas/adapters/aws/velero-bucket';
 import { runResync, type ResyncResult } from '../../lambdas/resync/run-resync';
 import { formatBytes, formatDuration } from '../format';
 import type { StepRecorder } from './step-recorder';

@@ -1,4 +1,4 @@
-import { KubeApiError } from '../../lambdas/k8s/kube-api';
+import { KubeApiError } from '../../lambdas/adapters/kubernetes/kube-api';
 import type { KubeAdmin } from './kube-admin';
 
 /**

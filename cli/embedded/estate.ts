@@ -5,7 +5,7 @@ import {
   route53Client,
   s3Client,
   snsClient,
-} from '../../lambdas/aws/clients';
+} from '../../lambdas/adapters/aws/clients';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import { seedHealthAlarms } from './seed-alarms';
@@ -13,7 +13,7 @@ import { seedVeleroBuckets, type SeededBackup } from './seed-backups';
 import { seedDns } from './seed-dns';
 import { seedNodeGroup } from './seed-nodes';
 import { createStateTable } from './state-table';
-import { notificationTopicName } from '../../lambdas/core/resource-names';
+import { notificationTopicName } from '../../lambdas/core/shared-names';
 
 export const NODES_PER_GROUP = 3;
 

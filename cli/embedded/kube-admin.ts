@@ -3,8 +3,8 @@ import {
   createKubeApi,
   type KubeApiClient,
   type KubeStatus,
-} from '../../lambdas/k8s/kube-api';
-import { parseKubeconfig } from '../../lambdas/k8s/kubeconfig';
+} from '../../lambdas/adapters/kubernetes/kube-api';
+import { parseKubeconfig } from '../../lambdas/adapters/kubernetes/kubeconfig';
 
 type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 

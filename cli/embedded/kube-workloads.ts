@@ -1,4 +1,4 @@
-import type { KubeNode, KubePod } from '../../lambdas/k8s/kube-api';
+import type { KubeNode, KubePod } from '../../lambdas/adapters/kubernetes/kube-api';
 import { POD_READY_DELAY_ANNOTATION } from '../emulator/k8s-world';
 import type { KubeAdmin } from './kube-admin';
 

@@ -1,9 +1,9 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { ec2Client, secretsManagerClient } from '../../lambdas/aws/clients';
-import { instancesWithTag, type NodeInstance } from '../../lambdas/aws/tagged-instances';
+import { ec2Client, secretsManagerClient } from '../../lambdas/adapters/aws/clients';
+import { instancesWithTag, type NodeInstance } from '../../lambdas/adapters/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../../lambdas/core/config/schema';
-import type { KubeNode } from '../../lambdas/k8s/kube-api';
-import { startFakeKubernetesApi, type FakePodInput } from './fake-kubernetes-api';
+import type { KubeNode } from '../../lambdas/adapters/kubernetes/kube-api';
+import { startFakeKubernetesApi, type FakePodInput } from '../emulator/fake-kubernetes-api';
 import { relayInstanceStates, type InstanceEvent } from './kubelet-relay';
 
 export type { InstanceEvent } from './kubelet-relay';

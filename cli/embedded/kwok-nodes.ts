@@ -1,4 +1,4 @@
-import { isNodeReady, type KubeNode } from '../../lambdas/k8s/kube-api';
+import { isNodeReady, type KubeNode } from '../../lambdas/adapters/kubernetes/kube-api';
 import { KWOK_NODE_ANNOTATION, KWOK_NODE_VALUE } from '../emulator/k8s-world';
 import type { KubeAdmin } from './kube-admin';
 

@@ -1,7 +1,7 @@
 import type { ClientRequest } from 'node:http';
 import { Agent, request } from 'node:https';
-import type { KubePod } from '../../lambdas/k8s/kube-api';
-import type { KubeCredentials } from '../../lambdas/k8s/kubeconfig';
+import type { KubePod } from '../../lambdas/adapters/kubernetes/kube-api';
+import type { KubeCredentials } from '../../lambdas/adapters/kubernetes/kubeconfig';
 import { isPodHealthy } from './kube-workloads';
 
 export interface DisruptionWatch {

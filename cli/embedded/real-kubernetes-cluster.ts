@@ -1,14 +1,14 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { ec2Client, secretsManagerClient } from '../../lambdas/aws/clients';
-import { instancesWithTag } from '../../lambdas/aws/tagged-instances';
+import { ec2Client, secretsManagerClient } from '../../lambdas/adapters/aws/clients';
+import { instancesWithTag } from '../../lambdas/adapters/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';
-import type { KubeNode, KubePod } from '../../lambdas/k8s/kube-api';
-import { parseKubeconfig } from '../../lambdas/k8s/kubeconfig';
+import type { KubeNode, KubePod } from '../../lambdas/adapters/kubernetes/kube-api';
+import { parseKubeconfig } from '../../lambdas/adapters/kubernetes/kubeconfig';
 import { startK8sWorld, type K8sWorld } from '../emulator/k8s-world';
 import { k8sWorldBinaries } from '../emulator/k8s-world-binaries';
 import { auditedRequests, evictionsIn } from './audit-log';
 import { createDrainIdentity } from './drain-identity';
-import type { FakePodInput } from './fake-kubernetes-api';
+import type { FakePodInput } from '../emulator/fake-kubernetes-api';
 import { KubeAdmin } from './kube-admin';
 import {
   budgetManifest,

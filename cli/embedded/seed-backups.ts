@@ -1,5 +1,5 @@
 import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { s3Client } from '../../lambdas/aws/clients';
+import { s3Client } from '../../lambdas/adapters/aws/clients';
 import type { BackupsConfig, DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import {
   kopiaRepositoryObjects,

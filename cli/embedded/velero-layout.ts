@@ -3,7 +3,7 @@
  * vmware-tanzu/velero v1.12.0 … v1.18.1 and kopia/kopia v0.16.0 (see VELERO-SOURCES.md), so the
  * embedded DR drill and the tests seed realistic Velero buckets.
  */
-import { NO_STATUS_COUNTS } from '../../lambdas/core/velero/backup-files';
+import { NO_STATUS_COUNTS } from '../../lambdas/core/resync/backup-files';
 import { backupJson, defaultBackupUid } from './velero/backup-json';
 import type { BackupFixture } from './velero/fixture-model';
 import { goGzip, goJsonLine, metav1Time } from './velero/go-encoding';

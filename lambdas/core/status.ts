@@ -1,8 +1,8 @@
 import type { DrpilotConfig, Side } from './config/schema';
 import { SIDES } from './config/schema';
-import { sameDnsName } from './dns-names';
-import type { AlarmState } from './events/alarm-event';
-import type { RecoveryPoint } from './velero/rpo';
+import { sameDnsName } from './dns/dns-names';
+import type { AlarmState } from './events/trigger-event';
+import type { RecoveryPoint } from './resync/rpo';
 
 export interface StatusObservations {
   /** The main record's CNAME target and TTL, or null when the record does not exist. */

@@ -1,12 +1,12 @@
-import { cloudWatchClient, dynamoDbDocumentClient, route53Client } from '../aws/clients';
-import { readAlarmStates } from '../aws/alarm-states';
-import { readRecord } from '../aws/route53-records';
-import { StateStore } from '../aws/state-store';
-import { assessSide, bucketSide } from '../aws/velero-bucket';
-import { probeTls, type Resolver } from '../probes/tls-probe';
+import { cloudWatchClient, dynamoDbDocumentClient, route53Client } from '../adapters/aws/clients';
+import { readAlarmStates } from '../adapters/aws/alarm-states';
+import { readRecord } from '../adapters/aws/route53-records';
+import { StateStore } from '../adapters/aws/state-store';
+import { assessSide, bucketSide } from '../adapters/aws/velero-bucket';
+import { probeTls, type Resolver } from '../adapters/tls/tls-probe';
 import type { DrpilotConfig, Side } from '../core/config/schema';
 import { externalDnsOwnershipNames, isExternalDnsOwnership } from '../core/dns/external-dns-names';
-import { targetSideOf, type PlanSwitchInput, type SwitchAction } from '../core/dns/plan-failover';
+import { targetSideOf, type PlanSwitchInput, type SwitchAction } from '../core/dns/plan-switch';
 import type { TriggerOrigin } from '../core/events/trigger-trust';
 import { stateKeys } from '../core/state-keys';
 

@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { cloudWatchClient, dynamoDbDocumentClient, route53Client, snsClient } from '../aws/clients';
-import { readAlarmStates } from '../aws/alarm-states';
-import { notify } from '../aws/notify';
-import { submitChangeBatch, waitForInsync } from '../aws/route53-change';
-import { StateStore } from '../aws/state-store';
+import { cloudWatchClient, dynamoDbDocumentClient, route53Client, snsClient } from '../adapters/aws/clients';
+import { readAlarmStates } from '../adapters/aws/alarm-states';
+import { notify } from '../adapters/aws/notify';
+import { submitChangeBatch, waitForInsync } from '../adapters/aws/route53-change';
+import { StateStore } from '../adapters/aws/state-store';
 import type { DrpilotConfig, Side } from '../core/config/schema';
 import { backoffDelayMs, classifyChangeError, compareAndSwapBatch } from '../core/dns/change-batch';
 import {
@@ -12,11 +12,11 @@ import {
   type CheckResult,
   type SwitchAction,
   type SwitchDecision,
-} from '../core/dns/plan-failover';
+} from '../core/dns/plan-switch';
 import { judgeTrigger, type TriggerOrigin } from '../core/events/trigger-trust';
-import { notificationTopicName } from '../core/resource-names';
+import { notificationTopicName } from '../core/shared-names';
 import { stateKeys } from '../core/state-keys';
-import type { Resolver } from '../probes/tls-probe';
+import type { Resolver } from '../adapters/tls/tls-probe';
 import { observeSwitch } from './observe';
 
 export type SwitchOutcome = 'switched' | 'noop' | 'refused' | 'dry-run' | 'failed';

@@ -4,7 +4,7 @@ import {
   parseTriggerEvent,
   quote,
   TriggerEventError,
-} from '../core/events/alarm-event';
+} from '../core/events/trigger-event';
 import { withObservability } from '../shared/powertools';
 import { runtimeConfig } from '../shared/runtime-config';
 import { reconcileMemberAlarms } from './reconcile-member-alarms';

@@ -1,15 +1,15 @@
-import { autoScalingGroupsWithTag, describeAutoScalingGroup } from '../aws/auto-scaling-groups';
-import { autoScalingClient, cloudWatchClient, ec2Client, eksClient } from '../aws/clients';
-import { describeNodegroup } from '../aws/eks-nodegroups';
-import { deleteAlarms, listMetricAlarms, putMetricAlarm } from '../aws/metric-alarms';
-import { instancesWithTag } from '../aws/tagged-instances';
+import { autoScalingGroupsWithTag, describeAutoScalingGroup } from '../adapters/aws/auto-scaling-groups';
+import { autoScalingClient, cloudWatchClient, ec2Client, eksClient } from '../adapters/aws/clients';
+import { describeNodegroup } from '../adapters/aws/eks-nodegroups';
+import { deleteAlarms, listMetricAlarms, putMetricAlarm } from '../adapters/aws/metric-alarms';
+import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../core/config/schema';
 import {
   planMemberAlarms,
   type AlarmMember,
   type SkippedMember,
 } from '../core/resize/member-alarms';
-import { resizeAlarmPrefix } from '../core/resource-names';
+import { resizeAlarmPrefix } from '../core/shared-names';
 
 /**
  * PutMetricAlarm is throttled per account and region (and shared with everyone else there):

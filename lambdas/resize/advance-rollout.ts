@@ -1,4 +1,4 @@
-import { ec2Client } from '../aws/clients';
+import { ec2Client } from '../adapters/aws/clients';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
 import { rollOutEc2, type NodeDrainer } from './ec2-rollout';
 import { kubernetesDrainerFor, type DrainTimeouts } from './group-drainer';

@@ -1,7 +1,7 @@
-import { cloudWatchClient, ec2Client } from '../aws/clients';
-import { describeInstanceFamily, describeInstanceTypes } from '../aws/instance-types';
-import { nodeUtilisation } from '../aws/node-metrics';
-import { instancesWithTag } from '../aws/tagged-instances';
+import { cloudWatchClient, ec2Client } from '../adapters/aws/clients';
+import { describeInstanceFamily, describeInstanceTypes } from '../adapters/aws/instance-types';
+import { nodeUtilisation } from '../adapters/aws/node-metrics';
+import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { DrpilotConfig } from '../core/config/schema';
 import { effectiveLadder, ladderSeed } from '../core/resize/derived-ladder';
 import { capacityOf } from '../core/resize/instance-types';

@@ -5,7 +5,7 @@ import {
   startInstance,
   stopInstance,
   waitForState,
-} from '../aws/ec2-instances';
+} from '../adapters/aws/ec2-instances';
 import { managedElsewhere } from '../core/resize/managed-elsewhere';
 
 export interface RolloutNode {

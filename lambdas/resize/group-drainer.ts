@@ -1,9 +1,9 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { secretsManagerClient } from '../aws/clients';
+import { secretsManagerClient } from '../adapters/aws/clients';
 import type { NodeGroupConfig } from '../core/config/schema';
-import { createKubeApi } from '../k8s/kube-api';
-import { parseKubeconfig } from '../k8s/kubeconfig';
-import { kubernetesNodeDrainer } from '../k8s/node-drainer';
+import { createKubeApi } from '../adapters/kubernetes/kube-api';
+import { parseKubeconfig } from '../adapters/kubernetes/kubeconfig';
+import { kubernetesNodeDrainer } from '../adapters/kubernetes/node-drainer';
 import type { NodeDrainer } from './ec2-rollout';
 import type { RolloutNode } from './rollout-state';
 

@@ -1,9 +1,9 @@
 import { StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { cloudWatchClient, sfnClient } from '../aws/clients';
-import { alarmingAlarmNames } from '../aws/metric-alarms';
+import { cloudWatchClient, sfnClient } from '../adapters/aws/clients';
+import { alarmingAlarmNames } from '../adapters/aws/metric-alarms';
 import type { DrpilotConfig, Side } from '../core/config/schema';
-import { TriggerEventError } from '../core/events/alarm-event';
+import { TriggerEventError } from '../core/events/trigger-event';
 import { accountOfFunctionArn } from '../core/events/trigger-trust';
 import { groupsToReplan } from '../core/resize/replan';
 import {
@@ -12,7 +12,7 @@ import {
   looksLikeRolloutState,
   resizeScope,
 } from '../core/resize/rollout-trust';
-import { resizeAlarmPrefix } from '../core/resource-names';
+import { resizeAlarmPrefix } from '../core/shared-names';
 import { withObservability } from '../shared/powertools';
 import { runtimeConfig } from '../shared/runtime-config';
 import { advanceRollout, type AdvanceOptions } from './advance-rollout';

@@ -1,12 +1,12 @@
-import { cloudWatchClient } from '../aws/clients';
-import { readAlarmStates } from '../aws/alarm-states';
+import { cloudWatchClient } from '../adapters/aws/clients';
+import { readAlarmStates } from '../adapters/aws/alarm-states';
 import type { DrpilotConfig } from '../core/config/schema';
-import { parseTriggerEvent, TriggerEventError } from '../core/events/alarm-event';
+import { parseTriggerEvent, TriggerEventError } from '../core/events/trigger-event';
 import { assertManualRequestFits } from '../core/events/manual-request-rules';
 import { assertFromDeployment, judgeTrigger, originOf } from '../core/events/trigger-trust';
 import type { Deployment } from '../core/events/trigger-trust';
 import type { ResizeRequest } from '../core/resize/plan-resize';
-import { parseResizeAlarmName, resizeAlarmPrefix } from '../core/resource-names';
+import { parseResizeAlarmName, resizeAlarmPrefix } from '../core/shared-names';
 import { resizeResult } from './begin-resize';
 import { resizeContext } from './resize-context';
 import type { ResizeResult } from './rollout-state';

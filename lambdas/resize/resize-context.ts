@@ -1,8 +1,8 @@
-import { dynamoDbDocumentClient, snsClient } from '../aws/clients';
-import { notify } from '../aws/notify';
-import { StateStore } from '../aws/state-store';
+import { dynamoDbDocumentClient, snsClient } from '../adapters/aws/clients';
+import { notify } from '../adapters/aws/notify';
+import { StateStore } from '../adapters/aws/state-store';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../core/config/schema';
-import { NOTIFICATION_TOPIC_ENV, notificationTopicName } from '../core/resource-names';
+import { NOTIFICATION_TOPIC_ENV, notificationTopicName } from '../core/shared-names';
 import type { ResizeResult } from './rollout-state';
 
 /** Renewed at every step; long enough for the slowest step (one node, or one poll). */

@@ -1,4 +1,4 @@
-import type { Lease } from '../aws/state-store';
+import type { Lease } from '../adapters/aws/state-store';
 import type { ResizePlan, ResizeStep } from '../core/resize/plan-resize';
 import type { NodeReport } from './ec2-rollout';
 import type { TemplateRolloutHandle, TemplateTarget } from './template-rollout';

@@ -2,15 +2,15 @@ import {
   describeInstanceRefreshes,
   describeAutoScalingGroup,
   lifecycleHooks,
-} from '../aws/auto-scaling-groups';
-import { autoScalingClient, ec2Client, eksClient } from '../aws/clients';
-import { describeNodegroup } from '../aws/eks-nodegroups';
+} from '../adapters/aws/auto-scaling-groups';
+import { autoScalingClient, ec2Client, eksClient } from '../adapters/aws/clients';
+import { describeNodegroup } from '../adapters/aws/eks-nodegroups';
 import {
   describeLaunchTemplateVersion,
   probeCreateLaunchTemplateVersion,
   probeRunInstances,
   type LaunchTemplateVersion,
-} from '../aws/launch-templates';
+} from '../adapters/aws/launch-templates';
 import type { NodeGroupConfig } from '../core/config/schema';
 import { hasOptIn, OPT_IN_TAG } from '../core/resize/opt-in';
 import {

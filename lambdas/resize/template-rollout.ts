@@ -4,15 +4,15 @@ import {
   describeInstanceRefreshes,
   startInstanceRefresh,
   type AutoScalingGroupInfo,
-} from '../aws/auto-scaling-groups';
-import { autoScalingClient, ec2Client, eksClient } from '../aws/clients';
+} from '../adapters/aws/auto-scaling-groups';
+import { autoScalingClient, ec2Client, eksClient } from '../adapters/aws/clients';
 import {
   describeNodegroup,
   describeNodegroupUpdate,
   updateNodegroupLaunchTemplate,
-} from '../aws/eks-nodegroups';
-import { createLaunchTemplateVersion, deleteLaunchTemplateVersion } from '../aws/launch-templates';
-import { instancesWithTag } from '../aws/tagged-instances';
+} from '../adapters/aws/eks-nodegroups';
+import { createLaunchTemplateVersion, deleteLaunchTemplateVersion } from '../adapters/aws/launch-templates';
+import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { NodeGroupConfig } from '../core/config/schema';
 
 /*

@@ -1,8 +1,8 @@
-import { copyObject, type CopyOptions } from '../aws/s3-copy';
-import type { SyncPlan } from '../core/velero/sync-plan';
-import { stepMayRun, type PlanStep } from '../core/velero/sync-steps';
+import { copyObject, type CopyOptions } from '../adapters/aws/s3-copy';
+import type { SyncPlan } from '../core/resync/sync-plan';
+import { stepMayRun, type PlanStep } from '../core/resync/sync-steps';
 import { forEachBounded } from '../shared/bounded-concurrency';
-import { deleteKey, putText, type BucketSide } from '../aws/velero-bucket';
+import { deleteKey, putText, type BucketSide } from '../adapters/aws/velero-bucket';
 
 export interface StepFailure {
   unit: string;

@@ -1,4 +1,4 @@
-import { parseTriggerEvent, TriggerEventError } from '../core/events/alarm-event';
+import { parseTriggerEvent, TriggerEventError } from '../core/events/trigger-event';
 import { withObservability } from '../shared/powertools';
 import { runtimeConfig } from '../shared/runtime-config';
 import { runResync } from './run-resync';

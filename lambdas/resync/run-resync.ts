@@ -1,23 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { cloudWatchClient, dynamoDbDocumentClient, route53Client } from '../aws/clients';
-import { readRecord } from '../aws/route53-records';
-import { publishRpo } from '../aws/rpo-metrics';
-import { StateStore } from '../aws/state-store';
+import { cloudWatchClient, dynamoDbDocumentClient, route53Client } from '../adapters/aws/clients';
+import { readRecord } from '../adapters/aws/route53-records';
+import { publishRpo } from '../adapters/aws/rpo-metrics';
+import { StateStore } from '../adapters/aws/state-store';
 import type { DrpilotConfig, Side } from '../core/config/schema';
 import { stateKeys } from '../core/state-keys';
 import { activeSideOf } from '../core/status';
-import type { MissingSince } from '../core/velero/deletions';
-import { syncDirection } from '../core/velero/direction';
-import { expectedSchedules, measureRpo, standbyAfterRun, type RpoReport } from '../core/velero/rpo';
-import type { RestorableBackup } from '../core/velero/restorable';
-import { planSync } from '../core/velero/sync-plan';
+import type { MissingSince } from '../core/resync/deletions';
+import { syncDirection } from '../core/resync/direction';
+import { expectedSchedules, measureRpo, standbyAfterRun, type RpoReport } from '../core/resync/rpo';
+import type { RestorableBackup } from '../core/resync/restorable';
+import { planSync } from '../core/resync/sync-plan';
 import {
   nextDeletionDueAt,
   snapshotStillHolds,
   syncFingerprint,
   type SyncSnapshot,
-} from '../core/velero/sync-snapshot';
-import { assessListing, bucketSide, listMirrored } from '../aws/velero-bucket';
+} from '../core/resync/sync-snapshot';
+import { assessListing, bucketSide, listMirrored } from '../adapters/aws/velero-bucket';
 import { executePlan, type StepFailure } from './execute-plan';
 
 export interface ResyncOptions {

@@ -3,7 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { METRICS_NAMESPACE } from '../core/metric-names';
-import { parseTriggerEvent, TriggerEventError } from '../core/events/alarm-event';
+import { parseTriggerEvent, TriggerEventError } from '../core/events/trigger-event';
 
 export { METRICS_NAMESPACE };
 

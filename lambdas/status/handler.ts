@@ -1,4 +1,4 @@
-import { parseTriggerEvent, TriggerEventError } from '../core/events/alarm-event';
+import { parseTriggerEvent, TriggerEventError } from '../core/events/trigger-event';
 import { runtimeConfig } from '../shared/runtime-config';
 import { withObservability } from '../shared/powertools';
 import { readStatus } from './read-status';

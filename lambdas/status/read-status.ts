@@ -1,14 +1,14 @@
-import { cloudWatchClient, dynamoDbDocumentClient, ec2Client, route53Client } from '../aws/clients';
-import { readAlarmStates } from '../aws/alarm-states';
-import { readRecord } from '../aws/route53-records';
-import { StateStore } from '../aws/state-store';
-import { instancesWithTag } from '../aws/tagged-instances';
+import { cloudWatchClient, dynamoDbDocumentClient, ec2Client, route53Client } from '../adapters/aws/clients';
+import { readAlarmStates } from '../adapters/aws/alarm-states';
+import { readRecord } from '../adapters/aws/route53-records';
+import { StateStore } from '../adapters/aws/state-store';
+import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
 import { SIDES } from '../core/config/schema';
-import { normalizeDnsName } from '../core/dns-names';
+import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
 import { summarizeStatus, type StatusReport } from '../core/status';
-import type { RpoReport } from '../core/velero/rpo';
+import type { RpoReport } from '../core/resync/rpo';
 import { templateGroupMembers } from '../resize/template-rollout';
 
 async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { cloudWatchClient } from '../../lambdas/aws/clients';
+import { cloudWatchClient } from '../../lambdas/adapters/aws/clients';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';

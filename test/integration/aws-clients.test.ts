@@ -57,8 +57,8 @@ import {
   endpointOverride,
   route53Client,
   s3Client,
-} from '../../lambdas/aws/clients';
-import { DRPILOT_VERSION } from '../../lambdas/aws/version';
+} from '../../lambdas/adapters/aws/clients';
+import { DRPILOT_VERSION } from '../../lambdas/adapters/aws/version';
 import { useMoto } from '../support/moto';
 
 interface SentRequest {

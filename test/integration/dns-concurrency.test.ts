@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, describe, expect, it } from 'vitest';
 import { setHealthAlarm } from '../../cli/embedded/seed-alarms';
-import { route53Client, snsClient } from '../../lambdas/aws/clients';
+import { route53Client, snsClient } from '../../lambdas/adapters/aws/clients';
 import { stateKeys } from '../../lambdas/core/state-keys';
 import { createDnsHandler } from '../../lambdas/dns/handler';
 import { alarmEvent, countCommands, useDnsEstate } from '../support/dns-estate';

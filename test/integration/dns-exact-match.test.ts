@@ -5,7 +5,7 @@
  * PENDING before INSYNC. Everything else (alarms, buckets, state table, SNS) is moto.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { route53Client } from '../../lambdas/aws/clients';
+import { route53Client } from '../../lambdas/adapters/aws/clients';
 import { stateKeys } from '../../lambdas/core/state-keys';
 import { runSwitch } from '../../lambdas/dns/run-switch';
 import { countCommands, useDnsEstate } from '../support/dns-estate';

@@ -4,7 +4,7 @@
  * --force — when an ownership TXT record exists under any of external-dns's naming schemes.
  */
 import { describe, expect, it } from 'vitest';
-import { route53Client } from '../../lambdas/aws/clients';
+import { route53Client } from '../../lambdas/adapters/aws/clients';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { runSwitch } from '../../lambdas/dns/run-switch';
 import { countCommands, useDnsEstate } from '../support/dns-estate';

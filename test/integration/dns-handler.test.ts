@@ -7,8 +7,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cloudWatchClient, route53Client } from '../../lambdas/aws/clients';
-import { TriggerEventError } from '../../lambdas/core/events/alarm-event';
+import { cloudWatchClient, route53Client } from '../../lambdas/adapters/aws/clients';
+import { TriggerEventError } from '../../lambdas/core/events/trigger-event';
 import { createDnsHandler } from '../../lambdas/dns/handler';
 import { alarmEvent, countCommands, useDnsEstate, type DnsEstate } from '../support/dns-estate';
 import { useMoto } from '../support/moto';

@@ -1,7 +1,7 @@
 import type { PublishCommand } from '@aws-sdk/client-sns';
 import { describe, expect, it } from 'vitest';
-import { route53Client, snsClient } from '../../lambdas/aws/clients';
-import { CHECK_NAMES } from '../../lambdas/core/dns/plan-failover';
+import { route53Client, snsClient } from '../../lambdas/adapters/aws/clients';
+import { CHECK_NAMES } from '../../lambdas/core/dns/plan-switch';
 import { stateKeys } from '../../lambdas/core/state-keys';
 import { runSwitch } from '../../lambdas/dns/run-switch';
 import { countCommands, useDnsEstate, writeBackup } from '../support/dns-estate';

@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import type { Route53Client } from '@aws-sdk/client-route-53';
 import { describe, expect, it } from 'vitest';
-import { route53Client } from '../../lambdas/aws/clients';
+import { route53Client } from '../../lambdas/adapters/aws/clients';
 import { BACKOFF_CAP_MS, backoffDelayMs } from '../../lambdas/core/dns/change-batch';
 import { stateKeys } from '../../lambdas/core/state-keys';
 import { runSwitch } from '../../lambdas/dns/run-switch';

@@ -11,9 +11,9 @@ import {
   issueValidCertificate,
   issueWrongSanCertificate,
   type DrillCa,
-} from '../../cli/drill/tls/drill-certificates';
-import type { TlsEndpointOptions } from '../../cli/drill/tls/local-tls-endpoint';
-import { route53Client } from '../../lambdas/aws/clients';
+} from '../../cli/embedded/tls/drill-certificates';
+import type { TlsEndpointOptions } from '../../cli/embedded/tls/local-tls-endpoint';
+import { route53Client } from '../../lambdas/adapters/aws/clients';
 import { runSwitch } from '../../lambdas/dns/run-switch';
 import { countCommands, useDnsEstate } from '../support/dns-estate';
 import { useMoto } from '../support/moto';

@@ -12,7 +12,7 @@ import {
   startK8sWorld,
   type K8sWorldProcess,
 } from '../../cli/emulator/k8s-world';
-import { isNodeReady, type KubeNode } from '../../lambdas/k8s/kube-api';
+import { isNodeReady, type KubeNode } from '../../lambdas/adapters/kubernetes/kube-api';
 import { useK8sWorld } from '../support/k8s-world';
 
 const k8s = useK8sWorld();

@@ -13,8 +13,8 @@ import {
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { publishUtilisation } from '../../cli/embedded/seed-load';
-import { autoScalingClient, cloudWatchClient, ec2Client } from '../../lambdas/aws/clients';
-import { probeRunInstances } from '../../lambdas/aws/launch-templates';
+import { autoScalingClient, cloudWatchClient, ec2Client } from '../../lambdas/adapters/aws/clients';
+import { probeRunInstances } from '../../lambdas/adapters/aws/launch-templates';
 import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';
 import { runResize } from '../../lambdas/resize/run-resize';
 import { readStatus } from '../../lambdas/status/read-status';

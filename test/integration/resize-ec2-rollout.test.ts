@@ -1,9 +1,9 @@
 import { RunInstancesCommand, type _InstanceType, type EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { ec2Client } from '../../lambdas/aws/clients';
-import { instanceState } from '../../lambdas/aws/ec2-instances';
+import { ec2Client } from '../../lambdas/adapters/aws/clients';
+import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
 import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
-import { isNodeReady } from '../../lambdas/k8s/kube-api';
+import { isNodeReady } from '../../lambdas/adapters/kubernetes/kube-api';
 import { rollOutEc2, type NodeDrainer, type RolloutNode } from '../../lambdas/resize/ec2-rollout';
 import { kubernetesDrainerFor } from '../../lambdas/resize/group-drainer';
 import { useK8sWorld } from '../support/k8s-world';

@@ -7,7 +7,7 @@ import {
   UpdateNodegroupVersionCommand,
 } from '@aws-sdk/client-eks';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { autoScalingClient, ec2Client, eksClient } from '../../lambdas/aws/clients';
+import { autoScalingClient, ec2Client, eksClient } from '../../lambdas/adapters/aws/clients';
 import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
 import {
   startTemplateRollout,

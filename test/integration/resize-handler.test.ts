@@ -13,14 +13,14 @@ import {
   dynamoDbDocumentClient,
   ec2Client,
   secretsManagerClient,
-} from '../../lambdas/aws/clients';
-import { instanceState } from '../../lambdas/aws/ec2-instances';
-import { StateStore } from '../../lambdas/aws/state-store';
+} from '../../lambdas/adapters/aws/clients';
+import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
+import { StateStore } from '../../lambdas/adapters/aws/state-store';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { resizeAlarmName } from '../../lambdas/core/resource-names';
+import { resizeAlarmName } from '../../lambdas/core/shared-names';
 import { createResizeHandler, RESIZE_STATE_MACHINE_ENV } from '../../lambdas/resize/handler';
 import type { ResizeResult } from '../../lambdas/resize/rollout-state';
-import { ResizeRollout } from '../../lib/resize-rollout';
+import { ResizeRollout } from '../../lib/resize';
 import { newTestApp, TEST_ACCOUNT } from '../infra/synth';
 import { recordCommands } from '../support/command-recorder';
 import { startFakeLambdaInvoke } from '../support/fake-lambda-invoke';

@@ -21,8 +21,8 @@ import {
   cloudWatchClient,
   ec2Client,
   eksClient,
-} from '../../lambdas/aws/clients';
-import { TriggerEventError } from '../../lambdas/core/events/alarm-event';
+} from '../../lambdas/adapters/aws/clients';
+import { TriggerEventError } from '../../lambdas/core/events/trigger-event';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { validateConfig } from '../../lambdas/core/config/validate';
 import { handler, MemberAlarmsFailedError } from '../../lambdas/resize-alarms/handler';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ec2Client } from '../../lambdas/aws/clients';
-import { instanceState } from '../../lambdas/aws/ec2-instances';
-import { isNodeReady } from '../../lambdas/k8s/kube-api';
+import { ec2Client } from '../../lambdas/adapters/aws/clients';
+import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
+import { isNodeReady } from '../../lambdas/adapters/kubernetes/kube-api';
 import { runResize } from '../../lambdas/resize/run-resize';
 import { useK8sWorld } from '../support/k8s-world';
 import { useMoto } from '../support/moto';

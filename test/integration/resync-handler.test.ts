@@ -1,8 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { s3Client } from '../../lambdas/aws/clients';
-import { listObjects } from '../../lambdas/aws/s3-objects';
+import { s3Client } from '../../lambdas/adapters/aws/clients';
+import { listObjects } from '../../lambdas/adapters/aws/s3-objects';
 import { handler } from '../../lambdas/resync/handler';
 import { useMoto } from '../support/moto';
 import { seedExampleEstate } from '../support/seeded-estate';

@@ -8,9 +8,9 @@ import {
   dynamoDbDocumentClient,
   route53Client,
   s3Client,
-} from '../../lambdas/aws/clients';
-import { listObjects } from '../../lambdas/aws/s3-objects';
-import { StateStore } from '../../lambdas/aws/state-store';
+} from '../../lambdas/adapters/aws/clients';
+import { listObjects } from '../../lambdas/adapters/aws/s3-objects';
+import { StateStore } from '../../lambdas/adapters/aws/state-store';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { stateKeys } from '../../lambdas/core/state-keys';
 import { runResync } from '../../lambdas/resync/run-resync';

@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { s3Client } from '../../lambdas/aws/clients';
-import { copyObject } from '../../lambdas/aws/s3-copy';
-import { listObjects, readTextObject } from '../../lambdas/aws/s3-objects';
+import { s3Client } from '../../lambdas/adapters/aws/clients';
+import { copyObject } from '../../lambdas/adapters/aws/s3-copy';
+import { listObjects, readTextObject } from '../../lambdas/adapters/aws/s3-objects';
 import { enforceCopySourceIfMatch } from '../support/copy-source-if-match-fake';
 import { useMoto } from '../support/moto';
 

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createStateTable } from '../../cli/embedded/state-table';
-import { dynamoDbClient, dynamoDbDocumentClient } from '../../lambdas/aws/clients';
-import { LeaseNotHeldError, StateStore } from '../../lambdas/aws/state-store';
+import { dynamoDbClient, dynamoDbDocumentClient } from '../../lambdas/adapters/aws/clients';
+import { LeaseNotHeldError, StateStore } from '../../lambdas/adapters/aws/state-store';
 import { useMoto } from '../support/moto';
 
 useMoto();

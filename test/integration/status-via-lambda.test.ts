@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { clearAwsClientCache } from '../../lambdas/aws/clients';
+import { clearAwsClientCache } from '../../lambdas/adapters/aws/clients';
 import { handler } from '../../lambdas/status/handler';
 import { startFakeLambdaInvoke } from '../support/fake-lambda-invoke';
 import { useMoto } from '../support/moto';

@@ -1,6 +1,6 @@
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { cloudWatchClient, route53Client } from '../../lambdas/aws/clients';
+import { cloudWatchClient, route53Client } from '../../lambdas/adapters/aws/clients';
 import { runResync } from '../../lambdas/resync/run-resync';
 import { handler } from '../../lambdas/status/handler';
 import { runCli } from '../support/run-cli';

@@ -11,19 +11,19 @@ import {
   issueWrongSanCertificate,
   type DrillCa,
   type IssuedCertificate,
-} from '../../cli/drill/tls/drill-certificates';
+} from '../../cli/embedded/tls/drill-certificates';
 import {
   localResolver,
   startTlsEndpoint,
   type LocalTlsEndpoint,
   type TlsEndpointOptions,
-} from '../../cli/drill/tls/local-tls-endpoint';
+} from '../../cli/embedded/tls/local-tls-endpoint';
 import {
   dnsResolver,
   probeTls,
   trustedCertificates,
   type Resolver,
-} from '../../lambdas/probes/tls-probe';
+} from '../../lambdas/adapters/tls/tls-probe';
 
 const MAIN = 'main.example.com';
 const PRIMARY = 'primary.example.com';

@@ -9,14 +9,14 @@ import { afterEach } from 'vitest';
 import {
   serveClusterEndpoints,
   type ClusterEndpoints,
-} from '../../cli/drill/tls/cluster-endpoints';
-import { createDrillCa, type DrillCa } from '../../cli/drill/tls/drill-certificates';
-import type { LocalTlsEndpoint, TlsEndpointOptions } from '../../cli/drill/tls/local-tls-endpoint';
-import { dynamoDbDocumentClient, route53Client } from '../../lambdas/aws/clients';
-import { readRecord } from '../../lambdas/aws/route53-records';
-import { StateStore } from '../../lambdas/aws/state-store';
+} from '../../cli/embedded/tls/cluster-endpoints';
+import { createDrillCa, type DrillCa } from '../../cli/embedded/tls/drill-certificates';
+import type { LocalTlsEndpoint, TlsEndpointOptions } from '../../cli/embedded/tls/local-tls-endpoint';
+import { dynamoDbDocumentClient, route53Client } from '../../lambdas/adapters/aws/clients';
+import { readRecord } from '../../lambdas/adapters/aws/route53-records';
+import { StateStore } from '../../lambdas/adapters/aws/state-store';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
-import type { Resolver } from '../../lambdas/probes/tls-probe';
+import type { Resolver } from '../../lambdas/adapters/tls/tls-probe';
 import { runResync } from '../../lambdas/resync/run-resync';
 import type { SwitchOptions } from '../../lambdas/dns/run-switch';
 import { seedExampleEstate } from './seeded-estate';

@@ -6,8 +6,8 @@ import { KubeAdmin } from '../../cli/embedded/kube-admin';
 import { releaseHeldPods } from '../../cli/embedded/kube-workloads';
 import { createKwokNodes, type KwokNodeInput } from '../../cli/embedded/kwok-nodes';
 import type { K8sWorldProcess } from '../../cli/emulator/k8s-world';
-import type { KubeNode } from '../../lambdas/k8s/kube-api';
-import { parseKubeconfig } from '../../lambdas/k8s/kubeconfig';
+import type { KubeNode } from '../../lambdas/adapters/kubernetes/kube-api';
+import { parseKubeconfig } from '../../lambdas/adapters/kubernetes/kubeconfig';
 
 /** The run's world, as the global setup (test/support/k8s-world-global-setup.ts) describes it. */
 export interface SharedK8sWorld {

@@ -1,6 +1,6 @@
 /**
  * Two Kubernetes API servers for the same drain scenarios: the in-process fake
- * (cli/embedded/fake-kubernetes-api.ts) and the run's real world (kube-apiserver v1.37.2,
+ * (cli/emulator/fake-kubernetes-api.ts) and the run's real world (kube-apiserver v1.37.2,
  * kube-controller-manager, kube-scheduler and kwok). A scenario describes nodes, workloads and
  * budgets once; each backend builds them its own way — the fake stores pods, the real server gets
  * Deployments, a StatefulSet, a DaemonSet and PodDisruptionBudgets that its controllers act on —
@@ -16,7 +16,7 @@ import {
   startFakeKubernetesApi,
   type FakeKubernetesApi,
   type FakePodInput,
-} from '../../cli/embedded/fake-kubernetes-api';
+} from '../../cli/emulator/fake-kubernetes-api';
 import {
   budgetManifest,
   daemonSetManifest,
@@ -31,8 +31,8 @@ import {
   type KubeApiClient,
   type KubeNode,
   type KubePod,
-} from '../../lambdas/k8s/kube-api';
-import { parseKubeconfig } from '../../lambdas/k8s/kubeconfig';
+} from '../../lambdas/adapters/kubernetes/kube-api';
+import { parseKubeconfig } from '../../lambdas/adapters/kubernetes/kubeconfig';
 import type { useK8sWorld } from './k8s-world';
 
 export interface ClusterSpec {

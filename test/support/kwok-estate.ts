@@ -9,8 +9,8 @@ import {
 } from '../../cli/embedded/kube-workloads';
 import { relayInstanceStates, type InstanceEvent } from '../../cli/embedded/kubelet-relay';
 import { kubeletStarted, kubeletStopped } from '../../cli/embedded/kwok-nodes';
-import { ec2Client, secretsManagerClient } from '../../lambdas/aws/clients';
-import type { KubeNode, KubePod } from '../../lambdas/k8s/kube-api';
+import { ec2Client, secretsManagerClient } from '../../lambdas/adapters/aws/clients';
+import type { KubeNode, KubePod } from '../../lambdas/adapters/kubernetes/kube-api';
 import type { useK8sWorld } from './k8s-world';
 
 export interface KwokInstance {

@@ -5,7 +5,7 @@ import {
   type MotoServerOptions,
 } from '../../cli/emulator/moto-server';
 import { pointAwsClientsAt } from '../../cli/emulator/emulated-aws';
-import { clearAwsClientCache } from '../../lambdas/aws/clients';
+import { clearAwsClientCache } from '../../lambdas/adapters/aws/clients';
 
 export interface MotoHarness {
   /** `http://127.0.0.1:PORT`; available once beforeAll has run. */

@@ -3,12 +3,12 @@ import { afterEach } from 'vitest';
 import {
   startFakeKubernetesApi,
   type FakeKubernetesApi,
-} from '../../cli/embedded/fake-kubernetes-api';
+} from '../../cli/emulator/fake-kubernetes-api';
 import { publishUtilisation } from '../../cli/embedded/seed-load';
-import { cloudWatchClient, ec2Client, secretsManagerClient } from '../../lambdas/aws/clients';
-import { instancesWithTag } from '../../lambdas/aws/tagged-instances';
+import { cloudWatchClient, ec2Client, secretsManagerClient } from '../../lambdas/adapters/aws/clients';
+import { instancesWithTag } from '../../lambdas/adapters/aws/tagged-instances';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import type { KubeNode } from '../../lambdas/k8s/kube-api';
+import type { KubeNode } from '../../lambdas/adapters/kubernetes/kube-api';
 import type { useK8sWorld } from './k8s-world';
 import { kwokEstate, type KwokEstate } from './kwok-estate';
 import { seedExampleEstate } from './seeded-estate';

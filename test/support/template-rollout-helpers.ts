@@ -1,5 +1,5 @@
 import { DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
-import { ec2Client } from '../../lambdas/aws/clients';
+import { ec2Client } from '../../lambdas/adapters/aws/clients';
 import {
   pollTemplateRollout,
   type TemplateRolloutHandle,

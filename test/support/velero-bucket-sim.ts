@@ -7,16 +7,16 @@
 import { createHash } from 'node:crypto';
 
 import type { BucketObject } from '../../cli/embedded/velero-layout';
-import { backupDirectories } from '../../lambdas/core/velero/bucket-layout';
-import { MANIFEST_FILE, parseManifest } from '../../lambdas/core/velero/manifest';
-import type { ObjectInfo } from '../../lambdas/core/velero/object-info';
-import { assessBackup } from '../../lambdas/core/velero/restorable';
-import type { BackupAssessment } from '../../lambdas/core/velero/restorable';
-import { planSync } from '../../lambdas/core/velero/sync-plan';
-import type { SyncPlan, SyncPlanInput, SyncPolicy } from '../../lambdas/core/velero/sync-plan';
-import type { MissingSince } from '../../lambdas/core/velero/deletions';
-import type { PlanStep } from '../../lambdas/core/velero/sync-steps';
-import { stepMayRun } from '../../lambdas/core/velero/sync-steps';
+import { backupDirectories } from '../../lambdas/core/resync/bucket-layout';
+import { MANIFEST_FILE, parseManifest } from '../../lambdas/core/resync/manifest';
+import type { ObjectInfo } from '../../lambdas/core/resync/object-info';
+import { assessBackup } from '../../lambdas/core/resync/restorable';
+import type { BackupAssessment } from '../../lambdas/core/resync/restorable';
+import { planSync } from '../../lambdas/core/resync/sync-plan';
+import type { SyncPlan, SyncPlanInput, SyncPolicy } from '../../lambdas/core/resync/sync-plan';
+import type { MissingSince } from '../../lambdas/core/resync/deletions';
+import type { PlanStep } from '../../lambdas/core/resync/sync-steps';
+import { stepMayRun } from '../../lambdas/core/resync/sync-steps';
 
 export function md5(body: Buffer | string): string {
   return createHash('md5').update(body).digest('hex');

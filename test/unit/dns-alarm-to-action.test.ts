@@ -7,7 +7,7 @@ import type {
   AlarmState,
   AlarmTrigger,
   ManualTrigger,
-} from '../../lambdas/core/events/alarm-event';
+} from '../../lambdas/core/events/trigger-event';
 
 const config = (autoFailback: boolean) => ({
   clusters: {

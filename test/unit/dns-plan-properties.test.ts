@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
 import { SIDES } from '../../lambdas/core/config/schema';
-import { normalizeDnsName } from '../../lambdas/core/dns-names';
-import { CHECK_NAMES, planSwitch, targetSideOf } from '../../lambdas/core/dns/plan-failover';
-import type { CheckName, PlanSwitchInput } from '../../lambdas/core/dns/plan-failover';
+import { normalizeDnsName } from '../../lambdas/core/dns/dns-names';
+import { CHECK_NAMES, planSwitch, targetSideOf } from '../../lambdas/core/dns/plan-switch';
+import type { CheckName, PlanSwitchInput } from '../../lambdas/core/dns/plan-switch';
 
 const NOW_MS = Date.parse('2026-11-21T12:00:00.000Z');
 

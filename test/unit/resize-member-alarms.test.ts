@@ -17,7 +17,7 @@ import {
   resizeAlarmName,
   resizeAlarmPrefix,
   resizeGroupAlarmPrefix,
-} from '../../lambdas/core/resource-names';
+} from '../../lambdas/core/shared-names';
 
 const config = { name: 'acme' };
 const cpuGroup: AlarmGroup = { id: 'workers', metric: 'cpu', scaleUpAt: 75, scaleDownAt: 30 };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/core/config/validate';
 import { groupsToReplan } from '../../lambdas/core/resize/replan';
-import { resizeAlarmName } from '../../lambdas/core/resource-names';
+import { resizeAlarmName } from '../../lambdas/core/shared-names';
 import { exampleConfig } from '../support/example-config';
 
 const result = validateConfig(exampleConfig());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/core/config/validate';
-import type { AlarmState } from '../../lambdas/core/events/alarm-event';
+import type { AlarmState } from '../../lambdas/core/events/trigger-event';
 import { activeSideOf, summarizeStatus } from '../../lambdas/core/status';
 import { exampleConfig } from '../support/example-config';
 

@@ -6,7 +6,7 @@ import {
   issueExpiredCertificate,
   issueNotYetValidCertificate,
   issueUntrustedCertificate,
-} from '../../cli/drill/tls/drill-certificates';
+} from '../../cli/embedded/tls/drill-certificates';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { AlarmTrigger } from '../../lambdas/core/events/alarm-event';
+import type { AlarmTrigger } from '../../lambdas/core/events/trigger-event';
 import {
   accountOfFunctionArn,
   assertFromDeployment,

@@ -1,6 +1,6 @@
 /**
  * Which objects Velero writes under `backups/<name>/`, per minor version. The table lives in
- * lambdas/core/velero/backup-files.ts because drpilot's restorable rule is built on it; the
+ * lambdas/core/resync/backup-files.ts because drpilot's restorable rule is built on it; the
  * generator re-exports it from here (see cli/embedded/VELERO-SOURCES.md for the sources).
  */
 export {
@@ -8,17 +8,17 @@ export {
   VELERO_VERSIONS,
   backupObjectName,
   versionAtLeast,
-} from '../../../lambdas/core/velero/backup-files';
+} from '../../../lambdas/core/resync/backup-files';
 export type {
   BackupCounters,
   BackupFileRule,
   BackupFileSuffix,
   VeleroVersion,
-} from '../../../lambdas/core/velero/backup-files';
+} from '../../../lambdas/core/resync/backup-files';
 
 /** pkg/apis/velero/v1/backup_types.go, BackupPhase constants (v1.18.1 lines 292-358). */
-export { VELERO_BACKUP_PHASES as BACKUP_PHASES } from '../../../lambdas/core/velero-phases';
-import type { VeleroBackupPhase } from '../../../lambdas/core/velero-phases';
+export { VELERO_BACKUP_PHASES as BACKUP_PHASES } from '../../../lambdas/core/resync/velero-phases';
+import type { VeleroBackupPhase } from '../../../lambdas/core/resync/velero-phases';
 export type BackupPhase = VeleroBackupPhase;
 
 /**

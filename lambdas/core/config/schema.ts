@@ -6,7 +6,7 @@ import {
   NODE_GROUP_ID,
 } from './patterns';
 import { AWS_REGIONS } from './regions';
-import { ACCEPTABLE_BACKUP_PHASES } from '../velero-phases';
+import { ACCEPTABLE_BACKUP_PHASES } from '../resync/velero-phases';
 
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const S3_BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;

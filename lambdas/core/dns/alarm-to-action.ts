@@ -1,12 +1,12 @@
 /**
- * Which DNS action a trigger asks for. Pure: the handler plans (plan-failover.ts) and acts.
+ * Which DNS action a trigger asks for. Pure: the handler plans (plan-switch.ts) and acts.
  *
  * An alarm fires only on a transition, so a failover refused when the primary alarm went to
  * ALARM would never be retried; `reconcileAction` is the every-minute re-plan that covers it
  * (and, with dns.autoFailback, a refused automatic failback — e.g. still in cooldown).
  */
 import type { DrpilotConfig, Side } from '../config/schema';
-import type { AlarmState, AlarmTrigger, ManualTrigger } from '../events/alarm-event';
+import type { AlarmState, AlarmTrigger, ManualTrigger } from '../events/trigger-event';
 
 export const DNS_ACTIONS = ['failover', 'failback', 'status', 'reconcile'] as const;
 export type DnsAction = (typeof DNS_ACTIONS)[number];

@@ -7,7 +7,7 @@
  */
 import type { DrpilotConfig } from '../config/schema';
 import { instanceFamily, ladderSeed } from '../resize/derived-ladder';
-import { TriggerEventError, type ManualTrigger, type TriggerEventIssue } from './alarm-event';
+import { TriggerEventError, type ManualTrigger, type TriggerEventIssue } from './trigger-event';
 
 export function assertManualRequestFits(
   trigger: ManualTrigger,

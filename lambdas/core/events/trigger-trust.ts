@@ -10,7 +10,7 @@ import {
   type AlarmState,
   type AlarmTrigger,
   type ParsedEvent,
-} from './alarm-event';
+} from './trigger-event';
 
 /** Where a function runs: only alarms of its own region and account may start anything. */
 export interface Deployment {

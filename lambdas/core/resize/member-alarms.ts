@@ -16,7 +16,7 @@
  * data, which counts as not breaching: they never fire.
  */
 import type { DrpilotConfig, NodeGroupConfig } from '../config/schema';
-import { parseResizeAlarmName, resizeAlarmName } from '../resource-names';
+import { parseResizeAlarmName, resizeAlarmName } from '../shared-names';
 import type { ResizeMetric } from './instance-types';
 import type { Direction } from './ladder';
 

@@ -1,5 +1,5 @@
 import type { DrpilotConfig, Side } from '../config/schema';
-import { parseResizeAlarmName } from '../resource-names';
+import { parseResizeAlarmName } from '../shared-names';
 
 /**
  * The node groups of `region` to plan again, and why: those with a member alarm still in ALARM.

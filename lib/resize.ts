@@ -1,0 +1,250 @@
+import { ArnFormat, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
+import { NOTIFICATION_TOPIC_ENV } from '../lambdas/core/shared-names';
+import { REPLAN_ACTION, RESIZE_STATE_MACHINE_ENV } from '../lambdas/resize/handler';
+import { names } from './names';
+import { acknowledge } from './nag';
+import { ReactiveFunction } from './reactive-function';
+import { grantListAlarms } from './shared-statements';
+
+/** What the re-plan schedule sends. */
+export const REPLAN_INPUT = { action: REPLAN_ACTION, reason: 'scheduled every 5 minutes' } as const;
+
+export interface ResizeRolloutProps {
+  readonly config: DrpilotConfig;
+  readonly side: Side;
+  /** The failure alarms notify this topic (the region's alarm topic). */
+  readonly alarmTopic: sns.ITopic;
+  readonly encryptionKey: kms.IKey;
+}
+
+/**
+ * The node resize of one cluster region: the resize function (alarms and people start it) and
+ * the rollout state machine it hands long rollouts to — Advance (one node, or one poll of an
+ * instance refresh / nodegroup update) → done? → Wait → Advance …, then Finish; a failed or
+ * timed-out Advance goes to Finish with the error, which reports, pages and gives the lease back.
+ * The state table and notification topic live in the control region and are addressed by name.
+ */
+export class ResizeRollout extends Construct {
+  readonly reactive: ReactiveFunction;
+  readonly stateMachine: sfn.StateMachine;
+  readonly failedRolloutAlarm: cloudwatch.Alarm;
+  readonly replanSchedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: ResizeRolloutProps) {
+    super(scope, id);
+    const { config } = props;
+    const stack = Stack.of(this);
+    const stateMachineName = names.resizeStateMachine(config);
+    // Built from the name: the state machine's definition refers to the function, so the
+    // function's environment cannot refer back to the state machine (a circular dependency).
+    const stateMachineArn = stack.formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: stateMachineName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+
+    this.reactive = new ReactiveFunction(this, 'Resize', {
+      entry: 'lambdas/resize/handler.ts',
+      description:
+        'drpilot resize: plans a node group resize on its alarms or on request, and runs each step of the rollout',
+      functionName: names.function(config, 'resize'),
+      config,
+      alarmTopic: props.alarmTopic,
+      encryptionKey: props.encryptionKey,
+      // One step is one node: drain, stop, retype, start and Ready, each wait bounded.
+      timeout: Duration.minutes(15),
+      memorySize: 512,
+    });
+    const fn = this.reactive.fn;
+    fn.addEnvironment(RESIZE_STATE_MACHINE_ENV, stateMachineArn);
+    fn.addEnvironment(
+      NOTIFICATION_TOPIC_ENV,
+      controlArn(stack, config, 'sns', names.notificationTopic(config)),
+    );
+    this.reactive.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'StartRollouts',
+        actions: ['states:StartExecution'],
+        resources: [stateMachineArn],
+      }),
+    );
+    this.grantControlPlane(config);
+    // Member alarms still in ALARM are found by listing.
+    grantListAlarms(this.reactive);
+    this.replanSchedule = new events.Rule(this, 'Replan', {
+      description: `drpilot ${config.name}: re-plan node groups whose alarms are still in ALARM, every 5 minutes`,
+      schedule: events.Schedule.rate(Duration.minutes(5)),
+      targets: [
+        new targets.LambdaFunction(fn, { event: events.RuleTargetInput.fromObject(REPLAN_INPUT) }),
+      ],
+    });
+    this.reactive.allowOnAnyResource('ObserveNodeGroups', {
+      actions: [
+        'ec2:DescribeInstances',
+        'ec2:DescribeInstanceTypes',
+        'ec2:DescribeInstanceTypeOfferings',
+        'ec2:DescribeLaunchTemplates',
+        'ec2:DescribeLaunchTemplateVersions',
+        'cloudwatch:GetMetricData',
+        'autoscaling:DescribeAutoScalingGroups',
+        'autoscaling:DescribeLifecycleHooks',
+        'autoscaling:DescribeInstanceRefreshes',
+      ],
+      reason:
+        'Describe and metric-read actions support no resource-level permissions; read-only, limited to this region (aws:RequestedRegion).',
+      conditions: {
+        StringEquals: { 'aws:RequestedRegion': config.clusters[props.side].region },
+      },
+    });
+
+    const finish = new tasks.LambdaInvoke(this, 'Finish', {
+      lambdaFunction: fn,
+      payloadResponseOnly: true,
+      comment:
+        'cooldown, audit, notification, lease released; pages when the rollout was cut short',
+    });
+    const advance = new tasks.LambdaInvoke(this, 'Advance', {
+      lambdaFunction: fn,
+      payloadResponseOnly: true,
+      comment: 'the next node, or one poll of the launch-template rollout',
+    });
+    advance.addCatch(finish, { resultPath: '$.error' });
+    const wait = new sfn.Wait(this, 'Wait', {
+      time: sfn.WaitTime.secondsPath('$.waitSeconds'),
+    });
+    const isDone = new sfn.Choice(this, 'Done?')
+      .when(sfn.Condition.booleanEquals('$.done', true), finish)
+      .otherwise(wait.next(advance));
+    advance.next(isDone);
+
+    const logGroup = new logs.LogGroup(this, 'RolloutLogs', {
+      retention: logs.RetentionDays.THREE_MONTHS,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Rollout', {
+      stateMachineName,
+      comment: `drpilot ${config.name}: node group rollouts in ${config.clusters[props.side].region}`,
+      definitionBody: sfn.DefinitionBody.fromChainable(advance),
+      timeout: Duration.hours(24),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+    });
+    acknowledge(this.stateMachine, [
+      {
+        rule: 'AwsSolutions-IAM5',
+        reason:
+          'CDK grant for invoking the resize function: the wildcard is its versions and aliases (`<function ARN>:*`), one function.',
+        appliesTo: [`Resource::<${stack.getLogicalId(fn.node.defaultChild as CfnElement)}.Arn>:*`],
+      },
+      {
+        rule: 'AwsSolutions-IAM5',
+        reason:
+          'Step Functions logging to CloudWatch Logs and X-Ray need log-delivery and trace actions that support no resource-level permissions.',
+        appliesTo: ['Resource::*'],
+      },
+    ]);
+
+    this.failedRolloutAlarm = new cloudwatch.Alarm(this, 'FailedRollouts', {
+      alarmName: `${names.resizeStateMachine(config)}-failed`,
+      alarmDescription:
+        'A node group rollout execution failed, timed out or was aborted: nodes may be cordoned or stopped. See the execution history.',
+      metric: new cloudwatch.MathExpression({
+        expression: 'failed + timedOut + aborted',
+        usingMetrics: {
+          failed: this.stateMachine.metricFailed({ statistic: 'Sum' }),
+          timedOut: this.stateMachine.metricTimedOut({ statistic: 'Sum' }),
+          aborted: this.stateMachine.metricAborted({ statistic: 'Sum' }),
+        },
+        period: Duration.minutes(5),
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failedRolloutAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+  }
+
+  /** The state table and notification topic of the control region, and their key (by alias). */
+  private grantControlPlane(config: DrpilotConfig): void {
+    const stack = Stack.of(this);
+    this.reactive.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'LeasesCooldownsAudit',
+        actions: [
+          'dynamodb:GetItem',
+          'dynamodb:PutItem',
+          'dynamodb:UpdateItem',
+          'dynamodb:DeleteItem',
+          'dynamodb:Query',
+        ],
+        resources: [controlArn(stack, config, 'dynamodb', config.stateTable)],
+      }),
+    );
+    this.reactive.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'NotifyPeople',
+        actions: ['sns:Publish'],
+        resources: [controlArn(stack, config, 'sns', names.notificationTopic(config))],
+      }),
+    );
+    const controlKeys = stack.formatArn({
+      service: 'kms',
+      region: config.controlRegion,
+      resource: 'key',
+      resourceName: '*',
+    });
+    this.reactive.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'UseTheControlKey',
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        resources: [controlKeys],
+        conditions: {
+          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.controlKeyAlias(config) },
+        },
+      }),
+    );
+    acknowledge(this.reactive.role, [
+      {
+        rule: 'AwsSolutions-IAM5',
+        reason:
+          "The control region's key is created in another stack; it is addressed by its alias (kms:ResourceAliases condition), so the resource is key/* in that region.",
+        appliesTo: [`Resource::${controlKeys}`],
+      },
+    ]);
+  }
+}
+
+/** ARN of a control-region resource by its name (DynamoDB table or SNS topic). */
+function controlArn(
+  stack: Stack,
+  config: DrpilotConfig,
+  service: 'dynamodb' | 'sns',
+  name: string,
+) {
+  return service === 'dynamodb'
+    ? stack.formatArn({
+        service,
+        region: config.controlRegion,
+        resource: 'table',
+        resourceName: name,
+      })
+    : stack.formatArn({
+        service,
+        region: config.controlRegion,
+        resource: name,
+        arnFormat: ArnFormat.NO_RESOURCE_NAME,
+      });
+}
