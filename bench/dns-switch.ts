@@ -1,7 +1,10 @@
 import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { seedEstate } from '../cli/embedded/estate';
 import { startEmulatedAws } from '../cli/emulator/emulated-aws';
-import { serveClusterEndpoints, type ClusterEndpoints } from '../cli/embedded/tls/cluster-endpoints';
+import {
+  serveClusterEndpoints,
+  type ClusterEndpoints,
+} from '../cli/embedded/tls/cluster-endpoints';
 import { createDrillCa } from '../cli/embedded/tls/drill-certificates';
 import { dynamoDbDocumentClient, route53Client } from '../lambdas/adapters/aws/clients';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';

@@ -29,7 +29,12 @@ import {
   veleroBackup,
   type BucketObject,
 } from '../cli/embedded/velero-layout';
-import { cloudWatchClient, dynamoDbClient, route53Client, s3Client } from '../lambdas/adapters/aws/clients';
+import {
+  cloudWatchClient,
+  dynamoDbClient,
+  route53Client,
+  s3Client,
+} from '../lambdas/adapters/aws/clients';
 import { listObjects } from '../lambdas/adapters/aws/s3-objects';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { validateConfig } from '../lambdas/core/config/validate';

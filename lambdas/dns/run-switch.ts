@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { cloudWatchClient, dynamoDbDocumentClient, route53Client, snsClient } from '../adapters/aws/clients';
+import {
+  cloudWatchClient,
+  dynamoDbDocumentClient,
+  route53Client,
+  snsClient,
+} from '../adapters/aws/clients';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { notify } from '../adapters/aws/notify';
 import { submitChangeBatch, waitForInsync } from '../adapters/aws/route53-change';

@@ -1,4 +1,7 @@
-import { autoScalingGroupsWithTag, describeAutoScalingGroup } from '../adapters/aws/auto-scaling-groups';
+import {
+  autoScalingGroupsWithTag,
+  describeAutoScalingGroup,
+} from '../adapters/aws/auto-scaling-groups';
 import { autoScalingClient, cloudWatchClient, ec2Client, eksClient } from '../adapters/aws/clients';
 import { describeNodegroup } from '../adapters/aws/eks-nodegroups';
 import { deleteAlarms, listMetricAlarms, putMetricAlarm } from '../adapters/aws/metric-alarms';

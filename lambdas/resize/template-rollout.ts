@@ -11,7 +11,10 @@ import {
   describeNodegroupUpdate,
   updateNodegroupLaunchTemplate,
 } from '../adapters/aws/eks-nodegroups';
-import { createLaunchTemplateVersion, deleteLaunchTemplateVersion } from '../adapters/aws/launch-templates';
+import {
+  createLaunchTemplateVersion,
+  deleteLaunchTemplateVersion,
+} from '../adapters/aws/launch-templates';
 import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { NodeGroupConfig } from '../core/config/schema';
 

@@ -1,4 +1,9 @@
-import { cloudWatchClient, dynamoDbDocumentClient, ec2Client, route53Client } from '../adapters/aws/clients';
+import {
+  cloudWatchClient,
+  dynamoDbDocumentClient,
+  ec2Client,
+  route53Client,
+} from '../adapters/aws/clients';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/adapters/aws/clients';
-import { describeInstanceFamily, describeInstanceTypes } from '../../lambdas/adapters/aws/instance-types';
+import {
+  describeInstanceFamily,
+  describeInstanceTypes,
+} from '../../lambdas/adapters/aws/instance-types';
 import { deriveLadder } from '../../lambdas/core/resize/derived-ladder';
 import { useMoto } from '../support/moto';
 

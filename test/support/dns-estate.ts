@@ -11,7 +11,10 @@ import {
   type ClusterEndpoints,
 } from '../../cli/embedded/tls/cluster-endpoints';
 import { createDrillCa, type DrillCa } from '../../cli/embedded/tls/drill-certificates';
-import type { LocalTlsEndpoint, TlsEndpointOptions } from '../../cli/embedded/tls/local-tls-endpoint';
+import type {
+  LocalTlsEndpoint,
+  TlsEndpointOptions,
+} from '../../cli/embedded/tls/local-tls-endpoint';
 import { dynamoDbDocumentClient, route53Client } from '../../lambdas/adapters/aws/clients';
 import { readRecord } from '../../lambdas/adapters/aws/route53-records';
 import { StateStore } from '../../lambdas/adapters/aws/state-store';

@@ -5,7 +5,11 @@ import {
   type FakeKubernetesApi,
 } from '../../cli/emulator/fake-kubernetes-api';
 import { publishUtilisation } from '../../cli/embedded/seed-load';
-import { cloudWatchClient, ec2Client, secretsManagerClient } from '../../lambdas/adapters/aws/clients';
+import {
+  cloudWatchClient,
+  ec2Client,
+  secretsManagerClient,
+} from '../../lambdas/adapters/aws/clients';
 import { instancesWithTag } from '../../lambdas/adapters/aws/tagged-instances';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import type { KubeNode } from '../../lambdas/adapters/kubernetes/kube-api';
