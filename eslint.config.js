@@ -2,9 +2,20 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 import globals from 'globals';
+import layers from './eslint-rules/layers.js';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'cdk.out/**', '.venv/**', 'drill-report/**', 'coverage/**'] },
+  {
+    ignores: [
+      'node_modules/**',
+      'cdk.out/**',
+      '.venv/**',
+      'drill-report/**',
+      'coverage/**',
+      // Deliberately bad code: test/unit/layer-boundaries.test.ts lints it and expects each rule to fire.
+      'test/fixtures/layers/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strict,
   prettier,
@@ -44,23 +55,9 @@ export default tseslint.config(
     },
   },
   {
-    files: ['lambdas/core/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          patterns: [
-            {
-              group: ['@aws-sdk/*', '@smithy/*', '@aws-lambda-powertools/*'],
-              message: 'lambdas/core is pure: no SDK imports.',
-            },
-            {
-              group: ['node:fs', 'node:net', 'node:http', 'node:https', 'node:child_process'],
-              message: 'lambdas/core does no I/O.',
-            },
-          ],
-        },
-      ],
-    },
+    // Which folder may import which, and where the SDK and the network may be used.
+    files: ['lambdas/**/*.ts', 'lib/**/*.ts', 'bin/**/*.ts', 'cli/**/*.ts'],
+    plugins: { drpilot: layers },
+    rules: { 'drpilot/import-boundaries': 'error' },
   },
 );

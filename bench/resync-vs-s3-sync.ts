@@ -41,7 +41,7 @@ import { validateConfig } from '../lambdas/core/config/validate';
 import { bucketSide, listMirrored } from '../lambdas/adapters/aws/velero-bucket';
 import { runResync, type ResyncResult } from '../lambdas/resync/run-resync';
 import { MIRRORED_AREAS } from '../lambdas/core/resync/bucket-layout';
-import { forEachBounded } from '../lambdas/shared/bounded-concurrency';
+import { forEachBounded } from '../lambdas/core/bounded-concurrency';
 import { median } from './lambda-bundles';
 
 const REPO_ROOT = new URL('..', import.meta.url).pathname;

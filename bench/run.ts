@@ -14,7 +14,15 @@ const resyncNoopReps = Number(process.env.BENCH_RESYNC_NOOP_REPS ?? 5);
 /** Comma-separated sections to run (bundles, resync, dns); all by default. */
 const dnsRuns = Number(process.env.BENCH_DNS_RUNS ?? 30);
 const only = (process.env.BENCH_ONLY ?? 'bundles,resync,dns').split(',').map((s) => s.trim());
-const log = (message: string) => process.stderr.write(`${message}\n`);
+// Figures only by default; --verbose adds progress and the handlers' own log lines (stderr).
+const verbose = process.argv.includes('--verbose');
+if (!verbose) {
+  process.env.POWERTOOLS_LOG_LEVEL = 'SILENT';
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+}
+const log = (message: string) => {
+  if (verbose) process.stderr.write(`${message}\n`);
+};
 
 interface BenchResult {
   runs?: number;

@@ -1,6 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { formatSettingsErrors, resolveAppSettings } from '../lib/app-settings';
 import { addDrpilotStacks } from '../lib/drpilot-app';
+import { configFileSystem } from './config-file-system';
 
 const app = new App();
 const settings = resolveAppSettings({
@@ -8,6 +9,7 @@ const settings = resolveAppSettings({
   accountContext: app.node.tryGetContext('account'),
   env: process.env,
   cwd: process.cwd(),
+  fs: configFileSystem,
 });
 if (!settings.ok) {
   process.stderr.write(`${formatSettingsErrors(settings)}\n`);

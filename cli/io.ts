@@ -6,9 +6,18 @@ export interface CliIo {
   cwd: string;
 }
 
-export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-  cwd: process.cwd(),
-};
+/**
+ * The process's own streams, with stdout kept for the command's result: whatever else writes to
+ * process.stdout while a command runs — the handler code's Powertools logs when it runs
+ * in-process, a library's notice — goes to stderr, so `--json` prints one JSON document.
+ */
+export function processIo(): CliIo {
+  const writeResult = process.stdout.write.bind(process.stdout);
+  process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  return {
+    stdout: (text) => void writeResult(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+  };
+}

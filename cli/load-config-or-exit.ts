@@ -1,5 +1,5 @@
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
-import { loadConfig } from './config-file';
+import { loadConfigFile } from './config-file';
 import type { GlobalOptions } from './global-options';
 import type { CliIo } from './io';
 import type { Output } from './output';
@@ -13,7 +13,7 @@ export function configOrReport(
   io: CliIo,
   output: Output,
 ): DrpilotConfig | null {
-  const loaded = loadConfig(options.config, io.env, io.cwd);
+  const loaded = loadConfigFile(options.config, io.env, io.cwd);
   if (loaded.ok) return loaded.config;
   output.result({ ok: false, file: loaded.file, errors: loaded.errors }, () =>
     [

@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CommandContext } from './command-context';
 import { registerDrill } from './commands/drill';
+import { registerNotify } from './commands/notify';
 import { registerResize } from './commands/resize';
 import { registerResync } from './commands/resync';
 import { registerStatus } from './commands/status';
@@ -27,11 +28,12 @@ export function buildProgram(context: CommandContext): Command {
   registerResync(program, context);
   registerResize(program, context);
   registerDrill(program, context);
+  registerNotify(program, context);
   return program;
 }
 
 /** Runs one CLI invocation and returns its exit code (never calls process.exit). */
-export async function main(argv: string[], io: CliIo = processIo): Promise<ExitCode> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<ExitCode> {
   const context = new CommandContext(io);
   const program = buildProgram(context);
   try {

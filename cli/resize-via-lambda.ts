@@ -1,7 +1,6 @@
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
-import { sfnClient } from '../lambdas/adapters/aws/clients';
+import { describeExecution } from '../lambdas/adapters/aws/step-functions';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../lambdas/core/config/schema';
-import type { ResizeStarted } from '../lambdas/resize/handler';
+import type { ResizeStarted } from '../lambdas/resize/start-rollout';
 import type { ResizeResult } from '../lambdas/resize/rollout-state';
 import { invokeDeployed } from './via-lambda';
 
@@ -28,9 +27,8 @@ export async function resizeViaLambda(
   progress(`rollout of ${answer.nodes.length} node(s) to ${answer.to} started: ${executionArn}`);
   const started = Date.now();
   for (let poll = 0; ; poll++) {
-    const execution = await sfnClient(region).send(new DescribeExecutionCommand({ executionArn }));
-    if (execution.status === 'SUCCEEDED')
-      return JSON.parse(execution.output ?? 'null') as ResizeResult;
+    const execution = await describeExecution(region, executionArn);
+    if (execution.status === 'SUCCEEDED') return execution.output as ResizeResult;
     if (execution.status !== 'RUNNING' && execution.status !== 'PENDING_REDRIVE') {
       return {
         group: answer.group,

@@ -1,5 +1,4 @@
-import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { lambdaClient } from '../lambdas/adapters/aws/clients';
+import { invokeFunction } from '../lambdas/adapters/aws/lambda-invoke';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { functionName } from '../lambdas/core/shared-names';
 
@@ -11,14 +10,5 @@ export async function invokeDeployed(
   /** Where the function runs; the control region's functions by default. */
   region: string = config.controlRegion,
 ): Promise<unknown> {
-  const FunctionName = functionName(config, job);
-  const response = await lambdaClient(region).send(
-    new InvokeCommand({ FunctionName, Payload: new TextEncoder().encode(JSON.stringify(payload)) }),
-  );
-  const text = response.Payload ? new TextDecoder().decode(response.Payload) : 'null';
-  if (response.FunctionError) {
-    const { errorMessage } = JSON.parse(text) as { errorMessage?: string };
-    throw new Error(`${FunctionName} failed: ${errorMessage ?? text}`);
-  }
-  return JSON.parse(text);
+  return invokeFunction(region, functionName(config, job), payload);
 }

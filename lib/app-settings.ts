@@ -1,6 +1,6 @@
+import { loadConfig, type ConfigFileSystem } from '../lambdas/core/config/config-file';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import type { ConfigError } from '../lambdas/core/config/validate';
-import { loadConfig } from '../cli/config-file';
 
 /**
  * Stands in for the account when `cdk synth` runs without credentials (so without
@@ -29,12 +29,14 @@ export interface AppInputs {
   readonly accountContext?: unknown;
   readonly env: NodeJS.ProcessEnv;
   readonly cwd: string;
+  /** Where the config is read from: the node file system (bin/), or a map in tests. */
+  readonly fs: ConfigFileSystem;
 }
 
 /** The config (-c config, then $DRPILOT_CONFIG, then ./drpilot.config.json) and the account. */
 export function resolveAppSettings(inputs: AppInputs): AppSettings {
   const flag = typeof inputs.configContext === 'string' ? inputs.configContext : undefined;
-  const loaded = loadConfig(flag, inputs.env, inputs.cwd);
+  const loaded = loadConfig(flag, inputs.env, inputs.cwd, inputs.fs);
   if (!loaded.ok) return { ok: false, configFile: loaded.file, errors: loaded.errors };
 
   const fromContext =

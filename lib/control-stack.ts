@@ -1,6 +1,7 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
+import { AksEvents } from './aks-events';
 import { BackupResync, eventBridgeNotificationCommand } from './resync';
 import { DnsFailover } from './dns';
 import { EncryptionKey } from './encryption-key';
@@ -24,6 +25,8 @@ export class ControlStack extends Stack {
   readonly status: StatusFunction;
   readonly backupResync: BackupResync;
   readonly dnsFailover: DnsFailover;
+  /** The AWS → AKS sender, when an AKS side is configured (azure). */
+  readonly aksEvents: AksEvents | null;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
@@ -66,6 +69,16 @@ export class ControlStack extends Stack {
       notificationTopic: this.notifications.topic,
       encryptionKey: this.encryptionKey.key,
     });
+
+    this.aksEvents = config.azure
+      ? new AksEvents(this, 'AksEvents', {
+          config,
+          notificationTopic: this.notifications.topic,
+          encryptionKey: this.encryptionKey.key,
+        })
+      : null;
+    // The DNS function tells the AKS side after every switch.
+    this.aksEvents?.grantSender(this.dnsFailover.reactive);
 
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });

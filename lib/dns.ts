@@ -10,7 +10,11 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
-import { NOTIFICATION_TOPIC_ENV } from '../lambdas/core/shared-names';
+import {
+  NOTIFICATION_TOPIC_ENV,
+  SCHEDULED_ACTIONS,
+  scheduledPayload,
+} from '../lambdas/core/shared-names';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
@@ -21,10 +25,10 @@ import { describeHealthAlarmsStatement, readZoneStatement } from './shared-state
  * is re-planned on this tick for as long as the primary stays unhealthy; the handler answers
  * `noop` at once when it is healthy.
  */
-export const RECONCILE_INPUT = {
-  action: 'reconcile',
-  reason: 'every minute while the primary is unhealthy',
-} as const;
+export const RECONCILE_INPUT = scheduledPayload(
+  SCHEDULED_ACTIONS.dnsReconcile,
+  'every minute while the primary is unhealthy',
+);
 
 /** How the Route 53 health checks probe each endpoint. */
 export const HEALTH_CHECK = {

@@ -8,6 +8,7 @@ import { MemberAlarmReconciler } from './resize-alarms';
 import { NodeGroupResize } from './resize-node-group';
 import { NotificationTopic } from './notification-topic';
 import { ResizeRollout } from './resize';
+import { TunnelWatch } from './tunnel-watch';
 
 export interface RegionStackProps extends StackProps {
   readonly config: DrpilotConfig;
@@ -33,6 +34,8 @@ export class RegionStack extends Stack {
   readonly resize: ResizeRollout | null;
   readonly nodeGroups: NodeGroupResize[];
   readonly memberAlarms: MemberAlarmReconciler | null;
+  /** The tunnel watch, when a configured VPN connection ends in this region. */
+  readonly tunnels: TunnelWatch | null;
 
   constructor(scope: Construct, id: string, props: RegionStackProps) {
     super(scope, id, props);
@@ -88,6 +91,19 @@ export class RegionStack extends Stack {
       new CfnOutput(this, 'ResizeFunctionName', { value: resize.reactive.fn.functionName });
       new CfnOutput(this, 'ResizeStateMachineArn', { value: resize.stateMachine.stateMachineArn });
     }
+
+    const connections = (config.tunnels?.vpnConnections ?? []).filter(
+      (c) => c.region === this.cluster.region,
+    );
+    this.tunnels =
+      connections.length === 0
+        ? null
+        : new TunnelWatch(this, 'Tunnels', {
+            config,
+            connections,
+            alarmTopic: this.alarms.topic,
+            encryptionKey: this.encryptionKey.key,
+          });
 
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
     new CfnOutput(this, 'EncryptionKeyArn', { value: this.encryptionKey.key.keyArn });

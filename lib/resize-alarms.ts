@@ -6,17 +6,20 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import type { DrpilotConfig, NodeGroupConfig } from '../lambdas/core/config/schema';
-import { resizeAlarmPrefix } from '../lambdas/core/shared-names';
+import {
+  resizeAlarmPrefix,
+  SCHEDULED_ACTIONS,
+  scheduledPayload,
+} from '../lambdas/core/shared-names';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
 import { grantDescribeNodegroups, grantListAlarms } from './shared-statements';
 
-/** What the schedule sends (the handler's RECONCILE_ALARMS_ACTION; importing it would load Powertools at synth). */
-export const RECONCILE_INPUT = {
-  action: 'reconcile-alarms',
-  reason: 'scheduled every 5 minutes',
-} as const;
+export const RECONCILE_INPUT = scheduledPayload(
+  SCHEDULED_ACTIONS.resizeAlarms,
+  'scheduled every 5 minutes',
+);
 
 export interface MemberAlarmReconcilerProps {
   readonly config: DrpilotConfig;

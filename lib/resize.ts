@@ -11,15 +11,22 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
-import { NOTIFICATION_TOPIC_ENV } from '../lambdas/core/shared-names';
-import { REPLAN_ACTION, RESIZE_STATE_MACHINE_ENV } from '../lambdas/resize/handler';
+import {
+  NOTIFICATION_TOPIC_ENV,
+  RESIZE_STATE_MACHINE_ENV,
+  SCHEDULED_ACTIONS,
+  scheduledPayload,
+} from '../lambdas/core/shared-names';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
 import { grantListAlarms } from './shared-statements';
 
 /** What the re-plan schedule sends. */
-export const REPLAN_INPUT = { action: REPLAN_ACTION, reason: 'scheduled every 5 minutes' } as const;
+export const REPLAN_INPUT = scheduledPayload(
+  SCHEDULED_ACTIONS.resizeReplan,
+  'scheduled every 5 minutes',
+);
 
 export interface ResizeRolloutProps {
   readonly config: DrpilotConfig;

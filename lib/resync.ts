@@ -11,12 +11,16 @@ import { Construct } from 'constructs';
 import { METRICS_NAMESPACE, WORST_RPO_METRIC } from '../lambdas/core/metric-names';
 import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
 import { BACKUP_METADATA_FILE, MIRRORED_AREAS } from '../lambdas/core/resync/bucket-layout';
+import { SCHEDULED_ACTIONS, scheduledPayload } from '../lambdas/core/shared-names';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
 import { readZoneStatement } from './shared-statements';
 
-export const SCHEDULED_INPUT = { action: 'resync', reason: 'scheduled every 5 minutes' } as const;
+export const SCHEDULED_INPUT = scheduledPayload(
+  SCHEDULED_ACTIONS.resync,
+  'scheduled every 5 minutes',
+);
 
 /** `*` and `\` are the special characters of an EventBridge wildcard pattern. */
 function escapeWildcard(text: string): string {
@@ -192,10 +196,12 @@ export class BackupResync extends Construct {
       },
       targets: [
         new targets.LambdaFunction(fn, {
-          event: events.RuleTargetInput.fromObject({
-            action: 'resync',
-            reason: `velero-backup.json written: s3://${bucketName}/${objectKey}`,
-          }),
+          event: events.RuleTargetInput.fromObject(
+            scheduledPayload(
+              SCHEDULED_ACTIONS.resync,
+              `velero-backup.json written: s3://${bucketName}/${objectKey}`,
+            ),
+          ),
         }),
       ],
     });

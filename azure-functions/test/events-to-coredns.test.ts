@@ -2,6 +2,7 @@ import './support/quiet-functions-test-mode';
 import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { appStorage } from '../src/adapters/storage-clients';
+import type { NodePoolDns } from '../src/core/localdns';
 import { dnsReconcile } from '../src/functions/dnsReconcile';
 import { dnsReconcileTimer } from '../src/functions/dnsReconcileTimer';
 import { events } from '../src/functions/events';
@@ -118,11 +119,15 @@ describe('desired state across a sequence of events, in and out of order', () =>
 });
 
 describe('dnsReconcile', () => {
-  it('without a Kubernetes adapter plans the forwarding and records it as not connected', async () => {
+  it('without the AKS settings plans the forwarding and records it as not connected', async () => {
     await dnsReconcile({ reason: 'test' }, quietContext('dnsReconcile').context);
     const { body } = await getState();
     expect(body.applied).toMatchObject({
       outcome: 'not-connected',
+      reason: expect.stringMatching(
+        /DRPILOT_AKS_SUBSCRIPTION_ID, DRPILOT_AKS_RESOURCE_GROUP, DRPILOT_AKS_CLUSTER are not set/,
+      ),
+      zones: null,
       forwarding: {
         region: 'eu-central-1',
         ips: [drResolver.address],
@@ -146,6 +151,65 @@ describe('dnsReconcile', () => {
         forwarding: { region: 'eu-west-1' },
       });
       expect(await resolveSentry(cluster)).toEqual(['10.0.50.7']);
+    } finally {
+      await cluster.stop();
+    }
+  });
+
+  it('reports a zone that a node pool’s LocalDNS sends to VNet DNS, instead of calling it forwarded', async () => {
+    const cluster = new LocalCoreDnsCluster(azureDns.address);
+    const pools: NodePoolDns[] = [
+      {
+        name: 'system',
+        osType: 'Linux',
+        kubernetesVersion: '1.37.1',
+        localDns: { state: 'Enabled' },
+      },
+      {
+        name: 'apps',
+        osType: 'Linux',
+        kubernetesVersion: '1.37.1',
+        localDns: {
+          mode: 'Required',
+          kubeDNSOverrides: {
+            '.': { forwardDestination: 'ClusterCoreDNS' },
+            'internal.example.com': { forwardDestination: 'VnetDNS' },
+          },
+        },
+      },
+    ];
+    try {
+      const applied = await runDnsReconcile({
+        table: appStorage().table,
+        clusterDns: cluster,
+        nodePools: { list: async () => pools },
+        cacheSeconds: 30,
+        now: () => new Date(),
+      });
+      expect(applied).toMatchObject({
+        outcome: 'applied',
+        reason:
+          'internal.example.com is not forwarded by coredns-custom on pool apps (internal.example.com and the names in it: LocalDNS override "internal.example.com" → VnetDNS)',
+        zones: [
+          {
+            zone: 'internal.example.com',
+            status: 'bypassed',
+            bypassedOn: [{ pool: 'apps', override: 'internal.example.com' }],
+          },
+        ],
+      });
+      expect((await getState()).body.applied.zones[0].status).toBe('bypassed');
+      // With the override gone, the same zone is reported forwarded.
+      pools[1]!.localDns!.kubeDNSOverrides = { '.': { forwardDestination: 'ClusterCoreDNS' } };
+      expect(
+        await runDnsReconcile({
+          table: appStorage().table,
+          clusterDns: cluster,
+          nodePools: { list: async () => pools },
+          cacheSeconds: 30,
+          now: () => new Date(),
+        }),
+      ).toMatchObject({ outcome: 'unchanged', reason: null, zones: [{ status: 'forwarded' }] });
     } finally {
       await cluster.stop();
     }

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Argument, type Command } from 'commander';
 import type { CommandContext } from '../command-context';
-import { parseConfigText } from '../config-file';
+import { parseConfigText } from '../../lambdas/core/config/config-file';
 import { DRILL_SCENARIOS, type DrillResult, type DrillScenario } from '../drill/drill-result';
 import { runDrill } from '../drill/run-drill';
 import { writeDrillReport } from '../drill/write-report';

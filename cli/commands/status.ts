@@ -28,6 +28,28 @@ export function renderStatus(status: StatusReport): string {
     status.backups.latest === null
       ? `${status.backups.side}: no restorable backup measured yet (re-sync has not run into it)`
       : `${status.backups.side}: latest ${status.backups.latest}, RPO ${formatDuration(status.backups.rpoSeconds)}`;
+  const tunnels = (status.tunnels ?? []).flatMap((c) =>
+    c.tunnels.map((t) => {
+      const state = t.up === null ? 'not recorded yet' : t.up ? 'up' : 'DOWN';
+      return `${c.vpnConnectionId} ${t.outsideIp.padEnd(16)}${state}${t.since ? ` since ${t.since}` : ''}`;
+    }),
+  );
+  const aks = status.aks
+    ? [
+        ...Object.entries(status.aks.types).map(([type, t]) => {
+          const last =
+            t.lastDeliveredSeq === null
+              ? 'nothing delivered yet'
+              : `#${t.lastDeliveredSeq} at ${t.lastDeliveredAt} (${t.lastAnswer?.status ?? '?'}, ${t.lastAnswer?.latencyMs ?? '?'} ms)`;
+          return `${type.padEnd(14)}${last}${t.pending ? `, ${t.pending} pending` : ''}`;
+        }),
+        ...(status.aks.lastError
+          ? [
+              `last error: ${status.aks.lastError.type} #${status.aks.lastError.seq} ${status.aks.lastError.status ?? 'no answer'} at ${status.aks.lastError.at}`,
+            ]
+          : []),
+      ]
+    : [];
   const block = (label: string, lines: string[]) =>
     lines.map((line, i) => `${(i === 0 ? label : '').padEnd(10)}${line}`);
   return [
@@ -35,6 +57,8 @@ export function renderStatus(status: StatusReport): string {
     ...block('Clusters', [health('primary'), health('dr')]),
     ...block('Backups', [backups]),
     ...block('Nodes', groups.length ? groups : ['no node groups configured']),
+    ...block('Tunnels', tunnels.length ? tunnels : ['no VPN connections configured']),
+    ...block('AKS', status.aks ? aks : ['no AKS side configured']),
     ...block('Warnings', status.warnings),
   ].join('\n');
 }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config-file';
+import { loadConfigFile } from '../config-file';
 import { ExitCode } from '../exit-codes';
 import type { CommandContext } from '../command-context';
 
@@ -9,7 +9,7 @@ export function registerValidate(program: Command, context: CommandContext): voi
     .description('check drpilot.config.json against the schema and the cross-field rules')
     .action((_options, command: Command) => {
       const { io, options, output } = context.for(command);
-      const loaded = loadConfig(options.config, io.env, io.cwd);
+      const loaded = loadConfigFile(options.config, io.env, io.cwd);
       const errors = loaded.ok ? [] : loaded.errors;
       output.result({ ok: loaded.ok, file: loaded.file, errors }, () =>
         loaded.ok

@@ -32,7 +32,9 @@ export interface EmbeddedEstate {
  */
 export async function seedEstate(config: DrpilotConfig): Promise<EmbeddedEstate> {
   const { hostedZoneId, healthCheckIds } = await seedDns(route53Client(), config);
-  const seeded: DrpilotConfig = { ...config, dns: { ...config.dns, hostedZoneId } };
+  // No Function app is running here: the AKS side is attached by attachAksSide (the drill does).
+  const { azure: _noAksSide, ...withoutAzure } = config;
+  const seeded: DrpilotConfig = { ...withoutAzure, dns: { ...config.dns, hostedZoneId } };
 
   await seedHealthAlarms(cloudWatchClient(config.controlRegion), seeded, healthCheckIds);
   await createStateTable(dynamoDbClient(config.controlRegion), config.stateTable);

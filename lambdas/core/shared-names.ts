@@ -11,8 +11,32 @@ export function notificationTopicName(config: DrpilotConfig): string {
   return `${config.name}-drpilot-notifications`;
 }
 
-/** The environment variable the CDK app sets to the notification topic's ARN (not a secret). */
+/**
+ * The environment the CDK app gives the functions, and the functions read (none holds a secret).
+ * The config is not a runtime variable: it is inlined into each bundle at build time (esbuild
+ * `define` of `process.env.<CONFIG_ENV>`); local runs and tests set the variable instead.
+ */
+export const CONFIG_ENV = 'DRPILOT_CONFIG_JSON';
+/** The notification topic's ARN. */
 export const NOTIFICATION_TOPIC_ENV = 'DRPILOT_NOTIFICATION_TOPIC_ARN';
+/** The resize function's rollout state machine. */
+export const RESIZE_STATE_MACHINE_ENV = 'DRPILOT_RESIZE_STATE_MACHINE_ARN';
+
+/** The `action` of the payloads schedules and rules send; the handlers accept exactly these. */
+export const SCHEDULED_ACTIONS = {
+  /** DNS, every minute: re-plan a refused automatic failover while the primary stays down. */
+  dnsReconcile: 'reconcile',
+  /** Resize, every 5 minutes: plan again the groups whose member alarms stay in ALARM. */
+  resizeReplan: 'reconcile',
+  /** Member alarms, every 5 minutes: keep one alarm pair per member. */
+  resizeAlarms: 'reconcile-alarms',
+  /** Re-sync, every 5 minutes and when Velero writes a velero-backup.json. */
+  resync: 'resync',
+} as const;
+
+/** A schedule's or rule's payload: the manual payload shape, with why. */
+export const scheduledPayload = <A extends string>(action: A, reason: string) =>
+  ({ action, reason }) as const;
 
 /**
  * Prefix of every per-member resize alarm drpilot keeps, `<name>-drpilot-resize.`. The rule that
@@ -68,4 +92,10 @@ export function parseResizeAlarmName(
   if (!NODE_GROUP_ID.test(groupId) || (direction !== 'up' && direction !== 'down') || !memberId)
     return null;
   return { groupId, direction, memberId };
+}
+
+/** A cluster region's alarm topic, `<name>-drpilot-<side>-alarms`, found by its region. */
+export function regionAlarmTopicName(config: DrpilotConfig, region: string): string {
+  const side = config.clusters.primary.region === region ? 'primary' : 'dr';
+  return `${config.name}-drpilot-${side}-alarms`;
 }

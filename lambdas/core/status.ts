@@ -3,6 +3,14 @@ import { SIDES } from './config/schema';
 import { sameDnsName } from './dns/dns-names';
 import type { AlarmState } from './events/trigger-event';
 import type { RecoveryPoint } from './resync/rpo';
+import {
+  summarizeAks,
+  summarizeTunnels,
+  type AksStatus,
+  type OutboxObservations,
+  type TunnelConnectionStatus,
+} from './aks/aks-status';
+import type { TunnelRecord } from './aks/tunnels';
 
 export interface StatusObservations {
   /** The main record's CNAME target and TTL, or null when the record does not exist. */
@@ -12,6 +20,10 @@ export interface StatusObservations {
   nodeGroupMembers: ReadonlyMap<string, { id: string; type: string; state: string }[] | null>;
   /** The newest restorable backup the last re-sync found on each side, where one ran. */
   recoveryPoints: Readonly<Partial<Record<Side, RecoveryPoint | null>>>;
+  /** The AKS outbox, when an AKS side is configured and it was read. */
+  outbox?: OutboxObservations | null;
+  /** Each VPN connection's tunnels as last recorded. */
+  tunnelRecords?: ReadonlyMap<string, TunnelRecord | null>;
   now: string;
 }
 
@@ -40,6 +52,10 @@ export interface StatusReport {
     instanceTypes: string[] | null;
     instances: { id: string; type: string; state: string }[] | null;
   }[];
+  /** Per VPN connection and tunnel: up or down, and since when; null without tunnels configured. */
+  tunnels: TunnelConnectionStatus[] | null;
+  /** The AWS → AKS events: per type the last delivery, pending, the last error; null without azure. */
+  aks: AksStatus | null;
   warnings: string[];
 }
 
@@ -119,6 +135,8 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
     clusters,
     backups: standbyBackups(activeSide, seen),
     nodeGroups,
+    tunnels: summarizeTunnels(config, seen.tunnelRecords ?? new Map(), warnings),
+    aks: seen.outbox ? summarizeAks(config, seen.outbox, warnings) : null,
     warnings,
   };
 }

@@ -22,6 +22,7 @@ import { judgeTrigger, type TriggerOrigin } from '../core/events/trigger-trust';
 import { notificationTopicName } from '../core/shared-names';
 import { stateKeys } from '../core/state-keys';
 import type { Resolver } from '../adapters/tls/tls-probe';
+import { announceSwitch } from '../aks/announce-switch';
 import { observeSwitch } from './observe';
 
 export type SwitchOutcome = 'switched' | 'noop' | 'refused' | 'dry-run' | 'failed';
@@ -247,6 +248,10 @@ export async function runSwitch(
         `the switch is applied, but its cooldown or failover time was not recorded: ${describeError(error)}`,
       );
     });
+    // The AKS side learns the new side and its resolver addresses (drill record too, as a drill).
+    warnings.push(
+      ...(await announceSwitch(config, { recordName, to: decision.to, changeId }, now)),
+    );
     return await finish({
       ...base,
       outcome: 'switched',

@@ -154,3 +154,33 @@ export async function reconcileMemberAlarms(
     orphansDeleted: plan.orphans,
   };
 }
+
+export class MemberAlarmsFailedError extends Error {
+  override readonly name = 'MemberAlarmsFailedError';
+}
+
+/** Throws when a group's members could not be read, so the run is retried and then lands in the failure queue. */
+export function assertEveryGroupRead(report: MemberAlarmsReport): void {
+  const failed = report.groups.filter((g) => g.error !== null);
+  if (failed.length > 0) {
+    throw new MemberAlarmsFailedError(
+      `could not read the members of ${failed.map((g) => `${g.id} (${g.error})`).join('; ')}`,
+    );
+  }
+}
+
+/** The report as one log line: counts per group, not every alarm name. */
+export const reportSummary = (report: MemberAlarmsReport) => ({
+  dryRun: report.dryRun,
+  groups: report.groups.map((g) => ({
+    id: g.id,
+    members: g.members.length,
+    put: g.put.length,
+    deleted: g.deleted.length,
+    unchanged: g.unchanged,
+    deferred: g.deferred.length,
+    skipped: g.skipped.length,
+    error: g.error,
+  })),
+  orphansDeleted: report.orphansDeleted.length,
+});

@@ -1,6 +1,6 @@
-import type { EC2Client } from '@aws-sdk/client-ec2';
 import {
   instanceState,
+  type Ec2,
   setInstanceType,
   startInstance,
   stopInstance,
@@ -55,7 +55,7 @@ const errorText = (error: unknown) =>
  * node. A drain blocked by a PodDisruptionBudget stops the rollout with the node still running.
  */
 export async function rollOutEc2(
-  ec2: EC2Client,
+  ec2: Ec2,
   drainer: NodeDrainer,
   nodes: readonly RolloutNode[],
   options: RolloutOptions,

@@ -1,5 +1,4 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { secretsManagerClient } from '../adapters/aws/clients';
+import { readSecretString } from '../adapters/aws/secrets';
 import type { NodeGroupConfig } from '../core/config/schema';
 import { createKubeApi } from '../adapters/kubernetes/kube-api';
 import { parseKubeconfig } from '../adapters/kubernetes/kubeconfig';
@@ -23,10 +22,7 @@ export async function kubernetesDrainerFor(
   const secretName = group.kubernetes?.kubeconfigSecret;
   if (!secretName)
     throw new Error(`node group ${group.id} has no kubernetes.kubeconfigSecret to drain with`);
-  const { SecretString } = await secretsManagerClient(region).send(
-    new GetSecretValueCommand({ SecretId: secretName }),
-  );
-  const api = createKubeApi(parseKubeconfig(SecretString ?? ''));
+  const api = createKubeApi(parseKubeconfig(await readSecretString(region, secretName)));
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const wait = {
     timeoutMs: timeouts.nodeMs,

@@ -6,13 +6,13 @@ import { assertManualRequestFits } from '../core/events/manual-request-rules';
 import { assertFromDeployment, judgeTrigger, originOf } from '../core/events/trigger-trust';
 import type { Deployment } from '../core/events/trigger-trust';
 import type { ResizeRequest } from '../core/resize/plan-resize';
-import { parseResizeAlarmName, resizeAlarmPrefix } from '../core/shared-names';
+import { parseResizeAlarmName, resizeAlarmPrefix, SCHEDULED_ACTIONS } from '../core/shared-names';
 import { resizeResult } from './begin-resize';
 import { resizeContext } from './resize-context';
 import type { ResizeResult } from './rollout-state';
 
 /** What the 5-minute schedule sends: `{ "action": "reconcile" }`. */
-export const REPLAN_ACTION = 'reconcile';
+export const REPLAN_ACTION = SCHEDULED_ACTIONS.resizeReplan;
 
 export interface ResizeAsk {
   groupId: string;

@@ -1,7 +1,8 @@
 import type { Lease } from '../adapters/aws/state-store';
 import type { ResizePlan, ResizeStep } from '../core/resize/plan-resize';
+import type { TemplateTarget } from '../core/resize/template-target';
 import type { NodeReport } from './ec2-rollout';
-import type { TemplateRolloutHandle, TemplateTarget } from './template-rollout';
+import type { TemplateRolloutHandle } from './template-rollout';
 
 export type ResizeOutcome = 'resized' | 'noop' | 'refused' | 'dry-run' | 'failed';
 

@@ -3,7 +3,6 @@ import {
   describeAutoScalingGroup,
   describeInstanceRefreshes,
   startInstanceRefresh,
-  type AutoScalingGroupInfo,
 } from '../adapters/aws/auto-scaling-groups';
 import { autoScalingClient, ec2Client, eksClient } from '../adapters/aws/clients';
 import {
@@ -17,6 +16,14 @@ import {
 } from '../adapters/aws/launch-templates';
 import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { NodeGroupConfig } from '../core/config/schema';
+import {
+  autoScalingGroupSelection,
+  chooseTaggedGroup,
+  inServiceIds,
+} from '../core/resize/auto-scaling-groups';
+import type { TemplateTarget } from '../core/resize/template-target';
+
+export type { TemplateTarget };
 
 /*
  * The executor of `asg` and `eks-managed` groups: one new launch-template version with the new
@@ -25,24 +32,6 @@ import type { NodeGroupConfig } from '../core/config/schema';
  * pollTemplateRollout until it is no longer in progress; targets and handles are plain JSON
  * between those Step Functions steps.
  */
-
-interface TargetBase {
-  region: string;
-  launchTemplateId: string;
-  launchTemplateName: string;
-  /** The numbered version the group runs now; the new version copies it. */
-  currentVersion: number;
-  currentType: string;
-  /** The in-service instances at the check: the nodes the rollout replaces. */
-  memberInstanceIds: string[];
-}
-
-export type TemplateTarget =
-  | (TargetBase & { kind: 'asg'; autoScalingGroupName: string })
-  | (TargetBase & { kind: 'eks-managed'; clusterName: string; nodegroupName: string });
-
-export type TemplateRolloutCheck =
-  { ok: true; target: TemplateTarget } | { ok: false; reason: string };
 
 export interface TemplateRolloutHandle {
   target: TemplateTarget;
@@ -89,25 +78,11 @@ export async function autoScalingGroupName(
   group: NodeGroupConfig,
   region: string,
 ): Promise<{ name: string } | { problem: string }> {
-  const { autoScalingGroupName: name, tag } = group.selector;
-  if (name) return { name };
-  if (!tag) return { problem: 'kind "asg" needs selector.autoScalingGroupName or selector.tag' };
-  const names = await autoScalingGroupsWithTag(autoScalingClient(region), tag);
-  const [only, ...others] = names;
-  if (only && others.length === 0) return { name: only };
-  return {
-    problem: !only
-      ? `no Auto Scaling group in ${region} carries the tag ${tag.key}=${tag.value}`
-      : `several Auto Scaling groups carry the tag ${tag.key}=${tag.value} (${names.join(', ')}): name one in selector.autoScalingGroupName`,
-  };
+  const selection = autoScalingGroupSelection(group.selector);
+  if (!('tag' in selection)) return selection;
+  const tagged = await autoScalingGroupsWithTag(autoScalingClient(region), selection.tag);
+  return chooseTaggedGroup(selection.tag, region, tagged);
 }
-
-/** The ids of the group's InService instances, sorted. */
-export const inService = (group: AutoScalingGroupInfo) =>
-  group.instances
-    .filter((i) => i.lifecycleState === 'InService')
-    .map((i) => i.id)
-    .sort((a, b) => a.localeCompare(b));
 
 /**
  * Creates the new template version and hands it to AWS: an instance refresh with AutoRollback
@@ -252,7 +227,7 @@ export async function membersOf(
   for (const name of groupNames) {
     const asg = await describeAutoScalingGroup(autoScaling, name);
     if (!asg) throw new Error(`there is no Auto Scaling group ${name} in ${region}`);
-    const ids = new Set(inService(asg));
+    const ids = new Set(inServiceIds(asg));
     // Auto Scaling tags every instance it launches with its group's name.
     const instances = await instancesWithTag(ec2, {
       key: 'aws:autoscaling:groupName',

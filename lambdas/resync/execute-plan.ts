@@ -1,7 +1,7 @@
 import { copyObject, type CopyOptions } from '../adapters/aws/s3-copy';
 import type { SyncPlan } from '../core/resync/sync-plan';
 import { stepMayRun, type PlanStep } from '../core/resync/sync-steps';
-import { forEachBounded } from '../shared/bounded-concurrency';
+import { forEachBounded } from '../core/bounded-concurrency';
 import { deleteKey, putText, type BucketSide } from '../adapters/aws/velero-bucket';
 
 export interface StepFailure {

@@ -1,6 +1,6 @@
 import { parseTriggerEvent, TriggerEventError } from '../core/events/trigger-event';
 import { withObservability } from '../shared/powertools';
-import { runtimeConfig } from '../shared/runtime-config';
+import { runtimeConfig } from '../shared/environment';
 import { runResync } from './run-resync';
 
 export class ResyncFailedError extends Error {

@@ -17,7 +17,8 @@ import {
   syncFingerprint,
   type SyncSnapshot,
 } from '../core/resync/sync-snapshot';
-import { assessListing, bucketSide, listMirrored } from '../adapters/aws/velero-bucket';
+import { bucketSide, listMirrored } from '../adapters/aws/velero-bucket';
+import { assessListed } from './assess-side';
 import { executePlan, type StepFailure } from './execute-plan';
 
 export interface ResyncOptions {
@@ -167,20 +168,10 @@ export async function runResync(
   // The listings above were taken before the lease. Another run finishing in between can only
   // make them stale in the direction of work already done, which this run then repeats (copies
   // are idempotent, the json still goes last); it never makes this run skip or delete wrongly.
-  const holder = `resync-${randomUUID()}`;
-  const lease = options.dryRun ? null : await store.acquireLease(LEASE, holder, LEASE_SECONDS);
-  if (lease && !lease.acquired) {
-    return emptyResult(
-      'refused',
-      `another re-sync (${lease.heldBy}) is running until ${new Date(lease.expiresAtMs).toISOString()}`,
-      from,
-      to,
-    );
-  }
-  try {
+  const sync = async (): Promise<ResyncResult> => {
     const [sourceSide, targetSide] = await Promise.all([
-      assessListing(source, sourceObjects, config.backups.acceptPhases, READ_CONCURRENCY),
-      assessListing(destination, targetObjects, config.backups.acceptPhases, READ_CONCURRENCY),
+      assessListed(source, sourceObjects, config.backups.acceptPhases, READ_CONCURRENCY),
+      assessListed(destination, targetObjects, config.backups.acceptPhases, READ_CONCURRENCY),
     ]);
     const missingSince = (await store.readValue<MissingSince>(
       stateKeys.veleroMissingSince(destination.bucket),
@@ -311,7 +302,16 @@ export async function runResync(
       });
     }
     return result;
-  } finally {
-    if (lease?.acquired) await store.releaseLease(lease.lease);
-  }
+  };
+  if (options.dryRun) return sync();
+  return store.withLease(LEASE, `resync-${randomUUID()}`, LEASE_SECONDS, {
+    onRefused: (heldBy, expiresAtMs) =>
+      emptyResult(
+        'refused',
+        `another re-sync (${heldBy}) is running until ${new Date(expiresAtMs).toISOString()}`,
+        from,
+        to,
+      ),
+    work: sync,
+  });
 }

@@ -1,5 +1,5 @@
 import { parseTriggerEvent, TriggerEventError } from '../core/events/trigger-event';
-import { runtimeConfig } from '../shared/runtime-config';
+import { runtimeConfig } from '../shared/environment';
 import { withObservability } from '../shared/powertools';
 import { readStatus } from './read-status';
 

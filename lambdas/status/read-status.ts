@@ -15,6 +15,7 @@ import { stateKeys } from '../core/state-keys';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';
 import { templateGroupMembers } from '../resize/template-rollout';
+import { readOutbox, readTunnelRecords } from '../aks/read-aks-status';
 
 async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
   const region = config.clusters[group.cluster as 'primary' | 'dr'].region;
@@ -45,7 +46,7 @@ async function recoveryPoints(config: DrpilotConfig) {
 }
 
 export async function readStatus(config: DrpilotConfig, now = new Date()): Promise<StatusReport> {
-  const [record, alarmStates, members, points] = await Promise.all([
+  const [record, alarmStates, members, points, outbox, tunnelRecords] = await Promise.all([
     readRecord(route53Client(), config.dns.hostedZoneId, config.dns.recordName, 'CNAME'),
     readAlarmStates(cloudWatchClient(config.controlRegion), [
       config.clusters.primary.healthAlarm,
@@ -53,6 +54,8 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
     ]),
     Promise.all(config.nodeGroups.map(async (g) => [g.id, await membersOf(config, g)] as const)),
     recoveryPoints(config),
+    readOutbox(config),
+    readTunnelRecords(config),
   ]);
   return summarizeStatus(config, {
     mainRecord: record
@@ -61,6 +64,8 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
     alarmStates,
     nodeGroupMembers: new Map(members),
     recoveryPoints: points,
+    outbox,
+    tunnelRecords,
     now: now.toISOString(),
   });
 }

@@ -8,6 +8,7 @@ import {
   OFFLINE_PLACEHOLDER_ACCOUNT,
   resolveAppSettings,
 } from '../../lib/app-settings';
+import { configFileSystem } from '../../bin/config-file-system';
 import { exampleConfig, EXAMPLE_CONFIG_PATH } from '../support/example-config';
 import { REPO_ROOT } from './synth';
 
@@ -28,7 +29,7 @@ describe('resolveAppSettings', () => {
       'drpilot.config.json': named('fromcwd'),
     });
     const pick = (configContext: unknown, env: NodeJS.ProcessEnv) => {
-      const settings = resolveAppSettings({ configContext, env, cwd });
+      const settings = resolveAppSettings({ configContext, env, cwd, fs: configFileSystem });
       return settings.ok ? settings.config.name : settings.errors;
     };
     expect(pick('context.json', { DRPILOT_CONFIG: 'env.json' })).toBe('fromcontext');
@@ -41,7 +42,7 @@ describe('resolveAppSettings', () => {
     doc.clusters.dr.region = 'mars-1';
     doc.controlRegion = 'eu-west-1';
     const cwd = dirWith({ 'drpilot.config.json': doc });
-    const settings = resolveAppSettings({ env: {}, cwd });
+    const settings = resolveAppSettings({ env: {}, cwd, fs: configFileSystem });
     expect(settings.ok).toBe(false);
     if (settings.ok) return;
     const paths = settings.errors.map((e) => e.path);
@@ -52,13 +53,13 @@ describe('resolveAppSettings', () => {
   });
 
   it('says where it looked when there is no config at all', () => {
-    const settings = resolveAppSettings({ env: {}, cwd: dirWith({}) });
+    const settings = resolveAppSettings({ env: {}, cwd: dirWith({}), fs: configFileSystem });
     expect(settings.ok).toBe(false);
     if (!settings.ok) expect(settings.errors[0]?.message).toMatch(/no drpilot.config.json found/);
   });
 
   it('takes the account from -c account, then CDK_DEFAULT_ACCOUNT, else the placeholder', () => {
-    const base = { configContext: EXAMPLE_CONFIG_PATH, cwd: REPO_ROOT };
+    const base = { configContext: EXAMPLE_CONFIG_PATH, cwd: REPO_ROOT, fs: configFileSystem };
     const account = (accountContext: unknown, env: NodeJS.ProcessEnv) => {
       const s = resolveAppSettings({ ...base, accountContext, env });
       return s.ok ? [s.account, s.accountSource] : s.errors[0]?.path;

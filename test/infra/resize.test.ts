@@ -2,7 +2,7 @@ import type { CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { RESIZE_STATE_MACHINE_ENV } from '../../lambdas/resize/handler';
+import { RESIZE_STATE_MACHINE_ENV } from '../../lambdas/core/shared-names';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import type { ReactiveFunction } from '../../lib/reactive-function';
 import {

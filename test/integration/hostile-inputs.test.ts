@@ -18,7 +18,7 @@ import { instancesWithTag } from '../../lambdas/adapters/aws/tagged-instances';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { TriggerEventError } from '../../lambdas/core/events/trigger-event';
 import { resizeScope, rolloutHolder } from '../../lambdas/core/resize/rollout-trust';
-import { resizeAlarmName } from '../../lambdas/core/shared-names';
+import { RESIZE_STATE_MACHINE_ENV, resizeAlarmName } from '../../lambdas/core/shared-names';
 import { createDnsHandler } from '../../lambdas/dns/handler';
 import { handler as resizeAlarmsHandler } from '../../lambdas/resize-alarms/handler';
 import { createResizeHandler } from '../../lambdas/resize/handler';
@@ -50,6 +50,8 @@ beforeAll(async () => {
   proxy = await startRecordingProxy(moto.endpoint);
   restoreEnv = pointAwsClientsAt(proxy.endpoint);
   process.env.AWS_REGION = RESIZE_REGION;
+  process.env[RESIZE_STATE_MACHINE_ENV] =
+    `arn:aws:states:${RESIZE_REGION}:${ACCOUNT}:stateMachine:acme-drpilot-resize-rollout`;
   ({ config, configFile } = await seedExampleEstate());
   process.env.DRPILOT_CONFIG_JSON = JSON.stringify(config);
   const [member] = await instancesWithTag(ec2Client(RESIZE_REGION), {
@@ -71,6 +73,7 @@ beforeAll(async () => {
 afterAll(async () => {
   restoreEnv?.();
   delete process.env.DRPILOT_CONFIG_JSON;
+  Reflect.deleteProperty(process.env, RESIZE_STATE_MACHINE_ENV);
   await proxy?.close();
 });
 
@@ -118,7 +121,7 @@ interface Case {
 }
 
 const CLEAR =
-  /^(invalid .+: .+|unrecognised event: expected .+; got .+|unsupported EventBridge event: .+|alarm event not from this deployment: .+|rollout state rejected: .+|expected an EventBridge .+; got .+|malformed ".+": .+|".+" from .+: this function serves .+|the \w+ function .+|alarm .+ is not one of drpilot's resize alarms .+)$/s;
+  /^(invalid .+: .+|unrecognised event: expected .+; got .+|unsupported EventBridge event: .+|(alarm event|instance state change) not from this deployment: .+|rollout state rejected: .+|expected an EventBridge .+; got .+|malformed ".+": .+|the \w+ function .+|alarm .+ is not one of drpilot's resize alarms .+)$/s;
 
 async function judge(c: Case) {
   proxy.clear();

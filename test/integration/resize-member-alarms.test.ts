@@ -478,7 +478,7 @@ describe('the resize-alarms handler', () => {
     [
       'a state change without an instance id',
       { ...stateChange('i-1', 'running'), detail: { state: 'running' } },
-      /malformed "EC2 Instance State-change Notification": detail.instance-id/,
+      /invalid "EC2 Instance State-change Notification": detail\.instance-id/,
     ],
     ['another manual action', { action: 'failover' }, /"failover" is not an action/],
     [

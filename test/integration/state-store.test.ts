@@ -84,6 +84,70 @@ describe('StateStore against moto DynamoDB', () => {
     expect((await store.acquireLease('dns', 'other', 30)).acquired).toBe(false);
   });
 
+  it('withLease: acquires, runs the work under the lease, releases it and returns the result', async () => {
+    const store = storeAt(clock);
+    const refused: string[] = [];
+    const result = await store.withLease('resync', 'runner', 60, {
+      onRefused: (heldBy) => {
+        refused.push(heldBy);
+        return 'refused';
+      },
+      work: async (lease) => {
+        expect(lease).toMatchObject({ name: 'resync', holder: 'runner' });
+        expect((await store.readLease('resync'))?.token).toBe(lease.token);
+        return 'done';
+      },
+    });
+    expect(result).toBe('done');
+    expect(refused).toEqual([]);
+    expect(await store.readLease('resync')).toBeNull();
+  });
+
+  it('withLease: while someone else holds the lease, onRefused answers and the work never runs', async () => {
+    const store = storeAt(clock);
+    const held = await store.acquireLease('resync', 'first', 60);
+    if (!held.acquired) throw new Error('expected the lease');
+    let ran = false;
+    const result = await store.withLease('resync', 'second', 60, {
+      onRefused: (heldBy, expiresAtMs) => ({ heldBy, expiresAtMs }),
+      work: async () => {
+        ran = true;
+        return { heldBy: 'nobody', expiresAtMs: 0 };
+      },
+    });
+    expect(result).toEqual({ heldBy: 'first', expiresAtMs: held.lease.expiresAtMs });
+    expect(ran).toBe(false);
+    expect((await store.readLease('resync'))?.token).toBe(held.lease.token);
+  });
+
+  it('withLease: work that throws still releases the lease, and its error is rethrown', async () => {
+    const store = storeAt(clock);
+    const failure = new Error('copy failed');
+    await expect(
+      store.withLease('resync', 'runner', 60, {
+        onRefused: () => 'refused',
+        work: async () => {
+          throw failure;
+        },
+      }),
+    ).rejects.toBe(failure);
+    expect(await store.readLease('resync')).toBeNull();
+  });
+
+  it('withLease: a lease that expired and was taken over during the work is not an error, and the successor keeps it', async () => {
+    const store = storeAt(clock);
+    const result = await store.withLease('resync', 'slow', 30, {
+      onRefused: () => 'refused',
+      work: async () => {
+        clock.now += 31_000;
+        expect((await store.acquireLease('resync', 'successor', 30)).acquired).toBe(true);
+        return 'done late';
+      },
+    });
+    expect(result).toBe('done late');
+    expect((await store.readLease('resync'))?.holder).toBe('successor');
+  });
+
   it('keeps a cooldown in force until it passes', async () => {
     const store = storeAt(clock);
     expect(await store.activeCooldown('dns')).toBeNull();

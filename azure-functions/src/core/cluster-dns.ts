@@ -1,8 +1,10 @@
+import type { NodePoolDns } from './localdns';
+
 /**
- * The port through which the reconcile changes the cluster's DNS. Its Kubernetes adapter (the
- * `coredns-custom` ConfigMap written against its resourceVersion, a rollout restart of the CoreDNS
- * deployment, the wait for Available and the put-back of the last good entries) is the next part
- * of this work; until it exists, the Function app runs with no ClusterDns and reports so.
+ * The ports through which the reconcile changes and observes the cluster's DNS. Adapters:
+ * `adapters/kubernetes/coredns-cluster.ts` (coredns-custom written against its resourceVersion, a
+ * rollout restart of the CoreDNS Deployment, the wait for Available, the put-back of the last good
+ * entries) and `adapters/azure/aks-node-pools.ts` (the node pools' LocalDNS profiles).
  */
 
 export interface ClusterDnsSnapshot {
@@ -26,4 +28,9 @@ export interface ClusterDns {
   read(): Promise<ClusterDnsSnapshot>;
   /** Replaces drpilot's entries (and only those) if the ConfigMap is still at `basedOn`. */
   apply(entries: Record<string, string>, basedOn: string): Promise<ClusterApplyOutcome>;
+}
+
+/** The cluster's node pools, for what LocalDNS does with the forwarded zones (core/localdns.ts). */
+export interface ClusterNodePools {
+  list(): Promise<NodePoolDns[]>;
 }

@@ -2,6 +2,7 @@ import type { ClusterDnsSnapshot } from './cluster-dns';
 import { renderServerBlocks, type ForwardingPlan } from './coredns-render';
 import { conflictingZones } from './custom-configmap';
 import type { DesiredState } from './desired-state';
+import { sameEntries } from './last-good';
 
 /** What the desired state asks of the cluster's DNS, before the cluster is looked at. */
 export type ForwardingDecision =
@@ -85,9 +86,4 @@ export function decideWrite(
   }
   if (sameEntries(entries, snapshot.entries)) return { action: 'unchanged' };
   return { action: 'write', entries };
-}
-
-function sameEntries(a: Record<string, string>, b: Record<string, string>): boolean {
-  const keys = Object.keys(a);
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
 }

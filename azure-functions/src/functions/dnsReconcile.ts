@@ -1,19 +1,24 @@
 import { app, type InvocationContext } from '@azure/functions';
+import { connectAks } from '../adapters/azure/aks-connect';
 import { appStorage, RECONCILE_QUEUE } from '../adapters/storage-clients';
-import { runDnsReconcile } from '../reconcile/run-dns-reconcile';
-import { dnsTtlSeconds, SETTINGS } from '../settings';
+import { runDnsReconcile, type ReconcileDependencies } from '../reconcile/run-dns-reconcile';
+import { aksSettings, corednsAvailableSeconds, dnsTtlSeconds, SETTINGS } from '../settings';
 
 /**
  * Triggered by a message on the reconcile queue (from an accepted event or the 5-minute timer):
  * makes AKS's DNS match the desired state. A throw leaves the message to the runtime, which
  * retries it and, after host.json's `maxDequeueCount`, moves it to `drpilot-dns-reconcile-poison`.
+ * Without the DRPILOT_AKS_* settings it plans and records `not-connected`.
  */
 export async function dnsReconcile(message: unknown, context: InvocationContext): Promise<void> {
+  const aks = aksSettings();
+  const cluster: Pick<ReconcileDependencies, 'clusterDns' | 'nodePools' | 'notConnectedReason'> =
+    aks.connected
+      ? await connectAks(aks, { availableTimeoutMs: corednsAvailableSeconds() * 1000 })
+      : { clusterDns: undefined, notConnectedReason: aks.reason };
   const applied = await runDnsReconcile({
     table: appStorage().table,
-    // The Kubernetes adapter (coredns-custom, rollout restart, Available wait, put-back) is the
-    // next part of issue 12; until then the reconcile plans and records, and says so.
-    clusterDns: undefined,
+    ...cluster,
     cacheSeconds: dnsTtlSeconds(),
     now: () => new Date(),
   });

@@ -1,7 +1,8 @@
 import type { StateTable } from '../adapters/state-table';
 import type { AppliedState } from '../core/applied-state';
-import type { ClusterDns } from '../core/cluster-dns';
+import type { ClusterDns, ClusterNodePools } from '../core/cluster-dns';
 import type { ForwardingPlan } from '../core/coredns-render';
+import { routingSummary, zoneRouting, type NodePoolDns, type ZoneRouting } from '../core/localdns';
 import { decideWrite, planForwarding } from '../core/reconcile-plan';
 
 /** A ConfigMap that keeps moving under the reconcile is re-read and re-decided this many times. */
@@ -9,8 +10,12 @@ const MAX_WRITE_ATTEMPTS = 3;
 
 export interface ReconcileDependencies {
   table: StateTable;
-  /** Absent until the Kubernetes adapter exists: the reconcile then plans and reports only. */
+  /** Absent when the Function app is not connected to a cluster: it then plans and reports only. */
   clusterDns: ClusterDns | undefined;
+  /** Where node pools' LocalDNS profiles come from; absent → zones are reported `unknown`. */
+  nodePools?: ClusterNodePools | undefined;
+  /** What is missing when `clusterDns` is absent (the settings that name the cluster). */
+  notConnectedReason?: string;
   cacheSeconds: number;
   now: () => Date;
 }
@@ -40,15 +45,18 @@ export async function runDnsReconcile(deps: ReconcileDependencies): Promise<Appl
   ): Promise<AppliedState> => {
     const at = deps.now().toISOString();
     const forwarding = plan ? withoutCache(plan) : null;
+    const inPlace = forwarding !== null && (outcome === 'applied' || outcome === 'unchanged');
+    const zones = inPlace ? await routingOf(forwarding.zones, deps.nodePools) : null;
     const applied: AppliedState = {
       at,
       outcome,
-      reason,
+      // A zone LocalDNS sends around CoreDNS is said so, not reported as forwarded.
+      reason: reason ?? (zones ? routingSummary(zones) : null),
       forwarding,
-      lastApplied:
-        forwarding && (outcome === 'applied' || outcome === 'unchanged')
-          ? { at: outcome === 'applied' ? at : (lastApplied?.at ?? at), forwarding }
-          : lastApplied,
+      lastApplied: inPlace
+        ? { at: outcome === 'applied' ? at : (lastApplied?.at ?? at), forwarding }
+        : lastApplied,
+      zones,
     };
     await table.writeApplied(applied);
     if (outcome === 'refused' || outcome === 'rolled-back')
@@ -61,7 +69,7 @@ export async function runDnsReconcile(deps: ReconcileDependencies): Promise<Appl
   if (!deps.clusterDns) {
     return finish(
       'not-connected',
-      'no Kubernetes adapter for the cluster: the forwarding was planned, not applied',
+      `not connected to a cluster (${deps.notConnectedReason ?? 'no Kubernetes adapter'}): the forwarding was planned, not applied`,
       decision.plan,
     );
   }
@@ -79,6 +87,23 @@ export async function runDnsReconcile(deps: ReconcileDependencies): Promise<Appl
   throw new ReconcileFailed(
     `coredns-custom kept changing under the reconcile (${MAX_WRITE_ATTEMPTS} attempts)`,
   );
+}
+
+/** What LocalDNS does with the zones; a failed read of the pools makes them `unknown`. */
+async function routingOf(
+  zones: string[],
+  nodePools: ClusterNodePools | undefined,
+): Promise<ZoneRouting[]> {
+  let pools: NodePoolDns[] | { unavailable: string };
+  if (!nodePools) pools = { unavailable: 'no node pool reader configured' };
+  else {
+    try {
+      pools = await nodePools.list();
+    } catch (error) {
+      pools = { unavailable: (error as Error).message };
+    }
+  }
+  return zoneRouting(zones, pools);
 }
 
 function withoutCache(plan: ForwardingPlan): Omit<ForwardingPlan, 'cacheSeconds'> {

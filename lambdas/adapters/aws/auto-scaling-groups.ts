@@ -7,29 +7,12 @@ import {
   type AutoScalingGroup,
   type RefreshPreferences,
 } from '@aws-sdk/client-auto-scaling';
-
-export interface LaunchTemplateRef {
-  id: string;
-  name: string;
-  /** A number, `$Latest` or `$Default`, as the group references it. */
-  version: string;
-}
-
-/** What drpilot reads of an Auto Scaling group. */
-export interface AutoScalingGroupInfo {
-  name: string;
-  /** The launch template the group references directly (not through a MixedInstancesPolicy). */
-  launchTemplate: LaunchTemplateRef | null;
-  launchConfigurationName: string | null;
-  /** Present when the group has a MixedInstancesPolicy. */
-  mixedInstances: {
-    launchTemplate: LaunchTemplateRef | null;
-    /** Instance types (or "instance requirements") that override the template's. */
-    overrides: string[];
-  } | null;
-  tags: Record<string, string>;
-  instances: Array<{ id: string; type: string; zone: string; lifecycleState: string }>;
-}
+import type {
+  AutoScalingGroupInfo,
+  InstanceRefreshInfo,
+  LaunchTemplateRef,
+  LifecycleHook,
+} from '../../core/resize/template-observations';
 
 function launchTemplateRef(spec?: {
   LaunchTemplateId?: string | undefined;
@@ -104,7 +87,7 @@ export async function autoScalingGroupsWithTag(
 export async function lifecycleHooks(
   autoScaling: AutoScalingClient,
   groupName: string,
-): Promise<Array<{ name: string; transition: string }>> {
+): Promise<LifecycleHook[]> {
   const { LifecycleHooks = [] } = await autoScaling.send(
     new DescribeLifecycleHooksCommand({ AutoScalingGroupName: groupName }),
   );
@@ -135,14 +118,6 @@ export async function startInstanceRefresh(
   );
   if (!InstanceRefreshId) throw new Error(`StartInstanceRefresh on ${groupName} returned no id`);
   return InstanceRefreshId;
-}
-
-export interface InstanceRefreshInfo {
-  id: string;
-  /** Pending, InProgress, Successful, Failed, Cancelling, Cancelled, RollbackInProgress, … */
-  status: string;
-  statusReason: string | null;
-  percentageComplete: number | null;
 }
 
 /** The group's refreshes, newest first; only those of `ids` when given. */

@@ -5,6 +5,7 @@ import { EC2Client } from '@aws-sdk/client-ec2';
 import { EKSClient } from '@aws-sdk/client-eks';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { Route53Client } from '@aws-sdk/client-route-53';
+import { Route53ResolverClient } from '@aws-sdk/client-route53resolver';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SFNClient } from '@aws-sdk/client-sfn';
@@ -96,6 +97,12 @@ export const lambdaClient = (region: string) => clientFor(LambdaClient, region);
 export const autoScalingClient = (region: string) => clientFor(AutoScalingClient, region);
 export const eksClient = (region: string) => clientFor(EKSClient, region);
 export const sfnClient = (region: string) => clientFor(SFNClient, region);
+/**
+ * Route 53 Resolver is regional (each side's inbound endpoint lives in its cluster's region). Its
+ * package is pinned to an older release than the other clients (the newest one the registry
+ * serves); it reads AWS_ENDPOINT_URL_ROUTE53RESOLVER and AWS_ENDPOINT_URL the same way.
+ */
+export const route53ResolverClient = (region: string) => clientFor(Route53ResolverClient, region);
 
 /** Emulators serve buckets under their own host name, not `<bucket>.<host>`: path-style there. */
 export const s3Client = (region: string) =>

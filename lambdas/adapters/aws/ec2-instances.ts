@@ -6,6 +6,9 @@ import {
   type EC2Client,
 } from '@aws-sdk/client-ec2';
 
+/** The EC2 client executors pass through to these functions without touching the SDK. */
+export type Ec2 = EC2Client;
+
 export type InstanceState =
   'pending' | 'running' | 'stopping' | 'stopped' | 'shutting-down' | 'terminated' | 'unknown';
 

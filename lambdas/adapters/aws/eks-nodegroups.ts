@@ -4,20 +4,7 @@ import {
   UpdateNodegroupVersionCommand,
   type EKSClient,
 } from '@aws-sdk/client-eks';
-
-/** What drpilot reads of an EKS managed node group. */
-export interface NodegroupInfo {
-  clusterName: string;
-  nodegroupName: string;
-  /** ACTIVE, UPDATING, DEGRADED, … */
-  status: string;
-  launchTemplate: { id: string; name: string; version: string } | null;
-  /** The types set on the node group itself; empty when the launch template sets the type. */
-  instanceTypes: string[];
-  tags: Record<string, string>;
-  /** The Auto Scaling groups EKS runs the nodes in. */
-  autoScalingGroups: string[];
-}
+import type { NodegroupInfo } from '../../core/resize/template-observations';
 
 /** The node group, or null when the cluster has none of that name. */
 export async function describeNodegroup(

@@ -6,17 +6,7 @@ import {
   type _InstanceType,
   type EC2Client,
 } from '@aws-sdk/client-ec2';
-
-/** What drpilot reads of one launch template version. */
-export interface LaunchTemplateVersion {
-  launchTemplateId: string;
-  launchTemplateName: string;
-  versionNumber: number;
-  instanceType: string | null;
-  imageId: string | null;
-  /** The instance profile's ARN or name, when the template sets one. */
-  instanceProfile: string | null;
-}
+import type { DryRunAnswer, LaunchTemplateVersion } from '../../core/resize/template-observations';
 
 const errorName = (error: unknown) => (error instanceof Error ? error.name : '');
 
@@ -103,9 +93,6 @@ export async function deleteLaunchTemplateVersion(
     );
   }
 }
-
-/** EC2's answer to a DryRun request: `DryRunOperation` means the caller may do it. */
-export type DryRunAnswer = { allowed: true } | { allowed: false; code: string; message: string };
 
 async function dryRun(operation: string, send: () => Promise<unknown>): Promise<DryRunAnswer> {
   try {

@@ -25,6 +25,13 @@ export interface Lease {
 export type LeaseAttempt =
   { acquired: true; lease: Lease } | { acquired: false; heldBy: string; expiresAtMs: number };
 
+/** What `withLease` does on either side of the acquisition. */
+export interface LeaseWork<T> {
+  /** Someone else holds the lease until `expiresAtMs`; the work does not run. */
+  onRefused(heldBy: string, expiresAtMs: number): T | Promise<T>;
+  work(lease: Lease): Promise<T>;
+}
+
 export interface Cooldown {
   scope: string;
   untilMs: number;
@@ -135,6 +142,29 @@ export class StateStore {
     );
   }
 
+  /**
+   * Acquire → work → release, or refuse: runs `work` under the lease and releases it however the
+   * work ends. A lease that expired meanwhile is someone else's now, which is not an error; when
+   * the work throws, its error is the one rethrown.
+   */
+  async withLease<T>(
+    name: string,
+    holder: string,
+    ttlSeconds: number,
+    handlers: LeaseWork<T>,
+  ): Promise<T> {
+    const attempt = await this.acquireLease(name, holder, ttlSeconds);
+    if (!attempt.acquired) return handlers.onRefused(attempt.heldBy, attempt.expiresAtMs);
+    let workFailed = true;
+    try {
+      const result = await handlers.work(attempt.lease);
+      workFailed = false;
+      return result;
+    } finally {
+      await this.releaseAfterWork(attempt.lease, workFailed);
+    }
+  }
+
   async readLease(name: string): Promise<Lease | null> {
     const { Item } = await this.db.send(
       new GetCommand({
@@ -239,6 +269,14 @@ export class StateStore {
 
   private ttlAfter(ms: number): number {
     return Math.floor(ms / 1000) + RETENTION_SECONDS;
+  }
+
+  private async releaseAfterWork(lease: Lease, workFailed: boolean): Promise<void> {
+    try {
+      await this.releaseLease(lease);
+    } catch (error) {
+      if (!(error instanceof LeaseNotHeldError) && !workFailed) throw error;
+    }
   }
 
   private async conditionally(lease: Lease, write: () => Promise<unknown>): Promise<void> {

@@ -2,16 +2,14 @@ import { PutObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/c
 import { s3Client } from './clients';
 import { listObjects, readTextObject } from './s3-objects';
 import type { BackupsConfig, Side } from '../../core/config/schema';
-import {
-  BACKUP_METADATA_FILE,
-  backupDirectories,
-  MIRRORED_AREAS,
-  type MirroredArea,
-} from '../../core/resync/bucket-layout';
-import { MANIFEST_FILE, parseManifest } from '../../core/resync/manifest';
+import { MIRRORED_AREAS, type MirroredArea } from '../../core/resync/bucket-layout';
 import type { ObjectInfo } from '../../core/resync/object-info';
-import { assessBackup, type BackupAssessment } from '../../core/resync/restorable';
-import { forEachBounded } from '../../shared/bounded-concurrency';
+import {
+  assessListing,
+  backupFilesToRead,
+  type AssessedSide,
+} from '../../core/resync/side-assessment';
+import { forEachBounded } from '../../core/bounded-concurrency';
 
 /** One side's Velero bucket, with the client of its region. */
 export interface BucketSide {
@@ -46,16 +44,22 @@ export async function listMirrored(
   return listed.filter((o) => wanted.some((start) => o.key.startsWith(start)));
 }
 
-export interface AssessedSide {
-  objects: ObjectInfo[];
-  assessments: Record<string, BackupAssessment>;
-  /** Manifest text per backup that lists one (null when it vanished between list and read). */
-  manifests: Record<string, string | null>;
+/** The bodies of `keys` as text, `readConcurrency` at a time; null for a key that has vanished. */
+export async function readTexts(
+  side: BucketSide,
+  keys: readonly string[],
+  readConcurrency: number,
+): Promise<Map<string, string | null>> {
+  const texts = new Map<string, string | null>();
+  await forEachBounded(keys, readConcurrency, async (key) => {
+    texts.set(key, await readTextObject(side.s3, side.bucket, key));
+  });
+  return texts;
 }
 
 /**
- * Lists a side and assesses every backup directory that holds a velero-backup.json. `areas`
- * limits the listing (the DNS check reads `backups/` only, and may list nothing else).
+ * @deprecated Transitional, for lambdas/dns/observe.ts and cli/drill/resync-steps.ts: import
+ * assessSide from lambdas/resync/assess-side.ts, then delete this.
  */
 export async function assessSide(
   side: BucketSide,
@@ -63,41 +67,9 @@ export async function assessSide(
   readConcurrency: number,
   areas: readonly MirroredArea[] = MIRRORED_AREAS,
 ): Promise<AssessedSide> {
-  return assessListing(side, await listMirrored(side, areas), acceptPhases, readConcurrency);
-}
-
-/** Reads and assesses the backup directories of a listing already taken. */
-export async function assessListing(
-  side: BucketSide,
-  objects: ObjectInfo[],
-  acceptPhases: readonly string[],
-  readConcurrency: number,
-): Promise<AssessedSide> {
-  const assessments: Record<string, BackupAssessment> = {};
-  const manifests: Record<string, string | null> = {};
-  const dirs = [...backupDirectories(objects, side.prefix)];
-  await forEachBounded(dirs, readConcurrency, async ([name, files]) => {
-    const dir = `${side.prefix}backups/${name}/`;
-    const has = (file: string) => files.some((f) => f.key === `${dir}${file}`);
-    const [json, manifest] = await Promise.all([
-      has(BACKUP_METADATA_FILE)
-        ? readTextObject(side.s3, side.bucket, `${dir}${BACKUP_METADATA_FILE}`)
-        : undefined,
-      has(MANIFEST_FILE)
-        ? readTextObject(side.s3, side.bucket, `${dir}${MANIFEST_FILE}`)
-        : undefined,
-    ]);
-    if (manifest !== undefined) manifests[name] = manifest;
-    if (json === undefined) return;
-    assessments[name] = assessBackup({
-      name,
-      files,
-      metadataJson: json,
-      acceptPhases,
-      manifest: parseManifest(manifest, name),
-    });
-  });
-  return { objects, assessments, manifests };
+  const objects = await listMirrored(side, areas);
+  const texts = await readTexts(side, backupFilesToRead(objects, side.prefix), readConcurrency);
+  return assessListing(objects, side.prefix, texts, acceptPhases);
 }
 
 export async function putText(side: BucketSide, key: string, body: string): Promise<void> {

@@ -99,6 +99,23 @@ export function crossFieldIssues(config: DrpilotConfig): ConfigIssue[] {
     }
   });
 
+  const clusterRegions = SIDES.map((side) => clusters[side].region);
+  config.tunnels?.vpnConnections.forEach((connection, j) => {
+    if (!clusterRegions.includes(connection.region)) {
+      issues.push({
+        path: ['tunnels', 'vpnConnections', j, 'region'],
+        message: `must be a cluster region (${clusterRegions.join(' or ')}): its tunnel alarms live in that region's stack`,
+      });
+    }
+    const [first, second] = connection.outsideIps;
+    if (first !== undefined && first === second) {
+      issues.push({
+        path: ['tunnels', 'vpnConnections', j, 'outsideIps', 1],
+        message: 'the two tunnels of a connection have different outside IPs',
+      });
+    }
+  });
+
   if (config.azure) {
     const zones = config.azure.zones;
     zones.forEach((zone, j) => {

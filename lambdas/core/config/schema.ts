@@ -8,6 +8,7 @@ import {
 import { AWS_REGIONS } from './regions';
 import { ACCEPTABLE_BACKUP_PHASES } from '../resync/velero-phases';
 
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
 const S3_BUCKET = /^(?!xn--)(?!.*-s3alias$)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/;
 
@@ -240,6 +241,12 @@ const tunnels = z.strictObject({
           error: 'expected a VPN connection id such as vpn-0abc1234',
         }),
         region,
+        outsideIps: z
+          .array(z.string().regex(IPV4, { error: 'expected an IPv4 address such as 203.0.113.10' }))
+          .length(2, { error: 'expected the outside IPs of both tunnels of the connection' })
+          .describe(
+            'the outside IPs of the connection\'s two tunnels (TunnelIpAddress of TunnelState): aws ec2 describe-vpn-connections --query "VpnConnections[].VgwTelemetry[].OutsideIpAddress"',
+          ),
       }),
     )
     .max(LIST_LIMITS.vpnConnections)
@@ -269,6 +276,14 @@ const azure = z.strictObject({
   resolverEndpoints: z
     .strictObject({ primary: resolverEndpoint, dr: resolverEndpoint })
     .describe('Route 53 Resolver inbound endpoints per side'),
+  caBundle: z
+    .string()
+    .max(65536, { error: 'expected at most 64 KiB of PEM' })
+    .regex(/-----BEGIN CERTIFICATE-----/, { error: 'expected PEM certificates' })
+    .optional()
+    .describe(
+      'PEM of CAs to trust besides the system ones for webhookUrl (a private CA in front of the Function app)',
+    ),
   forwardingRulesetId: z
     .string()
     .min(1)

@@ -7,8 +7,14 @@
  */
 import type { DrpilotConfig, Side } from '../config/schema';
 import type { AlarmState, AlarmTrigger, ManualTrigger } from '../events/trigger-event';
+import { SCHEDULED_ACTIONS } from '../shared-names';
 
-export const DNS_ACTIONS = ['failover', 'failback', 'status', 'reconcile'] as const;
+export const DNS_ACTIONS = [
+  'failover',
+  'failback',
+  'status',
+  SCHEDULED_ACTIONS.dnsReconcile,
+] as const;
 export type DnsAction = (typeof DNS_ACTIONS)[number];
 
 export interface DnsActionRequest {

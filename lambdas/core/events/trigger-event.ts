@@ -65,6 +65,17 @@ export interface ManualTrigger<A extends string = string> {
   drill?: boolean;
 }
 
+/** An EC2 instance's state change (EventBridge), for the functions that follow group membership. */
+export interface InstanceStateTrigger {
+  kind: 'instance-state';
+  source: 'eventbridge';
+  instanceId: string;
+  state: string;
+  region: string;
+  accountId?: string;
+  timestamp: string;
+}
+
 export type ParsedEvent<A extends string = string> = AlarmTrigger | ManualTrigger<A>;
 
 export interface TriggerEventIssue {
@@ -86,13 +97,25 @@ export class TriggerEventError extends Error {
 export interface ParseTriggerOptions<A extends string> {
   /** The manual actions this function carries out, e.g. ['failover', 'failback']. */
   allowedActions: readonly A[];
+  /**
+   * What else invokes the function: CloudWatch alarms in their three shapes (the default), or EC2
+   * instance state changes (the member-alarm reconciler, which follows group membership).
+   */
+  events?: 'alarms' | 'instance-state-changes';
 }
 
-const EXPECTED =
-  'expected an EventBridge "CloudWatch Alarm State Change" event, an SNS notification wrapping ' +
-  'an alarm, a CloudWatch alarm action payload or a manual { action } payload';
+const EXPECTED = {
+  alarms:
+    'expected an EventBridge "CloudWatch Alarm State Change" event, an SNS notification wrapping ' +
+    'an alarm, a CloudWatch alarm action payload or a manual { action } payload',
+  'instance-state-changes':
+    'expected an EventBridge "EC2 Instance State-change Notification" (source "aws.ec2") or a ' +
+    'manual { action } payload',
+} as const;
 const ALARM_SOURCE = 'aws.cloudwatch';
 const ALARM_DETAIL_TYPE = 'CloudWatch Alarm State Change';
+const EC2_SOURCE = 'aws.ec2';
+const EC2_STATE_CHANGE = 'EC2 Instance State-change Notification';
 const REGION = /^[a-z]{2}(-[a-z]+)+-\d+$/;
 /** The longest ARN IAM documents (2048); ids and account numbers are far shorter. */
 const ARN_MAX_LENGTH = 2048;
@@ -104,10 +127,20 @@ const CLOUDWATCH_TIME = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?)(Z|
 
 export function parseTriggerEvent<A extends string>(
   raw: unknown,
+  options: ParseTriggerOptions<A> & { events?: 'alarms' },
+): ParsedEvent<A>;
+export function parseTriggerEvent<A extends string>(
+  raw: unknown,
+  options: ParseTriggerOptions<A> & { events: 'instance-state-changes' },
+): InstanceStateTrigger | ManualTrigger<A>;
+export function parseTriggerEvent<A extends string>(
+  raw: unknown,
   options: ParseTriggerOptions<A>,
-): ParsedEvent<A> {
+): ParsedEvent<A> | InstanceStateTrigger {
   try {
-    return dispatch(raw, options);
+    return options.events === 'instance-state-changes'
+      ? dispatchInstanceState(raw, options.allowedActions)
+      : dispatch(raw, options);
   } catch (error) {
     if (error instanceof TriggerEventError) throw error;
     // A bug here must still surface as "rejected, touched nothing", never as a crash of another kind.
@@ -121,10 +154,50 @@ function dispatch<A extends string>(raw: unknown, options: ParseTriggerOptions<A
   if ('detail-type' in raw || 'detail' in raw) return parseEventBridgeEvent(raw);
   if ('alarmData' in raw) return parseAlarmActionPayload(raw);
   if ('action' in raw) return parseManualPayload(raw, options.allowedActions);
-  const keys = Object.keys(raw);
-  throw unrecognised(
-    keys.length === 0 ? 'got an empty object' : `got an object with keys [${listKeys(keys)}]`,
-  );
+  throw unrecognised(`got ${describeReceived(raw)}`);
+}
+
+function dispatchInstanceState<A extends string>(
+  raw: unknown,
+  allowedActions: readonly A[],
+): InstanceStateTrigger | ManualTrigger<A> {
+  const expected = EXPECTED['instance-state-changes'];
+  if (!isPlainObject(raw)) throw unrecognised(`got ${describeValue(raw)}`, expected);
+  if ('detail-type' in raw || 'source' in raw || 'detail' in raw) return parseInstanceState(raw);
+  if ('action' in raw) return parseManualPayload(raw, allowedActions);
+  throw unrecognised(`got ${describeReceived(raw)}`, expected);
+}
+
+// ---------------------------------------------------------------- EC2 instance state
+
+const instanceStateSchema = z.object({
+  account: z.string().max(ID_MAX_LENGTH).optional(),
+  time: z.string().max(64),
+  region: z.string().regex(REGION, { error: 'expected an AWS region such as eu-west-1' }),
+  detail: z.object({
+    'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/, { error: 'expected an instance id' }),
+    state: z.string().min(1).max(32),
+  }),
+});
+
+function parseInstanceState(raw: Record<string, unknown>): InstanceStateTrigger {
+  if (raw['source'] !== EC2_SOURCE || raw['detail-type'] !== EC2_STATE_CHANGE) {
+    throw new TriggerEventError(
+      `unsupported EventBridge event: expected source "${EC2_SOURCE}" and detail-type ` +
+        `"${EC2_STATE_CHANGE}"; got source ${quote(raw['source'])} and detail-type ${quote(raw['detail-type'])}`,
+      'eventbridge',
+    );
+  }
+  const event = validate(instanceStateSchema, raw, `"${EC2_STATE_CHANGE}"`, 'eventbridge', []);
+  return withoutUndefined({
+    kind: 'instance-state',
+    source: 'eventbridge',
+    instanceId: event.detail['instance-id'],
+    state: event.detail.state,
+    region: event.region,
+    accountId: event.account,
+    timestamp: toIsoTimestamp(event.time, ['time'], `"${EC2_STATE_CHANGE}"`, 'eventbridge'),
+  });
 }
 
 // ---------------------------------------------------------------- EventBridge
@@ -517,8 +590,15 @@ function broken(
   return new TriggerEventError(`invalid ${shape}: ${detail}`, shapeKind, issues);
 }
 
-function unrecognised(got: string): TriggerEventError {
-  return new TriggerEventError(`unrecognised event: ${EXPECTED}; ${got}`, 'unknown');
+function unrecognised(got: string, expected: string = EXPECTED.alarms): TriggerEventError {
+  return new TriggerEventError(`unrecognised event: ${expected}; ${got}`, 'unknown');
+}
+
+/** One line for logs and the audit trail: what started an action. */
+export function describeTrigger(trigger: ParsedEvent): string {
+  return trigger.kind === 'alarm'
+    ? `alarm ${trigger.alarmName} ${trigger.previousState ?? '?'}→${trigger.state} (${trigger.source})`
+    : `manual ${trigger.action}`;
 }
 
 /** What a rejected value was, for a message: its type, and its keys or text cut short. */

@@ -9,6 +9,7 @@ import {
   TriggerEventError,
   type AlarmState,
   type AlarmTrigger,
+  type InstanceStateTrigger,
   type ParsedEvent,
 } from './trigger-event';
 
@@ -49,16 +50,21 @@ export function originOf(trigger: ParsedEvent, scheduledActions: readonly string
  * region's (EventBridge and CloudWatch alarm actions deliver within a region), so anything else
  * was sent by hand.
  */
-export function assertFromDeployment(trigger: AlarmTrigger, deployment: Deployment): void {
+export function assertFromDeployment(
+  trigger: AlarmTrigger | InstanceStateTrigger,
+  deployment: Deployment,
+): void {
+  const alarmArn = trigger.kind === 'alarm' ? trigger.alarmArn : undefined;
+  const subject = trigger.kind === 'alarm' ? 'the alarm' : 'the instance';
   const issues: { path: string; message: string }[] = [];
   if (trigger.region !== deployment.region) {
     issues.push({
       path: 'region',
-      message: `the alarm is in ${trigger.region}; this function serves ${deployment.region}`,
+      message: `${subject} is in ${trigger.region}; this function serves ${deployment.region}`,
     });
   }
-  const arn = trigger.alarmArn ? parseAlarmArn(trigger.alarmArn) : null;
-  if (trigger.alarmArn && !arn) {
+  const arn = alarmArn ? parseAlarmArn(alarmArn) : null;
+  if (alarmArn && !arn) {
     issues.push({ path: 'alarmArn', message: 'is not a CloudWatch alarm ARN' });
   }
   if (arn) {
@@ -75,7 +81,7 @@ export function assertFromDeployment(trigger: AlarmTrigger, deployment: Deployme
       if (account !== deployment.accountId) {
         issues.push({
           path: 'account',
-          message: `the alarm belongs to account ${clip(account)}, not to this deployment's ${deployment.accountId}`,
+          message: `${subject} belongs to account ${clip(account)}, not to this deployment's ${deployment.accountId}`,
         });
       }
     }
@@ -86,8 +92,9 @@ export function assertFromDeployment(trigger: AlarmTrigger, deployment: Deployme
     });
   }
   if (issues.length > 0) {
+    const what = trigger.kind === 'alarm' ? 'alarm event' : 'instance state change';
     throw new TriggerEventError(
-      `alarm event not from this deployment: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
+      `${what} not from this deployment: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
       trigger.source,
       issues,
     );

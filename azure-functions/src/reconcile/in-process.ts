@@ -1,0 +1,114 @@
+import { HttpRequest, InvocationContext } from '@azure/functions';
+import { KubernetesClusterDns } from '../adapters/kubernetes/coredns-cluster';
+import { kubeConfigFor, type KubeAccess } from '../adapters/kubernetes/kube-config';
+import { appStorage } from '../adapters/storage-clients';
+import type { AppliedState } from '../core/applied-state';
+import type { ClusterDns, ClusterNodePools } from '../core/cluster-dns';
+import type { DesiredState } from '../core/desired-state';
+import { events } from '../functions/events';
+import { state } from '../functions/state';
+import { dnsTtlSeconds } from '../settings';
+import { runDnsReconcile } from './run-dns-reconcile';
+
+/**
+ * The AKS side run in this process, for the embedded drill and tests: the requests the AWS side
+ * signed go to the real `events` handler (and `GET /api/state` to the `state` handler) with an
+ * HttpRequest/InvocationContext, the desired state lands in Table Storage, and the reconcile runs
+ * into a cluster through the same ports the queue-triggered function uses.
+ *
+ * Needs, as the Function app does: `AzureWebJobsStorage` (Azurite locally),
+ * `DRPILOT_WEBHOOK_SECRET` (the sender's HMAC key) and `DRPILOT_MAIN_RECORD`. Outside the
+ * Functions host, @azure/functions prints that it skips registering the functions when these
+ * modules load; that is expected.
+ */
+
+/** A request as the sender put it on the wire (signed headers and the raw body). */
+export interface SignedDelivery {
+  /** `POST` for events (default), `GET` for the state. */
+  method?: 'POST' | 'GET';
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface DeliveryAnswer {
+  status: number;
+  body: unknown;
+  /** What the handler logged. */
+  logs: string[];
+}
+
+/** Hands each request to the `events` handler, in order; the answers say what each did. */
+export async function deliverToEventsHandler(
+  deliveries: readonly SignedDelivery[],
+): Promise<DeliveryAnswer[]> {
+  const answers: DeliveryAnswer[] = [];
+  for (const delivery of deliveries) {
+    const { context, logs } = invocation('events');
+    const response = await events(httpRequest('events', { method: 'POST', ...delivery }), context);
+    answers.push({ status: response.status ?? 200, body: response.jsonBody, logs });
+  }
+  return answers;
+}
+
+/** `GET /api/state` through the `state` handler (a signed empty body). */
+export async function readStateThroughHandler(
+  delivery: SignedDelivery,
+): Promise<{ status: number; body: { desired: DesiredState; applied: AppliedState | null } }> {
+  const { context } = invocation('state');
+  const response = await state(
+    httpRequest('state', { ...delivery, method: 'GET', body: '' }),
+    context,
+  );
+  return {
+    status: response.status ?? 200,
+    body: response.jsonBody as { desired: DesiredState; applied: AppliedState | null },
+  };
+}
+
+/**
+ * One reconcile of the stored desired state into `cluster`, exactly as `dnsReconcile` runs it.
+ * A refusal or a rollback throws `ReconcileFailed` after recording it, as in the function.
+ */
+export function reconcileInto(
+  cluster: { clusterDns: ClusterDns; nodePools?: ClusterNodePools },
+  options: { cacheSeconds?: number } = {},
+): Promise<AppliedState> {
+  return runDnsReconcile({
+    table: appStorage().table,
+    clusterDns: cluster.clusterDns,
+    nodePools: cluster.nodePools,
+    cacheSeconds: options.cacheSeconds ?? dnsTtlSeconds(),
+    now: () => new Date(),
+  });
+}
+
+/**
+ * The Kubernetes adapter for a cluster reached with a bearer token (a ServiceAccount bound by
+ * deploy/rbac.yaml in the test world; the Function itself gets an Entra token, see
+ * adapters/azure/aks-connect.ts). `namespace` is kube-system on AKS.
+ */
+export function kubernetesClusterDns(
+  access: KubeAccess,
+  options: { namespace?: string; availableTimeoutMs: number; pollIntervalMs?: number },
+): KubernetesClusterDns {
+  return new KubernetesClusterDns(kubeConfigFor(access), options);
+}
+
+function httpRequest(route: string, delivery: SignedDelivery): HttpRequest {
+  return new HttpRequest({
+    method: delivery.method ?? 'POST',
+    url: `http://localhost:7071/api/${route}`,
+    headers: delivery.headers,
+    ...(delivery.body === '' ? {} : { body: { string: delivery.body } }),
+  });
+}
+
+function invocation(functionName: string): { context: InvocationContext; logs: string[] } {
+  const logs: string[] = [];
+  const context = new InvocationContext({
+    functionName,
+    invocationId: `in-process-${functionName}`,
+    logHandler: (level, ...args) => logs.push(`${level}: ${args.map(String).join(' ')}`),
+  });
+  return { context, logs };
+}

@@ -1,0 +1,83 @@
+import { cloudWatchClient, dynamoDbDocumentClient } from '../adapters/aws/clients';
+import { publishAksProblems } from '../adapters/aws/aks-metrics';
+import { StateStore } from '../adapters/aws/state-store';
+import { AKS_ACTIONS, aksKeys } from '../core/aks/names';
+import type { DrpilotConfig } from '../core/config/schema';
+import { AksSender, type FlushReport } from './outbox-sender';
+import { activeSide, checkResolverIps, type ResolverCheckResult } from './resolver-check';
+
+export interface AksRunOptions {
+  now: () => Date;
+  onProgress?: (message: string) => void;
+}
+
+export type AksActionResult =
+  | ({
+      action: 'flush';
+      problems: { unauthorized: boolean; noAttachedResolverIps: boolean };
+    } & FlushReport)
+  | ({ action: 'resolver-ips' } & ResolverCheckResult)
+  | { action: 'ping'; status: number | null; latencyMs: number; detail: string; seq: number };
+
+/** One action of the AKS function; the CLI calls this too (`--via local`). */
+export async function runAksAction(
+  config: DrpilotConfig,
+  action: string,
+  options: AksRunOptions,
+): Promise<AksActionResult> {
+  const sender = new AksSender(config, options);
+  switch (action) {
+    case AKS_ACTIONS.flush: {
+      const report = await sender.flush();
+      const store = new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
+      const [hold, refusal] = await Promise.all([
+        sender.store.readHold(),
+        store.readValue(aksKeys.resolverRefusal),
+      ]);
+      const problems = {
+        unauthorized: hold !== null,
+        'no-attached-resolver-ips': refusal !== null,
+      };
+      await publishAksProblems(cloudWatchClient(config.controlRegion), problems, options.now());
+      return {
+        action: 'flush',
+        ...report,
+        problems: {
+          unauthorized: problems.unauthorized,
+          noAttachedResolverIps: problems['no-attached-resolver-ips'],
+        },
+      };
+    }
+    case AKS_ACTIONS.resolverIps: {
+      const side = await activeSide(config);
+      if (!side) {
+        return {
+          action: 'resolver-ips',
+          side: null,
+          resolverEndpointId: null,
+          decision: 'no-active-side',
+          reason: `${config.dns.recordName} points at neither endpoint: no active side to report`,
+          ips: [],
+          seq: null,
+          delivered: false,
+        };
+      }
+      return {
+        action: 'resolver-ips',
+        ...(await checkResolverIps(config, sender, side, { afterSwitch: false, now: options.now })),
+      };
+    }
+    case AKS_ACTIONS.ping: {
+      const answer = await sender.ping();
+      return {
+        action: 'ping',
+        status: answer.status,
+        latencyMs: answer.latencyMs,
+        detail: answer.detail,
+        seq: answer.event.seq,
+      };
+    }
+    default:
+      throw new Error(`unknown AKS action ${action}`);
+  }
+}

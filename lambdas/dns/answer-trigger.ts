@@ -1,0 +1,89 @@
+import { cloudWatchClient, route53Client, snsClient } from '../adapters/aws/clients';
+import { readAlarmStates } from '../adapters/aws/alarm-states';
+import { notify } from '../adapters/aws/notify';
+import { readRecord } from '../adapters/aws/route53-records';
+import type { Resolver } from '../adapters/tls/tls-probe';
+import type { DrpilotConfig } from '../core/config/schema';
+import { actionForTrigger, reconcileAction } from '../core/dns/alarm-to-action';
+import { describeTrigger, type ParsedEvent } from '../core/events/trigger-event';
+import { originOf } from '../core/events/trigger-trust';
+import { SCHEDULED_ACTIONS } from '../core/shared-names';
+import { activeSideOf } from '../core/status';
+import { readStatus } from '../status/read-status';
+import { runSwitch } from './run-switch';
+
+export interface AnswerOptions {
+  /** Where endpoints' TLS is reached: DNS in production, local servers in the drill and tests. */
+  resolver: Resolver;
+  notificationTopic: string;
+  onProgress: (message: string) => void;
+  onIgnored: (trigger: string, reason: string) => void;
+  sleep?: (ms: number) => Promise<void>;
+  insyncPollMs?: number;
+  now?: () => Date;
+}
+
+/** The every-minute re-plan: a refused automatic failover is tried again while the primary stays down. */
+async function reconcile(config: DrpilotConfig) {
+  const [alarms, record] = await Promise.all([
+    readAlarmStates(cloudWatchClient(config.controlRegion), [
+      config.clusters.primary.healthAlarm,
+      config.clusters.dr.healthAlarm,
+    ]),
+    readRecord(route53Client(), config.dns.hostedZoneId, config.dns.recordName, 'CNAME'),
+  ]);
+  return reconcileAction({
+    primaryAlarm: alarms.get(config.clusters.primary.healthAlarm) ?? 'MISSING',
+    drAlarm: alarms.get(config.clusters.dr.healthAlarm) ?? 'MISSING',
+    activeSide: activeSideOf(record?.values[0] ?? null, config.clusters),
+    autoFailback: config.dns.autoFailback,
+  });
+}
+
+/**
+ * What the DNS function does with a parsed trigger: ignore it (notifying people when they should
+ * hear about it), answer `status`, re-plan on the schedule, or switch through runSwitch.
+ */
+export async function answerDnsTrigger(
+  config: DrpilotConfig,
+  trigger: ParsedEvent,
+  options: AnswerOptions,
+) {
+  const described = describeTrigger(trigger);
+  let outcome = actionForTrigger(trigger, config);
+  if ('action' in outcome && outcome.action === SCHEDULED_ACTIONS.dnsReconcile) {
+    outcome = await reconcile(config);
+  }
+  if ('ignore' in outcome) {
+    options.onIgnored(described, outcome.ignore);
+    if (outcome.notify) {
+      await notify(
+        snsClient(config.controlRegion),
+        options.notificationTopic,
+        `drpilot ${config.name}: attention`,
+        { trigger: described, message: outcome.ignore },
+      );
+    }
+    return { outcome: 'ignored' as const, reason: outcome.ignore };
+  }
+  if (outcome.action === 'status') return readStatus(config);
+  if (outcome.action === SCHEDULED_ACTIONS.dnsReconcile) {
+    return { outcome: 'ignored' as const, reason: 'nothing to reconcile' };
+  }
+  const manual = trigger.kind === 'manual' ? trigger : null;
+  return runSwitch(config, {
+    action: outcome.action,
+    reason: manual?.reason ?? outcome.reason,
+    trigger: described,
+    origin: originOf(trigger, [SCHEDULED_ACTIONS.dnsReconcile]),
+    force: manual?.force ?? false,
+    dryRun: manual?.dryRun ?? false,
+    drill: manual?.drill ?? false,
+    resolver: options.resolver,
+    notificationTopic: options.notificationTopic,
+    onProgress: options.onProgress,
+    ...(options.sleep ? { sleep: options.sleep } : {}),
+    ...(options.insyncPollMs !== undefined ? { insyncPollMs: options.insyncPollMs } : {}),
+    ...(options.now ? { now: options.now } : {}),
+  });
+}

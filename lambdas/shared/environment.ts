@@ -1,0 +1,56 @@
+import type { DrpilotConfig } from '../core/config/schema';
+import { validateConfig } from '../core/config/validate';
+import { CONFIG_ENV } from '../core/shared-names';
+
+/** A variable a function needs is missing or unusable: the deployment is broken, not the event. */
+export class EnvironmentError extends Error {
+  override readonly name = 'EnvironmentError';
+}
+
+/**
+ * A function's typed environment, read on the first invocation of a container and kept. It is
+ * read again only when one of `names` changed — which never happens in Lambda, and is how tests
+ * that set variables per test get what they set.
+ */
+export function environmentOf<T>(
+  names: readonly string[],
+  read: (env: NodeJS.ProcessEnv) => T,
+): () => T {
+  let cached: { key: string; value: T } | undefined;
+  return () => {
+    const key = JSON.stringify(names.map((name) => process.env[name] ?? null));
+    if (cached?.key !== key) cached = { key, value: read(process.env) };
+    return cached.value;
+  };
+}
+
+export function requiredVariable(env: NodeJS.ProcessEnv, name: string, what: string): string {
+  const value = env[name];
+  if (!value) throw new EnvironmentError(`${name} is not set: ${what}`);
+  return value;
+}
+
+/**
+ * The config a deployed function runs with. CDK inlines it at bundling time (esbuild `define`
+ * of process.env.DRPILOT_CONFIG_JSON), so it never sits in an environment variable's 4 KB; local
+ * runs and tests set the variable instead.
+ */
+export function configFrom(env: NodeJS.ProcessEnv): DrpilotConfig {
+  const text = requiredVariable(env, CONFIG_ENV, 'the function was built without its config');
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch (error) {
+    throw new EnvironmentError(`${CONFIG_ENV} is not JSON: ${(error as Error).message}`);
+  }
+  const result = validateConfig(document);
+  if (!result.ok) {
+    throw new EnvironmentError(
+      `embedded config is invalid: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
+    );
+  }
+  return result.config;
+}
+
+/** The config alone, for functions that need nothing else from their environment. */
+export const runtimeConfig = environmentOf([CONFIG_ENV], configFrom);

@@ -1,0 +1,201 @@
+import type { CfnResource, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { tunnelAlarmName, tunnelCompositeName } from '../../lambdas/core/aks/names';
+import type { DrpilotConfig } from '../../lambdas/core/config/schema';
+import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
+import { FLUSH_INPUT, RESOLVER_IPS_INPUT } from '../../lib/aks-events';
+import type { ReactiveFunction } from '../../lib/reactive-function';
+import { TUNNELS_INPUT } from '../../lib/tunnel-watch';
+import {
+  newTestApp,
+  TEST_ACCOUNT,
+  validExampleConfig,
+  watchNag,
+  type NagRun,
+  type TemplateJson,
+} from './synth';
+
+interface Statement {
+  Sid?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+let config: DrpilotConfig;
+let stacks: DrpilotStacks;
+let runs: NagRun[];
+let control: Template;
+let primary: Template;
+let dr: Template;
+
+beforeAll(() => {
+  const app = newTestApp(false);
+  config = validExampleConfig();
+  stacks = addDrpilotStacks(app, config, TEST_ACCOUNT);
+  ({ runs } = watchNag(() => app.synth()));
+  control = Template.fromStack(stacks.control);
+  primary = Template.fromStack(stacks.regions.primary);
+  dr = Template.fromStack(stacks.regions.dr);
+});
+
+function statementsOf(stack: Stack, reactive: ReactiveFunction): Statement[] {
+  const roleId = stack.resolve((reactive.role.node.defaultChild as CfnResource).logicalId);
+  return Object.values<TemplateJson>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+    .filter((p) =>
+      (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === `{"Ref":"${roleId}"}`),
+    )
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action);
+const text = (value: unknown) => JSON.stringify(value);
+
+describe('AWS → AKS sender (control stack)', () => {
+  it('passes cdk-nag', () => {
+    expect(runs).toEqual([expect.objectContaining({ success: true, violations: 0 })]);
+  });
+
+  it('creates the webhook secret with a custom resource that never deletes it, not a CFN secret', () => {
+    control.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    control.hasResourceProperties('Custom::DrpilotWebhookSecret', {
+      SecretName: config.azure!.secretName,
+    });
+    const creator = statementsOf(stacks.control, stacks.control.aksEvents!.secretResource);
+    const create = creator.find((s) => s.Sid === 'CreateTheWebhookSecretUnlessItExists')!;
+    expect(actionsOf(create).sort()).toEqual([
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DescribeSecret',
+    ]);
+    expect(text(create.Resource)).toContain(`secret:${config.azure!.secretName}-??????`);
+    expect(creator.flatMap(actionsOf)).not.toContain('secretsmanager:DeleteSecret');
+    expect(creator.flatMap(actionsOf)).not.toContain('secretsmanager:PutSecretValue');
+  });
+
+  it('runs the flush every minute and the resolver check every 15 minutes', () => {
+    for (const [rate, input] of [
+      ['rate(1 minute)', FLUSH_INPUT],
+      ['rate(15 minutes)', RESOLVER_IPS_INPUT],
+    ] as const) {
+      control.hasResourceProperties('AWS::Events::Rule', {
+        ScheduleExpression: rate,
+        Targets: [Match.objectLike({ Input: JSON.stringify(input) })],
+      });
+    }
+  });
+
+  it('alarms on a 401 and on an endpoint without ATTACHED addresses', () => {
+    for (const problem of ['unauthorized', 'no-attached-resolver-ips']) {
+      control.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `${config.name}-drpilot-aks-${problem}`,
+        Namespace: 'drpilot',
+        MetricName: 'AksDeliveryProblem',
+        Dimensions: [{ Name: 'Problem', Value: problem }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: Match.anyValue(),
+      });
+    }
+  });
+
+  it('limits the sender and the DNS function to the one secret and the two resolver endpoints', () => {
+    for (const reactive of [
+      stacks.control.aksEvents!.reactive,
+      stacks.control.dnsFailover.reactive,
+    ]) {
+      const statements = statementsOf(stacks.control, reactive);
+      const secret = statements.find((s) => s.Sid === 'ReadTheWebhookSecret')!;
+      expect(actionsOf(secret)).toEqual(['secretsmanager:GetSecretValue']);
+      expect(text(secret.Resource)).toContain(`secret:${config.azure!.secretName}-??????`);
+      const resolver = statements.find((s) => s.Sid === 'ReadTheInboundEndpoints')!;
+      expect(actionsOf(resolver)).toEqual(['route53resolver:ListResolverEndpointIpAddresses']);
+      const endpoints = text(resolver.Resource);
+      expect(endpoints).toContain(
+        `${config.clusters.primary.region}:${TEST_ACCOUNT}:resolver-endpoint/${config.azure!.resolverEndpoints.primary}`,
+      );
+      expect(endpoints).toContain(
+        `${config.clusters.dr.region}:${TEST_ACCOUNT}:resolver-endpoint/${config.azure!.resolverEndpoints.dr}`,
+      );
+      expect((resolver.Resource as unknown[]).length).toBe(2);
+    }
+  });
+
+  it('gives the sender an on-failure destination like every reactive function', () => {
+    control.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: Match.anyValue(),
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    const configs = Object.values<TemplateJson>(
+      control.findResources('AWS::Lambda::EventInvokeConfig'),
+    );
+    const functions = Object.keys(control.findResources('AWS::Lambda::Function'));
+    expect(configs.length).toBe(functions.length);
+  });
+});
+
+describe('tunnel watch (region stacks)', () => {
+  const vpn = () => config.tunnels!.vpnConnections[0]!;
+
+  it('alarms on each tunnel: TunnelState by VpnId and TunnelIpAddress, 1 minute, missing data breaching', () => {
+    for (const ip of vpn().outsideIps) {
+      primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: tunnelAlarmName(config, vpn().id, ip),
+        Namespace: 'AWS/VPN',
+        MetricName: 'TunnelState',
+        Dimensions: Match.arrayWith([{ Name: 'TunnelIpAddress', Value: ip }]),
+        Statistic: 'Maximum',
+        Period: 60,
+        Threshold: 1,
+        ComparisonOperator: 'LessThanThreshold',
+        TreatMissingData: 'breaching',
+      });
+      primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: tunnelAlarmName(config, vpn().id, ip),
+        Dimensions: Match.arrayWith([{ Name: 'VpnId', Value: vpn().id }]),
+      });
+    }
+  });
+
+  it('combines them into "any down" (OR) and "both down" (AND) composite alarms that notify', () => {
+    const [a, b] = vpn().outsideIps.map((ip) => tunnelAlarmName(config, vpn().id, ip));
+    const composites = Object.values<TemplateJson>(
+      primary.findResources('AWS::CloudWatch::CompositeAlarm'),
+    );
+    const byName = (which: 'any-down' | 'both-down') =>
+      composites.find(
+        (c) => c.Properties.AlarmName === tunnelCompositeName(config, vpn().id, which),
+      )!;
+    expect(byName('any-down').Properties.AlarmRule).toBe(`ALARM("${a}") OR ALARM("${b}")`);
+    expect(byName('both-down').Properties.AlarmRule).toBe(`ALARM("${a}") AND ALARM("${b}")`);
+    for (const which of ['any-down', 'both-down'] as const) {
+      expect(byName(which).Properties.AlarmActions).toHaveLength(1);
+    }
+  });
+
+  it('delivers exactly the tunnel alarms to the tunnel function, and re-reads them every 5 minutes', () => {
+    const names = vpn().outsideIps.map((ip) => tunnelAlarmName(config, vpn().id, ip));
+    primary.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.cloudwatch'],
+        'detail-type': ['CloudWatch Alarm State Change'],
+        detail: { alarmName: names },
+      },
+    });
+    primary.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Input: JSON.stringify(TUNNELS_INPUT) })],
+    });
+    const read = statementsOf(
+      stacks.regions.primary,
+      stacks.regions.primary.tunnels!.reactive,
+    ).find((s) => s.Sid === 'ReadTheTunnelAlarms')!;
+    expect(actionsOf(read)).toEqual(['cloudwatch:DescribeAlarms']);
+    expect((read.Resource as unknown[]).length).toBe(2);
+  });
+
+  it('puts nothing in a region without a VPN connection', () => {
+    expect(stacks.regions.dr.tunnels).toBeNull();
+    dr.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
+  });
+});
