@@ -12,6 +12,7 @@ export default tseslint.config(
       '.venv/**',
       'drill-report/**',
       'coverage/**',
+      '.drpilot/**',
       // Deliberately bad code: test/unit/layer-boundaries.test.ts lints it and expects each rule to fire.
       'test/fixtures/layers/**',
     ],

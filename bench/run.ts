@@ -5,15 +5,22 @@ import {
   measureResyncVsS3Sync,
   type ResyncBenchResult,
 } from './resync-vs-s3-sync';
+import {
+  benchResizeSimulation,
+  formatSimulateBench,
+  type SimulateBenchResult,
+} from './resize-simulate';
 
 const json = process.argv.includes('--json');
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 /** First-sync repetitions (fresh targets each) and no-op re-sync repetitions of the resync bench. */
 const resyncReps = Number(process.env.BENCH_RESYNC_REPS ?? 3);
 const resyncNoopReps = Number(process.env.BENCH_RESYNC_NOOP_REPS ?? 5);
-/** Comma-separated sections to run (bundles, resync, dns); all by default. */
+/** Comma-separated sections to run (bundles, resync, dns, simulate); all by default. */
 const dnsRuns = Number(process.env.BENCH_DNS_RUNS ?? 30);
-const only = (process.env.BENCH_ONLY ?? 'bundles,resync,dns').split(',').map((s) => s.trim());
+const only = (process.env.BENCH_ONLY ?? 'bundles,resync,dns,simulate')
+  .split(',')
+  .map((s) => s.trim());
 // Figures only by default; --verbose adds progress and the handlers' own log lines (stderr).
 const verbose = process.argv.includes('--verbose');
 if (!verbose) {
@@ -30,6 +37,7 @@ interface BenchResult {
   lambdaBundles?: BundleMeasurement[];
   resync?: ResyncBenchResult;
   dnsSwitch?: DnsBenchResult;
+  resizeSimulation?: SimulateBenchResult;
 }
 
 const result: BenchResult = {};
@@ -54,6 +62,9 @@ if (only.includes('resync')) {
 
 if (only.includes('dns')) {
   result.dnsSwitch = await measureDnsSwitch(dnsRuns, log);
+}
+if (only.includes('simulate')) {
+  result.resizeSimulation = benchResizeSimulation();
 }
 
 if (json) {
@@ -84,5 +95,9 @@ if (json) {
     console.log(
       `  handler end to end ${d.handlerMsMedian.toFixed(1)} ms vs one bare ChangeResourceRecordSets ${d.bareChangeMsMedian.toFixed(1)} ms: ${d.ratio.toFixed(2)}× (target ${d.target}) ${d.met ? 'PASS' : 'MISS'}`,
     );
+  }
+  if (result.resizeSimulation) {
+    console.log('');
+    for (const line of formatSimulateBench(result.resizeSimulation)) console.log(line);
   }
 }

@@ -4,13 +4,19 @@ import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { AKS_ACTIONS, AKS_PROBLEM_METRIC, type AksProblem } from '../lambdas/core/aks/names';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { METRICS_NAMESPACE } from '../lambdas/core/metric-names';
-import { grantAksSender, grantReadResolverEndpoints, webhookSecretArn } from './aks-grants';
+import {
+  grantPublishAksProblems,
+  grantReadResolverEndpoints,
+  grantReadWebhookSecret,
+  webhookSecretArn,
+} from './aks-grants';
 import { names } from './names';
 import { ReactiveFunction } from './reactive-function';
 import { readZoneStatement } from './shared-statements';
@@ -23,6 +29,8 @@ export const RESOLVER_IPS_INPUT = {
 
 export interface AksEventsProps {
   readonly config: DrpilotConfig;
+  /** The outbox lives here. */
+  readonly stateTable: dynamodb.ITable;
   readonly notificationTopic: sns.ITopic;
   readonly encryptionKey: kms.IKey;
 }
@@ -87,13 +95,16 @@ export class AksEvents extends Construct {
       alarmTopic: props.notificationTopic,
       encryptionKey: props.encryptionKey,
       timeout: Duration.minutes(2),
-      // One flush at a time keeps a type's events in order; a manual ping waits its turn.
+      // The every-minute flush and one more run (a person's ping, the 15-minute check). Overlapping
+      // runs are harmless: an event sent twice is answered 409 and counted delivered.
       reservedConcurrency: 2,
       maxEventAge: Duration.minutes(10),
     });
     this.reactive.fn.node.addDependency(this.secret);
-    grantAksSender(this.reactive, config);
+    props.stateTable.grantReadWriteData(this.reactive.role);
+    grantReadWebhookSecret(this.reactive, config);
     grantReadResolverEndpoints(this.reactive, config);
+    grantPublishAksProblems(this.reactive);
     // The active side comes from the main record.
     this.reactive.addToRolePolicy(readZoneStatement(this, config, 'ReadTheMainRecord'));
 
@@ -126,9 +137,13 @@ export class AksEvents extends Construct {
     };
   }
 
-  /** Lets another function (the DNS function) send events and read the resolver endpoints. */
+  /**
+   * Lets another control-stack function (the DNS function, which already writes the state table)
+   * send events and read the resolver endpoints. Its 401s and refusals reach the alarms through
+   * the stored state, which this function's every-minute run publishes.
+   */
   grantSender(reactive: ReactiveFunction): void {
-    grantAksSender(reactive, this.config);
+    grantReadWebhookSecret(reactive, this.config);
     grantReadResolverEndpoints(reactive, this.config);
   }
 

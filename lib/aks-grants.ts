@@ -22,12 +22,23 @@ export function webhookSecretArn(stack: Stack, config: DrpilotConfig): string {
   });
 }
 
+/** Every function that tells the AKS side reads the one webhook secret (read only). */
+export function grantReadWebhookSecret(reactive: ReactiveFunction, config: DrpilotConfig): void {
+  reactive.addToRolePolicy(
+    new iam.PolicyStatement({
+      sid: 'ReadTheWebhookSecret',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [webhookSecretArn(Stack.of(reactive), config)],
+    }),
+  );
+}
+
 /**
- * What every function that tells the AKS side needs, from any region: the outbox in the state
- * table (and the control key, by alias), the one webhook secret (read only), and PutMetricData
- * for the 401 alarm (namespace drpilot only). The POST itself goes to the internet: no grant.
+ * The outbox in the control region's state table, for a function in a cluster region: the table
+ * by name and the control key by its alias (nothing is imported across regions). Control-stack
+ * functions get the table construct's own grant instead.
  */
-export function grantAksSender(reactive: ReactiveFunction, config: DrpilotConfig): void {
+export function grantOutboxFromRegion(reactive: ReactiveFunction, config: DrpilotConfig): void {
   const stack = Stack.of(reactive);
   const control = (service: string, resource: string, resourceName: string) =>
     stack.formatArn({ service, region: config.controlRegion, resource, resourceName });
@@ -55,28 +66,24 @@ export function grantAksSender(reactive: ReactiveFunction, config: DrpilotConfig
       },
     }),
   );
-  const secret = webhookSecretArn(stack, config);
-  reactive.addToRolePolicy(
-    new iam.PolicyStatement({
-      sid: 'ReadTheWebhookSecret',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [secret],
-    }),
-  );
+  acknowledge(reactive.role, [
+    {
+      rule: 'AwsSolutions-IAM5',
+      reason:
+        "The control region's key is created in another stack; it is addressed by its alias (kms:ResourceAliases condition), so the resource is key/* in that region.",
+      appliesTo: [`Resource::${controlKeys}`],
+    },
+  ]);
+}
+
+/** PutMetricData for the problem metrics the alarms watch (namespace drpilot only). */
+export function grantPublishAksProblems(reactive: ReactiveFunction): void {
   reactive.allowOnAnyResource('PublishAksProblems', {
     actions: ['cloudwatch:PutMetricData'],
     reason:
       'cloudwatch:PutMetricData supports no resource-level permissions; limited to the drpilot namespace by cloudwatch:namespace.',
     conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
   });
-  acknowledge(reactive.role, [
-    {
-      rule: 'AwsSolutions-IAM5',
-      reason:
-        "The control region's key is created in another stack (or this one); it is addressed by its alias (kms:ResourceAliases condition), so the resource is key/* in that region.",
-      appliesTo: [`Resource::${controlKeys}`],
-    },
-  ]);
 }
 
 /**

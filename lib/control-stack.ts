@@ -7,6 +7,7 @@ import { DnsFailover } from './dns';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
 import { NotificationTopic } from './notification-topic';
+import { RestoreDrill } from './restore';
 import { StateTable } from './state-table';
 import { StatusFunction } from './status';
 
@@ -24,6 +25,8 @@ export class ControlStack extends Stack {
   readonly stateTable: StateTable;
   readonly status: StatusFunction;
   readonly backupResync: BackupResync;
+  /** The scheduled restore drill, when backups.restoreDrill is configured. */
+  readonly restoreDrill: RestoreDrill | null;
   readonly dnsFailover: DnsFailover;
   /** The AWS → AKS sender, when an AKS side is configured (azure). */
   readonly aksEvents: AksEvents | null;
@@ -63,6 +66,15 @@ export class ControlStack extends Stack {
       encryptionKey: this.encryptionKey.key,
     });
 
+    this.restoreDrill = config.backups.restoreDrill
+      ? new RestoreDrill(this, 'RestoreDrill', {
+          config,
+          stateTable: this.stateTable.table,
+          alarmTopic: this.notifications.topic,
+          encryptionKey: this.encryptionKey.key,
+        })
+      : null;
+
     this.dnsFailover = new DnsFailover(this, 'DnsFailover', {
       config,
       stateTable: this.stateTable.table,
@@ -73,6 +85,7 @@ export class ControlStack extends Stack {
     this.aksEvents = config.azure
       ? new AksEvents(this, 'AksEvents', {
           config,
+          stateTable: this.stateTable.table,
           notificationTopic: this.notifications.topic,
           encryptionKey: this.encryptionKey.key,
         })
@@ -98,6 +111,14 @@ export class ControlStack extends Stack {
       });
     }
     new CfnOutput(this, 'BackupRpoAlarmName', { value: this.backupResync.rpoAlarm.alarmName });
+    if (this.restoreDrill) {
+      new CfnOutput(this, 'RestoreFunctionName', {
+        value: this.restoreDrill.reactive.fn.functionName,
+      });
+      new CfnOutput(this, 'VerifiedRpoAlarmName', {
+        value: this.restoreDrill.verifiedRpoAlarm.alarmName,
+      });
+    }
     // Velero's buckets are not drpilot's: their owner turns on EventBridge notifications once.
     for (const side of SIDES) {
       new CfnOutput(this, `VeleroBucketEventsCommand${side === 'primary' ? 'Primary' : 'Dr'}`, {

@@ -12,6 +12,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
+import { CONFIG_ENV } from '../lambdas/core/shared-names';
 import { CREATE_REQUIRE_BANNER, ESBUILD_TARGET } from './lambda-bundling';
 import { acknowledge } from './nag';
 
@@ -126,7 +127,7 @@ export class ReactiveFunction extends Construct {
         // The runtime's own SDK is whatever version AWS ships that week and lacks some packages;
         // bundling the pinned clients runs the code the adapter tests ran against.
         externalModules: [],
-        define: { 'process.env.DRPILOT_CONFIG_JSON': JSON.stringify(embeddedConfig(props.config)) },
+        define: { [`process.env.${CONFIG_ENV}`]: JSON.stringify(embeddedConfig(props.config)) },
       },
     });
 

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { TUNNELS_ACTION, tunnelAlarmName, tunnelCompositeName } from '../lambdas/core/aks/names';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { NOTIFICATION_TOPIC_ENV } from '../lambdas/core/shared-names';
-import { grantAksSender } from './aks-grants';
+import { grantOutboxFromRegion, grantReadWebhookSecret } from './aks-grants';
 import { names } from './names';
 import { ReactiveFunction } from './reactive-function';
 
@@ -91,8 +91,9 @@ export class TunnelWatch extends Construct {
         ),
       }),
     );
-    grantAksSender(this.reactive, config);
-    // The refusal of a stale or no longer true alarm event is audited (state table, above).
+    // Tunnel records, the audit of refused events, and the outbox: the control region's table.
+    grantOutboxFromRegion(this.reactive, config);
+    if (config.azure) grantReadWebhookSecret(this.reactive, config);
 
     this.alarmChanged = new events.Rule(this, 'TunnelAlarmChanged', {
       description: `drpilot ${config.name}: a VPN tunnel alarm changed state; record it and tell the AKS side`,

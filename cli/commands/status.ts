@@ -28,6 +28,9 @@ export function renderStatus(status: StatusReport): string {
     status.backups.latest === null
       ? `${status.backups.side}: no restorable backup measured yet (re-sync has not run into it)`
       : `${status.backups.side}: latest ${status.backups.latest}, RPO ${formatDuration(status.backups.rpoSeconds)}`;
+  const verified = status.backups.verified
+    ? `verified RPO ${formatDuration(status.backups.verified.rpoSeconds)}: ${status.backups.verified.backup} restored by a drill at ${status.backups.verified.verifiedAt}`
+    : 'verified RPO: no backup restored by a drill yet (drpilot verify-restore)';
   const tunnels = (status.tunnels ?? []).flatMap((c) =>
     c.tunnels.map((t) => {
       const state = t.up === null ? 'not recorded yet' : t.up ? 'up' : 'DOWN';
@@ -55,7 +58,7 @@ export function renderStatus(status: StatusReport): string {
   return [
     ...block('DNS', [dns]),
     ...block('Clusters', [health('primary'), health('dr')]),
-    ...block('Backups', [backups]),
+    ...block('Backups', [backups, verified]),
     ...block('Nodes', groups.length ? groups : ['no node groups configured']),
     ...block('Tunnels', tunnels.length ? tunnels : ['no VPN connections configured']),
     ...block('AKS', status.aks ? aks : ['no AKS side configured']),

@@ -1,5 +1,6 @@
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { assessSide, bucketSide } from '../../lambdas/adapters/aws/velero-bucket';
+import { bucketSide } from '../../lambdas/adapters/aws/velero-bucket';
+import { assessSide } from '../../lambdas/resync/assess-side';
 import { runResync, type ResyncResult } from '../../lambdas/resync/run-resync';
 import { formatBytes, formatDuration } from '../format';
 import type { StepRecorder } from './step-recorder';

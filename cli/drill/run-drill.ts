@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { seedEstate } from '../embedded/estate';
-import type { DrillResult, DrillScenario } from './drill-result';
+import type { DrillResult, DrillScenario, RestoreFigures } from './drill-result';
 import { startEmulatedAws, type EmulatedAws } from '../emulator/emulated-aws';
 import { runFoundationSteps } from './foundation-steps';
+import { attachDrillAksSide, runAksSteps, type DrillAksSide } from './aks-steps';
 import { runDnsSteps } from './dns-steps';
 import { runResizeSteps } from './resize-steps';
+import { prepareRestoreDrill, runRestoreSteps } from './restore-steps';
 import { runResyncSteps } from './resync-steps';
 import { StepRecorder } from './step-recorder';
 
@@ -13,6 +15,7 @@ interface Figures {
   rpoSeconds: number | null;
   rtoSeconds: number | null;
   kubernetesApi: string | null;
+  restore?: RestoreFigures | null;
 }
 
 /**
@@ -24,6 +27,7 @@ async function scenarioSteps(
   steps: StepRecorder,
   config: DrpilotConfig,
   drillId: string,
+  aks: DrillAksSide | null = null,
 ): Promise<Figures> {
   const { scenario } = options;
   const resize = () =>
@@ -36,17 +40,29 @@ async function scenarioSteps(
     return { rpoSeconds: null, rtoSeconds: null, kubernetesApi: await resize() };
   }
   if (scenario === 'full') await runFoundationSteps(steps, config, drillId);
+  // The restore drill restores what the re-sync copied: its setup (a primary Velero's backup, when
+  // embedded) comes before the re-sync, the restore after it.
+  const withRestore = scenario === 'full' || scenario === 'restore';
+  const restoreSetup =
+    withRestore && steps.ok ? await prepareRestoreDrill(steps, config, options) : null;
   const rpoSeconds = steps.ok ? await runResyncSteps(steps, config) : null;
-  if (scenario === 'resync' || !steps.ok) {
-    return { rpoSeconds, rtoSeconds: null, kubernetesApi: null };
+  const restore = restoreSetup ? await runRestoreSteps(steps, config, restoreSetup) : null;
+  if (scenario === 'resync' || scenario === 'restore' || !steps.ok) {
+    return { rpoSeconds, rtoSeconds: null, kubernetesApi: null, restore };
   }
   const rtoSeconds = await runDnsSteps(steps, config, {
     embedded: options.embedded,
     live: options.live,
     withFailback: scenario !== 'failover',
   });
+  if (aks && steps.ok) {
+    await runAksSteps(steps, config, aks, {
+      recordName: options.live ? config.dns.recordName : config.dns.drillRecordName,
+      sides: scenario === 'failover' ? ['dr'] : ['dr', 'primary'],
+    });
+  }
   const kubernetesApi = scenario === 'full' ? await resize() : null;
-  return { rpoSeconds, rtoSeconds, kubernetesApi };
+  return { rpoSeconds, rtoSeconds, kubernetesApi, restore };
 }
 
 export interface DrillOptions {
@@ -55,7 +71,10 @@ export interface DrillOptions {
   embedded: boolean;
   /** Flip the customer-facing record instead of dns.drillRecordName. */
   live: boolean;
-  /** Embedded resize: drain through kube-apiserver + kwok instead of the fake Kubernetes API. */
+  /**
+   * Embedded: drain through kube-apiserver + kwok instead of the fake Kubernetes API, and run the
+   * restore drill with real Velero servers (when Velero is set up) instead of skipping it.
+   */
   realKubernetes: boolean;
   onProgress: (message: string) => void;
 }
@@ -67,21 +86,34 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
 
   if (options.embedded) {
     let emulated: EmulatedAws | undefined;
+    let aks: DrillAksSide | null = null;
     try {
       let config = options.config;
-      await steps.run('start emulated AWS (moto)', async () => {
-        emulated = await startEmulatedAws();
-        return `moto at ${emulated.endpoint}`;
-      });
-      await steps.run('seed the two-region estate', async () => {
-        const estate = await seedEstate(options.config);
-        config = estate.config;
-        const nodeCount = Object.values(estate.nodes).flat().length;
-        const phases = estate.backups.map((b) => `${b.side}:${b.phase}`).join(', ');
-        return `zone ${config.dns.hostedZoneId} with ${config.dns.recordName} and ${config.dns.drillRecordName} on primary, 2 health checks and alarms, ${nodeCount} tagged nodes, Velero backups (${phases}) with a kopia repository, state table ${config.stateTable}`;
-      });
-      if (steps.ok) figures = await scenarioSteps(options, steps, config, drillId);
+      await steps.run(
+        'start emulated AWS (moto)',
+        async () => {
+          emulated = await startEmulatedAws();
+          return `moto at ${emulated.endpoint}`;
+        },
+        { setup: true },
+      );
+      await steps.run(
+        'seed the two-region estate',
+        async () => {
+          const estate = await seedEstate(options.config);
+          config = estate.config;
+          const nodeCount = Object.values(estate.nodes).flat().length;
+          const phases = estate.backups.map((b) => `${b.side}:${b.phase}`).join(', ');
+          return `zone ${config.dns.hostedZoneId} with ${config.dns.recordName} and ${config.dns.drillRecordName} on primary, 2 health checks and alarms, ${nodeCount} tagged nodes, Velero backups (${phases}) with a kopia repository, state table ${config.stateTable}`;
+        },
+        { setup: true },
+      );
+      if (steps.ok && !['resize', 'resync', 'restore'].includes(options.scenario)) {
+        ({ config, aks } = await attachDrillAksSide(steps, config, options.config.azure));
+      }
+      if (steps.ok) figures = await scenarioSteps(options, steps, config, drillId, aks);
     } finally {
+      await aks?.close();
       await emulated?.close();
     }
   } else {
@@ -96,5 +128,6 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     rtoSeconds: figures.rtoSeconds,
     rpoSeconds: figures.rpoSeconds,
     kubernetesApi: figures.kubernetesApi,
+    restore: figures.restore ?? null,
   };
 }

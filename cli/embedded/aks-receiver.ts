@@ -37,6 +37,14 @@ export interface LocalAksReceiver {
   events: ReceivedEvent[];
   /** Every request, answered or not. */
   requests: ReceiverRequest[];
+  /**
+   * The newest tunnel.state applied per VPN connection, and whether the AKS side's DNS rewrites
+   * wait (they do while every tunnel of a connection is down; one tunnel down gates nothing).
+   */
+  tunnelView(): {
+    tunnels: Record<string, { outsideIp: string; up: boolean }[]>;
+    dnsRewritesWait: boolean;
+  };
   /** While down, connections are cut without an answer (as a Function app that is unreachable). */
   setDown(down: boolean): void;
   /** Verify with another secret from now on (a rotated or mismatched Key Vault value). */
@@ -145,6 +153,20 @@ export async function startAksReceiver(
     caPem: ca.certPem,
     events,
     requests,
+    tunnelView: () => {
+      const tunnels: Record<string, { outsideIp: string; up: boolean }[]> = {};
+      for (const event of events) {
+        if (event.type !== 'tunnel.state' || event.outcome !== 'applied') continue;
+        tunnels[String(event.data['vpnConnectionId'])] = event.data['tunnels'] as {
+          outsideIp: string;
+          up: boolean;
+        }[];
+      }
+      const dnsRewritesWait = Object.values(tunnels).some(
+        (list) => list.length > 0 && list.every((t) => !t.up),
+      );
+      return { tunnels, dnsRewritesWait };
+    },
     setDown: (value) => {
       down = value;
     },

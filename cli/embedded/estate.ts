@@ -33,8 +33,11 @@ export interface EmbeddedEstate {
 export async function seedEstate(config: DrpilotConfig): Promise<EmbeddedEstate> {
   const { hostedZoneId, healthCheckIds } = await seedDns(route53Client(), config);
   // No Function app is running here: the AKS side is attached by attachAksSide (the drill does).
-  const { azure: _noAksSide, ...withoutAzure } = config;
-  const seeded: DrpilotConfig = { ...withoutAzure, dns: { ...config.dns, hostedZoneId } };
+  const seeded: DrpilotConfig = {
+    ...config,
+    azure: undefined,
+    dns: { ...config.dns, hostedZoneId },
+  };
 
   await seedHealthAlarms(cloudWatchClient(config.controlRegion), seeded, healthCheckIds);
   await createStateTable(dynamoDbClient(config.controlRegion), config.stateTable);

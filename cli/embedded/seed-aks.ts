@@ -13,7 +13,7 @@ import {
   secretsManagerClient,
   snsClient,
 } from '../../lambdas/adapters/aws/clients';
-import { ensureSecret } from '../../lambdas/adapters/aws/webhook-secret';
+import { ensureSecret, forgetWebhookSecret } from '../../lambdas/adapters/aws/webhook-secret';
 import { tunnelAlarmName } from '../../lambdas/core/aks/names';
 import { SIDES, type DrpilotConfig, type Side } from '../../lambdas/core/config/schema';
 import { regionAlarmTopicName } from '../../lambdas/core/shared-names';
@@ -149,6 +149,8 @@ export async function attachAksSide(
     'drill',
     () => secret,
   );
+  // A process that ran an earlier drill holds that drill's secret in the per-container cache.
+  forgetWebhookSecret(azure.secretName);
   await seedTunnelAlarms(config, 'OK');
   return {
     secret,

@@ -1,10 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import {
-  cloudWatchClient,
-  dynamoDbDocumentClient,
-  secretsManagerClient,
-} from '../adapters/aws/clients';
-import { publishAksProblems } from '../adapters/aws/aks-metrics';
+import { dynamoDbDocumentClient, secretsManagerClient } from '../adapters/aws/clients';
 import { OutboxStore } from '../adapters/aws/outbox-store';
 import { forgetWebhookSecret, readWebhookSecret } from '../adapters/aws/webhook-secret';
 import { sendSigned } from '../adapters/http/webhook-client';
@@ -17,6 +12,7 @@ import {
 } from '../core/aks/events';
 import {
   afterFailedAttempt,
+  chainWithNew,
   judgeAnswer,
   nextAuthHold,
   planFlush,
@@ -28,7 +24,13 @@ import { signedHeaders } from '../core/aks/signature';
 import type { DrpilotConfig } from '../core/config/schema';
 
 export interface SenderOptions {
+  /** The clock of decisions: event times, backoff, the 401 hold. */
   now?: () => Date;
+  /**
+   * The clock of signatures (x-drpilot-timestamp): the wall clock by default, even when `now` is
+   * moved (the drill skips a cooldown that way), because the receiver judges it against its own.
+   */
+  signAt?: () => number;
   onProgress?: (message: string) => void;
 }
 
@@ -69,6 +71,7 @@ export class AksSender {
   readonly store: OutboxStore;
   private readonly azure: AzureConfig;
   private readonly now: () => Date;
+  private readonly signAt: () => number;
   private readonly progress: (message: string) => void;
 
   constructor(
@@ -79,6 +82,7 @@ export class AksSender {
     this.azure = config.azure;
     this.store = new OutboxStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
     this.now = options.now ?? (() => new Date());
+    this.signAt = options.signAt ?? (() => Date.now());
     this.progress = options.onProgress ?? (() => undefined);
   }
 
@@ -121,13 +125,7 @@ export class AksSender {
         pending: true,
       };
     }
-    // Older events of the type that already failed go first, so this one never overtakes them;
-    // one never tried yet belongs to a sender still in flight (or is picked up by the next run).
-    const chain = (await this.store.listPending())
-      .filter(
-        (p) => p.type === type && (p.seq === event.seq || (p.seq < event.seq && p.attempts > 0)),
-      )
-      .sort((a, b) => a.seq - b.seq);
+    const chain = chainWithNew(await this.store.listPending(), stored);
     const attempts = await this.sendChain(chain);
     const mine = attempts.find((a) => a.type === type && a.seq === event.seq);
     return {
@@ -137,7 +135,7 @@ export class AksSender {
     };
   }
 
-  /** The scheduled run: sends what is due, and publishes the problem metrics. */
+  /** The scheduled run: sends what is due (planFlush). */
   async flush(): Promise<FlushReport> {
     const [pending, hold] = await Promise.all([this.store.listPending(), this.store.readHold()]);
     const plan = planFlush(pending, hold, this.now().getTime());
@@ -231,7 +229,7 @@ export class AksSender {
     return sendSigned({
       url: this.azure.webhookUrl,
       method: 'POST',
-      headers: signedHeaders(secret, this.now().getTime(), body),
+      headers: signedHeaders(secret, this.signAt(), body),
       body,
       now: this.now,
       ...(this.azure.caBundle ? { caPem: this.azure.caBundle } : {}),
@@ -255,12 +253,7 @@ export class AksSender {
       status: answer.status,
       detail: answer.detail,
     });
-    // The alarm reacts within a minute even when only this function saw the 401.
-    await publishAksProblems(
-      cloudWatchClient(this.config.controlRegion),
-      { unauthorized: true },
-      this.now(),
-    ).catch(() => undefined);
+    // The every-minute run publishes the hold as the alarm's metric.
   }
 
   private async recordError(event: PendingEvent, answer: WebhookAnswer): Promise<void> {

@@ -1,10 +1,8 @@
 import {
-  cloudWatchClient,
   dynamoDbDocumentClient,
   route53Client,
   route53ResolverClient,
 } from '../adapters/aws/clients';
-import { publishAksProblems } from '../adapters/aws/aks-metrics';
 import { listResolverEndpointIps } from '../adapters/aws/resolver-endpoints';
 import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';
@@ -70,13 +68,12 @@ export async function checkResolverIps(
     afterSwitch: options.afterSwitch,
   });
   const base = { side, resolverEndpointId, decision: decision.kind, reason: decision.reason };
-  const cloudwatch = cloudWatchClient(config.controlRegion);
   if (decision.kind === 'refused') {
+    // The every-minute run publishes the refusal as the alarm's metric; status shows the reason.
     await store.writeValue(aksKeys.resolverRefusal, {
       at: options.now().toISOString(),
       reason: decision.reason,
     });
-    await publishAksProblems(cloudwatch, { 'no-attached-resolver-ips': true }, options.now());
     return { ...base, ips: [], seq: null, delivered: false };
   }
   await store.writeValue(aksKeys.resolverRefusal, null);

@@ -8,6 +8,8 @@ import { activeSide, checkResolverIps, type ResolverCheckResult } from './resolv
 
 export interface AksRunOptions {
   now: () => Date;
+  /** The clock of signatures; the wall clock by default (see SenderOptions). */
+  signAt?: () => number;
   onProgress?: (message: string) => void;
 }
 
@@ -29,23 +31,10 @@ export async function runAksAction(
   switch (action) {
     case AKS_ACTIONS.flush: {
       const report = await sender.flush();
-      const store = new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
-      const [hold, refusal] = await Promise.all([
-        sender.store.readHold(),
-        store.readValue(aksKeys.resolverRefusal),
-      ]);
-      const problems = {
-        unauthorized: hold !== null,
-        'no-attached-resolver-ips': refusal !== null,
-      };
-      await publishAksProblems(cloudWatchClient(config.controlRegion), problems, options.now());
       return {
         action: 'flush',
         ...report,
-        problems: {
-          unauthorized: problems.unauthorized,
-          noAttachedResolverIps: problems['no-attached-resolver-ips'],
-        },
+        problems: await publishProblems(config, sender, options),
       };
     }
     case AKS_ACTIONS.resolverIps: {
@@ -62,10 +51,12 @@ export async function runAksAction(
           delivered: false,
         };
       }
-      return {
-        action: 'resolver-ips',
-        ...(await checkResolverIps(config, sender, side, { afterSwitch: false, now: options.now })),
-      };
+      const checked = await checkResolverIps(config, sender, side, {
+        afterSwitch: false,
+        now: options.now,
+      });
+      await publishProblems(config, sender, options);
+      return { action: 'resolver-ips', ...checked };
     }
     case AKS_ACTIONS.ping: {
       const answer = await sender.ping();
@@ -80,4 +71,26 @@ export async function runAksAction(
     default:
       throw new Error(`unknown AKS action ${action}`);
   }
+}
+
+/**
+ * Publishes each problem's metric from the stored state (1 while it stands, 0 once it cleared):
+ * the alarms watch these, whichever function met the 401 or the refusal.
+ */
+async function publishProblems(
+  config: DrpilotConfig,
+  sender: AksSender,
+  options: AksRunOptions,
+): Promise<{ unauthorized: boolean; noAttachedResolverIps: boolean }> {
+  const store = new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
+  const [hold, refusal] = await Promise.all([
+    sender.store.readHold(),
+    store.readValue(aksKeys.resolverRefusal),
+  ]);
+  const problems = { unauthorized: hold !== null, 'no-attached-resolver-ips': refusal !== null };
+  await publishAksProblems(cloudWatchClient(config.controlRegion), problems, options.now());
+  return {
+    unauthorized: problems.unauthorized,
+    noAttachedResolverIps: problems['no-attached-resolver-ips'],
+  };
 }

@@ -1,9 +1,8 @@
-import { NOTIFICATION_TOPIC_ENV, regionAlarmTopicName } from '../core/shared-names';
 import { TUNNELS_ACTION } from '../core/aks/names';
 import { parseTriggerEvent } from '../core/events/trigger-event';
 import { accountOfFunctionArn } from '../core/events/trigger-trust';
 import { withObservability } from '../shared/powertools';
-import { runtimeConfig } from '../shared/environment';
+import { tunnelEnvironment } from './environment';
 import { observeAllTunnels, onTunnelAlarm } from './tunnel-watch';
 
 /**
@@ -13,12 +12,10 @@ import { observeAllTunnels, onTunnelAlarm } from './tunnel-watch';
  */
 export const handler = withObservability('tunnels', async (event: unknown, context, { logger }) => {
   const trigger = parseTriggerEvent(event, { allowedActions: [TUNNELS_ACTION] });
-  const config = runtimeConfig();
-  const region = process.env.AWS_REGION;
-  if (!region) throw new Error('AWS_REGION is not set: Lambda sets it; set it to run locally');
+  const { config, region, topic } = tunnelEnvironment();
   const options = {
     deployment: { region, accountId: accountOfFunctionArn(context?.invokedFunctionArn) },
-    topic: process.env[NOTIFICATION_TOPIC_ENV] ?? regionAlarmTopicName(config, region),
+    topic,
     now: () => new Date(),
   };
   const reports =

@@ -6,3 +6,9 @@ export const RPO_METRIC = 'BackupRpoSeconds';
 
 /** The worst of those, without dimensions: the RPO alarm watches it. */
 export const WORST_RPO_METRIC = 'WorstBackupRpoSeconds';
+
+/**
+ * The verified RPO: the age of the newest backup a restore drill actually restored, per schedule
+ * (dimension `Schedule`) and, without dimensions, the newest of any schedule (its alarm watches it).
+ */
+export const VERIFIED_RPO_METRIC = 'VerifiedRpoSeconds';

@@ -32,6 +32,10 @@ export const SCHEDULED_ACTIONS = {
   resizeAlarms: 'reconcile-alarms',
   /** Re-sync, every 5 minutes and when Velero writes a velero-backup.json. */
   resync: 'resync',
+  /** Restore drill, on backups.restoreDrill.schedule (default weekly): restore, verify, clean up. */
+  restoreDrill: 'verify-restore',
+  /** Restore drill function, hourly: publish the verified RPO, aged to now (restores nothing). */
+  restorePublish: 'publish-verified-rpo',
 } as const;
 
 /** A schedule's or rule's payload: the manual payload shape, with why. */

@@ -8,6 +8,8 @@ export const stateKeys = {
   veleroRpo: (side: Side) => `velero-rpo#${side}`,
   /** The last completed re-sync into a bucket (see SyncSnapshot). */
   veleroSnapshot: (targetBucket: string) => `velero-sync#${targetBucket}`,
+  /** Per schedule, the newest backup a restore drill verified in the DR cluster. */
+  restoreVerified: () => 'restore-verified#dr',
   /** When a record last moved primary → dr: a failback needs a backup completed after it. */
   dnsLastFailover: (recordName: string) => `dns-last-failover#${recordName}`,
   /** The lease and cooldown scope of one record. */

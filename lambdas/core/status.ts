@@ -4,6 +4,11 @@ import { sameDnsName } from './dns/dns-names';
 import type { AlarmState } from './events/trigger-event';
 import type { RecoveryPoint } from './resync/rpo';
 import {
+  measureVerifiedRpo,
+  type VerifiedRecoveryPoint,
+  type VerifiedRestores,
+} from './restore/verified-rpo';
+import {
   summarizeAks,
   summarizeTunnels,
   type AksStatus,
@@ -20,6 +25,8 @@ export interface StatusObservations {
   nodeGroupMembers: ReadonlyMap<string, { id: string; type: string; state: string }[] | null>;
   /** The newest restorable backup the last re-sync found on each side, where one ran. */
   recoveryPoints: Readonly<Partial<Record<Side, RecoveryPoint | null>>>;
+  /** Per schedule, the newest backup a restore drill verified in the DR cluster (state table). */
+  verifiedRestores?: VerifiedRestores | null;
   /** The AKS outbox, when an AKS side is configured and it was read. */
   outbox?: OutboxObservations | null;
   /** Each VPN connection's tunnels as last recorded. */
@@ -44,6 +51,11 @@ export interface StatusReport {
     /** The side the figures are about: the standby side, which a failover would restore from. */
     side: Side;
     completionTimestamp: string | null;
+    /**
+     * The verified RPO beside the copied one: the newest backup a restore drill actually restored
+     * in the DR cluster, aged to now; null before the first verified drill (or without one).
+     */
+    verified: VerifiedRecoveryPoint | null;
   };
   nodeGroups: {
     id: string;
@@ -75,8 +87,9 @@ function standbyBackups(
 ): StatusReport['backups'] {
   const side: Side = activeSide === 'dr' ? 'primary' : 'dr';
   const point = seen.recoveryPoints[side];
+  const verified = measureVerifiedRpo(seen.verifiedRestores ?? null, seen.now).overall;
   if (!point?.completionTimestamp) {
-    return { latest: null, rpoSeconds: null, side, completionTimestamp: null };
+    return { latest: null, rpoSeconds: null, side, completionTimestamp: null, verified };
   }
   const age = Math.floor((Date.parse(seen.now) - Date.parse(point.completionTimestamp)) / 1000);
   return {
@@ -84,6 +97,7 @@ function standbyBackups(
     rpoSeconds: Math.max(0, age),
     side,
     completionTimestamp: point.completionTimestamp,
+    verified,
   };
 }
 

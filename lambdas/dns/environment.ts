@@ -11,7 +11,7 @@ export interface DnsEnvironment {
 export const dnsEnvironment = environmentOf(
   [CONFIG_ENV, NOTIFICATION_TOPIC_ENV],
   (env): DnsEnvironment => {
-    const config = configFrom(env);
+    const config = configFrom();
     return {
       config,
       notificationTopic: env[NOTIFICATION_TOPIC_ENV] ?? notificationTopicName(config),

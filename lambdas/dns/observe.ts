@@ -2,7 +2,8 @@ import { cloudWatchClient, dynamoDbDocumentClient, route53Client } from '../adap
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';
-import { assessSide, bucketSide } from '../adapters/aws/velero-bucket';
+import { bucketSide } from '../adapters/aws/velero-bucket';
+import { assessSide } from '../resync/assess-side';
 import { probeTls, type Resolver } from '../adapters/tls/tls-probe';
 import type { DrpilotConfig, Side } from '../core/config/schema';
 import { externalDnsOwnershipNames, isExternalDnsOwnership } from '../core/dns/external-dns-names';

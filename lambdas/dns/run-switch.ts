@@ -138,17 +138,10 @@ export async function runSwitch(
     }
   }
 
-  const lease = options.dryRun
-    ? null
-    : await store.acquireLease(
-        stateKeys.dnsRecord(recordName),
-        `${options.trigger}#${randomUUID()}`,
-        LEASE_SECONDS,
-      );
-  if (lease && !lease.acquired) {
-    // A duplicate of a change in flight: audited, but not notified (20 duplicate alarms must not
-    // page 19 times), and the change in flight decides.
-    const reason = `another change of ${recordName} is in progress (${lease.heldBy}, lease until ${new Date(lease.expiresAtMs).toISOString()})`;
+  // A duplicate of a change in flight: audited, but not notified (20 duplicate alarms must not
+  // page 19 times), and the change in flight decides.
+  const refusedByLease = async (heldBy: string, expiresAtMs: number) => {
+    const reason = `another change of ${recordName} is in progress (${heldBy}, lease until ${new Date(expiresAtMs).toISOString()})`;
     await store.appendAudit('dns', {
       trigger: options.trigger,
       action: options.action,
@@ -157,125 +150,134 @@ export async function runSwitch(
       reason,
     });
     return finish({ ...base, outcome: 'refused', from: null, checks: [], reason }, false);
-  }
+  };
 
-  try {
-    progress(`observing ${recordName}, both health alarms, the target's TLS endpoint and backups`);
-    let decision = await plan(config, options, recordName, now());
-    if (decision.kind !== 'switch') {
-      return await finish({
-        ...base,
-        outcome: decision.kind === 'noop' ? 'noop' : 'refused',
-        from: null,
-        checks: decision.checks,
-        reason: decision.reason,
-      });
-    }
-    if (options.dryRun) {
-      return await finish({
-        ...base,
-        outcome: 'dry-run',
-        from: decision.from,
-        checks: decision.checks,
-        forced: decision.forced,
-        reason: `would switch ${recordName} from ${decision.fromTarget ?? 'nothing'} to ${decision.toTarget}`,
-      });
-    }
-
-    let changeId: string;
+  const carryOut = async (): Promise<SwitchResult> => {
     try {
-      changeId = await changeWithRetries(config, options, recordName, decision, progress);
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      const before = decision.fromTarget;
-      progress(`${recordName} changed while switching; re-reading and re-planning once`);
-      decision = await plan(config, options, recordName, now());
+      progress(
+        `observing ${recordName}, both health alarms, the target's TLS endpoint and backups`,
+      );
+      let decision = await plan(config, options, recordName, now());
       if (decision.kind !== 'switch') {
-        const kind = decision.kind === 'noop' ? 'noop' : 'refused';
         return await finish({
           ...base,
-          outcome: kind,
+          outcome: decision.kind === 'noop' ? 'noop' : 'refused',
           from: null,
           checks: decision.checks,
-          reason: `${recordName} changed under us (it pointed at ${before ?? 'nothing'} when planned): ${decision.reason}`,
+          reason: decision.reason,
         });
       }
-      try {
-        changeId = await changeWithRetries(config, options, recordName, decision, progress);
-      } catch (again) {
-        if (!(again instanceof ConflictError)) throw again;
+      if (options.dryRun) {
         return await finish({
           ...base,
-          outcome: 'refused',
+          outcome: 'dry-run',
           from: decision.from,
           checks: decision.checks,
-          reason: `${recordName} keeps changing under us (${again.message}); refusing rather than overwriting another writer`,
+          forced: decision.forced,
+          reason: `would switch ${recordName} from ${decision.fromTarget ?? 'nothing'} to ${decision.toTarget}`,
         });
       }
-    }
 
-    // From here on the record has moved: nothing that fails below may report the switch as
-    // failed, or the cooldown and the failover time would be skipped for a change that happened.
-    const warnings: string[] = [];
-    const describeError = (error: unknown) =>
-      error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    progress(`change ${changeId} submitted; waiting for INSYNC`);
-    const insync = await waitForInsync(route53Client(), changeId, {
-      timeoutMs: options.insyncTimeoutMs ?? 120_000,
-      pollMs: options.insyncPollMs ?? 5_000,
-      onProgress: progress,
-      ...(options.sleep ? { sleep: options.sleep } : {}),
-    }).catch((error: unknown) => {
-      warnings.push(`could not confirm INSYNC of change ${changeId}: ${describeError(error)}`);
-      return null;
-    });
-    if (insync && !insync.insync) {
+      let changeId: string;
+      try {
+        changeId = await changeWithRetries(config, options, recordName, decision, progress);
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        const before = decision.fromTarget;
+        progress(`${recordName} changed while switching; re-reading and re-planning once`);
+        decision = await plan(config, options, recordName, now());
+        if (decision.kind !== 'switch') {
+          const kind = decision.kind === 'noop' ? 'noop' : 'refused';
+          return await finish({
+            ...base,
+            outcome: kind,
+            from: null,
+            checks: decision.checks,
+            reason: `${recordName} changed under us (it pointed at ${before ?? 'nothing'} when planned): ${decision.reason}`,
+          });
+        }
+        try {
+          changeId = await changeWithRetries(config, options, recordName, decision, progress);
+        } catch (again) {
+          if (!(again instanceof ConflictError)) throw again;
+          return await finish({
+            ...base,
+            outcome: 'refused',
+            from: decision.from,
+            checks: decision.checks,
+            reason: `${recordName} keeps changing under us (${again.message}); refusing rather than overwriting another writer`,
+          });
+        }
+      }
+
+      // From here on the record has moved: nothing that fails below may report the switch as
+      // failed, or the cooldown and the failover time would be skipped for a change that happened.
+      const warnings: string[] = [];
+      const describeError = (error: unknown) =>
+        error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      progress(`change ${changeId} submitted; waiting for INSYNC`);
+      const insync = await waitForInsync(route53Client(), changeId, {
+        timeoutMs: options.insyncTimeoutMs ?? 120_000,
+        pollMs: options.insyncPollMs ?? 5_000,
+        onProgress: progress,
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+      }).catch((error: unknown) => {
+        warnings.push(`could not confirm INSYNC of change ${changeId}: ${describeError(error)}`);
+        return null;
+      });
+      if (insync && !insync.insync) {
+        warnings.push(
+          `change ${changeId} not INSYNC after ${insync.seconds.toFixed(0)} s (it is applied; propagation is unconfirmed)`,
+        );
+      }
+      await Promise.all([
+        store.startCooldown(
+          stateKeys.dnsRecord(recordName),
+          config.dns.cooldownSeconds,
+          `${options.action} to ${decision.to}`,
+        ),
+        decision.to === 'dr'
+          ? store.writeValue(stateKeys.dnsLastFailover(recordName), now().toISOString())
+          : undefined,
+      ]).catch((error: unknown) => {
+        warnings.push(
+          `the switch is applied, but its cooldown or failover time was not recorded: ${describeError(error)}`,
+        );
+      });
+      // The AKS side learns the new side and its resolver addresses (drill record too, as a drill).
       warnings.push(
-        `change ${changeId} not INSYNC after ${insync.seconds.toFixed(0)} s (it is applied; propagation is unconfirmed)`,
+        ...(await announceSwitch(config, { recordName, to: decision.to, changeId }, now)),
       );
+      return await finish({
+        ...base,
+        outcome: 'switched',
+        from: decision.from,
+        changeId,
+        checks: decision.checks,
+        forced: decision.forced,
+        secondsToInsync: insync?.insync ? insync.seconds : null,
+        reason: `${recordName} now points at ${decision.toTarget} (${decision.to})${decision.forced ? ', checks overridden by --force' : ''}`,
+        warnings,
+      });
+    } catch (error) {
+      const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return await finish({
+        ...base,
+        outcome: 'failed',
+        from: null,
+        checks: [],
+        reason: `the switch failed: ${message}`,
+      });
     }
-    await Promise.all([
-      store.startCooldown(
-        stateKeys.dnsRecord(recordName),
-        config.dns.cooldownSeconds,
-        `${options.action} to ${decision.to}`,
-      ),
-      decision.to === 'dr'
-        ? store.writeValue(stateKeys.dnsLastFailover(recordName), now().toISOString())
-        : undefined,
-    ]).catch((error: unknown) => {
-      warnings.push(
-        `the switch is applied, but its cooldown or failover time was not recorded: ${describeError(error)}`,
-      );
-    });
-    // The AKS side learns the new side and its resolver addresses (drill record too, as a drill).
-    warnings.push(
-      ...(await announceSwitch(config, { recordName, to: decision.to, changeId }, now)),
-    );
-    return await finish({
-      ...base,
-      outcome: 'switched',
-      from: decision.from,
-      changeId,
-      checks: decision.checks,
-      forced: decision.forced,
-      secondsToInsync: insync?.insync ? insync.seconds : null,
-      reason: `${recordName} now points at ${decision.toTarget} (${decision.to})${decision.forced ? ', checks overridden by --force' : ''}`,
-      warnings,
-    });
-  } catch (error) {
-    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-    return await finish({
-      ...base,
-      outcome: 'failed',
-      from: null,
-      checks: [],
-      reason: `the switch failed: ${message}`,
-    });
-  } finally {
-    // A lease that expired meanwhile is someone else's now; the result stands either way.
-    if (lease?.acquired) await store.releaseLease(lease.lease).catch(() => undefined);
-  }
+  };
+
+  if (options.dryRun) return carryOut();
+  return store.withLease(
+    stateKeys.dnsRecord(recordName),
+    `${options.trigger}#${randomUUID()}`,
+    LEASE_SECONDS,
+    { onRefused: refusedByLease, work: carryOut },
+  );
 }
 
 async function plan(

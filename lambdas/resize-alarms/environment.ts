@@ -11,7 +11,7 @@ export interface ResizeAlarmsEnvironment {
 export const resizeAlarmsEnvironment = environmentOf(
   [CONFIG_ENV, 'AWS_REGION'],
   (env): ResizeAlarmsEnvironment => ({
-    config: configFrom(env),
+    config: configFrom(),
     region: requiredVariable(env, 'AWS_REGION', 'Lambda sets it; set it to run locally'),
   }),
 );

@@ -13,7 +13,7 @@ export interface ResizeEnvironment {
 export const resizeEnvironment = environmentOf(
   [CONFIG_ENV, 'AWS_REGION', RESIZE_STATE_MACHINE_ENV],
   (env): ResizeEnvironment => ({
-    config: configFrom(env),
+    config: configFrom(),
     region: requiredVariable(env, 'AWS_REGION', 'Lambda sets it; set it to run locally'),
     stateMachineArn: requiredVariable(
       env,

@@ -35,8 +35,15 @@ export function requiredVariable(env: NodeJS.ProcessEnv, name: string, what: str
  * of process.env.DRPILOT_CONFIG_JSON), so it never sits in an environment variable's 4 KB; local
  * runs and tests set the variable instead.
  */
-export function configFrom(env: NodeJS.ProcessEnv): DrpilotConfig {
-  const text = requiredVariable(env, CONFIG_ENV, 'the function was built without its config');
+export function configFrom(): DrpilotConfig {
+  // Written out literally: esbuild's `define` replaces exactly `process.env.DRPILOT_CONFIG_JSON`
+  // (lib/reactive-function.ts); a computed `env[CONFIG_ENV]` would leave the bundle without it.
+  const text = process.env.DRPILOT_CONFIG_JSON;
+  if (!text) {
+    throw new EnvironmentError(
+      `${CONFIG_ENV} is not set: the function was built without its config`,
+    );
+  }
   let document: unknown;
   try {
     document = JSON.parse(text);
@@ -53,4 +60,4 @@ export function configFrom(env: NodeJS.ProcessEnv): DrpilotConfig {
 }
 
 /** The config alone, for functions that need nothing else from their environment. */
-export const runtimeConfig = environmentOf([CONFIG_ENV], configFrom);
+export const runtimeConfig = environmentOf([CONFIG_ENV], () => configFrom());

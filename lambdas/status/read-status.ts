@@ -14,6 +14,7 @@ import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';
+import type { VerifiedRestores } from '../core/restore/verified-rpo';
 import { templateGroupMembers } from '../resize/template-rollout';
 import { readOutbox, readTunnelRecords } from '../aks/read-aks-status';
 
@@ -45,18 +46,27 @@ async function recoveryPoints(config: DrpilotConfig) {
   return Object.fromEntries(reports.map(([side, report]) => [side, report?.overall ?? null]));
 }
 
+/** Per schedule, the newest backup a restore drill verified (see lambdas/restore/). */
+async function verifiedRestores(config: DrpilotConfig) {
+  const store = new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
+  return store.readValue<VerifiedRestores>(stateKeys.restoreVerified());
+}
+
 export async function readStatus(config: DrpilotConfig, now = new Date()): Promise<StatusReport> {
-  const [record, alarmStates, members, points, outbox, tunnelRecords] = await Promise.all([
-    readRecord(route53Client(), config.dns.hostedZoneId, config.dns.recordName, 'CNAME'),
-    readAlarmStates(cloudWatchClient(config.controlRegion), [
-      config.clusters.primary.healthAlarm,
-      config.clusters.dr.healthAlarm,
-    ]),
-    Promise.all(config.nodeGroups.map(async (g) => [g.id, await membersOf(config, g)] as const)),
-    recoveryPoints(config),
-    readOutbox(config),
-    readTunnelRecords(config),
-  ]);
+  const [record, alarmStates, members, points, outbox, tunnelRecords, verified] = await Promise.all(
+    [
+      readRecord(route53Client(), config.dns.hostedZoneId, config.dns.recordName, 'CNAME'),
+      readAlarmStates(cloudWatchClient(config.controlRegion), [
+        config.clusters.primary.healthAlarm,
+        config.clusters.dr.healthAlarm,
+      ]),
+      Promise.all(config.nodeGroups.map(async (g) => [g.id, await membersOf(config, g)] as const)),
+      recoveryPoints(config),
+      readOutbox(config),
+      readTunnelRecords(config),
+      verifiedRestores(config),
+    ],
+  );
   return summarizeStatus(config, {
     mainRecord: record
       ? { target: record.values[0] ? normalizeDnsName(record.values[0]) : null, ttl: record.ttl }
@@ -64,6 +74,7 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
     alarmStates,
     nodeGroupMembers: new Map(members),
     recoveryPoints: points,
+    verifiedRestores: verified,
     outbox,
     tunnelRecords,
     now: now.toISOString(),

@@ -23,6 +23,7 @@ describe('drpilot drill full --embedded', () => {
     expect(result.steps.map((s: { name: string }) => s.name)).toEqual([
       'start emulated AWS (moto)',
       'seed the two-region estate',
+      'attach the AKS side: a local signed-event receiver, resolver endpoints, tunnel alarms',
       'read status: main record, health alarms, node groups',
       'lease: exactly one of 5 concurrent claims wins',
       'audit: the drill is on record',
@@ -38,6 +39,11 @@ describe('drpilot drill full --embedded', () => {
       'failback during the cooldown is refused (anti-flapping)',
       'failback: drill.example.com → primary',
       'verify: the record serves from primary again',
+      "the AKS side heard every switch: dns.failover, then the new side's resolver.ips",
+      'tunnel 203.0.113.10 of vpn-0abc1234 drops: warning, DNS not gated',
+      'tunnel 203.0.113.11 drops too: both down, paged',
+      'both tunnels recover',
+      'the receiver is down for one event: it stays pending, then arrives on the next run in seq order',
       'resize: a Kubernetes API with a node per primary-workers instance, kubeconfig in Secrets Manager',
       'resize: publish CPUUtilization above scaleUpAt for primary-workers',
       'resize: plan (dry run, nothing touched)',
@@ -53,12 +59,12 @@ describe('drpilot drill full --embedded', () => {
       expect(step.ok).toBe(true);
       expect(Date.parse(step.endedAt)).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
     }
-    expect(result.steps[2].detail).toContain('active side primary via primary.example.com');
-    expect(result.steps[12].detail).toContain(
+    expect(result.steps[3].detail).toContain('active side primary via primary.example.com');
+    expect(result.steps[13].detail).toContain(
       'main.example.com → primary.example.com (TTL 30) untouched',
     );
-    expect(result.steps[5].detail).toMatch(/^primary → dr: 2 backup\(s\) committed/);
-    expect(result.steps[5].detail).toContain('.tar.gz is missing');
+    expect(result.steps[6].detail).toMatch(/^primary → dr: 2 backup\(s\) committed/);
+    expect(result.steps[6].detail).toContain('.tar.gz is missing');
     expect(run.stderr).toContain('… seed the two-region estate');
     expect(process.env.AWS_ENDPOINT_URL).toBe(endpointBefore);
 
@@ -66,13 +72,13 @@ describe('drpilot drill full --embedded', () => {
     expect(markdown).toContain('# drpilot drill: full');
     expect(markdown).toContain('against emulated clouds (moto)');
     expect(markdown).toContain('![timeline](drill-timeline.svg)');
-    expect(markdown).toContain('| 4 | lease: exactly one of 5 concurrent claims wins | ok |');
+    expect(markdown).toContain('| 5 | lease: exactly one of 5 concurrent claims wins | ok |');
     expect(markdown).toContain(
-      '| 21 | resize: roll out primary-workers, one drained node at a time | ok |',
+      '| 27 | resize: roll out primary-workers, one drained node at a time | ok |',
     );
     const svg = readFileSync(join(reportDir, 'drill-timeline.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(25);
+    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(31);
     expect(JSON.parse(readFileSync(join(reportDir, 'drill-result.json'), 'utf8'))).toEqual(result);
   });
 

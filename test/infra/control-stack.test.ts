@@ -172,10 +172,11 @@ describe('control stack', () => {
       for (const stack of synthesized.all) {
         const text = JSON.stringify(Template.fromStack(stack).toJSON());
         expect(text).not.toContain('azurewebsites.net');
-        // The kubeconfig secret appears by name only, in the ARN the resize function may read.
+        // Kubeconfig secrets appear by name only, in the ARNs the resize and restore functions
+        // may read.
         for (const mention of text.match(/[^"]*kubeconfig[^"]*/g) ?? []) {
           expect(mention).toMatch(
-            /^arn:aws:secretsmanager:[a-z0-9-]+:\d+:secret:acme\/drpilot\/[a-z]+-kubeconfig-\?{6}$/,
+            /^arn:aws:secretsmanager:[a-z0-9-]+:\d+:secret:acme\/drpilot\/[a-z-]+-kubeconfig-\?{6}$/,
           );
         }
       }
@@ -190,13 +191,17 @@ describe('control stack', () => {
         Object.values<Resource>(Template.fromStack(stack).findResources('AWS::Lambda::Function')),
       );
       expect(functions.map((f) => f.Properties.FunctionName).sort()).toEqual([
+        'acme-drpilot-aks',
+        'acme-drpilot-aks-secret',
         'acme-drpilot-dns',
         'acme-drpilot-resize',
         'acme-drpilot-resize',
         'acme-drpilot-resize-alarms',
         'acme-drpilot-resize-alarms',
+        'acme-drpilot-restore',
         'acme-drpilot-resync',
         'acme-drpilot-status',
+        'acme-drpilot-tunnels',
       ]);
       expect(bundles).toHaveLength(new Set(functions.map((f) => f.Properties.Code.S3Key)).size);
       const bundled = new Set(bundles.map((f) => basename(dirname(f))));

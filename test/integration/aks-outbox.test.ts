@@ -25,6 +25,7 @@ function clock(receiver: LocalAksReceiver, startMs = T0) {
   receiver.setClock(() => new Date(nowMs));
   return {
     now: () => new Date(nowMs),
+    signAt: () => nowMs,
     advance: (seconds: number) => {
       nowMs += seconds * 1000;
     },
@@ -89,7 +90,7 @@ describe('the AWS → AKS outbox against moto and a local receiver', () => {
   it('keeps an event pending while the receiver is down and delivers it on the next due run, in seq order', async () => {
     const { config, receiver } = await world();
     const time = clock(receiver);
-    const sender = new AksSender(config, { now: time.now });
+    const sender = new AksSender(config, time);
     receiver.setDown(true);
     const first = await sender.send(
       'dns.failover',
@@ -113,12 +114,12 @@ describe('the AWS → AKS outbox against moto and a local receiver', () => {
     receiver.setDown(false);
     const requestsBefore = receiver.requests.length;
     time.advance(119);
-    const early = await runAksAction(config, 'flush', { now: time.now });
+    const early = await runAksAction(config, 'flush', time);
     expect(early).toMatchObject({ action: 'flush', attempts: [], pendingAfter: 2 });
     expect(receiver.requests.length).toBe(requestsBefore);
 
     time.advance(1);
-    const due = await runAksAction(config, 'flush', { now: time.now });
+    const due = await runAksAction(config, 'flush', time);
     expect(due).toMatchObject({ pendingAfter: 0 });
     expect(receiver.events.map((e) => [e.type, e.seq, e.outcome, e.data.changeId])).toEqual([
       ['dns.failover', 1, 'applied', 'C1'],
@@ -138,11 +139,14 @@ describe('the AWS → AKS outbox against moto and a local receiver', () => {
     const { config, receiver } = await world();
     const time = clock(receiver);
     receiver.setSecret('the-function-app-has-another-secret');
-    const sender = new AksSender(config, { now: time.now });
+    const sender = new AksSender(config, time);
     const sent = await sender.send('tunnel.state', tunnels(false));
     expect(sent.attempts).toEqual([
       expect.objectContaining({ verdict: 'unauthorized', status: 401 }),
     ]);
+    // The every-minute run publishes the hold as the alarm's metric (and sends nothing yet).
+    await runAksAction(config, 'flush', time);
+    expect(receiver.requests).toHaveLength(1);
     expect(await unauthorizedMetric(config)).toContain(1);
 
     // A new event during the hold is stored, not sent.
@@ -155,7 +159,7 @@ describe('the AWS → AKS outbox against moto and a local receiver', () => {
     // Every minute for 4 minutes: nothing goes out.
     for (let minute = 1; minute <= 4; minute++) {
       time.advance(60);
-      await runAksAction(config, 'flush', { now: time.now });
+      await runAksAction(config, 'flush', time);
     }
     expect(receiver.requests.map((r) => r.status)).toEqual([401]);
     const status = await readOutbox(config);
@@ -164,22 +168,22 @@ describe('the AWS → AKS outbox against moto and a local receiver', () => {
 
     // At 5 minutes, exactly one probe (the oldest event); still 401, so the next waits 10 more.
     time.advance(60);
-    await runAksAction(config, 'flush', { now: time.now });
+    await runAksAction(config, 'flush', time);
     expect(receiver.requests.map((r) => [r.status, r.seq])).toEqual([
       [401, null],
       [401, null],
     ]);
     expect((await readOutbox(config))?.hold).toMatchObject({ failures: 2 });
     time.advance(9 * 60);
-    await runAksAction(config, 'flush', { now: time.now });
+    await runAksAction(config, 'flush', time);
     expect(receiver.requests).toHaveLength(2);
 
     // The secrets match again; a ping (drpilot notify --test) ends the hold and the next run
     // delivers both events, oldest first.
     receiver.setSecret(AKS_SECRET);
-    const ping = await runAksAction(config, 'ping', { now: time.now });
+    const ping = await runAksAction(config, 'ping', time);
     expect(ping).toMatchObject({ action: 'ping', status: 202 });
-    const flushed = await runAksAction(config, 'flush', { now: time.now });
+    const flushed = await runAksAction(config, 'flush', time);
     expect(flushed).toMatchObject({ pendingAfter: 0, problems: { unauthorized: false } });
     expect(receiver.events.map((e) => [e.type, e.seq])).toEqual([
       ['ping', 1],

@@ -20,6 +20,8 @@ import { TriggerEventError } from '../../lambdas/core/events/trigger-event';
 import { resizeScope, rolloutHolder } from '../../lambdas/core/resize/rollout-trust';
 import { RESIZE_STATE_MACHINE_ENV, resizeAlarmName } from '../../lambdas/core/shared-names';
 import { createDnsHandler } from '../../lambdas/dns/handler';
+import { handler as aksHandler } from '../../lambdas/aks/handler';
+import { handler as tunnelsHandler } from '../../lambdas/aks/tunnel-handler';
 import { handler as resizeAlarmsHandler } from '../../lambdas/resize-alarms/handler';
 import { createResizeHandler } from '../../lambdas/resize/handler';
 import { handler as resyncHandler } from '../../lambdas/resync/handler';
@@ -109,6 +111,8 @@ const HANDLERS: Record<string, Invoke> = {
   status: (event) => statusHandler(event as never, inAccount('status', 'us-east-1')),
   'resize-alarms': (event) =>
     resizeAlarmsHandler(event as never, inAccount('resize-alarms', RESIZE_REGION)),
+  aks: (event) => aksHandler(event as never, inAccount('aks', 'us-east-1')),
+  tunnels: (event) => tunnelsHandler(event as never, inAccount('tunnels', RESIZE_REGION)),
 };
 
 interface Case {

@@ -29,6 +29,7 @@ describe('drpilot status against a seeded moto estate', () => {
       rpoSeconds: null,
       side: 'dr',
       completionTimestamp: null,
+      verified: null,
     });
     expect(status.nodeGroups).toEqual([
       expect.objectContaining({

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   authProbeDelaySeconds,
+  chainWithNew,
   judgeAnswer,
   nextAuthHold,
   planFlush,
@@ -116,5 +117,25 @@ describe('what a scheduled run sends', () => {
     expect(planFlush(events, hold, T0 + 299_999)).toMatchObject({ kind: 'wait' });
     const probe = planFlush(events, hold, T0 + 300_000);
     expect(probe).toMatchObject({ kind: 'probe', event: { type: 'dns.failover', seq: 1 } });
+  });
+});
+
+describe('what a sender sends with a new event', () => {
+  it('first the older events of its type that failed, oldest first; never one still in flight', () => {
+    const failed = (type: string, seq: number) => ({ ...pending(type, seq, T0), attempts: 2 });
+    const inFlight = (type: string, seq: number) => ({ ...pending(type, seq, T0), attempts: 0 });
+    const fresh = inFlight('dns.failover', 7);
+    const chain = chainWithNew(
+      [
+        fresh,
+        failed('dns.failover', 5),
+        inFlight('dns.failover', 6),
+        failed('dns.failover', 2),
+        failed('tunnel.state', 1),
+        failed('dns.failover', 9),
+      ],
+      fresh,
+    );
+    expect(chain.map((e) => e.seq)).toEqual([2, 5, 7]);
   });
 });

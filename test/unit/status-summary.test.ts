@@ -30,6 +30,47 @@ describe('activeSideOf', () => {
 });
 
 describe('summarizeStatus', () => {
+  it('shows the verified RPO beside the copied one: the newest backup a drill restored, aged to now', () => {
+    const report = summarizeStatus(config(), {
+      mainRecord: { target: 'primary.example.com', ttl: 30 },
+      alarmStates: healthy,
+      nodeGroupMembers: new Map(),
+      recoveryPoints: {
+        dr: {
+          newestBackup: 'daily-2',
+          completionTimestamp: '2026-11-21T11:00:00Z',
+          rpoSeconds: 0,
+        },
+      },
+      verifiedRestores: {
+        bySchedule: {
+          daily: {
+            backup: 'daily-1',
+            schedule: 'daily',
+            completionTimestamp: '2026-11-20T12:00:00Z',
+            verifiedAt: '2026-11-20T12:30:00Z',
+            drillId: 'ab12cd',
+          },
+        },
+      },
+      now: '2026-11-21T12:00:00Z',
+    });
+    expect(report.backups).toEqual({
+      latest: 'daily-2',
+      rpoSeconds: 3600,
+      side: 'dr',
+      completionTimestamp: '2026-11-21T11:00:00Z',
+      verified: {
+        backup: 'daily-1',
+        schedule: 'daily',
+        completionTimestamp: '2026-11-20T12:00:00Z',
+        verifiedAt: '2026-11-20T12:30:00Z',
+        drillId: 'ab12cd',
+        rpoSeconds: 86400,
+      },
+    });
+  });
+
   it('reports the active side, health per alarm and the node groups', () => {
     const report = summarizeStatus(config(), {
       mainRecord: { target: 'dr.example.com', ttl: 30 },
@@ -70,6 +111,7 @@ describe('summarizeStatus', () => {
       rpoSeconds: 1200,
       side: 'primary',
       completionTimestamp: '2026-11-21T11:40:00Z',
+      verified: null,
     });
     expect(report.nodeGroups[0]).toMatchObject({
       id: 'primary-workers',

@@ -316,7 +316,7 @@ describe('parseTriggerEvent: malformed corpus', () => {
     ],
     [
       'manual-failover-with-resize-fields.json',
-      'invalid manual payload: groupId: only applies to action "resize"; backup: only applies to action "resync"',
+      'invalid manual payload: groupId: only applies to action "resize"; backup: only applies to actions "resync" and "verify-restore"',
     ],
   ];
 

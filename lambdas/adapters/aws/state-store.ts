@@ -155,13 +155,10 @@ export class StateStore {
   ): Promise<T> {
     const attempt = await this.acquireLease(name, holder, ttlSeconds);
     if (!attempt.acquired) return handlers.onRefused(attempt.heldBy, attempt.expiresAtMs);
-    let workFailed = true;
     try {
-      const result = await handlers.work(attempt.lease);
-      workFailed = false;
-      return result;
+      return await handlers.work(attempt.lease);
     } finally {
-      await this.releaseAfterWork(attempt.lease, workFailed);
+      await this.releaseAfterWork(attempt.lease);
     }
   }
 
@@ -271,12 +268,13 @@ export class StateStore {
     return Math.floor(ms / 1000) + RETENTION_SECONDS;
   }
 
-  private async releaseAfterWork(lease: Lease, workFailed: boolean): Promise<void> {
-    try {
-      await this.releaseLease(lease);
-    } catch (error) {
-      if (!(error instanceof LeaseNotHeldError) && !workFailed) throw error;
-    }
+  /**
+   * The work's outcome stands whatever the release answers: a lease taken over meanwhile is
+   * someone else's, and one that cannot be released now expires by itself at its end — failing
+   * here would make a caller retry work that has already happened.
+   */
+  private async releaseAfterWork(lease: Lease): Promise<void> {
+    await this.releaseLease(lease).catch(() => undefined);
   }
 
   private async conditionally(lease: Lease, write: () => Promise<unknown>): Promise<void> {

@@ -4,11 +4,6 @@ import { listObjects, readTextObject } from './s3-objects';
 import type { BackupsConfig, Side } from '../../core/config/schema';
 import { MIRRORED_AREAS, type MirroredArea } from '../../core/resync/bucket-layout';
 import type { ObjectInfo } from '../../core/resync/object-info';
-import {
-  assessListing,
-  backupFilesToRead,
-  type AssessedSide,
-} from '../../core/resync/side-assessment';
 import { forEachBounded } from '../../core/bounded-concurrency';
 
 /** One side's Velero bucket, with the client of its region. */
@@ -55,21 +50,6 @@ export async function readTexts(
     texts.set(key, await readTextObject(side.s3, side.bucket, key));
   });
   return texts;
-}
-
-/**
- * @deprecated Transitional, for lambdas/dns/observe.ts and cli/drill/resync-steps.ts: import
- * assessSide from lambdas/resync/assess-side.ts, then delete this.
- */
-export async function assessSide(
-  side: BucketSide,
-  acceptPhases: readonly string[],
-  readConcurrency: number,
-  areas: readonly MirroredArea[] = MIRRORED_AREAS,
-): Promise<AssessedSide> {
-  const objects = await listMirrored(side, areas);
-  const texts = await readTexts(side, backupFilesToRead(objects, side.prefix), readConcurrency);
-  return assessListing(objects, side.prefix, texts, acceptPhases);
 }
 
 export async function putText(side: BucketSide, key: string, body: string): Promise<void> {

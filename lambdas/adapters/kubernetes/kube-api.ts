@@ -1,5 +1,6 @@
 /**
- * A minimal typed Kubernetes API client over node:https — only what cordon and drain need.
+ * A minimal typed Kubernetes API client over node:https — what cordon and drain need, and plain
+ * object reads, creates, deletes and lists by API path (the restore drill's Velero objects).
  *
  * TLS: the API server is verified against `caData` from the kubeconfig (or the system CAs when
  * there is none); the client authenticates with a bearer token or a client certificate.
@@ -109,7 +110,7 @@ export function isNodeReady(node: KubeNode): boolean {
 
 const HINTS: Record<number, string> = {
   401: 'the API server refused the credentials from the kubeconfig (token or client certificate expired or wrong)',
-  403: 'the kubeconfig user lacks RBAC rights for this call (drain needs get/list/patch nodes, list pods, create pods/eviction)',
+  403: 'the kubeconfig user lacks RBAC rights for this call (see the rights each job needs in the README)',
 };
 
 const encode = encodeURIComponent;
@@ -208,7 +209,7 @@ export class KubeApiClient implements KubeApi {
   }
 
   private async ok<T>(
-    method: 'GET' | 'POST' | 'PATCH',
+    method: 'GET' | 'POST' | 'PATCH' | 'DELETE',
     path: string,
     body?: { contentType: string; value: unknown },
   ): Promise<T> {
@@ -271,6 +272,42 @@ export class KubeApiClient implements KubeApi {
     if (answer.statusCode === 429) return 'blocked-by-pdb';
     if (answer.statusCode === 404) return 'gone';
     throw this.fail('POST', path, answer.statusCode, answer.body);
+  }
+
+  /** An object by its API path, or null when it does not exist (404). */
+  async getObject<T>(path: string): Promise<T | null> {
+    const answer = await this.call<T>('GET', path);
+    if (answer.statusCode === 404) return null;
+    if (answer.statusCode < 200 || answer.statusCode >= 300) {
+      throw this.fail('GET', path, answer.statusCode, answer.body);
+    }
+    return answer.body as T;
+  }
+
+  /** Creates an object in the collection at `path`; an existing name is a 409 KubeApiError. */
+  createObject<T>(path: string, manifest: unknown): Promise<T> {
+    return this.ok<T>('POST', path, { contentType: 'application/json', value: manifest });
+  }
+
+  /**
+   * Deletes the object at `path` (background propagation: owned objects go after it); `gone` when
+   * it did not exist. A namespace or an object with finalizers may live on for a while after.
+   */
+  async deleteObject(path: string): Promise<'deleted' | 'gone'> {
+    const answer = await this.call('DELETE', path, {
+      contentType: 'application/json',
+      value: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background' },
+    });
+    if (answer.statusCode === 404) return 'gone';
+    if (answer.statusCode < 200 || answer.statusCode >= 300) {
+      throw this.fail('DELETE', path, answer.statusCode, answer.body);
+    }
+    return 'deleted';
+  }
+
+  /** Every item of the collection at `path` (all pages); `query` e.g. `labelSelector=a%3Db`. */
+  listObjects<T>(path: string, query = ''): Promise<T[]> {
+    return this.listAll<T>(path, query);
   }
 
   private async listAll<T>(path: string, query: string): Promise<T[]> {

@@ -138,3 +138,20 @@ export function planFlush(
   if (due.length === 0) return { kind: 'wait', reason: 'no pending event is due yet' };
   return { kind: 'send', chains: due };
 }
+
+/**
+ * What a sender sends with a new event: the older pending events of its type that already failed
+ * (oldest first), so the new one never overtakes them, then the new one. An older event never
+ * tried yet belongs to a sender still in flight (or one that died: the next scheduled run sends it).
+ */
+export function chainWithNew(
+  pending: readonly PendingEvent[],
+  fresh: Pick<PendingEvent, 'type' | 'seq'>,
+): PendingEvent[] {
+  return pending
+    .filter(
+      (p) =>
+        p.type === fresh.type && (p.seq === fresh.seq || (p.seq < fresh.seq && p.attempts > 0)),
+    )
+    .sort((a, b) => a.seq - b.seq);
+}

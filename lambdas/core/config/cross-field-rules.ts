@@ -1,4 +1,5 @@
 import { SIDES, type DrpilotConfig, type NodeGroupConfig } from './schema';
+import { restoreDrillIssues } from './restore-drill-schema';
 
 export type ConfigIssue = { path: (string | number)[]; message: string };
 
@@ -48,6 +49,10 @@ export function crossFieldIssues(config: DrpilotConfig): ConfigIssue[] {
   }
   if (new Set(backups.acceptPhases).size !== backups.acceptPhases.length) {
     issues.push({ path: ['backups', 'acceptPhases'], message: 'lists a phase twice' });
+  }
+  if (backups.restoreDrill) {
+    for (const issue of restoreDrillIssues(backups.restoreDrill))
+      issues.push({ ...issue, path: ['backups', 'restoreDrill', ...issue.path] });
   }
 
   const seenIds = new Map<string, number>();

@@ -7,6 +7,7 @@ import {
 } from './patterns';
 import { AWS_REGIONS } from './regions';
 import { ACCEPTABLE_BACKUP_PHASES } from '../resync/velero-phases';
+import { restoreDrillSchema } from './restore-drill-schema';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -231,6 +232,11 @@ const backups = z.strictObject({
     .max(5 * 1024 ** 3, { error: 'expected at most 5 GiB (the S3 CopyObject limit)' })
     .default(5 * 1024 ** 3)
     .describe('objects at least this large are copied with multipart UploadPartCopy'),
+  restoreDrill: restoreDrillSchema
+    .optional()
+    .describe(
+      "the restore drill: restores the DR side's newest restorable backup into scratch namespaces of the DR cluster",
+    ),
 });
 
 const tunnels = z.strictObject({

@@ -1,9 +1,9 @@
 /**
  * The rules a person's request must meet against the config before anything is read or written:
  * the node group exists, and `--to` names a rung of its ladder (or, for a ladder derived from one
- * type, a size of that family — which sizes exist is the catalogue's to say, later). The Lambda
- * handlers and the CLI both apply them after parseTriggerEvent, so a bad value is the same usage
- * error at every front door. Pure.
+ * type, a size of that family — which sizes exist is the catalogue's to say, later); a restore
+ * drill needs backups.restoreDrill. The Lambda handlers and the CLI both apply them after
+ * parseTriggerEvent, so a bad value is the same usage error at every front door. Pure.
  */
 import type { DrpilotConfig } from '../config/schema';
 import { instanceFamily, ladderSeed } from '../resize/derived-ladder';
@@ -11,9 +11,11 @@ import { TriggerEventError, type ManualTrigger, type TriggerEventIssue } from '.
 
 export function assertManualRequestFits(
   trigger: ManualTrigger,
-  config: Pick<DrpilotConfig, 'nodeGroups'>,
+  config: Pick<DrpilotConfig, 'nodeGroups'> & {
+    backups?: Pick<DrpilotConfig['backups'], 'restoreDrill'>;
+  },
 ): void {
-  const issues = resizeIssues(trigger, config);
+  const issues = [...resizeIssues(trigger, config), ...restoreIssues(trigger, config)];
   if (issues.length > 0) {
     throw new TriggerEventError(
       `invalid manual payload: ${issues.map((i) => `${i.path}: ${i.message}`).join('; ')}`,
@@ -58,4 +60,18 @@ function resizeIssues(
           message: `${trigger.to} is not on the ladder of ${group.id} (${group.ladder.join(', ')})`,
         },
       ];
+}
+
+function restoreIssues(
+  trigger: ManualTrigger,
+  config: { backups?: Pick<DrpilotConfig['backups'], 'restoreDrill'> },
+): TriggerEventIssue[] {
+  if (trigger.action !== 'verify-restore' || config.backups?.restoreDrill) return [];
+  return [
+    {
+      path: 'action',
+      message:
+        "verify-restore needs backups.restoreDrill in the config (the DR cluster's kubeconfigSecret and Velero namespace)",
+    },
+  ];
 }

@@ -57,7 +57,7 @@ export interface ManualTrigger<A extends string = string> {
   to?: string;
   /** resize: one rung up or down the ladder (exclusive with to). */
   step?: 'up' | 'down';
-  /** resync: copy only this Velero backup. */
+  /** resync: copy only this Velero backup; verify-restore: restore this one. */
   backup?: string;
   /** failover/failback: proceed although an Ingress lists the main name in spec.tls. */
   ignoreIngressTlsSpec?: boolean;
@@ -459,7 +459,7 @@ const manualSchema = z.strictObject({
 });
 
 const RESIZE_ONLY = ['groupId', 'to', 'step'] as const;
-const RESYNC_ONLY = ['backup'] as const;
+const BACKUP_ONLY = ['backup'] as const;
 const SWITCH_ONLY = ['drill'] as const;
 
 function parseManualPayload<A extends string>(
@@ -505,7 +505,16 @@ function crossFieldIssues(payload: z.infer<typeof manualSchema>): TriggerEventIs
     }
   };
   misplaced(RESIZE_ONLY, 'resize');
-  misplaced(RESYNC_ONLY, 'resync');
+  if (
+    payload.backup !== undefined &&
+    payload.action !== 'resync' &&
+    payload.action !== 'verify-restore'
+  ) {
+    issues.push({
+      path: BACKUP_ONLY[0],
+      message: 'only applies to actions "resync" and "verify-restore"',
+    });
+  }
   if (
     payload.drill !== undefined &&
     payload.action !== 'failover' &&
