@@ -1,5 +1,8 @@
 #!/usr/bin/env node
 // The package's bin: runs the TypeScript CLI through tsx, so a fresh clone needs no build step.
+// Both of tsx's hooks: the azure-functions workspace (loaded by the embedded drill) is CommonJS
+// TypeScript, whose extensionless requires only tsx's CommonJS hook resolves.
+import { register as registerCommonJs } from 'tsx/cjs/api';
 import { register } from 'tsx/esm/api';
 
 // The pinned SDK runs on Node 20; its notice about future releases would bury the CLI's output.
@@ -9,5 +12,6 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
 process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 register();
+registerCommonJs();
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv.slice(2));

@@ -10,6 +10,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
+import { HEALTH_CHECK_FAILURE_THRESHOLD } from '../lambdas/core/dns/health-check-timing';
 import {
   NOTIFICATION_TOPIC_ENV,
   SCHEDULED_ACTIONS,
@@ -30,12 +31,14 @@ export const RECONCILE_INPUT = scheduledPayload(
   'every minute while the primary is unhealthy',
 );
 
-/** How the Route 53 health checks probe each endpoint. */
+/**
+ * How the Route 53 health checks probe each endpoint: every `dns.healthCheckIntervalSeconds`
+ * (30 s by default; 10 s is the "fast interval" option, billed extra per check), 3 failures to
+ * declare it unhealthy.
+ */
 export const HEALTH_CHECK = {
   port: 443,
-  /** Fast interval: 3 × 10 s to declare an endpoint unhealthy. */
-  requestIntervalSeconds: 10,
-  failureThreshold: 3,
+  failureThreshold: HEALTH_CHECK_FAILURE_THRESHOLD,
 } as const;
 
 /**
@@ -183,7 +186,7 @@ export class DnsFailover extends Construct {
         fullyQualifiedDomainName: config.clusters[side].endpoint,
         port: HEALTH_CHECK.port,
         resourcePath: config.dns.healthCheckPath,
-        requestInterval: HEALTH_CHECK.requestIntervalSeconds,
+        requestInterval: config.dns.healthCheckIntervalSeconds,
         failureThreshold: HEALTH_CHECK.failureThreshold,
         // The endpoint's ingress picks its certificate by SNI; Route 53 never validates it (the
         // function's TLS check does, with SNI = the main name).

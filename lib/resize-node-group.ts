@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../lambdas/core/config/schema';
 import { OPT_IN_TAG } from '../lambdas/core/resize/opt-in';
+import { RETYPE_CONDITION_KEY, retypeCondition } from '../lambdas/core/resize/retype-condition';
 import { resizeGroupAlarmPrefix } from '../lambdas/core/shared-names';
 import { acknowledge } from './nag';
 import type { ReactiveFunction } from './reactive-function';
@@ -57,17 +58,30 @@ export class NodeGroupResize extends Construct {
 
   private grantEc2({ config, group, resize }: NodeGroupResizeProps): void {
     const tag = group.selector.tag;
+    const groupTags = {
+      [`aws:ResourceTag/${OPT_IN_TAG.key}`]: OPT_IN_TAG.value,
+      ...(tag ? { [`aws:ResourceTag/${tag.key}`]: tag.value } : {}),
+    };
+    // ModifyInstanceAttribute sets any one attribute (user data, security groups, …): only a
+    // request that sets the instance type to a ladder type is allowed (see retype-condition.ts
+    // for what the Service Authorization Reference documents about ec2:Attribute/InstanceType).
+    const retype = retypeCondition(group);
+    const retypeConditions =
+      retype.operator === 'StringEquals'
+        ? { StringEquals: { ...groupTags, [RETYPE_CONDITION_KEY]: retype.values } }
+        : { StringEquals: groupTags, StringLike: { [RETYPE_CONDITION_KEY]: retype.values } };
     const statements = [
       new iam.PolicyStatement({
-        sid: sid(group, 'StopRetypeStart'),
-        actions: ['ec2:StopInstances', 'ec2:StartInstances', 'ec2:ModifyInstanceAttribute'],
+        sid: sid(group, 'StopStart'),
+        actions: ['ec2:StopInstances', 'ec2:StartInstances'],
         resources: [this.arn('ec2', 'instance', '*')],
-        conditions: {
-          StringEquals: {
-            [`aws:ResourceTag/${OPT_IN_TAG.key}`]: OPT_IN_TAG.value,
-            ...(tag ? { [`aws:ResourceTag/${tag.key}`]: tag.value } : {}),
-          },
-        },
+        conditions: { StringEquals: groupTags },
+      }),
+      new iam.PolicyStatement({
+        sid: sid(group, 'RetypeOnly'),
+        actions: ['ec2:ModifyInstanceAttribute'],
+        resources: [this.arn('ec2', 'instance', '*')],
+        conditions: retypeConditions,
       }),
       this.volumeKeyGrant(config, group),
     ];

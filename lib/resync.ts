@@ -15,7 +15,7 @@ import { SCHEDULED_ACTIONS, scheduledPayload } from '../lambdas/core/shared-name
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
-import { readZoneStatement } from './shared-statements';
+import { readBucketVersioningStatement, readZoneStatement } from './shared-statements';
 
 export const SCHEDULED_INPUT = scheduledPayload(
   SCHEDULED_ACTIONS.resync,
@@ -208,6 +208,10 @@ export class BackupResync extends Construct {
 
     this.grantBuckets();
     this.grantKeys();
+    // Nothing is deleted unless both buckets are versioned: it reads their versioning first.
+    this.reactive.addToRolePolicy(
+      readBucketVersioningStatement(this, config, 'CheckVeleroBucketVersioning'),
+    );
 
     // Finds the active side: where the main record points.
     this.reactive.addToRolePolicy(readZoneStatement(this, config, 'ReadTheMainRecord'));

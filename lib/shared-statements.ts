@@ -35,6 +35,30 @@ export function readZoneStatement(
 }
 
 /**
+ * Whether the two Velero buckets are versioned (s3:GetBucketVersioning on the buckets): the
+ * re-sync deletes nothing unless both are, and `status` warns when one is not.
+ */
+export function readBucketVersioningStatement(
+  scope: Construct,
+  config: DrpilotConfig,
+  sid: string,
+): iam.PolicyStatement {
+  const stack = Stack.of(scope);
+  return new iam.PolicyStatement({
+    sid,
+    actions: ['s3:GetBucketVersioning'],
+    resources: SIDES.map((side) =>
+      stack.formatArn({
+        service: 's3',
+        region: '',
+        account: '',
+        resource: config.backups.buckets[side].bucket,
+      }),
+    ),
+  });
+}
+
+/**
  * Reading the two health alarms. They live in the control region (HealthCheckStatus is a
  * us-east-1 metric); DescribeAlarms takes the alarm resource type, so callers pass AlarmNames.
  */

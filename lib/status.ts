@@ -4,10 +4,12 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
+import { grantReadWebhookSecret } from './aks-grants';
 import { names } from './names';
 import {
   describeHealthAlarmsStatement,
   grantDescribeNodegroups,
+  readBucketVersioningStatement,
   readZoneStatement,
 } from './shared-statements';
 import { ReactiveFunction } from './reactive-function';
@@ -55,6 +57,14 @@ export class StatusFunction extends Construct {
 
     grantDescribeNodegroups(this.reactive, config, config.nodeGroups);
 
+    // status warns when a Velero bucket is not versioned (re-sync then deletes nothing).
+    this.reactive.addToRolePolicy(
+      readBucketVersioningStatement(this, config, 'CheckVeleroBucketVersioning'),
+    );
+
     props.stateTable.grantReadData(this.reactive.role);
+
+    // status signs a GET …/api/state to the AKS Function app with the webhook secret (read only).
+    if (config.azure) grantReadWebhookSecret(this.reactive, config);
   }
 }

@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
 # Builds the pinned CoreDNS release with `go install` into a cache outside the clone and prints the
-# binary's path on stdout. Quick no-op when that binary is already there.
+# binary's path on stdout. Quick no-op when that binary is already there. With --no-build it only
+# looks: exit 3 when the binary is not there (the embedded drill then says CoreDNS was not run).
 set -euo pipefail
+
+no_build=false
+[[ "${1:-}" == "--no-build" ]] && no_build=true
 
 version="v1.15.0"
 cache_root="${XDG_CACHE_HOME:-$HOME/.cache}/drpilot"
@@ -11,6 +15,11 @@ binary="$gobin/coredns"
 if [[ -x "$binary" ]]; then
   echo "$binary"
   exit 0
+fi
+
+if $no_build; then
+  echo "setup-coredns: CoreDNS $version is not built ($binary); run scripts/setup-coredns.sh (npm test does)" >&2
+  exit 3
 fi
 
 if ! command -v go >/dev/null 2>&1; then

@@ -1,3 +1,5 @@
+import { parseArmResourceId, type ArmResourceId } from './core/arm-ids';
+
 /**
  * The Function app's settings (app settings in Azure, `Values` of local.settings.json locally).
  * Read on every invocation, so a changed setting (a rotated Key Vault secret) needs no redeploy.
@@ -10,14 +12,29 @@ export const SETTINGS = {
   mainRecord: 'DRPILOT_MAIN_RECORD',
   /** The record TTL (`dns.ttl`): CoreDNS caches forwarded answers no longer than this. */
   dnsTtl: 'DRPILOT_DNS_TTL',
-  /** The storage account connection the runtime itself uses, so Azurite serves it locally. */
+  /**
+   * The storage account connection the runtime itself uses, so Azurite serves it locally: a
+   * connection string here, or (in Azure) the identity-based `AzureWebJobsStorage__accountName`.
+   */
   storage: 'AzureWebJobsStorage',
+  /** The storage account reached with the app's managed identity (no key anywhere). */
+  storageAccountName: 'AzureWebJobsStorage__accountName',
   /** The AKS cluster whose CoreDNS the reconcile keeps forwarding: all three, or none. */
   aksSubscriptionId: 'DRPILOT_AKS_SUBSCRIPTION_ID',
   aksResourceGroup: 'DRPILOT_AKS_RESOURCE_GROUP',
   aksCluster: 'DRPILOT_AKS_CLUSTER',
   /** How long CoreDNS may take to be Available after a restart before the change is put back. */
   corednsAvailableSeconds: 'DRPILOT_COREDNS_AVAILABLE_SECONDS',
+  /** `coredns` (default: coredns-custom) or `private-resolver` (a DNS forwarding ruleset). */
+  dnsMode: 'DRPILOT_DNS_MODE',
+  /** private-resolver: the ruleset's resource id (Microsoft.Network/dnsForwardingRulesets). */
+  forwardingRulesetId: 'DRPILOT_FORWARDING_RULESET_ID',
+  /** private-resolver: the AKS cluster's VNet (Microsoft.Network/virtualNetworks), checked linked. */
+  aksVnetId: 'DRPILOT_AKS_VNET_ID',
+  /** tunnelHealth: the VPN's virtual network gateway connections (Microsoft.Network/connections), comma-separated. */
+  vpnConnectionIds: 'DRPILOT_VPN_CONNECTION_IDS',
+  /** Application Insights; tunnel state changes are sent to it as metrics. */
+  appInsights: 'APPLICATIONINSIGHTS_CONNECTION_STRING',
 } as const;
 
 export const DEFAULT_DNS_TTL_SECONDS = 30;
@@ -81,4 +98,80 @@ export function aksSettings(env: NodeJS.ProcessEnv = process.env): AksSettings {
     );
   }
   return { connected: true, subscriptionId, resourceGroup, name };
+}
+
+export type DnsMode = 'coredns' | 'private-resolver';
+
+export function dnsMode(env: NodeJS.ProcessEnv = process.env): DnsMode {
+  const raw = env[SETTINGS.dnsMode]?.trim() || 'coredns';
+  if (raw !== 'coredns' && raw !== 'private-resolver') {
+    throw new SettingsError(
+      `app setting ${SETTINGS.dnsMode} must be "coredns" or "private-resolver": ${raw}`,
+    );
+  }
+  return raw;
+}
+
+export interface RulesetSettings {
+  ruleset: ArmResourceId;
+  /** The cluster's VNet, whose link to the ruleset is checked. */
+  clusterVnetId: string;
+}
+
+/** The private-resolver mode's ruleset and the cluster's VNet: both required, both resource ids. */
+export function rulesetSettings(env: NodeJS.ProcessEnv = process.env): RulesetSettings {
+  const ruleset = parseArmResourceId(
+    requiredSetting(SETTINGS.forwardingRulesetId, env),
+    'Microsoft.Network/dnsForwardingRulesets',
+  );
+  if (!ruleset.ok)
+    throw new SettingsError(`app setting ${SETTINGS.forwardingRulesetId}: ${ruleset.error}`);
+  const vnet = parseArmResourceId(
+    requiredSetting(SETTINGS.aksVnetId, env),
+    'Microsoft.Network/virtualNetworks',
+  );
+  if (!vnet.ok) throw new SettingsError(`app setting ${SETTINGS.aksVnetId}: ${vnet.error}`);
+  return { ruleset: ruleset.value, clusterVnetId: vnet.value.id };
+}
+
+/** The gateway connections `tunnelHealth` reads; none set → it has nothing to read. */
+export function vpnConnectionIds(env: NodeJS.ProcessEnv = process.env): ArmResourceId[] {
+  const raw = env[SETTINGS.vpnConnectionIds]?.trim() ?? '';
+  if (raw === '') return [];
+  return raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((id) => {
+      const parsed = parseArmResourceId(id, 'Microsoft.Network/connections');
+      if (!parsed.ok)
+        throw new SettingsError(`app setting ${SETTINGS.vpnConnectionIds}: ${parsed.error}`);
+      return parsed.value;
+    });
+}
+
+/**
+ * How the app reaches its storage account: the `AzureWebJobsStorage` connection string (Azurite
+ * locally), or in Azure the account name alone, with the managed identity
+ * (`AzureWebJobsStorage__accountName`, "Connecting to host storage with an identity").
+ */
+export type StorageConnection =
+  | { kind: 'connection-string'; connectionString: string }
+  | { kind: 'identity'; accountName: string };
+
+export function storageConnection(env: NodeJS.ProcessEnv = process.env): StorageConnection {
+  const connectionString = env[SETTINGS.storage]?.trim();
+  if (connectionString) return { kind: 'connection-string', connectionString };
+  const accountName = env[SETTINGS.storageAccountName]?.trim();
+  if (accountName) {
+    if (!/^[a-z0-9]{3,24}$/.test(accountName)) {
+      throw new SettingsError(
+        `app setting ${SETTINGS.storageAccountName} is not a storage account name (3–24 lower-case letters and digits): ${accountName}`,
+      );
+    }
+    return { kind: 'identity', accountName };
+  }
+  throw new SettingsError(
+    `app setting ${SETTINGS.storage} (a connection string) or ${SETTINGS.storageAccountName} (identity-based) is not set`,
+  );
 }

@@ -2,9 +2,8 @@ import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderServerBlocks, type ForwardingPlan } from '../src/core/coredns-render';
 import { conflictingZones } from '../src/core/custom-configmap';
-import { aksStyleCorefile } from './fixtures/aks-default-corefile';
-import { startCoreDns, type CoreDnsRun } from './support/coredns';
-import { startStubResolver, type StubResolver } from './support/stub-resolver';
+import { aksStyleCorefile, startCoreDns, type CoreDnsRun } from '../../cli/emulator/coredns';
+import { startStubResolver, type StubResolver } from '../../cli/emulator/stub-resolver';
 
 // Real CoreDNS (the pinned release scripts/setup-coredns.sh builds) loads every rendered config
 // together with an AKS-style default Corefile and answers through stub resolvers on loopback.

@@ -11,9 +11,10 @@ import { runDnsReconcile } from '../src/reconcile/run-dns-reconcile';
 import { useAzurite } from './support/azurite';
 import { failoverEvent, resolverIpsEvent, tunnelStateEvent } from './support/events';
 import { MAIN_RECORD, quietContext, signedRequest, TEST_SECRET } from './support/invoke';
-import { LocalCoreDnsCluster } from './support/local-coredns-cluster';
 import { storageContents } from './support/storage-probe';
-import { startStubResolver, type StubResolver } from './support/stub-resolver';
+import { corednsBinary } from '../../cli/emulator/coredns';
+import { startStubResolver, type StubResolver } from '../../cli/emulator/stub-resolver';
+import { InMemoryClusterDns } from '../../cli/embedded/aks-cluster-dns';
 
 // The AKS side end to end on this machine: signed events into the handlers, Table Storage and the
 // queue in Azurite, the reconcile rendering for a real CoreDNS that answers through stub resolvers
@@ -52,7 +53,12 @@ async function getState(init: Parameters<typeof signedRequest>[0] = {}) {
   return { status: response.status, body: response.jsonBody as any };
 }
 
-function reconcileWith(cluster: LocalCoreDnsCluster) {
+/** coredns-custom as files beside AKS's default Corefile; "restart" starts real CoreDNS on them. */
+function localCluster(): InMemoryClusterDns {
+  return new InMemoryClusterDns({ binary: corednsBinary() as string, azureDns: azureDns.address });
+}
+
+function reconcileWith(cluster: InMemoryClusterDns) {
   return runDnsReconcile({
     table: appStorage().table,
     clusterDns: cluster,
@@ -61,7 +67,7 @@ function reconcileWith(cluster: LocalCoreDnsCluster) {
   });
 }
 
-async function resolveSentry(cluster: LocalCoreDnsCluster): Promise<string[]> {
+async function resolveSentry(cluster: InMemoryClusterDns): Promise<string[]> {
   const resolver = new Resolver({ timeout: 3000, tries: 1 });
   resolver.setServers([`127.0.0.1:${cluster.port}`]);
   return resolver.resolve4('sentry.internal.example.com');
@@ -138,7 +144,7 @@ describe('dnsReconcile', () => {
   });
 
   it('makes a real CoreDNS answer from DR after the failover, and from primary after the failback', async () => {
-    const cluster = new LocalCoreDnsCluster(azureDns.address);
+    const cluster = localCluster();
     try {
       expect(await reconcileWith(cluster)).toMatchObject({ outcome: 'applied' });
       expect(await resolveSentry(cluster)).toEqual(['10.1.50.7']);
@@ -157,7 +163,7 @@ describe('dnsReconcile', () => {
   });
 
   it('reports a zone that a node pool’s LocalDNS sends to VNet DNS, instead of calling it forwarded', async () => {
-    const cluster = new LocalCoreDnsCluster(azureDns.address);
+    const cluster = localCluster();
     const pools: NodePoolDns[] = [
       {
         name: 'system',
@@ -216,7 +222,7 @@ describe('dnsReconcile', () => {
   });
 
   it('with both tunnels down writes nothing and records why', async () => {
-    const cluster = new LocalCoreDnsCluster(azureDns.address);
+    const cluster = localCluster();
     try {
       expect((await send(tunnelStateEvent(2, [false, false]))).status).toBe(202);
       const applied = await reconcileWith(cluster);

@@ -13,18 +13,17 @@ import { parseEvent } from '../src/core/events';
 import { decodeLastGood, LAST_GOOD_ANNOTATION } from '../src/core/last-good';
 import { deploymentRolloutStatus, RESTARTED_AT_ANNOTATION } from '../src/core/rollout';
 import { ReconcileFailed, runDnsReconcile } from '../src/reconcile/run-dns-reconcile';
-import { aksStyleCorefile } from './fixtures/aks-default-corefile';
+import { aksStyleCorefile, startCoreDns } from '../../cli/emulator/coredns';
+import { startStubResolver, type StubResolver } from '../../cli/emulator/stub-resolver';
+import { shippedRbac } from '../../cli/embedded/aks-coredns-k8s';
 import { useAzurite } from './support/azurite';
-import { startCoreDns } from './support/coredns';
 import {
   describeRequests,
   openCoreDnsTenant,
   OTHERS_ENTRY,
-  shippedRbac,
   type CoreDnsTenant,
 } from './support/coredns-k8s';
 import { failoverEvent, resolverIpsEvent, tunnelStateEvent } from './support/events';
-import { startStubResolver, type StubResolver } from './support/stub-resolver';
 
 // The reconcile's Kubernetes side against the real API server (kube-apiserver v1.37.2, its
 // controllers and kwok): coredns-custom written with optimistic concurrency, CoreDNS restarted as

@@ -10,13 +10,12 @@ import {
   reconcileInto,
   type SignedDelivery,
 } from '../src/reconcile/in-process';
-import { aksStyleCorefile } from './fixtures/aks-default-corefile';
+import { aksStyleCorefile, startCoreDns } from '../../cli/emulator/coredns';
+import { startStubResolver, type StubResolver } from '../../cli/emulator/stub-resolver';
 import { useAzurite } from './support/azurite';
-import { startCoreDns } from './support/coredns';
 import { openCoreDnsTenant } from './support/coredns-k8s';
 import { failoverEvent, resolverIpsEvent, tunnelStateEvent } from './support/events';
 import { MAIN_RECORD, TEST_SECRET } from './support/invoke';
-import { startStubResolver, type StubResolver } from './support/stub-resolver';
 
 // End to end on this machine, through the in-process path the embedded drill uses: requests signed
 // as the AWS side signs them, delivered to the Function's `events` handler (Azurite behind it), then

@@ -3,8 +3,6 @@ import { Argument, type Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { parseConfigText } from '../../lambdas/core/config/config-file';
 import { DRILL_SCENARIOS, type DrillResult, type DrillScenario } from '../drill/drill-result';
-import { runDrill } from '../drill/run-drill';
-import { writeDrillReport } from '../drill/write-report';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { readFileSync } from 'node:fs';
@@ -24,9 +22,12 @@ function renderDrill(result: DrillResult, reportFile: string | null): string {
   const lines = [
     `drill ${result.scenario}: ${result.ok ? 'PASSED' : 'FAILED'}${result.emulated ? ' (emulated clouds: figures are not production figures)' : ''}`,
     ...(result.kubernetesApi ? [`  Kubernetes API: ${result.kubernetesApi}`] : []),
+    ...(result.aksSide ? [`  AKS side: ${result.aksSide}`] : []),
     ...result.steps.map((step) => {
       const seconds = (Date.parse(step.endedAt) - Date.parse(step.startedAt)) / 1000;
-      return `  ${step.ok ? '✓' : '✗'} ${step.name} (${seconds.toFixed(2)} s)\n      ${step.detail}`;
+      const mark = step.skipped ? '–' : step.ok ? '✓' : '✗';
+      const setup = step.phase === 'setup' ? ' [setup]' : '';
+      return `  ${mark} ${step.name}${setup} (${seconds.toFixed(2)} s)\n      ${step.detail}`;
     }),
   ];
   if (reportFile) lines.push(`report: ${reportFile}`);
@@ -46,7 +47,7 @@ export function registerDrill(program: Command, context: CommandContext): void {
     .option('--live', 'flip the customer-facing record instead of dns.drillRecordName', false)
     .option(
       '--real-k8s',
-      'with --embedded: drain through a real kube-apiserver + kwok (npm run setup:k8s) instead of the fake Kubernetes API',
+      'with --embedded: drain through a real kube-apiserver + kwok (npm run setup:k8s) instead of the fake Kubernetes API, and restore with real Velero servers (npm run setup:velero)',
       false,
     )
     .option(
@@ -66,6 +67,9 @@ export function registerDrill(program: Command, context: CommandContext): void {
           : configOrReport(options, io, output);
       if (!config) return context.exit(ExitCode.usage);
 
+      // Loaded on use: the drill brings the emulators and the Function app (seconds to load).
+      const { runDrill } = await import('../drill/run-drill');
+      const { writeDrillReport } = await import('../drill/write-report');
       const result = await runDrill({
         scenario,
         config,

@@ -28,6 +28,16 @@ export function renderResync(result: ResyncResult): string {
   if (result.copied.length) lines.push(`  copied:  ${result.copied.join(', ')}`);
   for (const s of result.skipped) lines.push(`  skipped: ${s.name}: ${s.reason}`);
   if (result.deleted.length) lines.push(`  deleted: ${result.deleted.join(', ')}`);
+  if (result.deletionsRefused) {
+    const held = result.deletionsRefused;
+    const what = [
+      ...(held.backups.length ? [`deleting ${held.backups.join(', ')}`] : []),
+      ...(held.recopies.length ? [`copying ${held.recopies.join(', ')} again`] : []),
+    ];
+    lines.push(
+      `  held back: ${what.join(' and ') || `${held.objects} repository object deletion(s)`}: ${held.reason}`,
+    );
+  }
   for (const f of result.failures) lines.push(`  FAILED:  ${f.key}: ${f.message}`);
   if (result.reason) lines.push(`  ${result.reason}`);
   const schedules = (result.rpo?.schedules ?? []).map(

@@ -1,11 +1,41 @@
 import type { Command } from 'commander';
+import type { FunctionAppStatus } from '../../lambdas/core/aks/function-app-state';
 import type { StatusReport } from '../../lambdas/core/status';
 import { formatDuration } from '../format';
-import { readStatus } from '../../lambdas/status/read-status';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { invokeDeployed } from '../via-lambda';
+
+/** The AKS Function app's own state (`GET …/api/state`), or why it could not be read. */
+function renderFunctionApp(app: FunctionAppStatus | null | undefined): string[] {
+  if (!app) return [];
+  const label = 'Function app  ';
+  if (!app.ok) return [`${label}state not read: ${app.reason}`];
+  const side = (a: NonNullable<FunctionAppStatus['active']>) =>
+    `${a.side} (${a.region}) by dns.failover of ${a.recordName} at ${a.time}`;
+  const applied = app.applied;
+  const forwarding = applied?.lastApplied;
+  return [
+    `${label}${app.url} answered ${app.status} in ${app.latencyMs} ms`,
+    `${' '.repeat(label.length)}active side ${app.active ? side(app.active) : 'not known yet (no dns.failover of the main record received)'}`,
+    `${' '.repeat(label.length)}last reconcile ${applied ? `${applied.outcome} at ${applied.at}${applied.reason ? `: ${applied.reason}` : ''}` : 'none yet'}`,
+    ...(forwarding
+      ? [
+          `${' '.repeat(label.length)}forwarding ${forwarding.zones.join(', ')} → ${forwarding.ips.join(', ')} (${forwarding.region}) since ${forwarding.at}`,
+        ]
+      : []),
+  ];
+}
+
+/** How soon a dead endpoint is noticed, and what the faster interval would gain. */
+function healthCheckLine(check: StatusReport['dns']['healthCheck'] | undefined): string {
+  if (!check) return 'health checks: not reported by this version';
+  const now = `health checks every ${check.intervalSeconds} s: an endpoint is unhealthy after ${check.secondsToUnhealthy} s (${check.failureThreshold} failures)`;
+  return check.faster
+    ? `${now}; dns.healthCheckIntervalSeconds 10 would notice ${check.faster.secondsSooner} s sooner (fast-interval charge per check: npm run cost)`
+    : now;
+}
 
 export function renderStatus(status: StatusReport): string {
   const health = (side: 'primary' | 'dr') => {
@@ -51,12 +81,13 @@ export function renderStatus(status: StatusReport): string {
               `last error: ${status.aks.lastError.type} #${status.aks.lastError.seq} ${status.aks.lastError.status ?? 'no answer'} at ${status.aks.lastError.at}`,
             ]
           : []),
+        ...renderFunctionApp(status.aks.functionApp),
       ]
     : [];
   const block = (label: string, lines: string[]) =>
     lines.map((line, i) => `${(i === 0 ? label : '').padEnd(10)}${line}`);
   return [
-    ...block('DNS', [dns]),
+    ...block('DNS', [dns, healthCheckLine(status.dns.healthCheck)]),
     ...block('Clusters', [health('primary'), health('dr')]),
     ...block('Backups', [backups, verified]),
     ...block('Nodes', groups.length ? groups : ['no node groups configured']),
@@ -77,7 +108,7 @@ export function registerStatus(program: Command, context: CommandContext): void 
       const status =
         options.via === 'lambda'
           ? ((await invokeDeployed(config, 'status', { action: 'status' })) as StatusReport)
-          : await readStatus(config);
+          : await (await import('../../lambdas/status/read-status')).readStatus(config);
       output.result(status, () => renderStatus(status));
       context.exit(ExitCode.done);
     });

@@ -2,45 +2,100 @@ import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import { handler as tunnelHandler } from '../../lambdas/aks/tunnel-handler';
 import { runAksAction } from '../../lambdas/aks/run-aks';
 import { tunnelAlarmName } from '../../lambdas/core/aks/names';
+import { readStatus } from '../../lambdas/status/read-status';
 import {
   startAksReceiver,
   type LocalAksReceiver,
   type ReceivedEvent,
 } from '../embedded/aks-receiver';
-import { attachAksSide, SEEDED_RESOLVER_IPS, setTunnelAlarm } from '../embedded/seed-aks';
+import { startDrillAksCluster, type DrillAksCluster } from '../embedded/aks-cluster';
+import { startEmbeddedFunctionApp, type EmbeddedFunctionApp } from '../embedded/aks-function-app';
+import { attachAksSide, DRILL_RESOLVER_IPS, setTunnelAlarm } from '../embedded/seed-aks';
 import { generateWebhookSecret } from '../../lambdas/core/aks/signature';
 import type { StepRecorder } from './step-recorder';
 
+/** The Function app run in this process behind the receiver, and the AKS cluster it reconciles. */
+export interface EmbeddedAksFunction {
+  app: EmbeddedFunctionApp;
+  cluster: DrillAksCluster;
+  zone: string;
+  /** How many of the API server's audited requests earlier steps reported. */
+  requestsSeen: number;
+}
+
 export interface DrillAksSide {
   receiver: LocalAksReceiver;
+  functionApp: EmbeddedAksFunction;
   close(): Promise<void>;
 }
 
+/** What ran and what was emulated, for the step details and the report. */
+export function describeAksSide(fn: EmbeddedAksFunction): string {
+  const emulated = fn.cluster.emulated.length
+    ? `; emulated: ${fn.cluster.emulated.join('; ')}`
+    : '; nothing emulated';
+  return `Function app handlers in process over ${fn.app.storage}; cluster DNS in ${fn.cluster.kubernetes}; ${fn.cluster.coredns ?? 'no CoreDNS'}${emulated}`;
+}
+
 /**
- * Embedded only: a local receiver of the signed events (written from the contract, verifying
- * every signature), both inbound endpoints in moto's Route53Resolver, the webhook secret and the
- * tunnel alarms. Returns the config pointed at the receiver, or the config as is when no AKS side
- * is configured.
+ * Embedded only: the AKS side's Function app (azure-functions/) in this process — its `events`
+ * and `state` handlers over Azurite, reconciling into the drill's AKS cluster (the real
+ * kube-apiserver + kwok with `realKubernetes`, else an in-memory coredns-custom; real CoreDNS when
+ * it is built) — behind a local HTTPS receiver that checks every signature from the contract
+ * itself first; both inbound endpoints in moto's Route53Resolver (loopback addresses, with a stub
+ * resolver on each), the webhook secret and the tunnel alarms. Returns the config pointed at the
+ * receiver, or the config as is when no AKS side is configured.
+ *
+ * The Function app's DRPILOT_MAIN_RECORD is the record this drill flips (the drill record unless
+ * `live`): a deployed app follows only the main record and keeps a drill as `lastDrill`, so here it
+ * follows the drill record to show the whole path.
  */
 export async function attachDrillAksSide(
   steps: StepRecorder,
   config: DrpilotConfig,
   azure: DrpilotConfig['azure'],
+  options: { live: boolean; realKubernetes: boolean; onProgress: (message: string) => void },
 ): Promise<{ config: DrpilotConfig; aks: DrillAksSide | null }> {
   if (!azure) return { config, aks: null };
-  let attached: { config: DrpilotConfig; aks: DrillAksSide } | null = null;
+  const followed = options.live ? config.dns.recordName : config.dns.drillRecordName;
+  const attached: { config: DrpilotConfig; aks: DrillAksSide }[] = [];
   await steps.run(
-    'attach the AKS side: a local signed-event receiver, resolver endpoints, tunnel alarms',
+    'attach the AKS side: its Function app in process behind a signed-event receiver, resolver endpoints, tunnel alarms',
     async () => {
       const secret = generateWebhookSecret();
-      const receiver = await startAksReceiver(secret);
-      const seeded = await attachAksSide(config, azure, receiver, secret);
-      attached = { config: seeded.config, aks: { receiver, close: () => receiver.close() } };
-      const endpoints = seeded.config.azure?.resolverEndpoints;
-      return `receiver at ${receiver.url} (drill CA), inbound endpoints ${endpoints?.primary} and ${endpoints?.dr} (ATTACHED ${SEEDED_RESOLVER_IPS.primary.join(', ')} / ${SEEDED_RESOLVER_IPS.dr.join(', ')}), ${config.tunnels?.vpnConnections.length ?? 0} VPN connection(s) with tunnel alarms OK`;
+      const zone = azure.zones[0] as string;
+      const closers: (() => Promise<void>)[] = [];
+      const close = async () => {
+        for (const closeOne of closers.splice(0).reverse()) await closeOne();
+      };
+      try {
+        const app = await startEmbeddedFunctionApp({
+          secret,
+          mainRecord: followed,
+          dnsTtl: config.dns.ttl,
+        });
+        closers.push(() => app.close());
+        const cluster = await startDrillAksCluster({
+          realKubernetes: options.realKubernetes,
+          zone,
+          resolverIps: DRILL_RESOLVER_IPS,
+          onProgress: options.onProgress,
+        });
+        closers.push(() => cluster.close());
+        const functionApp: EmbeddedAksFunction = { app, cluster, zone, requestsSeen: 0 };
+        const receiver = await startAksReceiver(secret, { functionApp: app });
+        closers.push(() => receiver.close());
+        const seeded = await attachAksSide(config, azure, receiver, secret, DRILL_RESOLVER_IPS);
+        attached.push({ config: seeded.config, aks: { receiver, functionApp, close } });
+        const endpoints = seeded.config.azure?.resolverEndpoints;
+        return `receiver at ${receiver.url} (drill CA) in front of the Function app's own handlers; ${describeAksSide(functionApp)}; DRPILOT_MAIN_RECORD=${followed} (the record this drill flips; a deployed app follows ${config.dns.recordName} only); inbound endpoints ${endpoints?.primary} and ${endpoints?.dr} (ATTACHED ${DRILL_RESOLVER_IPS.primary.join(', ')} / ${DRILL_RESOLVER_IPS.dr.join(', ')}); ${config.tunnels?.vpnConnections.length ?? 0} VPN connection(s) with tunnel alarms OK`;
+      } catch (error) {
+        await close();
+        throw error;
+      }
     },
   );
-  return attached ?? { config, aks: null };
+  return attached[0] ?? { config, aks: null };
 }
 
 function describe(event: ReceivedEvent): string {
@@ -65,13 +120,116 @@ function expectSwitchEvents(
   const got = events.filter((e) => e.type === 'dns.failover' || e.type === 'resolver.ips');
   const expected = sides.flatMap((side) => [
     `dns.failover ${recordName} → ${side}`,
-    `resolver.ips ${config.clusters[side].region} [${SEEDED_RESOLVER_IPS[side].join(', ')}]`,
+    `resolver.ips ${config.clusters[side].region} [${DRILL_RESOLVER_IPS[side].join(', ')}]`,
   ]);
   const seen = got.map((e) => describe(e).replace(/ #\d+/, ''));
   if (JSON.stringify(seen) !== JSON.stringify(expected)) {
     throw new Error(`the AKS side heard [${seen.join('; ')}], expected [${expected.join('; ')}]`);
   }
   return got.map(describe).join('; ');
+}
+
+/** The dnsReconcile runs the queue held, as `applied ×1, unchanged ×1`; a failure throws. */
+async function reconcileQueued(
+  fn: EmbeddedAksFunction,
+  expect: (outcome: string) => boolean,
+): Promise<{ text: string; last: string | null }> {
+  const runs = await fn.app.reconcileQueued(fn.cluster.clusterDns);
+  const wrong = runs.filter((run) => !expect(run.outcome));
+  if (runs.length === 0) throw new Error('no dnsReconcile was queued by the events handler');
+  if (wrong.length > 0) {
+    throw new Error(
+      `dnsReconcile: ${wrong.map((run) => `${run.outcome}${run.reason ? ` (${run.reason})` : ''}`).join('; ')}`,
+    );
+  }
+  const counts = new Map<string, number>();
+  for (const run of runs) counts.set(run.outcome, (counts.get(run.outcome) ?? 0) + 1);
+  const last = runs.at(-1);
+  return {
+    text: `dnsReconcile ×${runs.length} from the queue: ${[...counts].map(([o, n]) => `${o} ×${n}`).join(', ')}`,
+    last: last?.reason ?? null,
+  };
+}
+
+/** The API server requests drpilot's identity made since the last step that reported them. */
+async function newRequests(fn: EmbeddedAksFunction): Promise<string> {
+  const requests = await fn.cluster.requests();
+  if (!requests) return '';
+  const fresh = requests.slice(fn.requestsSeen);
+  fn.requestsSeen = requests.length;
+  const counted = new Map<string, number>();
+  for (const request of fresh) counted.set(request, (counted.get(request) ?? 0) + 1);
+  return ` (as the shipped Role: ${[...counted].map(([r, n]) => (n > 1 ? `${r} ×${n}` : r)).join(', ') || 'no request'})`;
+}
+
+/**
+ * After a switch of `recordName` to `side`: the Function app's `events` handler took its
+ * dns.failover and the new side's resolver.ips (202, applied), the `dnsReconcile` runs they queued
+ * wrote the zone's entry into coredns-custom, and a query of a name in the zone through CoreDNS on
+ * AKS's default Corefile and that coredns-custom is answered by the side's resolver.
+ */
+export async function runAksSwitchStep(
+  steps: StepRecorder,
+  config: DrpilotConfig,
+  aks: DrillAksSide,
+  switched: { recordName: string; side: Side },
+): Promise<void> {
+  const fn = aks.functionApp;
+  const { side, recordName } = switched;
+  const other: Side = side === 'dr' ? 'primary' : 'dr';
+  const region = config.clusters[side].region;
+  const ips = DRILL_RESOLVER_IPS[side];
+  await steps.run(
+    `AKS: the Function app follows the switch to ${side} — events handler, dnsReconcile, ${fn.zone} forwarded to ${side}'s resolver`,
+    async () => {
+      const { receiver } = aks;
+      const failover = receiver.events.findLast(
+        (e) => e.type === 'dns.failover' && e.data['recordName'] === recordName,
+      );
+      const resolvers = receiver.events.findLast((e) => e.type === 'resolver.ips');
+      if (failover?.data['activeSide'] !== side || failover.outcome !== 'applied') {
+        throw new Error(
+          `the events handler has no applied dns.failover of ${recordName} → ${side} (last: ${failover ? describe(failover) : 'none'})`,
+        );
+      }
+      if (resolvers?.data['region'] !== region || resolvers.outcome !== 'applied') {
+        throw new Error(
+          `the events handler has no applied resolver.ips for ${region} (last: ${resolvers ? describe(resolvers) : 'none'})`,
+        );
+      }
+      const reconciled = await reconcileQueued(fn, (o) => o === 'applied' || o === 'unchanged');
+      const entry = (await fn.cluster.data())[`drpilot.${fn.zone}.server`];
+      const upstreams = ips.map((ip) => `${ip}:53`).join(' ');
+      if (!entry?.includes(`forward . ${upstreams} {`)) {
+        throw new Error(
+          `coredns-custom's drpilot.${fn.zone}.server does not forward to ${upstreams}:\n${entry ?? '(missing)'}`,
+        );
+      }
+      const requests = await newRequests(fn);
+      const answer = await fn.cluster.resolve();
+      let dns: string;
+      if (answer.kind === 'resolved') {
+        const [address] = answer.addresses;
+        if (!address || !ips.includes(address)) {
+          throw new Error(
+            `${fn.cluster.probeName} resolved to ${answer.addresses.join(', ') || 'nothing'}, expected ${side}'s resolver (${ips.join(', ')})`,
+          );
+        }
+        if (answer.askedBy[other].length > 0) {
+          throw new Error(`${other}'s resolver ${answer.askedBy[other].join(', ')} was asked too`);
+        }
+        dns = `${fn.cluster.coredns} on AKS's default Corefile + coredns-custom answered ${fn.cluster.probeName} → ${address} (${side}'s resolver; ${other}'s not asked)`;
+      } else {
+        if (answer.forwardTo.join(' ') !== upstreams) {
+          throw new Error(
+            `the entry forwards to ${answer.forwardTo.join(' ')}, expected ${upstreams}`,
+          );
+        }
+        dns = `not resolved (emulated): the entry forwards ${fn.zone} to ${answer.forwardTo.join(' ')} (${side}'s resolver)`;
+      }
+      return `${describe(failover)} and ${describe(resolvers)} accepted by the events handler (202, applied); ${reconciled.text}; drpilot.${fn.zone}.server → forward . ${upstreams} in ${fn.cluster.kubernetes}${requests}; ${dns}`;
+    },
+  );
 }
 
 async function tunnelEvent(
@@ -129,11 +287,29 @@ export async function runAksSteps(
   aks: DrillAksSide,
   switched: { recordName: string; sides: Side[] },
 ): Promise<void> {
-  const { receiver } = aks;
+  const { receiver, functionApp: fn } = aks;
   await steps.run(
     "the AKS side heard every switch: dns.failover, then the new side's resolver.ips",
     async () => expectSwitchEvents(config, receiver.events, switched.recordName, switched.sides),
   );
+  const lastSide = switched.sides.at(-1) as Side;
+  await steps.run("status shows the AKS Function app's state (signed GET /api/state)", async () => {
+    const status = await readStatus(config);
+    const app = status.aks?.functionApp;
+    if (!app?.ok) throw new Error(`status.aks.functionApp: ${app ? app.reason : 'missing'}`);
+    if (app.active?.side !== lastSide) {
+      throw new Error(
+        `the Function app reports the active side ${app.active?.side ?? 'unknown'}, expected ${lastSide}`,
+      );
+    }
+    const forwarding = app.applied?.lastApplied;
+    if (forwarding?.region !== config.clusters[lastSide].region) {
+      throw new Error(
+        `the Function app reports its last forwarding in ${forwarding?.region ?? 'no region'}`,
+      );
+    }
+    return `${app.status} in ${app.latencyMs} ms from ${app.url}: active ${app.active.side} (${app.active.region}, ${app.active.recordName}), last reconcile ${app.applied?.outcome}, forwarding ${forwarding.zones.join(', ')} → ${forwarding.ips.join(', ')} since ${forwarding.at}`;
+  });
   const connection = config.tunnels?.vpnConnections[0];
   if (!connection) return;
   const [first, second] = connection.outsideIps as [string, string];
@@ -159,20 +335,32 @@ export async function runAksSteps(
     expectSeverity(report, 'warning');
     const view = receiver.tunnelView();
     if (view.dnsRewritesWait) throw new Error('the AKS side gates DNS rewrites with one tunnel up');
-    return `${report.detail}; the AKS side has ${JSON.stringify(view.tunnels[connection.id])}, DNS rewrites go on`;
+    const reconciled = await reconcileQueued(fn, (o) => o === 'unchanged');
+    const requests = await newRequests(fn);
+    return `${report.detail}; the AKS side has ${JSON.stringify(view.tunnels[connection.id])}, DNS rewrites go on (${reconciled.text}${requests})`;
   });
   await steps.run(`tunnel ${second} drops too: both down, paged`, async () => {
     const report = await move(second, 'ALARM');
     expectSeverity(report, 'page');
     if (!receiver.tunnelView().dnsRewritesWait)
       throw new Error('the AKS side does not hold DNS rewrites with both tunnels down');
-    return `${report.detail}; the AKS side holds DNS rewrites`;
+    const before = JSON.stringify(await fn.cluster.data());
+    const reconciled = await reconcileQueued(fn, (o) => o === 'skipped');
+    if (!/every VPN tunnel is down/.test(reconciled.last ?? '')) {
+      throw new Error(`dnsReconcile skipped for another reason: ${reconciled.last}`);
+    }
+    if (JSON.stringify(await fn.cluster.data()) !== before) {
+      throw new Error('coredns-custom changed while every tunnel was down');
+    }
+    const requests = await newRequests(fn);
+    return `${report.detail}; the AKS side holds DNS rewrites: ${reconciled.text} (${reconciled.last}), coredns-custom untouched${requests}`;
   });
   await steps.run('both tunnels recover', async () => {
     await move(first, 'OK');
     const report = await move(second, 'OK');
     expectSeverity(report, 'ok');
-    return report.detail;
+    const reconciled = await reconcileQueued(fn, (o) => o === 'unchanged');
+    return `${report.detail}; ${reconciled.text}${await newRequests(fn)}`;
   });
 
   await steps.run(

@@ -16,6 +16,11 @@ export interface DnsDrillOptions {
   /** Flip the customer-facing record instead of dns.drillRecordName. */
   live: boolean;
   withFailback: boolean;
+  /**
+   * Runs after each switch is verified (embedded: the AKS side's step, which follows the switch
+   * down to a DNS answer) and before the next one.
+   */
+  afterSwitch?: (side: Side) => Promise<void>;
 }
 
 /** The emulated endpoints: both clusters' ingress as local TLS servers with drill certificates. */
@@ -143,6 +148,7 @@ export async function runDnsSteps(
       const main = untouched ? `; ${await pointsAt(config, untouched, 'primary')} untouched` : '';
       return `${flipped}${main}`;
     });
+    if (steps.ok) await options.afterSwitch?.('dr');
 
     if (!options.withFailback) return rto;
 
@@ -197,6 +203,7 @@ export async function runDnsSteps(
     await steps.run('verify: the record serves from primary again', async () =>
       pointsAt(config, recordName, 'primary'),
     );
+    if (steps.ok) await options.afterSwitch?.('primary');
     return rto;
   } finally {
     await endpoints?.close();

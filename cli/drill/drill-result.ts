@@ -61,6 +61,12 @@ export interface DrillResult {
    * `--real-k8s` `kube-apiserver v1.37.2 + kwok`; null when no embedded resize ran.
    */
   kubernetesApi: string | null;
+  /**
+   * Embedded, with an AKS side: what ran for it and what was emulated (the Function app's handlers
+   * over Azurite; the cluster DNS in kube-apiserver + kwok or in memory; CoreDNS or none); null
+   * otherwise.
+   */
+  aksSide?: string | null;
   /** The restore drill's figures; null when no restore step ran (skipped, or not in the scenario). */
   restore?: RestoreFigures | null;
 }

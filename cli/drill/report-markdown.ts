@@ -94,6 +94,7 @@ export function drillReportMarkdown(result: DrillResult, timelineFile: string): 
         ]
       : []),
     ...(result.kubernetesApi ? [`- Kubernetes API: ${result.kubernetesApi}`] : []),
+    ...(result.aksSide ? [`- AKS side: ${result.aksSide}`] : []),
     '',
     `![timeline](${timelineFile})`,
     '',

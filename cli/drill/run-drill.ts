@@ -4,7 +4,13 @@ import { seedEstate } from '../embedded/estate';
 import type { DrillResult, DrillScenario, RestoreFigures } from './drill-result';
 import { startEmulatedAws, type EmulatedAws } from '../emulator/emulated-aws';
 import { runFoundationSteps } from './foundation-steps';
-import { attachDrillAksSide, runAksSteps, type DrillAksSide } from './aks-steps';
+import {
+  attachDrillAksSide,
+  describeAksSide,
+  runAksSteps,
+  runAksSwitchStep,
+  type DrillAksSide,
+} from './aks-steps';
 import { runDnsSteps } from './dns-steps';
 import { runResizeSteps } from './resize-steps';
 import { prepareRestoreDrill, runRestoreSteps } from './restore-steps';
@@ -54,6 +60,15 @@ async function scenarioSteps(
     embedded: options.embedded,
     live: options.live,
     withFailback: scenario !== 'failover',
+    ...(aks
+      ? {
+          afterSwitch: (side: 'primary' | 'dr') =>
+            runAksSwitchStep(steps, config, aks, {
+              recordName: options.live ? config.dns.recordName : config.dns.drillRecordName,
+              side,
+            }),
+        }
+      : {}),
   });
   if (aks && steps.ok) {
     await runAksSteps(steps, config, aks, {
@@ -83,6 +98,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
   const steps = new StepRecorder(options.onProgress);
   const drillId = randomUUID();
   let figures: Figures = { rpoSeconds: null, rtoSeconds: null, kubernetesApi: null };
+  let aksSide: string | null = null;
 
   if (options.embedded) {
     let emulated: EmulatedAws | undefined;
@@ -109,7 +125,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         { setup: true },
       );
       if (steps.ok && !['resize', 'resync', 'restore'].includes(options.scenario)) {
-        ({ config, aks } = await attachDrillAksSide(steps, config, options.config.azure));
+        ({ config, aks } = await attachDrillAksSide(steps, config, options.config.azure, {
+          live: options.live,
+          realKubernetes: options.realKubernetes,
+          onProgress: options.onProgress,
+        }));
+        aksSide = aks ? describeAksSide(aks.functionApp) : null;
       }
       if (steps.ok) figures = await scenarioSteps(options, steps, config, drillId, aks);
     } finally {
@@ -128,6 +149,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     rtoSeconds: figures.rtoSeconds,
     rpoSeconds: figures.rpoSeconds,
     kubernetesApi: figures.kubernetesApi,
+    aksSide,
     restore: figures.restore ?? null,
   };
 }

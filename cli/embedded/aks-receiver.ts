@@ -5,8 +5,15 @@
  * 300 s away (401), a missing or wrong signature (401), a malformed body (400), a replayed id
  * (409), and answers 202 otherwise — also for an event older than the newest applied of its
  * stream, which it acknowledges and ignores. It records what arrived, for the drill and tests.
+ *
+ * With a `functionApp` behind it (the embedded drill), it is the front door of the real Function
+ * app instead: a request that passes its own signature check is handed, headers and raw body as
+ * received, to the Function app's `events` handler (or, for a signed `GET /api/state`, its `state`
+ * handler), and that handler's answer — its own signature check, 400, 409, 202 — is what the
+ * sender gets.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import { listenOnLoopback } from './tls/loopback-server';
 import { createDrillCa, issueValidCertificate } from './tls/drill-certificates';
@@ -20,6 +27,17 @@ export interface ReceivedEvent {
   /** What the receiver did: applied, or ignored as older than its stream's newest. */
   outcome: 'applied' | 'ignored';
   stream: string;
+}
+
+/** The Function app's HTTP handlers, called in this process (see cli/embedded/aks-function-app.ts). */
+export interface FunctionAppBackend {
+  events(request: { headers: Record<string, string>; body: string }): Promise<HandlerAnswer>;
+  state(request: { headers: Record<string, string> }): Promise<HandlerAnswer>;
+}
+
+export interface HandlerAnswer {
+  status: number;
+  body: unknown;
 }
 
 export interface ReceiverRequest {
@@ -59,8 +77,9 @@ const EVENT_TYPES = new Set(['dns.failover', 'resolver.ips', 'tunnel.state', 'pi
 
 export async function startAksReceiver(
   secret: string,
-  options: { now?: () => Date } = {},
+  options: { now?: () => Date; functionApp?: FunctionAppBackend } = {},
 ): Promise<LocalAksReceiver> {
+  const backend = options.functionApp;
   const ca = await createDrillCa({ commonName: 'drpilot drill AKS receiver CA' });
   const leaf = await issueValidCertificate(ca, ['127.0.0.1', 'localhost']);
   let now = options.now ?? (() => new Date());
@@ -91,9 +110,10 @@ export async function startAksReceiver(
         res.writeHead(status, { 'content-type': 'application/json' });
         res.end(JSON.stringify(body));
       };
-      if (req.method !== 'POST' || (req.url ?? '').split('?')[0] !== '/api/events') {
-        return answer(404, { error: 'not found' });
-      }
+      const path = (req.url ?? '').split('?')[0];
+      const isEvent = req.method === 'POST' && path === '/api/events';
+      const isState = backend !== undefined && req.method === 'GET' && path === '/api/state';
+      if (!isEvent && !isState) return answer(404, { error: 'not found' });
       const timestamp = String(req.headers['x-drpilot-timestamp'] ?? '');
       const given = /^sha256=([0-9a-f]{64})$/.exec(
         String(req.headers['x-drpilot-signature'] ?? ''),
@@ -109,6 +129,29 @@ export async function startAksReceiver(
         .digest();
       if (!timingSafeEqual(expected, Buffer.from(given[1], 'hex'))) {
         return answer(401, { error: 'unauthorized', reason: 'signature does not match' });
+      }
+      if (backend) {
+        const forwarded = headersOf(req.headers);
+        const handled = isState
+          ? backend.state({ headers: forwarded })
+          : backend.events({ headers: forwarded, body: raw.toString('utf8') });
+        handled.then(
+          (handlerAnswer) => {
+            const event = isEvent ? eventOf(raw) : null;
+            if (event && handlerAnswer.status === 202) {
+              const judged = (handlerAnswer.body as { outcome?: string } | null)?.outcome;
+              events.push({
+                ...event,
+                outcome: judged === 'ignored-older' ? 'ignored' : 'applied',
+                stream: streamOf(event.type, event.data),
+              });
+            }
+            answer(handlerAnswer.status, handlerAnswer.body, event?.type, event?.seq);
+          },
+          (error: unknown) =>
+            answer(500, { error: 'the handler threw', reason: (error as Error).message }),
+        );
+        return;
       }
       let body: Record<string, unknown>;
       try {
@@ -178,6 +221,25 @@ export async function startAksReceiver(
     },
     close,
   };
+}
+
+function headersOf(headers: IncomingHttpHeaders): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) flat[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
+
+/** The envelope of a forwarded event, for the record; null when it is not one. */
+function eventOf(raw: Buffer): Omit<ReceivedEvent, 'outcome' | 'stream'> | null {
+  try {
+    const { id, seq, type, time, data } = JSON.parse(raw.toString('utf8'));
+    if (typeof id !== 'string' || !Number.isInteger(seq) || typeof type !== 'string') return null;
+    return { id, seq, type, time: String(time), data: (data ?? {}) as Record<string, unknown> };
+  } catch {
+    return null;
+  }
 }
 
 /** The contract's streams: a type and what it is about (the record, the region, the connection). */

@@ -122,22 +122,36 @@ export interface SeededAksSide {
 }
 
 /**
- * Attaches an AKS side to an emulated estate: both inbound endpoints (moto picks their ids), the
- * webhook secret with `secret` as its value, the tunnel alarms (OK) and the regions' alarm topics;
- * the returned config points azure.webhookUrl at `receiver` and trusts its CA.
+ * The embedded drill's inbound endpoint addresses: loopback ones (in VPCs 127.10.0.0/16 and
+ * 127.20.0.0/16, which moto accepts), so that CoreDNS on this machine reaches the stub resolvers
+ * standing in for the endpoints at exactly the addresses AWS reports — the VPN is loopback.
+ */
+export const DRILL_RESOLVER_IPS: Record<Side, [string, string]> = {
+  primary: ['127.10.1.10', '127.10.2.10'],
+  dr: ['127.20.1.10', '127.20.2.10'],
+};
+
+/**
+ * Attaches an AKS side to an emulated estate: both inbound endpoints (moto picks their ids) with
+ * `resolverIps` (each side's two addresses in `<a>.<b>.1.0/24` and `<a>.<b>.2.0/24` of VPC
+ * `<a>.<b>.0.0/16`), the webhook secret with `secret` as its value, the tunnel alarms (OK) and the
+ * regions' alarm topics; the returned config points azure.webhookUrl at `receiver` and trusts its
+ * CA.
  */
 export async function attachAksSide(
   config: DrpilotConfig,
   azure: AzureConfig,
   receiver: { url: string; caPem: string },
   secret: string,
+  resolverIps: Record<Side, readonly string[]> = SEEDED_RESOLVER_IPS,
 ): Promise<SeededAksSide> {
   const endpoints = {} as Record<Side, string>;
   for (const side of SIDES) {
+    const ips = resolverIps[side];
     endpoints[side] = await seedInboundEndpoint(
       config.clusters[side].region,
-      side === 'primary' ? '10.10' : '10.20',
-      SEEDED_RESOLVER_IPS[side],
+      (ips[0] ?? '').split('.').slice(0, 2).join('.'),
+      ips,
     );
     await snsClient(config.clusters[side].region).send(
       new CreateTopicCommand({ Name: regionAlarmTopicName(config, config.clusters[side].region) }),

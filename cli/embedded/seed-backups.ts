@@ -1,4 +1,9 @@
-import { CreateBucketCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { s3Client } from '../../lambdas/adapters/aws/clients';
 import type { BackupsConfig, DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import {
@@ -116,6 +121,13 @@ export async function seedVeleroBuckets(
         ...(region === 'us-east-1'
           ? {}
           : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
+      }),
+    );
+    // As the README asks of Velero's buckets: versioned, or re-sync deletes nothing.
+    await s3.send(
+      new PutBucketVersioningCommand({
+        Bucket: bucket,
+        VersioningConfiguration: { Status: 'Enabled' },
       }),
     );
     for (const object of plan.objects) {

@@ -16,18 +16,20 @@
  *   CRD has no status subresource): the backup sync skips its first pass while a new location has
  *   no status, so a fresh DR side would see a copied backup only ~60 s later;
  * - **one server per machine**: controller-runtime's metrics server always binds `:8080` (no flag
- *   in 1.18.3), so a machine-wide lock (`flock`) serialises servers, and a primary and a DR
- *   server run one after the other.
+ *   in 1.18.3), so a machine-wide `flock` serialises servers — a primary and a DR server run one
+ *   after the other — and something else listening on :8080 is named.
  *
- * Stopping: `stop()` terminates exactly the process group this server started (the server and the
- * plugin processes it forks), then releases the lock. If this process dies first, the server gets
- * SIGKILL from `setpriv --pdeathsig`, and the next start on this machine kills what is left of the
- * dead owner's group (matched by pid, process group and our binaries' paths, never by name).
+ * Stopping: a supervisor (bash) leads a new process group holding the supervisor, the server and
+ * the plugin processes the server forks — which do not die with the server. It holds the lock on
+ * a descriptor they all inherit, so the lock is free only once the last of them is gone. `stop()`
+ * closes its stdin; so does this process's death, even by SIGKILL; either way the supervisor ends
+ * the whole group (TERM, then KILL). A leftover state directory of a dead owner, and whatever of
+ * its group still runs one of our binaries, is removed by the next start (matched by pid, process
+ * group and binary path, never by name).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -37,7 +39,7 @@ import {
 } from '../../lambdas/adapters/kubernetes/kube-api';
 import { parseKubeconfig } from '../../lambdas/adapters/kubernetes/kubeconfig';
 import type { KubeAdmin } from '../embedded/kube-admin';
-import { acquireMachineLock, findOnPath, type MachineLock } from './machine-lock';
+import { findOnPath } from './machine-lock';
 import { freeLoopbackPort } from './moto-server';
 import type { VeleroBinaries } from './velero-server-binaries';
 
@@ -48,7 +50,7 @@ export const VELERO_FIXED_PORT = 8080;
 export const VELERO_LOCATION = 'default';
 const CREDENTIALS_SECRET = 'cloud-credentials';
 const STATE_PREFIX = 'drpilot-velero-';
-const LOCK_FILE = join(tmpdir(), 'drpilot-velero-server.lock');
+export const VELERO_LOCK_FILE = join(tmpdir(), 'drpilot-velero-server.lock');
 
 /** Where a Velero BackupStorageLocation points: a bucket in moto. */
 export interface VeleroLocationInput {
@@ -197,63 +199,75 @@ export interface VeleroServerOptions {
 
 export interface VeleroServer {
   readonly namespace: string;
-  /** The server's pid, also its process group id. */
+  /** The server's pid. */
   readonly pid: number;
+  /** The process group of the server, its plugins and its supervisor (the supervisor's pid). */
+  readonly pgid: number;
   /** `Velero v1.18.3 + velero-plugin-for-aws v1.14.3` */
   readonly description: string;
   readonly logFile: string;
   readonly stateDir: string;
-  /** The live processes of the server's process group (the server and its plugins). */
+  /** The live processes of the group: supervisor, server and the plugin processes it forks. */
   processes(): number[];
   /** The last lines of the server's log. */
   logTail(lines?: number): Promise<string>;
-  /** Stops the server's process group, releases the machine lock, removes the state. Idempotent. */
+  /** Stops the whole group (which frees the machine lock) and removes the state. Idempotent. */
   stop(): Promise<void>;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
- * Starts `velero server` for `namespace` once the machine's Velero lock is ours, and waits until
- * the server has validated the location `default` (Available, validated after the start).
+ * The supervisor (bash, leader of a new process group): takes the machine's Velero lock on fd 9
+ * — inherited by the server and its plugin processes, so the lock is free only once every one of
+ * them is gone — refuses when something else listens on :8080, starts the server, reports on
+ * stdout (`locked`, `server <pid>`, `exited <code>`), and ends the whole group when the server
+ * exits, when its stdin is closed (stop()) or reaches EOF because its owner died (even by
+ * SIGKILL): TERM, up to 10 s, then KILL. Velero's plugin processes do not die with the server,
+ * hence a supervisor that outlives it; the server itself also dies with the supervisor
+ * (`setpriv --pdeathsig KILL`).
+ */
+const SUPERVISOR = String.raw`
+trap '' TERM INT
+exec 3<&0 9>"$VELERO_LOCK_FILE"
+flock -w "$VELERO_LOCK_SECONDS" 9 || { echo lock-timeout; exit 3; }
+echo locked
+if (exec 4<>/dev/tcp/127.0.0.1/8080) 2>/dev/null; then echo port-taken; exit 4; fi
+"$@" </dev/null >>"$VELERO_LOG" 2>&1 &
+server=$!
+echo "server $server"
+while kill -0 "$server" 2>/dev/null; do
+  read -r -t 0.5 _ <&3
+  status=$?
+  if [ "$status" -ne 0 ] && [ "$status" -le 128 ]; then break; fi
+done
+if kill -0 "$server" 2>/dev/null; then
+  kill -TERM 0 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$server" 2>/dev/null || break; sleep 0.1; done
+fi
+wait "$server"
+echo "exited $?"
+kill -KILL 0
+`;
+
+/**
+ * Starts `velero server` for `namespace` once the machine's Velero lock is ours (waiting for
+ * another server to stop), and waits until the server has validated the location `default`
+ * (Available, validated after the start).
  */
 export async function startVeleroServer(options: VeleroServerOptions): Promise<VeleroServer> {
   const progress = options.onProgress ?? (() => undefined);
   await killLeftoversOfDeadOwners();
-  const lock = await acquireMachineLock(LOCK_FILE, {
-    timeoutMs: options.lockTimeoutMs ?? 600_000,
-    what: 'Velero server (one per machine: port 8080)',
-    onWait: () => progress('waiting for another Velero server on this machine to stop'),
-  });
-  try {
-    return await launch(options, lock, progress);
-  } catch (error) {
-    await lock.release();
-    throw error;
-  }
-}
-
-async function launch(
-  options: VeleroServerOptions,
-  lock: MachineLock,
-  progress: (message: string) => void,
-): Promise<VeleroServer> {
-  await assertPortFree(VELERO_FIXED_PORT);
   const stateDir = await mkdtemp(join(tmpdir(), `${STATE_PREFIX}${process.pid}-`));
   const kubeconfigFile = join(stateDir, 'kubeconfig.json');
   await writeFile(kubeconfigFile, options.kubeconfig, { mode: 0o600 });
   const credentialsFile = join(stateDir, 'credentials');
-  await writeFile(
-    credentialsFile,
-    '[default]\naws_access_key_id = velero\naws_secret_access_key = velero\n',
-    {
-      mode: 0o600,
-    },
-  );
+  await writeFile(credentialsFile, CREDENTIALS, { mode: 0o600 });
   await mkdir(join(stateDir, 'tmp'));
   const logFile = join(stateDir, 'velero.log');
   const [metricsPort, profilerPort] = await twoFreePorts();
-  const args = [
+  const server = [
+    options.binaries.velero,
     'server',
     '--kubeconfig',
     kubeconfigFile,
@@ -274,75 +288,129 @@ async function launch(
     'info',
   ];
   const setpriv = findOnPath('setpriv');
-  const [file, argv] = setpriv
-    ? [setpriv, ['--pdeathsig', 'KILL', '--', options.binaries.velero, ...args]]
-    : [options.binaries.velero, args];
-  const out = openSync(logFile, 'a');
-  const startedAt = new Date();
-  // detached: a new session and process group, led by the server (setpriv execs it under the same
-  // pid), which the plugin processes it forks join — so stop() can end them all by group.
-  const child: ChildProcess = spawn(file, argv, {
-    detached: true,
-    stdio: ['ignore', out, out],
-    env: {
-      PATH: process.env['PATH'] ?? '/usr/bin:/bin',
-      HOME: stateDir,
-      TMPDIR: join(stateDir, 'tmp'),
-      AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
-      AWS_EC2_METADATA_DISABLED: 'true',
+  const lockSeconds = Math.ceil((options.lockTimeoutMs ?? 600_000) / 1000);
+  const supervisor: ChildProcess = spawn(
+    'bash',
+    [
+      '-c',
+      SUPERVISOR,
+      'velero-supervisor',
+      ...(setpriv ? [setpriv, '--pdeathsig', 'KILL', '--'] : []),
+      ...server,
+    ],
+    {
+      // A new session and process group led by the supervisor; the server and its plugin
+      // processes join it.
+      detached: true,
+      stdio: ['pipe', 'pipe', 'ignore'],
+      env: {
+        PATH: process.env['PATH'] ?? '/usr/bin:/bin',
+        HOME: stateDir,
+        TMPDIR: join(stateDir, 'tmp'),
+        AWS_SHARED_CREDENTIALS_FILE: credentialsFile,
+        AWS_EC2_METADATA_DISABLED: 'true',
+        VELERO_LOCK_FILE,
+        VELERO_LOCK_SECONDS: String(lockSeconds),
+        VELERO_LOG: logFile,
+      },
     },
-  });
-  closeSync(out);
-  const pid = child.pid ?? -1;
+  );
+  supervisor.stdin?.on('error', () => undefined);
+  const pgid = supervisor.pid ?? -1;
   await writeFile(
     join(stateDir, 'owner.json'),
-    JSON.stringify({ owner: process.pid, pgid: pid, binaries: options.binaries }),
+    JSON.stringify({ owner: process.pid, pgid, binaries: options.binaries }),
   );
-  const exited = new Promise<void>((resolve) => {
-    if (child.exitCode !== null) resolve();
-    child.once('exit', () => resolve());
-    child.once('error', () => resolve());
+  const lines: string[] = [];
+  const waiters: (() => void)[] = [];
+  let buffered = '';
+  supervisor.stdout?.on('data', (chunk: Buffer) => {
+    buffered += chunk.toString('utf8');
+    let newline: number;
+    while ((newline = buffered.indexOf('\n')) >= 0) {
+      lines.push(buffered.slice(0, newline));
+      buffered = buffered.slice(newline + 1);
+    }
+    for (const wake of waiters.splice(0)) wake();
   });
-  const killOnExit = () => killGroup(pid, 'SIGKILL');
-  process.once('exit', killOnExit);
-
-  const logTail = async (lines = 20) =>
-    (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-lines).join('\n');
+  const exited = new Promise<void>((resolve) => {
+    if (supervisor.exitCode !== null) resolve();
+    supervisor.once('exit', () => resolve());
+    supervisor.once('error', () => resolve());
+  });
+  void exited.then(() => {
+    for (const wake of waiters.splice(0)) wake();
+  });
+  const gone = () => supervisor.exitCode !== null || supervisor.signalCode !== null;
+  /** The first line starting with `prefix`, or null once the supervisor is gone without it. */
+  const line = async (prefix: string, onWait?: () => void): Promise<string | null> => {
+    const waiting = onWait ? setTimeout(onWait, 1_000) : undefined;
+    try {
+      for (;;) {
+        const found = lines.find((l) => l.startsWith(prefix));
+        if (found !== undefined) return found;
+        const failed = lines.find((l) => /^(lock-timeout|port-taken|exited)/.test(l));
+        if (failed !== undefined || gone()) return null;
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    } finally {
+      if (waiting) clearTimeout(waiting);
+    }
+  };
+  const logTail = async (count = 20) =>
+    (await readFile(logFile, 'utf8').catch(() => '')).trim().split('\n').slice(-count).join('\n');
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       process.removeListener('exit', killOnExit);
-      if (child.exitCode === null && child.signalCode === null) killGroup(pid, 'SIGTERM');
-      const deadline = Date.now() + 10_000;
-      while (groupMembers(pid).length > 0 && Date.now() < deadline) await sleep(100);
-      killGroup(pid, 'SIGKILL');
+      supervisor.stdin?.end();
+      const deadline = Date.now() + 15_000;
+      while (groupMembers(pgid).length > 0 && Date.now() < deadline) await sleep(100);
+      killGroup(pgid, 'SIGKILL');
       await exited;
-      while (groupMembers(pid).length > 0) await sleep(50);
-      await lock.release();
+      while (groupMembers(pgid).length > 0) await sleep(50);
       await rm(stateDir, { recursive: true, force: true });
     })());
+  const killOnExit = () => killGroup(pgid, 'SIGKILL');
+  process.once('exit', killOnExit);
 
   const api: KubeApiClient = createKubeApi(parseKubeconfig(options.kubeconfig), {
     requestTimeoutMs: 5_000,
   });
   try {
+    if ((await line('locked', () => progress(WAITING))) === null) {
+      throw new Error(
+        lines.includes('lock-timeout')
+          ? `another Velero server held this machine's Velero lock (${VELERO_LOCK_FILE}) for ${lockSeconds} s: one server per machine (port ${VELERO_FIXED_PORT})`
+          : `the Velero supervisor ended before taking the lock (${lines.join('; ') || 'no output'})`,
+      );
+    }
+    const started = await line('server ');
+    if (started === null) {
+      throw new Error(
+        lines.includes('port-taken')
+          ? `port ${VELERO_FIXED_PORT} is taken by another process: velero server ${VELERO_VERSION} always binds it (controller-runtime metrics, no flag); stop that process first`
+          : `the Velero supervisor ended before starting the server (${lines.join('; ') || 'no output'})`,
+      );
+    }
+    const pid = Number(started.slice('server '.length));
+    const startedAt = new Date();
     const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
     const path = `/apis/velero.io/v1/namespaces/${options.namespace}/backupstoragelocations/${VELERO_LOCATION}`;
     for (;;) {
-      if (child.exitCode !== null || child.signalCode !== null) {
+      const ended = lines.find((l) => l.startsWith('exited'));
+      if (ended !== undefined || gone()) {
         const tail = await logTail(15);
         throw new Error(
           /address already in use/i.test(tail)
             ? `velero server exited: a port it needs is taken (controller-runtime's metrics server always binds :${VELERO_FIXED_PORT}); last lines of its log:\n${tail}`
-            : `velero server exited during start-up (${child.signalCode ?? `exit ${child.exitCode}`}); last lines of its log:\n${tail}`,
+            : `velero server exited during start-up (${ended ?? 'supervisor gone'}); last lines of its log:\n${tail}`,
         );
       }
-      const answer = await api
-        .call<{ status?: { phase?: string; lastValidationTime?: string } }>('GET', path)
-        .catch(() => undefined);
-      const status = (answer?.body as { status?: { phase?: string; lastValidationTime?: string } })
-        ?.status;
+      type Location = { status?: { phase?: string; lastValidationTime?: string } };
+      const answer = await api.call<Location>('GET', path).catch(() => undefined);
+      const status = (answer?.body as Location | undefined)?.status;
       const validated = status?.lastValidationTime
         ? Date.parse(status.lastValidationTime) >= Math.floor(startedAt.getTime() / 1000) * 1000
         : false;
@@ -354,26 +422,30 @@ async function launch(
       }
       await sleep(250);
     }
+    progress(
+      `velero server ${VELERO_VERSION} (pid ${pid}) for namespace ${options.namespace}: location ${VELERO_LOCATION} Available after ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)} s`,
+    );
+    return {
+      namespace: options.namespace,
+      pid,
+      pgid,
+      description: `Velero ${VELERO_VERSION} + velero-plugin-for-aws ${VELERO_PLUGIN_FOR_AWS_VERSION}`,
+      logFile,
+      stateDir,
+      processes: () => groupMembers(pgid),
+      logTail,
+      stop,
+    };
   } catch (error) {
-    api.close();
     await stop();
     throw error;
+  } finally {
+    api.close();
   }
-  api.close();
-  progress(
-    `velero server ${VELERO_VERSION} (pid ${pid}) for namespace ${options.namespace}: location ${VELERO_LOCATION} Available after ${((Date.now() - startedAt.getTime()) / 1000).toFixed(1)} s`,
-  );
-  return {
-    namespace: options.namespace,
-    pid,
-    description: `Velero ${VELERO_VERSION} + velero-plugin-for-aws ${VELERO_PLUGIN_FOR_AWS_VERSION}`,
-    logFile,
-    stateDir,
-    processes: () => groupMembers(pid),
-    logTail,
-    stop,
-  };
 }
+
+const WAITING = 'waiting for another Velero server on this machine to stop';
+const CREDENTIALS = '[default]\naws_access_key_id = velero\naws_secret_access_key = velero\n';
 
 function killGroup(pgid: number, signal: NodeJS.Signals): void {
   if (pgid <= 1) return;
@@ -421,7 +493,7 @@ function isAlive(pid: number): boolean {
  * (pdeathsig), but the plugin processes it forked may remain: kill the members of its process
  * group still running one of its binaries, then remove the directory.
  */
-async function killLeftoversOfDeadOwners(): Promise<void> {
+export async function killLeftoversOfDeadOwners(): Promise<void> {
   for (const name of await readdir(tmpdir())) {
     const owner = new RegExp(`^${STATE_PREFIX}(\\d+)-`).exec(name)?.[1];
     if (!owner || isAlive(Number(owner))) continue;
@@ -450,22 +522,6 @@ function readlinkSafe(path: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-async function assertPortFree(port: number): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', (error: NodeJS.ErrnoException) =>
-      reject(
-        error.code === 'EADDRINUSE'
-          ? new Error(
-              `port ${port} is taken by another process: velero server ${VELERO_VERSION} always binds it (controller-runtime metrics, no flag); stop that process first`,
-            )
-          : error,
-      ),
-    );
-    probe.listen(port, () => probe.close(() => resolve()));
-  });
 }
 
 async function twoFreePorts(): Promise<[number, number]> {

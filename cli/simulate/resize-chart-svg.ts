@@ -112,6 +112,7 @@ export function resizeChartSvg(report: SimulationReport, series: SimulationSerie
 }
 
 function formatValue(value: number): string {
+  if (value === 0) return '0';
   return value >= 1000
     ? `${Math.round(value).toLocaleString('en-US')}`
     : value.toFixed(value >= 10 ? 0 : 1);

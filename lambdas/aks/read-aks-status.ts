@@ -1,4 +1,7 @@
-import { dynamoDbDocumentClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient, secretsManagerClient } from '../adapters/aws/clients';
+import { forgetWebhookSecret, readWebhookSecret } from '../adapters/aws/webhook-secret';
+import { getFunctionAppState } from '../adapters/http/function-app-state';
+import { stateUrlOf, type FunctionAppObservation } from '../core/aks/function-app-state';
 import { OutboxStore } from '../adapters/aws/outbox-store';
 import { StateStore } from '../adapters/aws/state-store';
 import type { OutboxObservations } from '../core/aks/aks-status';
@@ -34,4 +37,34 @@ export async function readTunnelRecords(
     ),
   );
   return new Map(records);
+}
+
+/**
+ * The Function app's own state, for `status`: a signed `GET …/api/state` beside azure.webhookUrl.
+ * Never throws: no URL, no secret, no answer, a 401 — each is an observation with its reason.
+ */
+export async function readFunctionAppState(
+  config: DrpilotConfig,
+  options: { timeoutMs?: number } = {},
+): Promise<FunctionAppObservation | null> {
+  const azure = config.azure;
+  if (!azure) return null;
+  const target = stateUrlOf(azure.webhookUrl);
+  if (!target.ok) return { kind: 'not-asked', url: null, reason: target.reason };
+  let secret: string;
+  try {
+    secret = await readWebhookSecret(secretsManagerClient(config.controlRegion), azure.secretName);
+  } catch (error) {
+    const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+    return { kind: 'not-asked', url: target.url, reason: `secret ${azure.secretName}: ${message}` };
+  }
+  const answer = await getFunctionAppState({
+    url: target.url,
+    secret,
+    ...(azure.caBundle ? { caPem: azure.caBundle } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+  });
+  // A rotated secret is read again next time.
+  if (answer.status === 401) forgetWebhookSecret(azure.secretName);
+  return { kind: 'answered', url: target.url, ...answer };
 }

@@ -16,6 +16,9 @@ import {
   type TunnelConnectionStatus,
 } from './aks/aks-status';
 import type { TunnelRecord } from './aks/tunnels';
+import { healthCheckTiming, type HealthCheckTiming } from './dns/health-check-timing';
+import type { BucketVersioning, VersioningState } from './resync/deletion-gate';
+import type { FunctionAppObservation } from './aks/function-app-state';
 
 export interface StatusObservations {
   /** The main record's CNAME target and TTL, or null when the record does not exist. */
@@ -29,8 +32,12 @@ export interface StatusObservations {
   verifiedRestores?: VerifiedRestores | null;
   /** The AKS outbox, when an AKS side is configured and it was read. */
   outbox?: OutboxObservations | null;
+  /** The AKS Function app's answer to the signed `GET …/api/state`, when an AKS side is configured. */
+  functionApp?: FunctionAppObservation | null;
   /** Each VPN connection's tunnels as last recorded. */
   tunnelRecords?: ReadonlyMap<string, TunnelRecord | null>;
+  /** GetBucketVersioning of each side's Velero bucket, where it was read. */
+  bucketVersioning?: Readonly<Partial<Record<Side, BucketVersioning>>> | null;
   now: string;
 }
 
@@ -43,7 +50,14 @@ export interface ClusterStatus {
 }
 
 export interface StatusReport {
-  dns: { record: string; target: string | null; ttl: number | null; activeSide: Side | null };
+  dns: {
+    record: string;
+    target: string | null;
+    ttl: number | null;
+    activeSide: Side | null;
+    /** How fast the Route 53 health checks notice an endpoint going down (and the faster option). */
+    healthCheck: HealthCheckTiming;
+  };
   clusters: Record<Side, ClusterStatus>;
   backups: {
     latest: string | null;
@@ -56,6 +70,8 @@ export interface StatusReport {
      * in the DR cluster, aged to now; null before the first verified drill (or without one).
      */
     verified: VerifiedRecoveryPoint | null;
+    /** Each side's bucket versioning (re-sync deletes nothing unless both are Enabled); null when not read. */
+    versioning: Record<Side, VersioningState> | null;
   };
   nodeGroups: {
     id: string;
@@ -84,7 +100,7 @@ export function activeSideOf(
 function standbyBackups(
   activeSide: Side | null,
   seen: StatusObservations,
-): StatusReport['backups'] {
+): Omit<StatusReport['backups'], 'versioning'> {
   const side: Side = activeSide === 'dr' ? 'primary' : 'dr';
   const point = seen.recoveryPoints[side];
   const verified = measureVerifiedRpo(seen.verifiedRestores ?? null, seen.now).overall;
@@ -144,13 +160,37 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
     };
   });
 
+  const versioning = seen.bucketVersioning ?? null;
+  for (const side of SIDES) {
+    const bucket = versioning?.[side];
+    if (bucket && bucket.state !== 'Enabled') {
+      warnings.push(
+        `Velero bucket ${bucket.bucket} (${side}): ${bucket.state === 'unreadable' ? `versioning could not be read (${bucket.detail ?? 'unknown error'})` : bucket.state === 'Disabled' ? 'versioning was never enabled' : `versioning is ${bucket.state}`}; re-sync deletes nothing until both buckets have versioning Enabled (see the README: versioning and a noncurrent-version expiry)`,
+      );
+    }
+  }
+  const versioningStates =
+    versioning?.primary && versioning.dr
+      ? { primary: versioning.primary.state, dr: versioning.dr.state }
+      : null;
   return {
-    dns: { record: config.dns.recordName, target, ttl: seen.mainRecord?.ttl ?? null, activeSide },
+    dns: {
+      record: config.dns.recordName,
+      target,
+      ttl: seen.mainRecord?.ttl ?? null,
+      activeSide,
+      healthCheck: healthCheckTiming(config.dns.healthCheckIntervalSeconds),
+    },
     clusters,
-    backups: standbyBackups(activeSide, seen),
+    backups: { ...standbyBackups(activeSide, seen), versioning: versioningStates },
     nodeGroups,
     tunnels: summarizeTunnels(config, seen.tunnelRecords ?? new Map(), warnings),
-    aks: seen.outbox ? summarizeAks(config, seen.outbox, warnings) : null,
+    aks: seen.outbox
+      ? summarizeAks(config, seen.outbox, warnings, {
+          seen: seen.functionApp ?? null,
+          activeSide,
+        })
+      : null,
     warnings,
   };
 }

@@ -1,4 +1,5 @@
 import { copyObject, type CopyOptions } from '../adapters/aws/s3-copy';
+import type { DeletionGate } from '../core/resync/deletion-gate';
 import type { SyncPlan } from '../core/resync/sync-plan';
 import { stepMayRun, type PlanStep } from '../core/resync/sync-steps';
 import { forEachBounded } from '../core/bounded-concurrency';
@@ -31,7 +32,12 @@ export async function executePlan(
   plan: SyncPlan,
   source: BucketSide,
   target: BucketSide,
-  options: CopyOptions & { concurrency: number; onProgress?: (message: string) => void },
+  options: CopyOptions & {
+    concurrency: number;
+    /** Whether both buckets are versioned; a delete step runs only when the gate allows it. */
+    deletionGate: DeletionGate;
+    onProgress?: (message: string) => void;
+  },
 ): Promise<Execution> {
   const failedUnits = new Set<string>();
   const execution: Execution = {
@@ -63,6 +69,8 @@ export async function executePlan(
     } else if (step.kind === 'write-manifest') {
       await putText(target, step.targetKey, step.body);
     } else {
+      // gatePlan takes delete steps out of a refused plan; this is the last line of defence.
+      if (!options.deletionGate.allowed) throw new Error(options.deletionGate.reason);
       await deleteKey(target, step.targetKey);
       deletedKeys.set(step.unit, (deletedKeys.get(step.unit) ?? 0) + 1);
     }

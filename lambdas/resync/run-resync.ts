@@ -17,7 +17,15 @@ import {
   syncFingerprint,
   type SyncSnapshot,
 } from '../core/resync/sync-snapshot';
+import { readBucketVersioning } from '../adapters/aws/bucket-versioning';
 import { bucketSide, listMirrored } from '../adapters/aws/velero-bucket';
+import {
+  deletionGate,
+  gatePlan,
+  planDeletes,
+  type BucketVersioning,
+  type GatedPlan,
+} from '../core/resync/deletion-gate';
 import { assessListed } from './assess-side';
 import { executePlan, type StepFailure } from './execute-plan';
 
@@ -66,6 +74,11 @@ export interface ResyncResult {
     backupsToDelete: number;
   };
   failures: StepFailure[];
+  /**
+   * What was not deleted (nor copied again) because a bucket is not versioned, and why; null
+   * when nothing was held back.
+   */
+  deletionsRefused: GatedPlan['withheld'];
   reason?: string;
 }
 
@@ -93,6 +106,7 @@ function emptyResult(
     rpo: null,
     planned: { backupsToCopy: 0, objectsToCopy: 0, bytesToCopy: 0, backupsToDelete: 0 },
     failures: [],
+    deletionsRefused: null,
     reason,
   };
 }
@@ -176,7 +190,7 @@ export async function runResync(
     const missingSince = (await store.readValue<MissingSince>(
       stateKeys.veleroMissingSince(destination.bucket),
     )) ?? { backups: {}, repositoryObjects: {} };
-    const plan = planSync({
+    const proposed = planSync({
       source: {
         bucket: source.bucket,
         prefix: source.prefix,
@@ -197,6 +211,15 @@ export async function runResync(
       },
       ...(options.backup ? { only: options.backup } : {}),
     });
+    // Nothing is deleted unless both buckets are versioned (core/resync/deletion-gate.ts).
+    const gate = planDeletes(proposed)
+      ? deletionGate({
+          [from]: await readBucketVersioning(source),
+          [to]: await readBucketVersioning(destination),
+        } as Record<Side, BucketVersioning>)
+      : ({ allowed: true, reason: 'the plan deletes nothing' } as const);
+    const { plan, withheld } = gatePlan(proposed, gate);
+    if (withheld) progress(withheld.reason);
     const planned = {
       backupsToCopy: plan.summary.backupsToCopy,
       objectsToCopy: plan.summary.objectsToCopy,
@@ -224,6 +247,7 @@ export async function runResync(
         rpo,
         planned,
         failures: [],
+        deletionsRefused: withheld,
       };
     }
 
@@ -232,6 +256,7 @@ export async function runResync(
       concurrency: options.concurrency ?? 16,
       multipartThresholdBytes: config.backups.multipartThresholdBytes,
       partSizeBytes: options.partSizeBytes ?? 64 * 1024 * 1024,
+      deletionGate: gate,
       onProgress: progress,
     });
     await store.writeValue(stateKeys.veleroMissingSince(destination.bucket), plan.missing.next);
@@ -246,7 +271,9 @@ export async function runResync(
     await publishRecoveryPoint(config, store, to, rpo);
 
     const failed = execution.failures.length > 0;
-    if (!failed && !options.backup) {
+    // A run whose deletions the gate held back leaves no snapshot: the next run plans again
+    // and reads the buckets' versioning again, so the deletions happen once both are versioned.
+    if (!failed && !options.backup && !withheld) {
       const after =
         execution.objectsCopied > 0 ||
         plan.summary.manifestsToWrite > 0 ||
@@ -283,6 +310,7 @@ export async function runResync(
       rpo,
       planned,
       failures: execution.failures,
+      deletionsRefused: withheld,
       ...(failed
         ? { reason: `${execution.failures.length} step(s) failed; the next run finishes the job` }
         : {}),
@@ -299,6 +327,7 @@ export async function runResync(
         bytesCopied: result.bytesCopied,
         rpoSeconds: result.rpoSeconds,
         failures: result.failures.slice(0, 20),
+        ...(withheld ? { deletionsRefused: withheld } : {}),
       });
     }
     return result;

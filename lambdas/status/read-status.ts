@@ -9,14 +9,17 @@ import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';
 import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
-import { SIDES } from '../core/config/schema';
+import { SIDES, type Side } from '../core/config/schema';
+import { readBucketVersioning } from '../adapters/aws/bucket-versioning';
+import { bucketSide } from '../adapters/aws/velero-bucket';
+import type { BucketVersioning } from '../core/resync/deletion-gate';
 import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';
 import type { VerifiedRestores } from '../core/restore/verified-rpo';
 import { templateGroupMembers } from '../resize/template-rollout';
-import { readOutbox, readTunnelRecords } from '../aks/read-aks-status';
+import { readFunctionAppState, readOutbox, readTunnelRecords } from '../aks/read-aks-status';
 
 async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
   const region = config.clusters[group.cluster as 'primary' | 'dr'].region;
@@ -52,9 +55,18 @@ async function verifiedRestores(config: DrpilotConfig) {
   return store.readValue<VerifiedRestores>(stateKeys.restoreVerified());
 }
 
+/** Whether each side's Velero bucket is versioned (re-sync deletes nothing otherwise). */
+async function bucketVersioning(config: DrpilotConfig) {
+  const read = await Promise.all(
+    SIDES.map(async (side) => [side, await readBucketVersioning(bucketSide(config.backups, side))]),
+  );
+  return Object.fromEntries(read) as Record<Side, BucketVersioning>;
+}
+
 export async function readStatus(config: DrpilotConfig, now = new Date()): Promise<StatusReport> {
-  const [record, alarmStates, members, points, outbox, tunnelRecords, verified] = await Promise.all(
-    [
+  const versioning = bucketVersioning(config);
+  const [record, alarmStates, members, points, outbox, tunnelRecords, verified, functionApp] =
+    await Promise.all([
       readRecord(route53Client(), config.dns.hostedZoneId, config.dns.recordName, 'CNAME'),
       readAlarmStates(cloudWatchClient(config.controlRegion), [
         config.clusters.primary.healthAlarm,
@@ -65,8 +77,8 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
       readOutbox(config),
       readTunnelRecords(config),
       verifiedRestores(config),
-    ],
-  );
+      readFunctionAppState(config),
+    ]);
   return summarizeStatus(config, {
     mainRecord: record
       ? { target: record.values[0] ? normalizeDnsName(record.values[0]) : null, ttl: record.ttl }
@@ -77,6 +89,8 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
     verifiedRestores: verified,
     outbox,
     tunnelRecords,
+    functionApp,
+    bucketVersioning: await versioning,
     now: now.toISOString(),
   });
 }

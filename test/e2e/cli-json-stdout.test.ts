@@ -45,11 +45,11 @@ describe('every command keeps stdout to its one JSON document', () => {
       const result = await drpilot([...args, '--config', configFile], against);
       expect(() => result.document(), `${args.join(' ')}: ${result.stdout}`).not.toThrow();
     }
-  });
+  }, 300_000);
 
   it('drill failover --embedded runs the DNS handler in-process: its log lines go to stderr', async () => {
     const result = await drpilot(['drill', 'failover', '--embedded']);
     expect(result.document()).toMatchObject({ scenario: 'failover', ok: true, emulated: true });
     expect(result.stderr).toMatch(/"service":"dns"/);
-  });
+  }, 180_000);
 });

@@ -14,6 +14,8 @@ describe('drpilot drill full against an existing estate (not embedded)', () => {
     // No TLS endpoints exist for the emulated estate's names, so that one check is turned off.
     const config = JSON.parse(readFileSync(estate.configFile, 'utf8'));
     config.dns.checks.tlsSan = false;
+    // Nor is there a DR cluster with Velero to restore into: the restore drill is skipped.
+    delete config.backups.restoreDrill;
     writeFileSync(estate.configFile, JSON.stringify(config));
 
     const run = await runCli(['drill', 'full', '--config', estate.configFile, '--json']);
@@ -28,6 +30,9 @@ describe('drpilot drill full against an existing estate (not embedded)', () => {
       (s: { name: string }) => s.name === 'failback: drill.example.com → primary',
     );
     expect(failback.detail).toContain('(forced past the cooldown)');
+    expect(
+      result.steps.find((s: { name: string }) => s.name.startsWith('restore drill:')),
+    ).toMatchObject({ skipped: true, detail: 'skipped: backups.restoreDrill is not configured' });
     expect(result.steps.slice(-2)).toMatchObject([
       {
         name: 'resize primary-workers: what its alarm would do now (dry run)',

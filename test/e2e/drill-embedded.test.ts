@@ -23,7 +23,7 @@ describe('drpilot drill full --embedded', () => {
     expect(result.steps.map((s: { name: string }) => s.name)).toEqual([
       'start emulated AWS (moto)',
       'seed the two-region estate',
-      'attach the AKS side: a local signed-event receiver, resolver endpoints, tunnel alarms',
+      'attach the AKS side: its Function app in process behind a signed-event receiver, resolver endpoints, tunnel alarms',
       'read status: main record, health alarms, node groups',
       'lease: exactly one of 5 concurrent claims wins',
       'audit: the drill is on record',
@@ -31,15 +31,19 @@ describe('drpilot drill full --embedded', () => {
       'standby bucket: every backup its Velero can see is restorable',
       're-sync again: nothing new, nothing copied',
       'RPO the standby side can restore',
+      'restore drill: the newest restorable backup into scratch namespaces of the DR cluster',
       'serve both endpoints over TLS with drill certificates',
       'primary fails: its health alarm goes to ALARM',
       'failover: drill.example.com → dr',
       'verify: the record serves from dr',
+      "AKS: the Function app follows the switch to dr — events handler, dnsReconcile, internal.example.com forwarded to dr's resolver",
       'primary recovers and takes a new backup',
       'failback during the cooldown is refused (anti-flapping)',
       'failback: drill.example.com → primary',
       'verify: the record serves from primary again',
+      "AKS: the Function app follows the switch to primary — events handler, dnsReconcile, internal.example.com forwarded to primary's resolver",
       "the AKS side heard every switch: dns.failover, then the new side's resolver.ips",
+      "status shows the AKS Function app's state (signed GET /api/state)",
       'tunnel 203.0.113.10 of vpn-0abc1234 drops: warning, DNS not gated',
       'tunnel 203.0.113.11 drops too: both down, paged',
       'both tunnels recover',
@@ -60,8 +64,22 @@ describe('drpilot drill full --embedded', () => {
       expect(Date.parse(step.endedAt)).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
     }
     expect(result.steps[3].detail).toContain('active side primary via primary.example.com');
-    expect(result.steps[13].detail).toContain(
+    expect(result.steps[10]).toMatchObject({
+      skipped: true,
+      detail: expect.stringMatching(
+        /^skipped: not emulated: a restore is proved by a real Velero server only/,
+      ),
+    });
+    expect(result.restore).toBeNull();
+    expect(result.steps[14].detail).toContain(
       'main.example.com → primary.example.com (TTL 30) untouched',
+    );
+    // The AKS step runs the Function app's own handlers; `npm test` builds CoreDNS, so it answers.
+    expect(result.steps[15].detail).toMatch(
+      /accepted by the events handler \(202, applied\); dnsReconcile .* answered drpilot-drill\.internal\.example\.com → 127\.20\.\d+\.10 \(dr's resolver; primary's not asked\)$/,
+    );
+    expect(result.steps[22].detail).toMatch(
+      /^200 in \d+ ms from https:\/\/127\.0\.0\.1:\d+\/api\/state: active primary \(eu-west-1, drill\.example\.com\)/,
     );
     expect(result.steps[6].detail).toMatch(/^primary → dr: 2 backup\(s\) committed/);
     expect(result.steps[6].detail).toContain('.tar.gz is missing');
@@ -74,11 +92,11 @@ describe('drpilot drill full --embedded', () => {
     expect(markdown).toContain('![timeline](drill-timeline.svg)');
     expect(markdown).toContain('| 5 | lease: exactly one of 5 concurrent claims wins | ok |');
     expect(markdown).toContain(
-      '| 27 | resize: roll out primary-workers, one drained node at a time | ok |',
+      '| 31 | resize: roll out primary-workers, one drained node at a time | ok |',
     );
     const svg = readFileSync(join(reportDir, 'drill-timeline.svg'), 'utf8');
     expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(31);
+    expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(34);
     expect(JSON.parse(readFileSync(join(reportDir, 'drill-result.json'), 'utf8'))).toEqual(result);
   });
 

@@ -99,6 +99,17 @@ describe('AWS → AKS sender (control stack)', () => {
     }
   });
 
+  it('lets the status function read the one secret (to sign GET …/api/state), and only read it', () => {
+    const statements = statementsOf(stacks.control, stacks.control.status.reactive);
+    const secrets = statements.filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('secretsmanager:')),
+    );
+    expect(secrets.map((s) => [s.Sid, actionsOf(s)])).toEqual([
+      ['ReadTheWebhookSecret', ['secretsmanager:GetSecretValue']],
+    ]);
+    expect(text(secrets[0]!.Resource)).toContain(`secret:${config.azure!.secretName}-??????`);
+  });
+
   it('limits the sender and the DNS function to the one secret and the two resolver endpoints', () => {
     for (const reactive of [
       stacks.control.aksEvents!.reactive,

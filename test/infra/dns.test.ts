@@ -99,7 +99,7 @@ describe('DnsFailover (example config)', () => {
   });
 
   describe('health checks', () => {
-    it('probes each endpoint over HTTPS with SNI every 10 s, 3 failures to turn unhealthy', () => {
+    it('probes each endpoint over HTTPS with SNI every 30 s by default, 3 failures to turn unhealthy', () => {
       const checks = synth.template.findResources('AWS::Route53::HealthCheck');
       expect(Object.keys(checks)).toHaveLength(2);
       for (const side of SIDES) {
@@ -110,7 +110,7 @@ describe('DnsFailover (example config)', () => {
             FullyQualifiedDomainName: synth.config.clusters[side].endpoint,
             Port: 443,
             ResourcePath: '/healthz',
-            RequestInterval: 10,
+            RequestInterval: 30,
             FailureThreshold: 3,
             EnableSNI: true,
             MeasureLatency: false,
@@ -119,6 +119,16 @@ describe('DnsFailover (example config)', () => {
         });
       }
       expect(synth.config.clusters.primary.endpoint).toBe('primary.example.com');
+    });
+
+    it('probes every 10 s (the fast interval) when dns.healthCheckIntervalSeconds is 10', () => {
+      const fast = synthWith((doc) => {
+        doc.dns.healthCheckIntervalSeconds = 10;
+      });
+      const intervals = Object.values<TemplateJson>(
+        fast.template.findResources('AWS::Route53::HealthCheck'),
+      ).map((r) => r.Properties.HealthCheckConfig.RequestInterval);
+      expect(intervals).toEqual([10, 10]);
     });
 
     it('lives only in the control stack (us-east-1)', () => {

@@ -132,14 +132,27 @@ describe('node resize in the region stacks', () => {
     });
   });
 
-  it('ec2 group: stop/start/retype only instances carrying the group tag and the opt-in tag; kubeconfig by name', () => {
-    expect(bySid('primaryworkersStopRetypeStart')).toMatchObject({
-      Action: ['ec2:ModifyInstanceAttribute', 'ec2:StartInstances', 'ec2:StopInstances'],
+  it('ec2 group: stop/start and retype (the instance type only, to a ladder type) only instances carrying the group tag and the opt-in tag; kubeconfig by name', () => {
+    const groupTags = {
+      'aws:ResourceTag/drpilot:managed': 'true',
+      'aws:ResourceTag/drpilot:group': 'primary-workers',
+    };
+    expect(bySid('primaryworkersStopStart')).toEqual({
+      Sid: 'primaryworkersStopStart',
+      Effect: 'Allow',
+      Action: ['ec2:StartInstances', 'ec2:StopInstances'],
+      Resource: 'arn:aws:ec2:eu-west-1:123456789012:instance/*',
+      Condition: { StringEquals: groupTags },
+    });
+    expect(bySid('primaryworkersRetypeOnly')).toEqual({
+      Sid: 'primaryworkersRetypeOnly',
+      Effect: 'Allow',
+      Action: 'ec2:ModifyInstanceAttribute',
       Resource: 'arn:aws:ec2:eu-west-1:123456789012:instance/*',
       Condition: {
         StringEquals: {
-          'aws:ResourceTag/drpilot:managed': 'true',
-          'aws:ResourceTag/drpilot:group': 'primary-workers',
+          ...groupTags,
+          'ec2:Attribute/InstanceType': ['m6i.2xlarge', 'm6i.4xlarge', 'm6i.large', 'm6i.xlarge'],
         },
       },
     });
@@ -203,9 +216,10 @@ describe('node resize in the region stacks', () => {
     const rules = primary.findResources('AWS::Events::Rule', {
       Properties: { EventPattern: { source: ['aws.cloudwatch'] } },
     });
-    const patterns = Object.values<TemplateJson>(rules).map(
-      (r) => r.Properties.EventPattern.detail,
-    );
+    // The tunnel alarms' rule (the AKS side) shares the source; only the resize rules count here.
+    const patterns = Object.values<TemplateJson>(rules)
+      .map((r) => r.Properties.EventPattern.detail)
+      .filter((detail) => JSON.stringify(detail.alarmName).includes('drpilot-resize.'));
     expect(patterns).toEqual(
       expect.arrayContaining(
         ['primary-workers', 'named-asg', 'tagged-asg', 'eks-ng'].map((id) => ({

@@ -43,7 +43,6 @@ describe('drpilot notify --test and status (AKS side)', () => {
     const down = await runCli(['notify', '--test', '--config', file, '--json']);
     expect(down.code).toBe(1);
     expect(down.json()).toMatchObject({ ok: false, status: null });
-    process.stdout.write(`${ok.stdout.trim()}\n`);
   });
 
   it('refuses notify without --test, and without an AKS side, as usage errors', async () => {

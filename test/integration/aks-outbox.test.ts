@@ -82,9 +82,6 @@ describe('the AWS → AKS outbox against moto and a local receiver', () => {
     expect(outbox?.lastDelivered).toEqual([
       expect.objectContaining({ type: 'tunnel.state', seq: 20 }),
     ]);
-    process.stdout.write(
-      `20 concurrent senders: seq ${seqs[0]}..${seqs.at(-1)}, ${receiver.requests.length} requests (${receiver.requests.filter((r) => r.status === 409).length} answered 409 replayed)\n`,
-    );
   });
 
   it('keeps an event pending while the receiver is down and delivers it on the next due run, in seq order', async () => {
@@ -190,9 +187,6 @@ describe('the AWS → AKS outbox against moto and a local receiver', () => {
       ['tunnel.state', 1],
       ['tunnel.state', 2],
     ]);
-    process.stdout.write(
-      `401 hold: ${receiver.requests.length} requests over ${(time.now().getTime() - T0) / 60000} minutes of flushes\n`,
-    );
   });
 
   it('answers a ping 202 without storing it', async () => {

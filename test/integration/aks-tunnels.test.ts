@@ -240,9 +240,6 @@ describe('tunnel watch: events it must reject, touching nothing and sending noth
       await proxy.close();
     }
     expect(w.receiver.requests).toEqual([]);
-    process.stdout.write(
-      `${outcomes.length} rejected, none wrote or sent:\n  ${outcomes.join('\n  ')}\n`,
-    );
   });
 
   it('refuses a stale alarm event (older than triggers.maxEventAgeSeconds): audited only, nothing sent', async () => {

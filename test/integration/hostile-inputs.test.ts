@@ -1,5 +1,5 @@
 /**
- * Every front door against hostile and unlucky input: the five Lambda handlers and the CLI, with
+ * Every front door against hostile and unlucky input: the Lambda handlers and the CLI, with
  * moto behind a proxy that records every request any client sends. Each case must end in a clear
  * error (a TriggerEventError, a refusal that says why, or a usage error with exit 2) and send no
  * request that changes anything — Route 53 changes, EC2 stop/start/modify, S3 writes, Step
@@ -24,6 +24,7 @@ import { handler as aksHandler } from '../../lambdas/aks/handler';
 import { handler as tunnelsHandler } from '../../lambdas/aks/tunnel-handler';
 import { handler as resizeAlarmsHandler } from '../../lambdas/resize-alarms/handler';
 import { createResizeHandler } from '../../lambdas/resize/handler';
+import { handler as restoreHandler } from '../../lambdas/restore/handler';
 import { handler as resyncHandler } from '../../lambdas/resync/handler';
 import { handler as statusHandler } from '../../lambdas/status/handler';
 import { dnsResolver } from '../../lambdas/adapters/tls/tls-probe';
@@ -108,6 +109,7 @@ const HANDLERS: Record<string, Invoke> = {
   dns: (event) => dns(event as never, inAccount('dns', 'us-east-1')),
   resize: (event) => resize(event as never, inAccount('resize', RESIZE_REGION)),
   resync: (event) => resyncHandler(event as never, inAccount('resync', 'us-east-1')),
+  restore: (event) => restoreHandler(event as never, inAccount('restore', 'us-east-1')),
   status: (event) => statusHandler(event as never, inAccount('status', 'us-east-1')),
   'resize-alarms': (event) =>
     resizeAlarmsHandler(event as never, inAccount('resize-alarms', RESIZE_REGION)),
@@ -370,6 +372,32 @@ const manualCases: Case[] = [
       ['resync', { action: 'resync', backup: 'a/b' }, /backup: expected a Velero backup name/],
       ['resync', { action: 'resync', backup: 'a b' }, /backup: expected a Velero backup name/],
       ['resync', { action: 'resync', to: 'm6i.large' }, /to: only applies to action "resize"/],
+      [
+        'restore',
+        { action: 'verify-restore', backup: '../../restores/x' },
+        /backup: expected a Velero backup name: a Kubernetes object name/,
+      ],
+      ['restore', { action: 'verify-restore', backup: MB }, /backup: expected at most 253/],
+      [
+        'restore',
+        { action: 'verify-restore', groupId: GROUP },
+        /groupId: only applies to action "resize"/,
+      ],
+      [
+        'restore',
+        { action: 'publish-verified-rpo', drill: true },
+        /drill: only applies to actions "failover" and "failback"/,
+      ],
+      [
+        'restore',
+        { action: 'resync' },
+        /"resync" is not an action this function carries out; expected one of \[verify-restore, publish-verified-rpo\]/,
+      ],
+      [
+        'restore',
+        { action: 'publish-verified-rpo', backup: 'daily-1' },
+        /backup: only applies to actions "resync" and "verify-restore"/,
+      ],
       [
         'resync',
         { action: 'resync', reason: 'r'.repeat(10_000) },

@@ -127,6 +127,7 @@ const asgGroup = (
   cluster: 'primary',
   kind: 'asg',
   selector,
+  drainTimeoutSeconds: 180,
   metric: 'cpu',
   ladder: ['m6i.large', 'm6i.xlarge', 'm6i.2xlarge'],
   maxStepRatio: 2,

@@ -130,7 +130,8 @@ describe('restore handler', () => {
   });
 
   it('refuses a drill without backups.restoreDrill with the same words as the CLI', async () => {
-    const { restoreDrill: _none, ...backups } = config.backups;
+    const backups: Partial<DrpilotConfig['backups']> = { ...config.backups };
+    delete backups.restoreDrill;
     process.env.DRPILOT_CONFIG_JSON = JSON.stringify({ ...config, backups });
     await expect(handler({ action: 'verify-restore', reason: 'x' }, context)).rejects.toThrow(
       "action: verify-restore needs backups.restoreDrill in the config (the DR cluster's kubeconfigSecret and Velero namespace)",

@@ -348,15 +348,20 @@ describe('the restore drill with real Velero servers', () => {
   });
 
   it('a Restore that never finishes (post-restore hooks waiting for a container that never runs) ends at its deadline, and is deleted through Velero', async () => {
-    const result = await runRestoreDrill(drill({ restoreSeconds: 10 }), {
+    const result = await runRestoreDrill(drill({ restoreSeconds: 15 }), {
       dryRun: false,
       trigger: 'test',
       backup: names.backups.hooked,
       pollMs: 500,
     });
-    expect(result).toMatchObject({ outcome: 'failed', phase: 'Finalizing' });
+    // Velero restored the items and waits for the hooks (Finalizing) — on a slow machine it may
+    // still be restoring them when the deadline passes.
+    expect(result).toMatchObject({
+      outcome: 'failed',
+      phase: expect.stringMatching(/^(InProgress|Finalizing)$/),
+    });
     expect(result.reason).toMatch(
-      /^Restore drpilot-drill-\w+ to finish: not within 10 s \(last seen: phase Finalizing, \d+ of \d+ item\(s\) restored\)$/,
+      /^Restore drpilot-drill-\w+ to finish: not within 15 s \(last seen: phase (InProgress|Finalizing)(, \d+ of \d+ item\(s\) restored)?\)$/,
     );
     expect(result.cleanup).toMatchObject({ restore: 'deleted' });
     await expectCleanedUp(result);

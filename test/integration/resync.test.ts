@@ -1,5 +1,10 @@
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { DeleteObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  PutBucketVersioningCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { veleroBackup } from '../../cli/embedded/velero-layout';
 import {
@@ -304,6 +309,49 @@ describe('resync against moto (pagination at 5 keys per page)', () => {
     const remaining = await keys(drS3(), DR);
     expect(remaining.filter((k) => k.startsWith(`backups/${older}/`))).toEqual([]);
     expect(remaining).toContain(`backups/${newer}/velero-backup.json`);
+  });
+
+  it('deletes nothing while a bucket is not versioned, says why, and deletes once both are', async () => {
+    const { config } = await seedExampleEstate();
+    const first = await run(config);
+    const [older] = first.copied;
+    const keepOne: DrpilotConfig = { ...config, backups: { ...config.backups, keepLatest: 1 } };
+    for (const key of await keys(primaryS3(), PRIMARY)) {
+      if (key.startsWith(`backups/${older}/`)) {
+        await primaryS3().send(new DeleteObjectCommand({ Bucket: PRIMARY, Key: key }));
+      }
+    }
+    await drS3().send(
+      new PutBucketVersioningCommand({
+        Bucket: DR,
+        VersioningConfiguration: { Status: 'Suspended' },
+      }),
+    );
+    const afterGrace = () => new Date(Date.now() + (config.backups.deleteGraceSeconds + 60) * 1000);
+    await run(keepOne); // first seen missing: the grace period starts
+    const writes = recordWrites(drS3());
+    const refused = await run(keepOne, { now: afterGrace });
+    expect(refused.deleted).toEqual([]);
+    expect(refused.deletionsRefused).toMatchObject({ backups: [older] });
+    expect(refused.deletionsRefused!.reason).toBe(
+      `deletions refused: ${DR}: versioning is Suspended. Re-sync deletes only when both buckets have versioning Enabled, so a deleted object stays restorable (aws s3api put-bucket-versioning --bucket <bucket> --versioning-configuration Status=Enabled)`,
+    );
+    expect(writes).toEqual([]);
+    expect(await keys(drS3(), DR)).toContain(`backups/${older}/velero-backup.json`);
+    const dry = await run(keepOne, { now: afterGrace, dryRun: true });
+    expect(dry.deleted).toEqual([]);
+    expect(dry.deletionsRefused?.backups).toEqual([older]);
+
+    await drS3().send(
+      new PutBucketVersioningCommand({
+        Bucket: DR,
+        VersioningConfiguration: { Status: 'Enabled' },
+      }),
+    );
+    const allowed = await run(keepOne, { now: afterGrace });
+    expect(allowed.deleted).toEqual([older]);
+    expect(allowed.deletionsRefused).toBeNull();
+    expect((await keys(drS3(), DR)).filter((k) => k.startsWith(`backups/${older}/`))).toEqual([]);
   });
 
   it('flows dr → primary after a failover, so what was written in DR comes home', async () => {

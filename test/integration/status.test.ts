@@ -21,6 +21,13 @@ describe('drpilot status against a seeded moto estate', () => {
       target: 'primary.example.com',
       ttl: 30,
       activeSide: 'primary',
+      // 30 s by default; the 10 s option's RTO gain is stated beside it.
+      healthCheck: {
+        intervalSeconds: 30,
+        failureThreshold: 3,
+        secondsToUnhealthy: 90,
+        faster: { intervalSeconds: 10, secondsToUnhealthy: 30, secondsSooner: 60 },
+      },
     });
     expect(status.clusters.primary).toMatchObject({ healthy: true, alarmState: 'OK' });
     expect(status.clusters.dr).toMatchObject({ healthy: true, alarmState: 'OK' });
@@ -30,6 +37,7 @@ describe('drpilot status against a seeded moto estate', () => {
       side: 'dr',
       completionTimestamp: null,
       verified: null,
+      versioning: { primary: 'Enabled', dr: 'Enabled' },
     });
     expect(status.nodeGroups).toEqual([
       expect.objectContaining({
@@ -43,6 +51,8 @@ describe('drpilot status against a seeded moto estate', () => {
       }),
       expect.objectContaining({ id: 'dr-workers', instanceTypes: ['r6i.large'] }),
     ]);
+    // The seeded estate runs no Function app (the drill attaches one): no AKS side here.
+    expect(status.aks).toBeNull();
     expect(status.warnings).toEqual([]);
   });
 

@@ -68,6 +68,7 @@ describe('summarizeStatus', () => {
         drillId: 'ab12cd',
         rpoSeconds: 86400,
       },
+      versioning: null,
     });
   });
 
@@ -102,6 +103,12 @@ describe('summarizeStatus', () => {
       target: 'dr.example.com',
       ttl: 30,
       activeSide: 'dr',
+      healthCheck: {
+        intervalSeconds: 30,
+        failureThreshold: 3,
+        secondsToUnhealthy: 90,
+        faster: { intervalSeconds: 10, secondsToUnhealthy: 30, secondsSooner: 60 },
+      },
     });
     expect(report.clusters.primary).toMatchObject({ healthy: false, alarmState: 'ALARM' });
     expect(report.clusters.dr).toMatchObject({ healthy: true, alarmState: 'OK' });
@@ -112,6 +119,7 @@ describe('summarizeStatus', () => {
       side: 'primary',
       completionTimestamp: '2026-11-21T11:40:00Z',
       verified: null,
+      versioning: null,
     });
     expect(report.nodeGroups[0]).toMatchObject({
       id: 'primary-workers',
@@ -159,5 +167,53 @@ describe('summarizeStatus', () => {
       ...noBackups,
     });
     expect(report.clusters.primary.healthy).toBeNull();
+  });
+
+  it('warns when a Velero bucket is not versioned (re-sync then deletes nothing) and reports both states', () => {
+    const report = summarizeStatus(config(), {
+      mainRecord: { target: 'primary.example.com', ttl: 30 },
+      alarmStates: healthy,
+      nodeGroupMembers: new Map(),
+      bucketVersioning: {
+        primary: { bucket: 'acme-velero-eu-west-1', state: 'Enabled' },
+        dr: { bucket: 'acme-velero-eu-central-1', state: 'Suspended' },
+      },
+      ...noBackups,
+    });
+    expect(report.backups.versioning).toEqual({ primary: 'Enabled', dr: 'Suspended' });
+    expect(report.warnings).toEqual([
+      'Velero bucket acme-velero-eu-central-1 (dr): versioning is Suspended; re-sync deletes nothing until both buckets have versioning Enabled (see the README: versioning and a noncurrent-version expiry)',
+    ]);
+    const versioned = summarizeStatus(config(), {
+      mainRecord: { target: 'primary.example.com', ttl: 30 },
+      alarmStates: healthy,
+      nodeGroupMembers: new Map(),
+      bucketVersioning: {
+        primary: { bucket: 'acme-velero-eu-west-1', state: 'Enabled' },
+        dr: { bucket: 'acme-velero-eu-central-1', state: 'Enabled' },
+      },
+      ...noBackups,
+    });
+    expect(versioned.warnings).toEqual([]);
+  });
+
+  it('states the health-check interval and what the fast interval would gain; none at 10 s', () => {
+    const fast = validateConfig({
+      ...exampleConfig(),
+      dns: { ...exampleConfig().dns, healthCheckIntervalSeconds: 10 },
+    });
+    if (!fast.ok) throw new Error('invalid');
+    const report = summarizeStatus(fast.config, {
+      mainRecord: { target: 'primary.example.com', ttl: 30 },
+      alarmStates: healthy,
+      nodeGroupMembers: new Map(),
+      ...noBackups,
+    });
+    expect(report.dns.healthCheck).toEqual({
+      intervalSeconds: 10,
+      failureThreshold: 3,
+      secondsToUnhealthy: 30,
+      faster: null,
+    });
   });
 });

@@ -1,6 +1,6 @@
 import type { TableClient, TransactionAction } from '@azure/data-tables';
 import type { AppliedState } from '../core/applied-state';
-import { EMPTY_DESIRED_STATE, type DesiredState } from '../core/desired-state';
+import { EMPTY_DESIRED_STATE, withDefaults, type DesiredState } from '../core/desired-state';
 
 /**
  * The Function app's state in one Table Storage partition: the desired state (one entity, replaced
@@ -59,7 +59,10 @@ export class StateTable {
   async readDesired(): Promise<VersionedDesiredState> {
     const entity = await this.readJson(DESIRED);
     if (!entity) return { state: EMPTY_DESIRED_STATE, etag: undefined };
-    return { state: JSON.parse(entity.json) as DesiredState, etag: entity.etag };
+    return {
+      state: withDefaults(JSON.parse(entity.json) as Partial<DesiredState>),
+      etag: entity.etag,
+    };
   }
 
   async readApplied(): Promise<AppliedState | null> {
@@ -117,6 +120,30 @@ export class StateTable {
       const now = await this.readIdEntity(event.id);
       if (now && isRetained(now.receivedAt, receivedAt.getTime())) return 'replayed';
       return 'state-moved';
+    }
+  }
+
+  /**
+   * Replaces the desired state if it is still at `basedOn` (its ETag as read; undefined: only if
+   * there is none yet). `moved` means someone else wrote first: read again and decide again.
+   */
+  async replaceDesired(
+    state: DesiredState,
+    basedOn: string | undefined,
+  ): Promise<'written' | 'moved'> {
+    const entity: JsonEntity = {
+      partitionKey: PARTITION,
+      rowKey: DESIRED,
+      json: JSON.stringify(state),
+    };
+    try {
+      if (basedOn) await this.client.updateEntity(entity, 'Replace', { etag: basedOn });
+      else await this.client.createEntity(entity);
+      return 'written';
+    } catch (error) {
+      const status = statusOf(error);
+      if (status === 409 || status === 412) return 'moved';
+      throw error;
     }
   }
 

@@ -1,4 +1,5 @@
 import type { DrpilotEvent } from './events';
+import { assessTunnels, type AzureConnectionView, type TunnelHealth } from './tunnel-health';
 
 /**
  * What AKS should look like, as the AWS side last told it: built only from accepted events, by
@@ -35,8 +36,15 @@ export interface DesiredState {
   active: ActiveSide | null;
   /** By AWS region. */
   resolvers: Record<string, ResolverSet>;
-  /** By VPN connection id. */
+  /** AWS's view of the tunnels (tunnel.state events), by VPN connection id. */
   vpnConnections: Record<string, VpnState>;
+  /**
+   * Azure's view of the tunnels (the `tunnelHealth` timer), by virtual network gateway connection
+   * (`<resource group>/<name>`).
+   */
+  azureConnections: Record<string, AzureConnectionView>;
+  /** Both views assessed (core/tunnel-health.ts), with since when each side is in its state. */
+  tunnelHealth: TunnelHealth | null;
   /** The newest `dns.failover` of any other record: a drill. */
   lastDrill: ActiveSide | null;
   /** Newest applied `seq` per stream (see `streamOf`). */
@@ -47,9 +55,16 @@ export const EMPTY_DESIRED_STATE: DesiredState = {
   active: null,
   resolvers: {},
   vpnConnections: {},
+  azureConnections: {},
+  tunnelHealth: null,
   lastDrill: null,
   seq: {},
 };
+
+/** A stored document from before a field existed reads as if that field were empty. */
+export function withDefaults(stored: Partial<DesiredState>): DesiredState {
+  return { ...EMPTY_DESIRED_STATE, ...stored };
+}
 
 export interface ApplyContext {
   /** The customer-facing record (`dns.recordName`); app setting DRPILOT_MAIN_RECORD. */
@@ -122,6 +137,7 @@ export function applyEvent(
         ...state.vpnConnections,
         [event.data.vpnConnectionId]: { tunnels: event.data.tunnels, time: event.time },
       };
+      next.tunnelHealth = assessTunnels(next, state.tunnelHealth);
       break;
   }
   return { outcome: 'applied', state: next, stream };
@@ -130,4 +146,18 @@ export function applyEvent(
 /** Event record names arrive normalized (lower case, no trailing dot); so is the setting here. */
 function normalizeRecord(name: string): string {
   return name.trim().toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * The Azure side's view of the tunnels, as the `tunnelHealth` timer just read it, merged into the
+ * desired state: the connections it read replace their previous views (connections no longer
+ * configured are dropped), and both sides are assessed again.
+ */
+export function withAzureConnections(
+  state: DesiredState,
+  connections: Readonly<Record<string, AzureConnectionView>>,
+): DesiredState {
+  const next: DesiredState = { ...state, azureConnections: { ...connections } };
+  next.tunnelHealth = assessTunnels(next, state.tunnelHealth);
+  return next;
 }

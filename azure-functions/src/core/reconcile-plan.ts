@@ -3,6 +3,7 @@ import { renderServerBlocks, type ForwardingPlan } from './coredns-render';
 import { conflictingZones } from './custom-configmap';
 import type { DesiredState } from './desired-state';
 import { sameEntries } from './last-good';
+import { dnsGateReason } from './tunnel-health';
 
 /** What the desired state asks of the cluster's DNS, before the cluster is looked at. */
 export type ForwardingDecision =
@@ -10,10 +11,23 @@ export type ForwardingDecision =
   | { action: 'refuse'; problems: string[] }
   | { action: 'render'; plan: ForwardingPlan; entries: Record<string, string> };
 
-export function planForwarding(
+/** Where the active region's zones should be forwarded: the part both modes share. */
+export interface ForwardingTarget {
+  zones: string[];
+  /** The active region's ATTACHED inbound endpoint addresses. */
+  ips: string[];
+  region: string;
+  resolverEndpointId: string;
+}
+
+/**
+ * What the desired state asks for before either mode renders anything: nothing while the active
+ * side is unknown, while every tunnel is down on either side (core/tunnel-health.ts), or while the
+ * active region's inbound endpoint has no ATTACHED address.
+ */
+export function forwardingTarget(
   desired: DesiredState,
-  options: { cacheSeconds: number },
-): ForwardingDecision {
+): { action: 'skip'; reason: string } | { action: 'forward'; target: ForwardingTarget } {
   const active = desired.active;
   if (!active) {
     return {
@@ -21,7 +35,10 @@ export function planForwarding(
       reason: 'the active side is not known yet: no dns.failover of the main record received',
     };
   }
-  const down = allTunnelsDown(desired);
+  // With every tunnel down the resolvers cannot be reached from AKS whatever the forwarding says:
+  // a rewrite then would only restart CoreDNS (or move rules) for nothing, and could not be
+  // verified, so it waits. Without any tunnel report the tunnels are not known to be down.
+  const down = dnsGateReason(desired);
   if (down) return { action: 'skip', reason: down };
   const resolvers = desired.resolvers[active.region];
   if (!resolvers) {
@@ -36,31 +53,27 @@ export function planForwarding(
       reason: `Route 53 Resolver ${resolvers.resolverEndpointId} in ${active.region} has no ATTACHED address`,
     };
   }
-  const plan: ForwardingPlan = {
-    zones: resolvers.zones,
-    ips: resolvers.ips,
-    region: active.region,
-    resolverEndpointId: resolvers.resolverEndpointId,
-    cacheSeconds: options.cacheSeconds,
+  return {
+    action: 'forward',
+    target: {
+      zones: resolvers.zones,
+      ips: resolvers.ips,
+      region: active.region,
+      resolverEndpointId: resolvers.resolverEndpointId,
+    },
   };
+}
+
+export function planForwarding(
+  desired: DesiredState,
+  options: { cacheSeconds: number },
+): ForwardingDecision {
+  const wanted = forwardingTarget(desired);
+  if (wanted.action === 'skip') return wanted;
+  const plan: ForwardingPlan = { ...wanted.target, cacheSeconds: options.cacheSeconds };
   const rendered = renderServerBlocks(plan);
   if (!rendered.ok) return { action: 'refuse', problems: rendered.problems };
   return { action: 'render', plan, entries: rendered.data };
-}
-
-/**
- * With every tunnel of every known VPN connection down, the resolvers cannot be reached from AKS
- * whatever the forwarding says: a rewrite then would only restart CoreDNS for nothing, and could
- * not be verified, so it waits (DESIGN.md, "DNS rewrites wait while both tunnels are down").
- * Without any tunnel report the tunnels are not known to be down.
- */
-function allTunnelsDown(desired: DesiredState): string | undefined {
-  const connections = Object.entries(desired.vpnConnections);
-  if (connections.length === 0) return undefined;
-  const anyUp = connections.some(([, vpn]) => vpn.tunnels.some((tunnel) => tunnel.up));
-  if (anyUp) return undefined;
-  const which = connections.map(([id, vpn]) => `${id} (reported ${vpn.time})`).join(', ');
-  return `every VPN tunnel is down (${which}): no DNS rewrite until one is up`;
 }
 
 export type WriteDecision =

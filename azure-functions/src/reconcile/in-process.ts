@@ -82,6 +82,40 @@ export function reconcileInto(
   });
 }
 
+export interface QueuedReconcile {
+  /** The queue message's `reason`: `event <id>` or `timer`. */
+  message: string;
+  outcome: AppliedState['outcome'] | 'failed';
+  reason: string | null;
+}
+
+/**
+ * What the `dnsReconcile` queue trigger does with the messages the `events` handler queued: each
+ * one, oldest first, runs one reconcile into `cluster` ({@link reconcileInto}) and is deleted once
+ * it succeeded. A failed reconcile (a refusal, a rollback) leaves its message on the queue for a
+ * retry, as the runtime does, and ends the run.
+ */
+export async function runQueuedReconciles(
+  cluster: { clusterDns: ClusterDns; nodePools?: ClusterNodePools },
+  options: { cacheSeconds?: number } = {},
+): Promise<QueuedReconcile[]> {
+  const runs: QueuedReconcile[] = [];
+  try {
+    await appStorage().queue.takeEach(async (request) => {
+      try {
+        const applied = await reconcileInto(cluster, options);
+        runs.push({ message: request.reason, outcome: applied.outcome, reason: applied.reason });
+      } catch (error) {
+        runs.push({ message: request.reason, outcome: 'failed', reason: (error as Error).message });
+        throw error;
+      }
+    });
+  } catch (error) {
+    if (runs.at(-1)?.outcome !== 'failed') throw error;
+  }
+  return runs;
+}
+
 /**
  * The Kubernetes adapter for a cluster reached with a bearer token (a ServiceAccount bound by
  * deploy/rbac.yaml in the test world; the Function itself gets an Entra token, see

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll } from 'vitest';
-import { startAzurite, type AzuriteProcess } from './azurite-process';
+import { startAzurite, type AzuriteProcess } from '../../../cli/emulator/azurite';
 
 export interface AzuriteHarness {
   /** The `AzureWebJobsStorage` connection string; available once beforeAll has run. */

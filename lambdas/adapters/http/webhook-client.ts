@@ -15,21 +15,37 @@ export interface SignedRequest {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DETAIL_MAX = 500;
+/** More of an answer's body is not read (an event's answer is small; so is the state). */
+const BODY_MAX_BYTES = 64 * 1024;
 
 /**
  * Sends one signed request to the Function app over HTTPS and reports the answer; a refused,
  * reset or timed-out request is an answer without a status, never a throw. Redirects are not
  * followed: the signature covers one URL.
  */
-export function sendSigned(request: SignedRequest): Promise<WebhookAnswer> {
+export async function sendSigned(request: SignedRequest): Promise<WebhookAnswer> {
+  return (await exchangeSigned(request)).answer;
+}
+
+/**
+ * {@link sendSigned}, also giving the answer's whole body (up to 64 KiB; `truncated` beyond):
+ * for the signed `GET …/api/state`, whose body is the answer.
+ */
+export function exchangeSigned(
+  request: SignedRequest,
+): Promise<{ answer: WebhookAnswer; body: string; truncated: boolean }> {
   const now = request.now ?? (() => new Date());
   const started = performance.now();
   const at = now().toISOString();
-  const answer = (status: number | null, detail: string): WebhookAnswer => ({
-    status,
-    at,
-    latencyMs: Math.round(performance.now() - started),
-    detail: detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}…` : detail,
+  const answer = (status: number | null, detail: string, truncated = false) => ({
+    answer: {
+      status,
+      at,
+      latencyMs: Math.round(performance.now() - started),
+      detail: detail.length > DETAIL_MAX ? `${detail.slice(0, DETAIL_MAX - 1)}…` : detail,
+    },
+    body: status === null ? '' : detail,
+    truncated,
   });
   return new Promise((resolve) => {
     let url: URL;
@@ -57,10 +73,16 @@ export function sendSigned(request: SignedRequest): Promise<WebhookAnswer> {
         let size = 0;
         res.on('data', (chunk: Buffer) => {
           size += chunk.length;
-          if (size <= 64 * 1024) chunks.push(chunk);
+          if (size <= BODY_MAX_BYTES) chunks.push(chunk);
         });
         res.on('end', () =>
-          resolve(answer(res.statusCode ?? null, Buffer.concat(chunks).toString('utf8'))),
+          resolve(
+            answer(
+              res.statusCode ?? null,
+              Buffer.concat(chunks).toString('utf8'),
+              size > BODY_MAX_BYTES,
+            ),
+          ),
         );
         res.on('error', (error) => resolve(answer(res.statusCode ?? null, error.message)));
       },

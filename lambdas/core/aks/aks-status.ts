@@ -1,4 +1,9 @@
-import type { DrpilotConfig } from '../config/schema';
+import type { DrpilotConfig, Side } from '../config/schema';
+import {
+  summarizeFunctionApp,
+  type FunctionAppObservation,
+  type FunctionAppStatus,
+} from './function-app-state';
 import { AKS_EVENT_TYPES, type AksEventType } from './events';
 import type { AuthHold, PendingEvent, WebhookAnswer } from './outbox';
 import type { TunnelRecord, TunnelSeverity } from './tunnels';
@@ -44,12 +49,18 @@ export interface AksStatus {
   unauthorized: { since: string; failures: number; nextProbeAt: string; detail: string } | null;
   /** Why the last resolver check sent nothing (no ATTACHED address). */
   resolverRefusal: { at: string; reason: string } | null;
+  /** The Function app's own state (signed `GET …/api/state`), or why it could not be read. */
+  functionApp: FunctionAppStatus | null;
 }
 
 export function summarizeAks(
   config: DrpilotConfig,
   seen: OutboxObservations,
   warnings: string[],
+  functionApp: { seen: FunctionAppObservation | null; activeSide: Side | null } = {
+    seen: null,
+    activeSide: null,
+  },
 ): AksStatus | null {
   if (!config.azure) return null;
   const types = Object.fromEntries(
@@ -85,6 +96,17 @@ export function summarizeAks(
     lastError: seen.lastError,
     unauthorized,
     resolverRefusal: seen.resolverRefusal,
+    functionApp: functionApp.seen
+      ? summarizeFunctionApp(
+          functionApp.seen,
+          {
+            recordName: config.dns.recordName,
+            activeSide: functionApp.activeSide,
+            secretName: config.azure.secretName,
+          },
+          warnings,
+        )
+      : null,
   };
 }
 

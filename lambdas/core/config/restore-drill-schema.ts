@@ -74,11 +74,9 @@ export const restoreDrillSchema = z.strictObject({
     ),
   excludedResources: z
     .array(
-      z
-        .string()
-        .regex(RESOURCE_NAME, {
-          error: 'expected a resource such as certificates.cert-manager.io',
-        }),
+      z.string().regex(RESOURCE_NAME, {
+        error: 'expected a resource such as certificates.cert-manager.io',
+      }),
     )
     .max(50)
     .default([])

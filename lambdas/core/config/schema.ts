@@ -70,6 +70,14 @@ const dns = z.strictObject({
     .min(5, { error: 'expected a TTL between 5 and 300 seconds (30–60 is recommended)' })
     .max(300, { error: 'expected a TTL between 5 and 300 seconds (30–60 is recommended)' })
     .describe('TTL of the CNAME in seconds; 30–60 keeps failover fast'),
+  healthCheckIntervalSeconds: z
+    .union([z.literal(10), z.literal(30)], {
+      error: 'expected 10 or 30 (Route 53 request intervals)',
+    })
+    .default(30)
+    .describe(
+      'seconds between the Route 53 health checks of each endpoint: 30 (standard), or 10 (fast: an endpoint is declared unhealthy 60 s sooner, for $1.00 more per check and month)',
+    ),
   healthCheckPath: z
     .string()
     .max(255, { error: 'expected at most 255 characters (the Route 53 health check limit)' })
@@ -168,9 +176,32 @@ const nodeGroup = z.strictObject({
   scaleUpAt: percent.default(75).describe('utilisation (%) that triggers a step up'),
   scaleDownAt: percent.default(30).describe('utilisation (%) that allows a step down'),
   cooldownSeconds: seconds.default(1800).describe('no further rollout this long after one'),
+  drainTimeoutSeconds: z
+    .int()
+    .min(30, { error: 'expected between 30 and 3600 seconds' })
+    .max(3600, { error: 'expected between 30 and 3600 seconds' })
+    .default(180)
+    .describe(
+      "how long a node's drain may wait for its pods to leave (PodDisruptionBudgets, termination grace periods); then the node is uncordoned and the rollout ends as blocked",
+    ),
   kubernetes: z
     .strictObject({
-      kubeconfigSecret: secretName.describe('Secrets Manager secret holding the kubeconfig'),
+      auth: z
+        .enum(['kubeconfig', 'eks'], { error: 'expected "kubeconfig" or "eks"' })
+        .optional()
+        .describe(
+          'how drpilot authenticates to the cluster: "eks" (a short-lived IAM token, mapped to a Kubernetes group by the EKS access entry of the resize role; the default for eks-managed groups without a kubeconfigSecret) or "kubeconfig" (kubeconfigSecret)',
+        ),
+      kubeconfigSecret: secretName
+        .optional()
+        .describe('Secrets Manager secret holding the kubeconfig (auth "kubeconfig")'),
+      clusterName: z
+        .string()
+        .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, { error: 'expected an EKS cluster name' })
+        .optional()
+        .describe(
+          'the EKS cluster (auth "eks"); default for eks-managed groups: selector.eks.clusterName',
+        ),
     })
     .optional()
     .describe('API access for cordon and drain (required for kind ec2)'),

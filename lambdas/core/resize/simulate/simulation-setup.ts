@@ -147,7 +147,6 @@ export function prepareSimulation(
   }
   const priced = priceBook(input.region, rungs.types, input.prices);
   if (!priced.ok) return fail(priced.error);
-  const startCapacity = rungs.capacities[startRung] as number;
   return {
     ok: true,
     setup: {

@@ -12,9 +12,21 @@ export interface StubResolver {
   close(): Promise<void>;
 }
 
-export async function startStubResolver(answers: Record<string, string>): Promise<StubResolver> {
+/** Binding port 53 was refused: it needs root or CAP_NET_BIND_SERVICE. */
+export class PrivilegedPortError extends Error {
+  override readonly name = 'PrivilegedPortError';
+}
+
+/**
+ * Listens on `address`:53 when given (an inbound endpoint's address), else on a free
+ * 127.0.0.x:53. Throws {@link PrivilegedPortError} when the port may not be bound.
+ */
+export async function startStubResolver(
+  answers: Record<string, string>,
+  options: { address?: string } = {},
+): Promise<StubResolver> {
   for (let attempt = 0; attempt < 20; attempt++) {
-    const address = `127.0.0.${2 + Math.floor(Math.random() * 250)}`;
+    const address = options.address ?? `127.0.0.${2 + Math.floor(Math.random() * 250)}`;
     const socket = createSocket('udp4');
     const questions: string[] = [];
     try {
@@ -24,9 +36,10 @@ export async function startStubResolver(answers: Record<string, string>): Promis
       });
     } catch (error) {
       socket.close();
-      if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
-      if ((error as NodeJS.ErrnoException).code === 'EACCES') {
-        throw new Error('binding port 53 on 127.0.0.x needs root or CAP_NET_BIND_SERVICE', {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'EADDRINUSE' && !options.address) continue;
+      if (code === 'EACCES') {
+        throw new PrivilegedPortError(`binding ${address}:53 needs root or CAP_NET_BIND_SERVICE`, {
           cause: error,
         });
       }
@@ -40,7 +53,6 @@ export async function startStubResolver(answers: Record<string, string>): Promis
   }
   throw new Error('no free 127.0.0.x:53 after 20 tries');
 }
-
 function closeSocket(socket: Socket): Promise<void> {
   return new Promise((resolve) => socket.close(() => resolve()));
 }
