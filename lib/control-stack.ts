@@ -3,6 +3,7 @@ import type { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
 import { AksEvents } from './aks-events';
 import { BackupResync, eventBridgeNotificationCommand } from './resync';
+import { DrpilotDashboard } from './dashboard';
 import { DnsFailover } from './dns';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
@@ -30,6 +31,8 @@ export class ControlStack extends Stack {
   readonly dnsFailover: DnsFailover;
   /** The AWS → AKS sender, when an AKS side is configured (azure). */
   readonly aksEvents: AksEvents | null;
+  /** The CloudWatch dashboard of the whole estate (lib/dashboard.ts). */
+  readonly dashboard: DrpilotDashboard;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
@@ -93,6 +96,13 @@ export class ControlStack extends Stack {
     // The DNS function tells the AKS side after every switch.
     this.aksEvents?.grantSender(this.dnsFailover.reactive);
 
+    this.dashboard = new DrpilotDashboard(this, 'Dashboard', {
+      config,
+      dnsFailover: this.dnsFailover,
+      backupResync: this.backupResync,
+      restoreDrill: this.restoreDrill,
+    });
+
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });
     new CfnOutput(this, 'StatusFunctionName', {
@@ -110,6 +120,9 @@ export class ControlStack extends Stack {
         value: this.dnsFailover.healthChecks[side].attrHealthCheckId,
       });
     }
+    new CfnOutput(this, 'DashboardName', {
+      value: this.dashboard.dashboard.dashboardName,
+    });
     new CfnOutput(this, 'BackupRpoAlarmName', { value: this.backupResync.rpoAlarm.alarmName });
     if (this.restoreDrill) {
       new CfnOutput(this, 'RestoreFunctionName', {

@@ -122,6 +122,8 @@ export class ReactiveFunction extends Construct {
         mainFields: ['module', 'main'],
         banner: CREATE_REQUIRE_BANNER,
         minify: true,
+        // esbuild's size summary per function buries cdk's own output; warnings still show.
+        logLevel: nodejs.LogLevel.WARNING,
         sourceMap: true,
         sourcesContent: false,
         // The runtime's own SDK is whatever version AWS ships that week and lacks some packages;

@@ -1,9 +1,13 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DrpilotConfig, NodeGroupConfig } from '../lambdas/core/config/schema';
 import {
@@ -11,6 +15,7 @@ import {
   SCHEDULED_ACTIONS,
   scheduledPayload,
 } from '../lambdas/core/shared-names';
+import { INSTANCE_EVENTS, RECONCILER_RESERVED_CONCURRENCY } from '../lambdas/core/instance-events';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
@@ -31,14 +36,27 @@ export interface MemberAlarmReconcilerProps {
 
 /**
  * Keeps one up/down alarm pair per member of every node group in this region (tag-selected
- * instances share no CloudWatch dimension, and members come and go): every 5 minutes and when an
- * instance starts running or terminates. The alarms carry no actions; NodeGroupResize's rule
+ * instances share no CloudWatch dimension, and members come and go): every 5 minutes and when
+ * instances start running or terminate. The alarms carry no actions; NodeGroupResize's rule
  * delivers their state changes.
+ *
+ * Instance state changes are not delivered one invocation each: no EventBridge pattern can keep
+ * only the group members (the events carry no tags), so every instance of the region matches, and
+ * a burst of churn would age invocations into the failure queue and page. The rule feeds an SQS
+ * queue instead, and the function takes the queue in batches (a batching window) and reconciles
+ * once per batch; reconciling is idempotent and re-observes every group, so coalescing loses
+ * nothing (lambdas/core/instance-events.ts). A batch that keeps failing moves to a
+ * dead-letter queue whose alarm pages, as the failure queue of asynchronous invocations does.
  */
 export class MemberAlarmReconciler extends Construct {
   readonly reactive: ReactiveFunction;
   readonly schedule: events.Rule;
   readonly instanceChanges: events.Rule;
+  /** Where instanceChanges puts the events until a batch of them is taken. */
+  readonly instanceEvents: sqs.Queue;
+  /** Where events of batches that kept failing go; its alarm pages. */
+  readonly failedInstanceEvents: sqs.Queue;
+  readonly failedInstanceEventsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MemberAlarmReconcilerProps) {
     super(scope, id);
@@ -53,8 +71,9 @@ export class MemberAlarmReconciler extends Construct {
       alarmTopic: props.alarmTopic,
       encryptionKey: props.encryptionKey,
       timeout: Duration.minutes(2),
-      // Bursts of instance events would otherwise start overlapping runs that put the same alarms.
-      reservedConcurrency: 1,
+      // The queue's batches (at most INSTANCE_EVENTS.maxConcurrency at once) and the schedule: a
+      // throttled batch would count a receive, and enough of them would page for nothing.
+      reservedConcurrency: RECONCILER_RESERVED_CONCURRENCY,
       maxEventAge: Duration.minutes(15),
     });
     const fn = this.reactive.fn;
@@ -68,6 +87,40 @@ export class MemberAlarmReconciler extends Construct {
         }),
       ],
     });
+    this.failedInstanceEvents = new sqs.Queue(this, 'FailedInstanceEvents', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.failedInstanceEventsAlarm = new cloudwatch.Alarm(this, 'FailedInstanceEventsAlarm', {
+      alarmName: `${names.function(config, 'resize-alarms')}-failed-instance-events`,
+      alarmDescription: `A batch of instance state changes failed ${INSTANCE_EVENTS.maxReceiveCount} times in ${names.function(config, 'resize-alarms')}; its events are in the dead-letter queue FailedInstanceEvents.`,
+      metric: this.failedInstanceEvents.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(1),
+        statistic: cloudwatch.Stats.MAXIMUM,
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.failedInstanceEventsAlarm.addAlarmAction(
+      new cloudwatchActions.SnsAction(props.alarmTopic),
+    );
+    this.instanceEvents = new sqs.Queue(this, 'InstanceEvents', {
+      encryption: sqs.QueueEncryption.KMS,
+      encryptionMasterKey: props.encryptionKey,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(INSTANCE_EVENTS.retentionDays),
+      // AWS's advice for an SQS event source: six times the function's timeout, so a batch is not
+      // handed out again while it still runs.
+      visibilityTimeout: Duration.minutes(12),
+      deadLetterQueue: {
+        queue: this.failedInstanceEvents,
+        maxReceiveCount: INSTANCE_EVENTS.maxReceiveCount,
+      },
+    });
     this.instanceChanges = new events.Rule(this, 'InstanceChanges', {
       description: `drpilot ${config.name}: an instance started running or terminated; node group alarms follow`,
       eventPattern: {
@@ -75,8 +128,16 @@ export class MemberAlarmReconciler extends Construct {
         detailType: ['EC2 Instance State-change Notification'],
         detail: { state: ['running', 'terminated'] },
       },
-      targets: [new targets.LambdaFunction(fn)],
+      targets: [new targets.SqsQueue(this.instanceEvents)],
     });
+    fn.addEventSource(
+      new lambdaEventSources.SqsEventSource(this.instanceEvents, {
+        batchSize: INSTANCE_EVENTS.batchSize,
+        maxBatchingWindow: Duration.seconds(INSTANCE_EVENTS.maxBatchingWindowSeconds),
+        maxConcurrency: INSTANCE_EVENTS.maxConcurrency,
+        reportBatchItemFailures: true,
+      }),
+    );
 
     const alarms = stack.formatArn({
       service: 'cloudwatch',

@@ -11,6 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
+import { ROLLOUT_TIMED_OUT } from '../lambdas/core/resize/rollout-bound';
 import {
   NOTIFICATION_TOPIC_ENV,
   RESIZE_STATE_MACHINE_ENV,
@@ -28,6 +29,32 @@ export const REPLAN_INPUT = scheduledPayload(
   'scheduled every 5 minutes',
 );
 
+/**
+ * Transient errors of invoking a Lambda function, retried with backoff on every Lambda task:
+ * the service exceptions the Step Functions guide says to retry ("Handle Lambda service
+ * exceptions", https://docs.aws.amazon.com/step-functions/latest/dg/bp-lambda-serviceexception.html
+ * — `Lambda.ClientExecutionTimeoutException`, `Lambda.ServiceException`,
+ * `Lambda.AWSLambdaException`, `Lambda.SdkClientException`) and the throttling error the same page
+ * names, `Lambda.TooManyRequestsException` (the function did not run, so a retry is safe).
+ */
+export const LAMBDA_TRANSIENT_ERRORS = [
+  'Lambda.ClientExecutionTimeoutException',
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+];
+
+/** 2 s, 4 s, … at most 60 s apart, 8 attempts (about 4 minutes), jittered. */
+const LAMBDA_RETRY: sfn.RetryProps = {
+  errors: LAMBDA_TRANSIENT_ERRORS,
+  interval: Duration.seconds(2),
+  backoffRate: 2,
+  maxAttempts: 8,
+  maxDelay: Duration.seconds(60),
+  jitterStrategy: sfn.JitterType.FULL,
+};
+
 export interface ResizeRolloutProps {
   readonly config: DrpilotConfig;
   readonly side: Side;
@@ -39,8 +66,11 @@ export interface ResizeRolloutProps {
 /**
  * The node resize of one cluster region: the resize function (alarms and people start it) and
  * the rollout state machine it hands long rollouts to — Advance (one node, or one poll of an
- * instance refresh / nodegroup update) → done? → Wait → Advance …, then Finish; a failed or
- * timed-out Advance goes to Finish with the error, which reports, pages and gives the lease back.
+ * instance refresh / nodegroup update) → done? → Count → within bound? → Wait → Advance …, then
+ * Finish; a failed or timed-out Advance, or a rollout past its poll bound (`poll.max`, set by the
+ * start from the group: per-node budget × nodes), goes to Finish with the error, which reports,
+ * pages and gives the lease back. A Finish that fails pages on the region's alarm topic. Every
+ * path ends through Finish or that page; neither the 24 h timeout nor the history limit is reached.
  * The state table and notification topic live in the control region and are addressed by name.
  */
 export class ResizeRollout extends Construct {
@@ -117,24 +147,83 @@ export class ResizeRollout extends Construct {
       },
     });
 
+    // A Finish that fails (after its retries) leaves the lease held and maybe a node cordoned:
+    // page on the region's alarm topic, then fail the execution (the FailedRollouts alarm too).
+    const finishFailed = new sfn.Fail(this, 'Finish failed', {
+      error: 'drpilot.FinishFailed',
+      cause: 'the Finish step of the rollout failed; it was paged on the alarm topic',
+    });
+    const pageFinishFailure = new tasks.SnsPublish(this, 'Page Finish failure', {
+      topic: props.alarmTopic,
+      subject: `drpilot ${config.name}: resize rollout Finish failed`,
+      message: sfn.TaskInput.fromText(
+        sfn.JsonPath.format(
+          `drpilot ${config.name} (${config.clusters[props.side].region}): the Finish step of a node group rollout failed ({}: {}). No cooldown or audit was written; the lease is held until it expires and a node may be cordoned or stopped. See the execution history.`,
+          sfn.JsonPath.stringAt('$.finishError.Error'),
+          sfn.JsonPath.stringAt('$.finishError.Cause'),
+        ),
+      ),
+      resultPath: sfn.JsonPath.DISCARD,
+      comment: 'pages when Finish itself failed',
+    });
+    pageFinishFailure.addRetry({
+      errors: ['States.ALL'],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 4,
+    });
+    pageFinishFailure.addCatch(finishFailed, { resultPath: '$.pageError' });
+    pageFinishFailure.next(finishFailed);
+
     const finish = new tasks.LambdaInvoke(this, 'Finish', {
       lambdaFunction: fn,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       comment:
         'cooldown, audit, notification, lease released; pages when the rollout was cut short',
     });
+    finish.addRetry(LAMBDA_RETRY);
+    finish.addCatch(pageFinishFailure, { resultPath: '$.finishError' });
     const advance = new tasks.LambdaInvoke(this, 'Advance', {
       lambdaFunction: fn,
       payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
       comment: 'the next node, or one poll of the launch-template rollout',
     });
+    advance.addRetry(LAMBDA_RETRY);
     advance.addCatch(finish, { resultPath: '$.error' });
     const wait = new sfn.Wait(this, 'Wait', {
       time: sfn.WaitTime.secondsPath('$.waitSeconds'),
     });
+    // The poll bound: every Advance that was not done counts; at poll.max (per-node budget ×
+    // nodes, `rolloutPollBound`) the rollout goes to Finish as timed out, which pages.
+    const count = new sfn.Pass(this, 'Count', {
+      comment: 'one more Advance that was not done',
+      parameters: {
+        count: sfn.JsonPath.mathAdd(sfn.JsonPath.numberAt('$.poll.count'), 1),
+        max: sfn.JsonPath.numberAt('$.poll.max'),
+      },
+      resultPath: '$.poll',
+    });
+    const timedOut = new sfn.Pass(this, 'Timed out', {
+      comment: 'the rollout used its poll bound: Finish reports it failed (timed out) and pages',
+      parameters: {
+        Error: ROLLOUT_TIMED_OUT,
+        Cause: sfn.JsonPath.format(
+          'timed out: no result after {} of {} polls (the bound is the per-node budget times the nodes)',
+          sfn.JsonPath.stringAt('$.poll.count'),
+          sfn.JsonPath.stringAt('$.poll.max'),
+        ),
+      },
+      resultPath: '$.error',
+    });
+    timedOut.next(finish);
+    const withinBound = new sfn.Choice(this, 'Within bound?')
+      .when(sfn.Condition.numberGreaterThanEqualsJsonPath('$.poll.count', '$.poll.max'), timedOut)
+      .otherwise(wait.next(advance));
     const isDone = new sfn.Choice(this, 'Done?')
       .when(sfn.Condition.booleanEquals('$.done', true), finish)
-      .otherwise(wait.next(advance));
+      .otherwise(count.next(withinBound));
     advance.next(isDone);
 
     const logGroup = new logs.LogGroup(this, 'RolloutLogs', {
@@ -148,6 +237,9 @@ export class ResizeRollout extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
+    // The Finish-failure page: the SNS task grants sns:Publish only, and the alarm topic is
+    // encrypted with the region's key, which publishing needs.
+    props.encryptionKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledge(this.stateMachine, [
       {
         rule: 'AwsSolutions-IAM5',

@@ -3,6 +3,7 @@ import { accountOfFunctionArn, assertFromDeployment } from '../core/events/trigg
 import { SCHEDULED_ACTIONS } from '../core/shared-names';
 import { withObservability } from '../shared/powertools';
 import { resizeAlarmsEnvironment } from './environment';
+import { isQueuedBatch, sortBatch } from './instance-batch';
 import {
   assertEveryGroupRead,
   reconcileMemberAlarms,
@@ -16,14 +17,40 @@ export const RECONCILE_ALARMS_ACTION = SCHEDULED_ACTIONS.resizeAlarms;
 
 /**
  * Keeps one up/down alarm pair per member of each node group in this function's region (its
- * AWS_REGION), on a schedule and on EC2 instance state changes. A state change re-reads every
- * group: the event does not say which group the instance was in. A group whose members could not
- * be read makes the run throw once the others are done, so it is retried and finally lands in the
- * failure queue.
+ * AWS_REGION), on a schedule and on EC2 instance state changes. State changes arrive in batches
+ * from an SQS queue (lambdas/core/instance-events.ts says why); a batch reconciles once, and
+ * re-reads every group: the events do not say which group an instance was in. A record that fails
+ * the trigger checks is reported as a batch item failure and, retried, ends in the dead-letter
+ * queue; the rest of its batch still counts. A group whose members could not be read makes the
+ * run throw once the others are done, so it is retried and finally lands in the failure queue
+ * (the schedule's invocation) or the dead-letter queue (a batch); both alarm.
  */
 export const handler = withObservability(
   'resize-alarms',
   async (event: unknown, context, { logger }) => {
+    if (isQueuedBatch(event)) {
+      const { config, region } = resizeAlarmsEnvironment();
+      const { accepted, rejected } = sortBatch(event, {
+        region,
+        accountId: accountOfFunctionArn(context?.invokedFunctionArn),
+      });
+      for (const { messageId, error } of rejected) {
+        logger.warn('queued event rejected', { messageId, error: error.message });
+      }
+      const batchItemFailures = rejected.map(({ messageId }) => ({ itemIdentifier: messageId }));
+      if (accepted.length === 0) return { batchItemFailures, report: null };
+      const report = await reconcileMemberAlarms(config, {
+        region,
+        dryRun: false,
+        onProgress: (message) => logger.info(message),
+      });
+      logger.info('member alarms reconciled', {
+        ...reportSummary(report),
+        instanceEvents: accepted.length,
+      });
+      assertEveryGroupRead(report);
+      return { batchItemFailures, report };
+    }
     const trigger = parseTriggerEvent(event, {
       allowedActions: [RECONCILE_ALARMS_ACTION],
       events: 'instance-state-changes',

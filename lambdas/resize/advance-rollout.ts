@@ -1,5 +1,6 @@
 import { ec2Client } from '../adapters/aws/clients';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
+import { rolloutPollBound, type RolloutPollBound } from '../core/resize/rollout-bound';
 import { rollOutEc2, type NodeDrainer } from './ec2-rollout';
 import { kubernetesDrainerFor, type DrainTimeouts } from './group-drainer';
 import { LEASE_SECONDS, resizeContext } from './resize-context';
@@ -20,6 +21,20 @@ export interface AdvanceOptions {
 export const TEMPLATE_POLL_SECONDS = 30;
 export const DEFAULT_NODE_TIMEOUT_MS = 180_000;
 export const DEFAULT_POLL_MS = 5_000;
+/** How long AWS may take to replace one node of an instance refresh or nodegroup update. */
+export const TEMPLATE_NODE_SECONDS = 900;
+/** The resize function's timeout (`lib/resize.ts`): the longest one Advance can take. */
+export const STEP_SECONDS = 900;
+
+/** The poll bound a rollout of `group` moving `nodes` nodes starts with. */
+export const pollBoundFor = (group: NodeGroupConfig, nodes: number): RolloutPollBound =>
+  rolloutPollBound({
+    kind: group.kind,
+    nodes,
+    perNodeSeconds: TEMPLATE_NODE_SECONDS,
+    pollSeconds: TEMPLATE_POLL_SECONDS,
+    stepSeconds: STEP_SECONDS,
+  });
 
 /**
  * One step of a rollout, short enough for one Lambda invocation: the next node of an `ec2`
@@ -36,6 +51,8 @@ export async function advanceRollout(
   if (!group) throw new Error(`node group ${state.groupId} is no longer in the config`);
   const context = resizeContext(config, group, options.now);
   const lease = await context.store.renewLease(state.lease, LEASE_SECONDS);
+  // A state started before the poll bound existed gets it here.
+  state = { ...state, poll: state.poll ?? pollBoundFor(group, state.nodes.length) };
   const progress = options.onProgress ?? (() => undefined);
 
   if (state.template) {

@@ -9,6 +9,7 @@ import { hasOptIn, OPT_IN_TAG } from '../core/resize/opt-in';
 import { utilisationFromDatapoints } from '../core/resize/p95';
 import { planResize, type ResizeRequest } from '../core/resize/plan-resize';
 import { resizeScope, rolloutHolder } from '../core/resize/rollout-trust';
+import { pollBoundFor } from './advance-rollout';
 import { LEASE_SECONDS, resizeContext, type ResizeContext } from './resize-context';
 import {
   nodeReports,
@@ -262,6 +263,7 @@ export async function beginResize(
         template,
         done: false,
         waitSeconds: 0,
+        poll: pollBoundFor(group, nodes.length),
       },
     };
   } finally {

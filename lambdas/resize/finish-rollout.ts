@@ -1,5 +1,6 @@
 import type { DrpilotConfig } from '../core/config/schema';
 import { resizeResult } from './begin-resize';
+import { ROLLOUT_TIMED_OUT } from '../core/resize/rollout-bound';
 import { resizeScope } from '../core/resize/rollout-trust';
 import { resizeContext } from './resize-context';
 import {
@@ -10,8 +11,12 @@ import {
 } from './rollout-state';
 
 // A Cause can be a whole stack trace: the page and the audit get its start.
+// A rollout the state machine stopped at its poll bound: the Cause says "timed out: …".
 const describeError = (error: NonNullable<RolloutState['error']>) => {
-  const text = [error.Error, error.Cause].filter(Boolean).join(': ') || 'unknown error';
+  const text =
+    error.Error === ROLLOUT_TIMED_OUT
+      ? error.Cause || 'timed out'
+      : [error.Error, error.Cause].filter(Boolean).join(': ') || 'unknown error';
   return text.length > 1000 ? `${text.slice(0, 999)}…` : text;
 };
 
@@ -62,9 +67,12 @@ export async function finishRollout(
     }
     const allResized = !cause && nodes.every((n) => n.outcome === 'resized');
     const firstProblem = nodes.find((n) => n.outcome !== 'resized');
+    const timedOut = state.error?.Error === ROLLOUT_TIMED_OUT;
     const reason = allResized
       ? plan.reason
-      : `rollout stopped: ${cause ?? firstProblem?.detail ?? state.template?.detail ?? ''}`;
+      : timedOut
+        ? `${cause}${state.template?.handle ? ' — the launch-template change may still be running' : ''}`
+        : `rollout stopped: ${cause ?? firstProblem?.detail ?? state.template?.detail ?? ''}`;
     const result = resizeResult(group.id, allResized ? 'resized' : 'failed', reason, {
       from: plan.from.types,
       to: plan.to.type,

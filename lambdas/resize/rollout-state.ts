@@ -1,5 +1,6 @@
 import type { Lease } from '../adapters/aws/state-store';
 import type { ResizePlan, ResizeStep } from '../core/resize/plan-resize';
+import type { RolloutPollBound } from '../core/resize/rollout-bound';
 import type { TemplateTarget } from '../core/resize/template-target';
 import type { NodeReport } from './ec2-rollout';
 import type { TemplateRolloutHandle } from './template-rollout';
@@ -55,6 +56,12 @@ export interface RolloutState {
   done: boolean;
   /** How long the state machine waits before the next step. */
   waitSeconds: number;
+  /**
+   * The poll bound (per-node budget × nodes, `rolloutPollBound`): the state machine counts the
+   * Advances that were not done and, at `max`, finishes the rollout as timed out. Absent only in
+   * states started before the bound existed; the next Advance sets it.
+   */
+  poll?: RolloutPollBound;
   error?: { Error?: string; Cause?: string };
 }
 

@@ -72,7 +72,7 @@ beforeAll(() => {
         kind: 'ec2',
         ladder: ['c7g.large'],
         selector: { tag: { key: 'drpilot:group', value: 'derived' } },
-        kubernetes: { auth: 'eks', clusterName: 'prod' },
+        kubernetes: { kubeconfigSecret: 'acme/drpilot/derived-kubeconfig' },
       },
     );
   });

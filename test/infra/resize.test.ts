@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { RESIZE_STATE_MACHINE_ENV } from '../../lambdas/core/shared-names';
+import { INSTANCE_EVENTS } from '../../lambdas/resize-alarms/instance-batch';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import type { ReactiveFunction } from '../../lib/reactive-function';
 import {
@@ -13,7 +14,12 @@ import {
   type NagRun,
   type TemplateJson,
 } from './synth';
-import { definitionFromTemplate } from '../support/step-functions-fake';
+import { LAMBDA_TRANSIENT_ERRORS } from '../../lib/resize';
+import {
+  definitionFromTemplate,
+  type AslDefinition,
+  type AslState,
+} from '../support/step-functions-fake';
 
 interface Statement {
   Sid?: string;
@@ -79,7 +85,7 @@ describe('node resize in the region stacks', () => {
     expect(runs).toEqual([expect.objectContaining({ success: true, violations: 0 })]);
   });
 
-  it("rolls out in a state machine: Advance → Done? → Wait (the step's own waitSeconds) → Advance, Catch → Finish", () => {
+  it("rolls out in a state machine: Advance → Done? → Count → Within bound? → Wait (the step's own waitSeconds) → Advance, Catch → Finish", () => {
     const definition = definitionFromTemplate(
       primary.toJSON() as Parameters<typeof definitionFromTemplate>[0],
     );
@@ -93,15 +99,134 @@ describe('node resize in the region stacks', () => {
     expect(definition.States['Done?']).toMatchObject({
       Type: 'Choice',
       Choices: [{ Variable: '$.done', BooleanEquals: true, Next: 'Finish' }],
+      Default: 'Count',
+    });
+    expect(definition.States.Count).toMatchObject({
+      Type: 'Pass',
+      Parameters: { 'count.$': 'States.MathAdd($.poll.count, 1)', 'max.$': '$.poll.max' },
+      ResultPath: '$.poll',
+      Next: 'Within bound?',
+    });
+    expect(definition.States['Within bound?']).toMatchObject({
+      Type: 'Choice',
+      Choices: [
+        { Variable: '$.poll.count', NumericGreaterThanEqualsPath: '$.poll.max', Next: 'Timed out' },
+      ],
       Default: 'Wait',
     });
+    expect(definition.States['Timed out']).toMatchObject({
+      Type: 'Pass',
+      Parameters: { Error: 'drpilot.RolloutTimedOut' },
+      ResultPath: '$.error',
+      Next: 'Finish',
+    });
     expect(Wait).toEqual({ Type: 'Wait', SecondsPath: '$.waitSeconds', Next: 'Advance' });
-    expect(Finish).toMatchObject({ Type: 'Task', End: true });
+    expect(Finish).toMatchObject({
+      Type: 'Task',
+      End: true,
+      Catch: [
+        { ErrorEquals: ['States.ALL'], ResultPath: '$.finishError', Next: 'Page Finish failure' },
+      ],
+    });
     primary.hasResourceProperties('AWS::StepFunctions::StateMachine', {
       StateMachineName: 'acme-drpilot-resize-rollout',
       TracingConfiguration: { Enabled: true },
       LoggingConfiguration: Match.objectLike({ Level: 'ALL' }),
     });
+  });
+
+  it('no path of the definition skips Finish: every path from StartAt reaches Finish or the Finish-failure page', () => {
+    const definition = definitionFromTemplate(
+      primary.toJSON() as Parameters<typeof definitionFromTemplate>[0],
+    );
+    const sinks = new Set(['Finish', 'Page Finish failure']);
+    for (const sink of sinks) expect(definition.States[sink]?.Type).toBe('Task');
+    const reachable = statesFrom(definition, definition.StartAt, new Set());
+    // Every state the execution can be in before a sink: a Task catches everything into a
+    // sink, a Choice always has a Default, and nothing ends (End, Succeed, Fail, no Next).
+    const beforeSinks = statesFrom(definition, definition.StartAt, sinks);
+    expect([...beforeSinks].sort()).toEqual(
+      ['Advance', 'Count', 'Done?', 'Timed out', 'Wait', 'Within bound?'].sort(),
+    );
+    for (const name of beforeSinks) {
+      const state = definition.States[name]!;
+      expect(isTerminal(state), `${name} ends the execution before Finish`).toBe(false);
+      if (state.Type === 'Task') {
+        expect(state.Catch, `${name} has no Catch`).toEqual(
+          expect.arrayContaining([
+            expect.objectContaining({
+              ErrorEquals: ['States.ALL'],
+              Next: expect.toBeOneOf([...sinks]),
+            }),
+          ]),
+        );
+      }
+      if (state.Type === 'Choice') expect(state.Default, `${name} has no Default`).toBeTruthy();
+      expect(['Task', 'Choice', 'Pass', 'Wait'], `${name} is a ${state.Type}`).toContain(
+        state.Type,
+      );
+    }
+    // Finish's own failure is caught into the page; the page ends the execution (even when it fails).
+    expect(definition.States.Finish!.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'], Next: 'Page Finish failure' }),
+    ]);
+    expect(definition.States['Page Finish failure']!.Catch).toEqual([
+      expect.objectContaining({ ErrorEquals: ['States.ALL'] }),
+    ]);
+    // Every Task in the definition has a Catch of everything.
+    for (const name of reachable) {
+      const state = definition.States[name]!;
+      if (state.Type === 'Task')
+        expect(JSON.stringify(state.Catch), name).toContain('"ErrorEquals":["States.ALL"]');
+    }
+    // The loop is bounded: every cycle before the sinks passes Count (+1) and Within bound? (count
+    // ≥ max → Timed out → Finish). Without either, the states before the sinks have no cycle.
+    expect(hasCycle(definition, beforeSinks)).toBe(true);
+    for (const cut of ['Count', 'Within bound?']) {
+      expect(hasCycle(definition, new Set([...beforeSinks].filter((n) => n !== cut))), cut).toBe(
+        false,
+      );
+    }
+    expect(definition.States['Timed out']!.Next).toBe('Finish');
+  });
+
+  it('every Lambda task retries the transient Lambda errors and throttling with backoff; the Finish-failure page goes to the alarm topic', () => {
+    const definition = definitionFromTemplate(
+      primary.toJSON() as Parameters<typeof definitionFromTemplate>[0],
+    );
+    const lambdaTasks = Object.entries(definition.States).filter(
+      ([, s]) => s.Type === 'Task' && !String(s.Resource).includes(':states:::'),
+    );
+    expect(lambdaTasks.map(([name]) => name).sort()).toEqual(['Advance', 'Finish']);
+    for (const [name, state] of lambdaTasks) {
+      const retries = state.Retry as { ErrorEquals: string[]; BackoffRate: number }[];
+      expect(retries, name).toHaveLength(1);
+      expect(retries[0]!.ErrorEquals, name).toEqual(
+        expect.arrayContaining([
+          'Lambda.TooManyRequestsException',
+          'Lambda.ServiceException',
+          'Lambda.SdkClientException',
+          'Lambda.AWSLambdaException',
+          'Lambda.ClientExecutionTimeoutException',
+        ]),
+      );
+      expect(retries[0]!.ErrorEquals).toEqual(LAMBDA_TRANSIENT_ERRORS);
+      expect(retries[0]).toMatchObject({ IntervalSeconds: 2, MaxAttempts: 8, BackoffRate: 2 });
+    }
+    const page = definition.States['Page Finish failure']!;
+    expect(page).toMatchObject({
+      Type: 'Task',
+      Resource: expect.stringContaining(':states:::sns:publish'),
+      Next: 'Finish failed',
+      Parameters: { Subject: 'drpilot acme: resize rollout Finish failed' },
+    });
+    expect(definition.States['Finish failed']).toMatchObject({ Type: 'Fail' });
+    const machineRole = Object.values<TemplateJson>(
+      primary.findResources('AWS::IAM::Policy'),
+    ).filter((p) => JSON.stringify(p.Properties.Roles).includes('ResizeRolloutRole'));
+    // The alarm topic is KMS-encrypted: publishing needs its key too.
+    expect(JSON.stringify(machineRole)).toContain('"sns:Publish"');
+    expect(JSON.stringify(machineRole)).toContain('"kms:GenerateDataKey"');
   });
 
   it('the function finds the state machine by a name-built ARN (no circular reference) and may start only it', () => {
@@ -243,13 +368,6 @@ describe('node resize in the region stacks', () => {
         }),
       ],
     });
-    primary.hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: {
-        source: ['aws.ec2'],
-        'detail-type': ['EC2 Instance State-change Notification'],
-        detail: { state: ['running', 'terminated'] },
-      },
-    });
     const reconciler = statementsOf(
       stacks.regions.primary,
       stacks.regions.primary.memberAlarms!.reactive,
@@ -257,6 +375,66 @@ describe('node resize in the region stacks', () => {
     expect(reconciler.find((s) => s.Sid === 'KeepMemberAlarms')).toMatchObject({
       Resource: 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:acme-drpilot-resize.*',
     });
+  });
+
+  it('takes instance state changes from a queue, in batches, never one invocation per instance', () => {
+    const memberAlarms = stacks.regions.primary.memberAlarms!;
+    const ref = (construct: { node: { defaultChild?: unknown } }) =>
+      stacks.regions.primary.resolve((construct.node.defaultChild as CfnResource).logicalId);
+    const queueId = ref(memberAlarms.instanceEvents) as string;
+    const functionId = ref(memberAlarms.reactive.fn) as string;
+    const failedId = ref(memberAlarms.failedInstanceEvents) as string;
+
+    // The rule targets the queue; no rule targets the function with instance events.
+    const rules = Object.values<TemplateJson>(
+      primary.findResources('AWS::Events::Rule', {
+        Properties: { EventPattern: { source: ['aws.ec2'] } },
+      }),
+    ).filter((r) => JSON.stringify(r.Properties.EventPattern).includes('"running"'));
+    expect(rules).toHaveLength(1);
+    expect(rules[0]!.Properties.EventPattern).toEqual({
+      source: ['aws.ec2'],
+      'detail-type': ['EC2 Instance State-change Notification'],
+      detail: { state: ['running', 'terminated'] },
+    });
+    expect(rules[0]!.Properties.Targets).toEqual([
+      expect.objectContaining({ Arn: { 'Fn::GetAtt': [queueId, 'Arn'] } }),
+    ]);
+
+    // The queue keeps events for days, hands a batch out again only after six function timeouts,
+    // and moves what keeps failing to a dead-letter queue whose alarm pages.
+    primary.hasResourceProperties('AWS::SQS::Queue', {
+      MessageRetentionPeriod: INSTANCE_EVENTS.retentionDays * 86_400,
+      VisibilityTimeout: 6 * 120,
+      KmsMasterKeyId: Match.anyValue(),
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [failedId, 'Arn'] },
+        maxReceiveCount: INSTANCE_EVENTS.maxReceiveCount,
+      },
+    });
+
+    primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'acme-drpilot-resize-alarms-failed-instance-events',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [failedId, 'QueueName'] } }],
+      Threshold: 0,
+      AlarmActions: [Match.anyValue()],
+    });
+
+    // One invocation per batch: a batching window, partial failures, bounded concurrency.
+    primary.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      FunctionName: { Ref: functionId },
+      BatchSize: INSTANCE_EVENTS.batchSize,
+      MaximumBatchingWindowInSeconds: INSTANCE_EVENTS.maxBatchingWindowSeconds,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      ScalingConfig: { MaximumConcurrency: INSTANCE_EVENTS.maxConcurrency },
+    });
+    // Room for every batch the mapping may run plus the schedule: a batch is never throttled.
+    primary.hasResourceProperties('AWS::Lambda::Function', {
+      FunctionName: 'acme-drpilot-resize-alarms',
+      ReservedConcurrentExecutions: INSTANCE_EVENTS.maxConcurrency + 1,
+    });
+    expect(runs).toEqual([expect.objectContaining({ success: true, violations: 0 })]);
   });
 
   it('each region serves its own groups; a region without groups gets no resize at all', () => {
@@ -280,3 +458,53 @@ describe('node resize in the region stacks', () => {
     Template.fromStack(noDr.regions.dr).resourceCountIs('AWS::StepFunctions::StateMachine', 0);
   });
 });
+
+/** The states reachable from `start`, not entering `stop` (whose names are left out). */
+function statesFrom(definition: AslDefinition, start: string, stop: Set<string>): Set<string> {
+  const seen = new Set<string>();
+  const todo = [start];
+  while (todo.length > 0) {
+    const name = todo.pop()!;
+    if (stop.has(name) || seen.has(name)) continue;
+    const state = definition.States[name];
+    if (!state) throw new Error(`a transition names ${name}, which is not a state`);
+    seen.add(name);
+    todo.push(...successors(state));
+  }
+  return seen;
+}
+
+function successors(state: AslState): string[] {
+  const choices = (state.Choices ?? []) as { Next: string }[];
+  const catches = (state.Catch ?? []) as { Next: string }[];
+  return [
+    ...(state.Next ? [state.Next] : []),
+    ...choices.map((c) => c.Next),
+    ...(state.Default ? [state.Default as string] : []),
+    ...catches.map((c) => c.Next),
+  ];
+}
+
+function isTerminal(state: AslState): boolean {
+  return (
+    state.End === true ||
+    ['Succeed', 'Fail'].includes(state.Type) ||
+    (state.Type !== 'Choice' && !state.Next)
+  );
+}
+
+/** Whether the states in `within` (edges between them only) contain a cycle. */
+function hasCycle(definition: AslDefinition, within: Set<string>): boolean {
+  const done = new Set<string>();
+  const onPath = new Set<string>();
+  const visit = (name: string): boolean => {
+    if (onPath.has(name)) return true;
+    if (done.has(name) || !within.has(name)) return false;
+    onPath.add(name);
+    const cyclic = successors(definition.States[name]!).some(visit);
+    onPath.delete(name);
+    done.add(name);
+    return cyclic;
+  };
+  return [...within].some(visit);
+}

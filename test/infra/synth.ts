@@ -70,11 +70,36 @@ export function synthExampleApp(options: {
 }): SynthesizedApp {
   const app = newTestApp(options.bundle, options.context);
   const config = validExampleConfig();
-  const stacks = addDrpilotStacks(app, config, TEST_ACCOUNT);
-  const all = [stacks.control, stacks.regions.primary, stacks.regions.dr];
-  options.edit?.(all);
-  app.synth();
-  return { app, config, stacks, all };
+  // Bundling happens as the functions are constructed, then synthesis writes the assets.
+  return quietly(options.bundle, () => {
+    const stacks = addDrpilotStacks(app, config, TEST_ACCOUNT);
+    const all = [stacks.control, stacks.regions.primary, stacks.regions.dr];
+    options.edit?.(all);
+    app.synth();
+    return { app, config, stacks, all };
+  });
+}
+
+/**
+ * CDK writes `Bundling asset <path>...` to stderr for every function it bundles: a passing run
+ * prints results only, so that text is kept and shown only if the synthesis fails.
+ */
+function quietly<T>(bundle: boolean, run: () => T): T {
+  if (!bundle) return run();
+  const write = process.stderr.write.bind(process.stderr);
+  const held: string[] = [];
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    held.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    return run();
+  } catch (error) {
+    write(held.join(''));
+    throw error;
+  } finally {
+    process.stderr.write = write;
+  }
 }
 
 /** One unacknowledged cdk-nag finding as CDK's validation report lists it. */

@@ -127,7 +127,6 @@ const asgGroup = (
   cluster: 'primary',
   kind: 'asg',
   selector,
-  drainTimeoutSeconds: 180,
   metric: 'cpu',
   ladder: ['m6i.large', 'm6i.xlarge', 'm6i.2xlarge'],
   maxStepRatio: 2,

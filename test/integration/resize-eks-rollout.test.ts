@@ -93,7 +93,6 @@ const eksGroup: NodeGroupConfig = {
   cluster: 'primary',
   kind: 'eks-managed',
   selector: { eks: { clusterName: CLUSTER, nodegroupName: NODEGROUP } },
-  drainTimeoutSeconds: 180,
   metric: 'memory',
   ladder: ['m6i.large', 'm6i.xlarge', 'm6i.2xlarge'],
   maxStepRatio: 2,

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PutMetricAlarmCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateTopicCommand, type PublishCommandInput } from '@aws-sdk/client-sns';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,14 +14,15 @@ import {
   dynamoDbDocumentClient,
   ec2Client,
   secretsManagerClient,
+  snsClient,
 } from '../../lambdas/adapters/aws/clients';
 import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
 import { StateStore } from '../../lambdas/adapters/aws/state-store';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { resizeAlarmName } from '../../lambdas/core/shared-names';
+import { notificationTopicName, resizeAlarmName } from '../../lambdas/core/shared-names';
 import { RESIZE_STATE_MACHINE_ENV } from '../../lambdas/core/shared-names';
 import { createResizeHandler } from '../../lambdas/resize/handler';
-import type { ResizeResult } from '../../lambdas/resize/rollout-state';
+import type { ResizeResult, RolloutState } from '../../lambdas/resize/rollout-state';
 import { ResizeRollout } from '../../lib/resize';
 import { newTestApp, TEST_ACCOUNT } from '../infra/synth';
 import { recordCommands } from '../support/command-recorder';
@@ -32,6 +34,7 @@ import {
   definitionFromTemplate,
   startFakeStepFunctions,
   type AslDefinition,
+  type TaskInvoker,
 } from '../support/step-functions-fake';
 
 useMoto();
@@ -76,12 +79,18 @@ afterEach(async () => {
   clearAwsClientCache();
 });
 
-/** The function as deployed in the primary region, with Step Functions running its definition. */
-async function deploy(config: DrpilotConfig) {
+/**
+ * The function as deployed in the primary region, with Step Functions running its definition
+ * (every task the function, unless `tasks` routes them).
+ */
+async function deploy(
+  config: DrpilotConfig,
+  tasks: TaskInvoker = (_resource, input) => invoke(input),
+) {
   process.env.DRPILOT_CONFIG_JSON = JSON.stringify(config);
   process.env[RESIZE_STATE_MACHINE_ENV] = STATE_MACHINE_ARN;
   process.env.AWS_REGION = REGION;
-  const sfn = await startFakeStepFunctions(definition, (_resource, input) => invoke(input));
+  const sfn = await startFakeStepFunctions(definition, tasks);
   closers.push(sfn.close);
   process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
   clearAwsClientCache();
@@ -95,6 +104,22 @@ async function finished(sfn: Awaited<ReturnType<typeof deploy>>) {
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error('the rollout did not finish');
+}
+
+/** The notification topic (in moto) and what is published to it from now on. */
+async function notificationsOf(config: DrpilotConfig) {
+  const sns = snsClient(config.controlRegion);
+  await sns.send(new CreateTopicCommand({ Name: notificationTopicName(config) }));
+  const published: PublishCommandInput[] = [];
+  sns.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'PublishCommand')
+        published.push(args.input as PublishCommandInput);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordPublished' },
+  );
+  return published;
 }
 
 /** Records the commands the handler sends to EC2, CloudWatch, DynamoDB and Secrets Manager. */
@@ -203,10 +228,8 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     expect(started).toMatchObject({ outcome: 'started' });
     expect(started.nodes).toHaveLength(3);
     const [execution] = await finished(sfn);
-    expect(execution!.visited).toEqual([
-      ...['Advance', 'Done?', 'Wait', 'Advance', 'Done?', 'Wait'],
-      ...['Advance', 'Done?', 'Finish'],
-    ]);
+    const round = ['Advance', 'Done?', 'Count', 'Within bound?', 'Wait'];
+    expect(execution!.visited).toEqual([...round, ...round, 'Advance', 'Done?', 'Finish']);
     const result = execution!.output as ResizeResult;
     expect(result.outcome).toBe('resized');
     expect(result.nodes.map((n) => n.outcome)).toEqual(['resized', 'resized', 'resized']);
@@ -284,6 +307,100 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
       reason: 'retry',
     })) as ResizeResult;
     expect(dry.outcome).toBe('dry-run');
+  });
+
+  it('an Advance that never completes runs into the poll bound: the execution ends through Finish, failed (timed out), and pages', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 50);
+    let advances = 0;
+    const sfn = await deploy(config, async (_resource, input) => {
+      const state = input as RolloutState;
+      if (state.done || state.error) return invoke(input);
+      // Never done: like a poll of an instance refresh that stays InProgress.
+      advances++;
+      return { ...state, waitSeconds: 30 };
+    });
+    const published = await notificationsOf(config);
+    const started = (await invoke({
+      action: 'resize',
+      groupId: GROUP,
+      to: 'm6i.xlarge',
+      reason: 'capacity planning',
+    })) as { outcome: string };
+    expect(started.outcome).toBe('started');
+    const [execution] = await finished(sfn);
+    // Per-node budget × nodes: an ec2 rollout of 3 nodes gets 3 Advances and one more.
+    expect((execution!.input as RolloutState).poll).toEqual({ count: 0, max: 4 });
+    expect(advances).toBe(4);
+    const round = ['Advance', 'Done?', 'Count', 'Within bound?'];
+    expect(execution!.visited).toEqual([
+      ...round,
+      ...[1, 2, 3].flatMap(() => ['Wait', ...round]),
+      'Timed out',
+      'Finish',
+    ]);
+    expect(execution!.status).toBe('SUCCEEDED');
+    const result = execution!.output as ResizeResult;
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(/^timed out: no result after 4 of 4 polls/);
+    expect(result.nodes.map((n) => n.outcome)).toEqual([
+      'interrupted',
+      'not-started',
+      'not-started',
+    ]);
+    const pages = published.filter((p) => p.Subject === 'drpilot acme: NODE DOWN');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.Message).toMatch(
+      /the resize of .* stopped \(timed out: no result after 4 of 4/,
+    );
+    expect(published.map((p) => p.Subject)).toContain(`drpilot acme: resize ${GROUP} failed`);
+    for (const id of ids)
+      expect(await instanceState(ec2Client(REGION), id)).toEqual({
+        state: 'running',
+        type: 'm6i.large',
+      });
+    // The lease was given back and nothing moved (no cooldown): planned again at once.
+    const dry = (await invoke({
+      action: 'resize',
+      groupId: GROUP,
+      to: 'm6i.xlarge',
+      dryRun: true,
+      reason: 'retry',
+    })) as ResizeResult;
+    expect(dry.outcome).toBe('dry-run');
+  });
+
+  it('a Finish that fails (after its retries) is caught: the failure is paged on the alarm topic and the execution fails', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 50);
+    const pages: { resource: string; input: Record<string, string> }[] = [];
+    const sfn = await deploy(config, async (resource, input) => {
+      if (resource.endsWith(':states:::sns:publish')) {
+        pages.push({ resource, input: input as Record<string, string> });
+        return { MessageId: 'page' };
+      }
+      const state = input as RolloutState;
+      if (state.done || state.error)
+        throw Object.assign(new Error('Task timed out after 900.00 seconds'), {
+          name: 'Lambda.Unknown',
+        });
+      return invoke(input);
+    });
+    await invoke({ action: 'resize', groupId: GROUP, to: 'm6i.xlarge', reason: 'planning' });
+    const [execution] = await finished(sfn);
+    expect(execution!.visited.slice(-3)).toEqual([
+      'Finish',
+      'Page Finish failure',
+      'Finish failed',
+    ]);
+    expect(execution).toMatchObject({ status: 'FAILED', error: 'drpilot.FinishFailed' });
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.input).toMatchObject({
+      Subject: 'drpilot acme: resize rollout Finish failed',
+      Message: expect.stringContaining(
+        'the Finish step of a node group rollout failed (Lambda.Unknown: Task timed out after 900.00 seconds)',
+      ),
+    });
   });
 
   it('the 5-minute re-plan starts a rollout for a group whose member alarm is still in ALARM, and none for quiet groups', async () => {

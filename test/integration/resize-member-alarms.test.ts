@@ -26,7 +26,11 @@ import { TriggerEventError } from '../../lambdas/core/events/trigger-event';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { validateConfig } from '../../lambdas/core/config/validate';
 import { handler, MemberAlarmsFailedError } from '../../lambdas/resize-alarms/handler';
-import { reconcileMemberAlarms } from '../../lambdas/resize-alarms/reconcile-member-alarms';
+import { INSTANCE_EVENTS, type QueuedBatch } from '../../lambdas/resize-alarms/instance-batch';
+import {
+  reconcileMemberAlarms,
+  type MemberAlarmsReport,
+} from '../../lambdas/resize-alarms/reconcile-member-alarms';
 import { exampleConfig } from '../support/example-config';
 import { useMoto } from '../support/moto';
 
@@ -422,15 +426,15 @@ describe('the resize-alarms handler', () => {
     const region = process.env.AWS_REGION;
     process.env.AWS_REGION = PRIMARY;
     try {
-      const report = await handler(stateChange(a!, 'running'), context);
+      const report = (await handler(stateChange(a!, 'running'), context)) as MemberAlarmsReport;
       expect(report.region).toBe(PRIMARY);
       expect(names(await alarms(PRIMARY))).toEqual(pair('primary-workers', a!));
 
       await ec2Client(PRIMARY).send(new TerminateInstancesCommand({ InstanceIds: [a!] }));
-      const scheduled = await handler(
+      const scheduled = (await handler(
         { action: 'reconcile-alarms', reason: 'every 5 minutes' },
         context,
-      );
+      )) as MemberAlarmsReport;
       expect(scheduled.groups.find((g) => g.id === 'primary-workers')!.deleted).toEqual(
         pair('primary-workers', a!),
       );
@@ -493,6 +497,221 @@ describe('the resize-alarms handler', () => {
     const error = await handler(event, context).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TriggerEventError);
     expect((error as Error).message).toMatch(message);
+    expect((await alarms(PRIMARY)).size).toBe(0);
+  });
+});
+
+/**
+ * The queue between the instance-state rule and the reconciler, as SQS and Lambda's SQS event
+ * source mapping behave (lib/resize-alarms.ts sets the numbers from INSTANCE_EVENTS): events wait
+ * until a batch is full or the batching window has passed since its first event; a batch's records
+ * the function did not report as failed are deleted; a failed record is handed out again after the
+ * visibility timeout, and after maxReceiveCount receives it moves to the failure queue, whose
+ * alarm pages. The clock is simulated; each invocation runs the real handler against moto and
+ * advances the clock by the time it took.
+ */
+class InstanceEventQueue {
+  readonly failureQueue: { body: string; receives: number }[] = [];
+  readonly invocations: { at: number; size: number; oldestAgeMs: number }[] = [];
+  readonly expired: string[] = [];
+  private readonly messages: {
+    id: string;
+    body: string;
+    sentAt: number;
+    visibleAt: number;
+    receives: number;
+  }[] = [];
+  private next = 0;
+  now = 0;
+
+  constructor(
+    private readonly invoke: (batch: QueuedBatch) => Promise<unknown>,
+    private readonly visibilityTimeoutMs = 12 * 60_000,
+    private readonly retentionMs = INSTANCE_EVENTS.retentionDays * 86_400_000,
+  ) {}
+
+  send(event: object): void {
+    this.messages.push({
+      id: `m-${this.next++}`,
+      body: JSON.stringify(event),
+      sentAt: this.now,
+      visibleAt: this.now,
+      receives: 0,
+    });
+  }
+
+  get depth(): number {
+    return this.messages.length;
+  }
+
+  /** Moves the clock to `until`, invoking the function whenever the mapping would. */
+  async runUntil(until: number): Promise<void> {
+    while (this.now <= until) {
+      const visible = this.messages.filter((m) => m.visibleAt <= this.now);
+      const windowOpen =
+        visible.length > 0 &&
+        this.now - Math.min(...visible.map((m) => m.visibleAt)) <
+          INSTANCE_EVENTS.maxBatchingWindowSeconds * 1000;
+      if (visible.length === 0 || (windowOpen && visible.length < INSTANCE_EVENTS.batchSize)) {
+        this.now += 100;
+        this.expire();
+        continue;
+      }
+      await this.invokeWith(visible.slice(0, INSTANCE_EVENTS.batchSize));
+    }
+  }
+
+  private async invokeWith(batch: InstanceEventQueue['messages']): Promise<void> {
+    for (const m of batch) {
+      m.receives += 1;
+      m.visibleAt = this.now + this.visibilityTimeoutMs;
+    }
+    this.invocations.push({
+      at: this.now,
+      size: batch.length,
+      oldestAgeMs: this.now - Math.min(...batch.map((m) => m.sentAt)),
+    });
+    const started = Date.now();
+    let failed: Set<string>;
+    try {
+      const result = (await this.invoke({
+        Records: batch.map((m) => ({ messageId: m.id, eventSource: 'aws:sqs', body: m.body })),
+      })) as { batchItemFailures: { itemIdentifier: string }[] };
+      failed = new Set(result.batchItemFailures.map((f) => f.itemIdentifier));
+    } catch {
+      failed = new Set(batch.map((m) => m.id));
+    }
+    this.now += Date.now() - started;
+    for (const m of batch) {
+      const at = this.messages.indexOf(m);
+      if (!failed.has(m.id)) this.messages.splice(at, 1);
+      else if (m.receives >= INSTANCE_EVENTS.maxReceiveCount) {
+        this.messages.splice(at, 1);
+        this.failureQueue.push({ body: m.body, receives: m.receives });
+      }
+    }
+    this.expire();
+  }
+
+  private expire(): void {
+    for (const m of [...this.messages]) {
+      if (this.now - m.sentAt >= this.retentionMs) {
+        this.messages.splice(this.messages.indexOf(m), 1);
+        this.expired.push(m.id);
+      }
+    }
+  }
+}
+
+describe('instance state changes reach the reconciler through a queue, in batches', () => {
+  afterEach(() => {
+    delete process.env.DRPILOT_CONFIG_JSON;
+  });
+
+  const ACCOUNT = '123456789012';
+  const reconcilerContext = {
+    awsRequestId: 'batch',
+    invokedFunctionArn: `arn:aws:lambda:${PRIMARY}:${ACCOUNT}:function:acme-drpilot-resize-alarms`,
+  } as never;
+  const stateChange = (instanceId: string, state: string, account = ACCOUNT) => ({
+    id: `event-${instanceId}-${state}`,
+    'detail-type': 'EC2 Instance State-change Notification',
+    source: 'aws.ec2',
+    account,
+    time: '2021-11-11T21:29:54Z',
+    region: PRIMARY,
+    resources: [`arn:aws:ec2:${PRIMARY}:${account}:instance/${instanceId}`],
+    detail: { 'instance-id': instanceId, state },
+  });
+
+  async function withRegion<T>(run: () => Promise<T>): Promise<T> {
+    process.env.DRPILOT_CONFIG_JSON = JSON.stringify(testConfig());
+    const region = process.env.AWS_REGION;
+    process.env.AWS_REGION = PRIMARY;
+    try {
+      return await run();
+    } finally {
+      process.env.AWS_REGION = region;
+    }
+  }
+
+  it('500 instance events in a minute: a couple of reconciliations, nothing expires, nothing pages', async () => {
+    const members = await runNodes(PRIMARY, 'primary-workers', 3);
+    const leaving = members.pop()!;
+    await ec2Client(PRIMARY).send(new TerminateInstancesCommand({ InstanceIds: [leaving] }));
+    await withRegion(async () => {
+      const queue = new InstanceEventQueue((batch) => handler(batch, reconcilerContext));
+      // The region's churn: 500 state changes over a minute, almost all of instances in no group.
+      for (let i = 0; i < 500; i++) {
+        queue.now = i * 120;
+        const id =
+          i === 10 ? members[0]! : i === 20 ? members[1]! : `i-${i.toString(16).padStart(17, '0')}`;
+        queue.send(stateChange(id, i % 2 === 0 ? 'running' : 'terminated'));
+        await queue.runUntil(queue.now);
+      }
+      queue.send(stateChange(leaving, 'terminated'));
+      await queue.runUntil(queue.now + 10 * 60_000);
+
+      expect(queue.depth).toBe(0);
+      expect(queue.expired).toEqual([]);
+      expect(queue.failureQueue).toEqual([]);
+      // One invocation per batching window, not one per event.
+      expect(queue.invocations.length).toBeLessThanOrEqual(3);
+      expect(queue.invocations.reduce((n, i) => n + i.size, 0)).toBe(501);
+      for (const invocation of queue.invocations) {
+        expect(invocation.oldestAgeMs).toBeLessThan(
+          (INSTANCE_EVENTS.maxBatchingWindowSeconds + 5) * 1000,
+        );
+      }
+      // The batches re-observed the world: the members have their alarms, the one gone has none.
+      expect(names(await alarms(PRIMARY, 'acme-drpilot-resize.primary-workers.'))).toEqual(
+        [...pair('primary-workers', members[0]!), ...pair('primary-workers', members[1]!)].sort(),
+      );
+    });
+  });
+
+  it('a record that is not from this deployment is refused alone and, retried, lands in the failure queue', async () => {
+    const [a] = await runNodes(PRIMARY, 'primary-workers', 1);
+    await withRegion(async () => {
+      const queue = new InstanceEventQueue((batch) => handler(batch, reconcilerContext));
+      queue.send(stateChange(a!, 'running'));
+      queue.send(stateChange('i-0123456789abcdef0', 'running', '999999999999'));
+      queue.send({ action: 'reconcile-alarms' });
+      await queue.runUntil(60 * 60_000);
+
+      expect(queue.failureQueue.map((m) => JSON.parse(m.body))).toEqual([
+        stateChange('i-0123456789abcdef0', 'running', '999999999999'),
+        { action: 'reconcile-alarms' },
+      ]);
+      expect(queue.failureQueue.map((m) => m.receives)).toEqual([
+        INSTANCE_EVENTS.maxReceiveCount,
+        INSTANCE_EVENTS.maxReceiveCount,
+      ]);
+      expect(names(await alarms(PRIMARY))).toEqual(pair('primary-workers', a!));
+    });
+  });
+
+  it('a batch of refused records only reconciles nothing', async () => {
+    await runNodes(PRIMARY, 'primary-workers', 1);
+    const result = await withRegion(() =>
+      handler(
+        {
+          Records: [
+            { messageId: 'a', eventSource: 'aws:sqs', body: 'not json' },
+            {
+              messageId: 'b',
+              eventSource: 'aws:sqs',
+              body: JSON.stringify({ action: 'failover' }),
+            },
+          ],
+        },
+        reconcilerContext,
+      ),
+    );
+    expect(result).toEqual({
+      batchItemFailures: [{ itemIdentifier: 'a' }, { itemIdentifier: 'b' }],
+      report: null,
+    });
     expect((await alarms(PRIMARY)).size).toBe(0);
   });
 });

@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest';
 import { acquireMachineLock } from '../../cli/emulator/machine-lock';
 import {
   groupMembers,
@@ -107,6 +107,10 @@ describe('the Velero server harness', () => {
         },
       },
     );
+    // A failed expectation must not leave the child (and its server holding the lock) behind.
+    onTestFinished(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const started = await new Promise<{

@@ -5,16 +5,20 @@ import type { AddressInfo } from 'node:net';
 /**
  * A fake of Step Functions for the states drpilot's rollout uses (moto stores state machines but
  * cannot run Lambda tasks without Docker). It interprets Amazon States Language as documented:
- * - **Task**: the input goes to `invoke(Resource, input)`; its answer is the state's output
- *   (ResultPath `$`). A throw is matched against `Catch` (`States.ALL` or the error's name) and
- *   `{ Error, Cause }` is placed at the catcher's `ResultPath` in the input; with no match the
- *   execution FAILS. `Retry` is ignored (nothing here fails transiently).
- * - **Choice**: the first rule whose `Variable` `BooleanEquals` / `StringEquals` matches, else
- *   `Default` (and `States.NoChoiceMatched` without one).
+ * - **Task**: the input (or its `Parameters`, resolved) goes to `invoke(Resource, input)`; its
+ *   answer is placed at `ResultPath` (default `$`; `null` keeps the input). A throw is matched
+ *   against `Catch` (`States.ALL` or the error's name) and `{ Error, Cause }` is placed at the
+ *   catcher's `ResultPath` in the input; with no match the execution FAILS. `Retry` is ignored
+ *   (nothing here fails transiently).
+ * - **Choice**: the first rule whose `Variable` `BooleanEquals` / `StringEquals` /
+ *   `NumericGreaterThanEqualsPath` matches, else `Default` (and `States.NoChoiceMatched` without
+ *   one).
  * - **Wait**: `Seconds` or `SecondsPath` handed to `sleep`.
- * - **Pass**, **Succeed**, **Fail**; `Next` / `End`.
- * Anything else in a state (InputPath, Parameters, Map, …) throws "not modelled", so a definition
- * that outgrows the fake fails its test instead of being misread. Paths are `$` or `$.a.b` only.
+ * - **Pass** (`Result` or `Parameters`, at `ResultPath`), **Succeed**, **Fail**; `Next` / `End`.
+ * - `Parameters`: `"key.$"` is a path or the intrinsic `States.MathAdd` / `States.Format`.
+ * Anything else in a state (InputPath, ResultSelector, Map, …) throws "not modelled", so a
+ * definition that outgrows the fake fails its test instead of being misread. Paths are `$` or
+ * `$.a.b` only.
  */
 export interface AslState {
   Type: string;
@@ -40,10 +44,21 @@ export interface ExecutionRecord {
 }
 
 const MODELLED: Record<string, string[]> = {
-  Task: ['Type', 'Resource', 'Next', 'End', 'Catch', 'Retry', 'Comment', 'TimeoutSeconds'],
+  Task: [
+    'Type',
+    'Resource',
+    'Next',
+    'End',
+    'Catch',
+    'Retry',
+    'Comment',
+    'TimeoutSeconds',
+    'Parameters',
+    'ResultPath',
+  ],
   Choice: ['Type', 'Choices', 'Default', 'Comment'],
   Wait: ['Type', 'Seconds', 'SecondsPath', 'Next', 'End', 'Comment'],
-  Pass: ['Type', 'Next', 'End', 'Comment'],
+  Pass: ['Type', 'Next', 'End', 'Comment', 'Result', 'Parameters', 'ResultPath'],
   Succeed: ['Type', 'Comment'],
   Fail: ['Type', 'Error', 'Cause', 'Comment'],
 };
@@ -57,7 +72,71 @@ function readPath(value: unknown, path: string): unknown {
     .reduce<unknown>((at, key) => (at as Record<string, unknown> | undefined)?.[key], value);
 }
 
-function writePath(value: unknown, path: string, result: unknown): unknown {
+/** The arguments of an intrinsic call: 'strings' (with \\ escapes), numbers and paths. */
+function intrinsicArguments(text: string, data: unknown): unknown[] {
+  const args: unknown[] = [];
+  let at = 0;
+  while (at < text.length) {
+    while (text[at] === ' ' || text[at] === ',') at++;
+    if (at >= text.length) break;
+    if (text[at] === "'") {
+      let literal = '';
+      for (at++; text[at] !== "'"; at++) {
+        if (at >= text.length) throw new Error(`unterminated string in ${text}`);
+        literal += text[at] === '\\' ? text[++at] : text[at];
+      }
+      args.push(literal);
+      at++;
+    } else {
+      const end = text.indexOf(',', at) === -1 ? text.length : text.indexOf(',', at);
+      const token = text.slice(at, end).trim();
+      args.push(token.startsWith('$') ? readDefined(data, token) : Number(token));
+      at = end;
+    }
+  }
+  return args;
+}
+
+/** A path in Parameters or an intrinsic that names nothing is a States.Runtime error. */
+function readDefined(data: unknown, path: string): unknown {
+  const value = readPath(data, path);
+  if (value === undefined) throw new Error(`States.Runtime: ${path} is not in the input`);
+  return value;
+}
+
+function evaluate(expression: string, data: unknown): unknown {
+  const call = /^States\.(\w+)\((.*)\)$/s.exec(expression);
+  if (!call) return readDefined(data, expression);
+  const args = intrinsicArguments(call[2]!, data);
+  if (call[1] === 'MathAdd') {
+    if (!args.every((a) => typeof a === 'number' && Number.isInteger(a)))
+      throw new Error(`States.Runtime: States.MathAdd needs integers, got ${JSON.stringify(args)}`);
+    return (args[0] as number) + (args[1] as number);
+  }
+  if (call[1] === 'Format') {
+    let i = 1;
+    return String(args[0]).replace(/\{\}/g, () => String(args[i++]));
+  }
+  throw new Error(`intrinsic States.${call[1]} is not modelled`);
+}
+
+function resolveParameters(parameters: Record<string, unknown>, data: unknown): unknown {
+  return Object.fromEntries(
+    Object.entries(parameters).map(([key, value]) =>
+      key.endsWith('.$')
+        ? [key.slice(0, -2), evaluate(String(value), data)]
+        : [
+            key,
+            value !== null && typeof value === 'object'
+              ? resolveParameters(value as Record<string, unknown>, data)
+              : value,
+          ],
+    ),
+  );
+}
+
+function writePath(value: unknown, path: string | null, result: unknown): unknown {
+  if (path === null) return value;
   if (path === '$') return result;
   const keys = path.slice(2).split('.');
   const copy = structuredClone(value) as Record<string, unknown>;
@@ -87,10 +166,16 @@ export async function runStateMachine(
     }
     record.visited.push(name);
     let next: string | undefined = state.Next;
+    // A caught error goes to the catcher's Next even from a state that would End.
+    let caught = false;
     switch (state.Type) {
       case 'Task':
         try {
-          data = await invoke(String(state.Resource), data);
+          const taskInput = state.Parameters
+            ? resolveParameters(state.Parameters as Record<string, unknown>, data)
+            : data;
+          const answer = await invoke(String(state.Resource), taskInput);
+          data = writePath(data, (state.ResultPath as string | null | undefined) ?? '$', answer);
         } catch (error) {
           const err = { Error: (error as Error).name, Cause: (error as Error).message };
           const catcher = (
@@ -100,6 +185,7 @@ export async function runStateMachine(
             return Object.assign(record, { status: 'FAILED', error: err.Error, cause: err.Cause });
           data = writePath(data, catcher.ResultPath ?? '$', err);
           next = catcher.Next;
+          caught = true;
         }
         break;
       case 'Choice': {
@@ -107,12 +193,19 @@ export async function runStateMachine(
           Variable: string;
           BooleanEquals?: boolean;
           StringEquals?: string;
+          NumericGreaterThanEqualsPath?: string;
           Next: string;
         }[];
         const match = rules.find((rule) => {
           const value = readPath(data, rule.Variable);
           if ('BooleanEquals' in rule) return value === rule.BooleanEquals;
           if ('StringEquals' in rule) return value === rule.StringEquals;
+          if (rule.NumericGreaterThanEqualsPath !== undefined) {
+            const other = readPath(data, rule.NumericGreaterThanEqualsPath);
+            if (typeof value !== 'number' || typeof other !== 'number')
+              throw new Error(`${name}: ${rule.Variable} and its path must be numbers`);
+            return value >= other;
+          }
           throw new Error(`Choice rule ${JSON.stringify(rule)} is not modelled`);
         });
         next = match?.Next ?? (state.Default as string | undefined);
@@ -122,6 +215,15 @@ export async function runStateMachine(
             error: 'States.NoChoiceMatched',
             cause: name,
           });
+        break;
+      }
+      case 'Pass': {
+        const result = state.Parameters
+          ? resolveParameters(state.Parameters as Record<string, unknown>, data)
+          : 'Result' in state
+            ? state.Result
+            : data;
+        data = writePath(data, (state.ResultPath as string | null | undefined) ?? '$', result);
         break;
       }
       case 'Wait':
@@ -135,7 +237,7 @@ export async function runStateMachine(
       case 'Fail':
         return Object.assign(record, { status: 'FAILED', error: state.Error, cause: state.Cause });
     }
-    name = state.End ? undefined : next;
+    name = state.End && !caught ? undefined : next;
   }
   return Object.assign(record, { status: 'SUCCEEDED', output: data });
 }

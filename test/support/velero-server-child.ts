@@ -49,8 +49,10 @@ const plugins = () =>
       return false;
     }
   });
-for (let i = 0; i < 200 && plugins().length === 0; i++) {
-  await new Promise((resolve) => setTimeout(resolve, 100));
+// Velero starts them per reconcile and ends them after it (the location is validated every 10 s),
+// so poll often and for long enough to see several validations, also on a loaded machine.
+for (let i = 0; i < 3000 && plugins().length === 0; i++) {
+  await new Promise((resolve) => setTimeout(resolve, 20));
 }
 process.stdout.write(
   `${JSON.stringify({ pid: server.pid, pgid: server.pgid, group: server.processes(), plugins: plugins(), stateDir: server.stateDir })}\n`,

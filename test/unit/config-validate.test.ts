@@ -198,37 +198,6 @@ const badConfigs: [string, Mutation, { path: string; message: string }[]][] = [
     ],
   ],
   [
-    'ec2 group with EKS auth but no cluster name',
-    (c) => (c.nodeGroups[0].kubernetes = { auth: 'eks' }),
-    [
-      {
-        path: 'nodeGroups[0].kubernetes.clusterName',
-        message: 'required for kubernetes.auth "eks": the EKS cluster whose API drains the nodes',
-      },
-    ],
-  ],
-  [
-    'ec2 group with kubeconfig auth but no secret',
-    (c) => (c.nodeGroups[0].kubernetes = { auth: 'kubeconfig', clusterName: 'prod' }),
-    [
-      {
-        path: 'nodeGroups[0].kubernetes.kubeconfigSecret',
-        message:
-          'required for kubernetes.auth "kubeconfig" (or set auth "eks" with clusterName on EKS)',
-      },
-    ],
-  ],
-  [
-    'a drain timeout below 30 s',
-    (c) => (c.nodeGroups[0].drainTimeoutSeconds = 5),
-    [
-      {
-        path: 'nodeGroups[0].drainTimeoutSeconds',
-        message: 'expected between 30 and 3600 seconds, got 5',
-      },
-    ],
-  ],
-  [
     'a health-check interval Route 53 does not offer',
     (c) => (c.dns.healthCheckIntervalSeconds = 20),
     [
@@ -315,21 +284,7 @@ describe('validateConfig', () => {
     expect(result.config.nodeGroups[0]?.maxStepRatio).toBe(2);
     expect(result.config.tunnels).toBeUndefined();
     expect(result.config.backups.multipartThresholdBytes).toBe(5 * 1024 ** 3);
-    expect(result.config.nodeGroups[0]?.drainTimeoutSeconds).toBe(180);
     expect(result.config.dns.healthCheckIntervalSeconds).toBe(30);
-  });
-
-  it('accepts EKS auth for an ec2 group in EKS, and defaults an eks-managed group to its own cluster', () => {
-    const config = exampleConfig();
-    config.nodeGroups[0].kubernetes = { auth: 'eks', clusterName: 'prod' };
-    config.nodeGroups[1] = {
-      ...config.nodeGroups[1],
-      kind: 'eks-managed',
-      selector: { eks: { clusterName: 'dr-prod', nodegroupName: 'general' } },
-      kubernetes: undefined,
-    };
-    const result = validateConfig(JSON.parse(JSON.stringify(config)));
-    expect(result.errors).toEqual([]);
   });
 
   it.each(badConfigs)('rejects %s with the exact message', (_name, mutate, expected) => {

@@ -54,6 +54,13 @@ describe('rollout states are claims', () => {
     }
   });
 
+  it('carries the poll bound when it is well formed (absent in states started before it)', () => {
+    expect(checkRolloutShape({ ...state(), poll: { count: 3, max: 4 } }).ok).toBe(true);
+    const bad = checkRolloutShape({ ...state(), poll: { count: -1, max: 0 } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues.map((i) => i.path)).toEqual(['poll.count', 'poll.max']);
+  });
+
   it('is recognised by its marker only', () => {
     expect(looksLikeRolloutState({ drpilotRollout: 'anything' })).toBe(true);
     expect(looksLikeRolloutState({ action: 'resize' })).toBe(false);

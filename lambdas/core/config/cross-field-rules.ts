@@ -1,6 +1,5 @@
 import { SIDES, type DrpilotConfig, type NodeGroupConfig } from './schema';
 import { restoreDrillIssues } from './restore-drill-schema';
-import { kubernetesAccess } from '../resize/kubernetes-access';
 
 export type ConfigIssue = { path: (string | number)[]; message: string };
 
@@ -151,15 +150,14 @@ function selectorIssues(
           path: at('selector', 'tag'),
           message: 'required for kind "ec2": instances are selected by tag',
         });
-      const access = kubernetesAccess(group);
-      if (!access.ok) issues.push({ path: at(...access.path), message: access.message });
+      if (!group.kubernetes)
+        issues.push({
+          path: at('kubernetes'),
+          message: 'required for kind "ec2": nodes are drained through the Kubernetes API',
+        });
       return issues;
     }
     case 'asg':
-      if (group.kubernetes) {
-        const access = kubernetesAccess(group);
-        if (!access.ok) return [{ path: at(...access.path), message: access.message }];
-      }
       return selector.autoScalingGroupName || selector.tag
         ? []
         : [
@@ -169,10 +167,6 @@ function selectorIssues(
             },
           ];
     case 'eks-managed':
-      if (selector.eks && group.kubernetes) {
-        const access = kubernetesAccess(group);
-        if (!access.ok) return [{ path: at(...access.path), message: access.message }];
-      }
       return selector.eks
         ? []
         : [

@@ -176,32 +176,9 @@ const nodeGroup = z.strictObject({
   scaleUpAt: percent.default(75).describe('utilisation (%) that triggers a step up'),
   scaleDownAt: percent.default(30).describe('utilisation (%) that allows a step down'),
   cooldownSeconds: seconds.default(1800).describe('no further rollout this long after one'),
-  drainTimeoutSeconds: z
-    .int()
-    .min(30, { error: 'expected between 30 and 3600 seconds' })
-    .max(3600, { error: 'expected between 30 and 3600 seconds' })
-    .default(180)
-    .describe(
-      "how long a node's drain may wait for its pods to leave (PodDisruptionBudgets, termination grace periods); then the node is uncordoned and the rollout ends as blocked",
-    ),
   kubernetes: z
     .strictObject({
-      auth: z
-        .enum(['kubeconfig', 'eks'], { error: 'expected "kubeconfig" or "eks"' })
-        .optional()
-        .describe(
-          'how drpilot authenticates to the cluster: "eks" (a short-lived IAM token, mapped to a Kubernetes group by the EKS access entry of the resize role; the default for eks-managed groups without a kubeconfigSecret) or "kubeconfig" (kubeconfigSecret)',
-        ),
-      kubeconfigSecret: secretName
-        .optional()
-        .describe('Secrets Manager secret holding the kubeconfig (auth "kubeconfig")'),
-      clusterName: z
-        .string()
-        .regex(/^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$/, { error: 'expected an EKS cluster name' })
-        .optional()
-        .describe(
-          'the EKS cluster (auth "eks"); default for eks-managed groups: selector.eks.clusterName',
-        ),
+      kubeconfigSecret: secretName.describe('Secrets Manager secret holding the kubeconfig'),
     })
     .optional()
     .describe('API access for cordon and drain (required for kind ec2)'),

@@ -79,6 +79,7 @@ const rolloutStateSchema = z.object({
   template: template.nullable(),
   done: z.boolean(),
   waitSeconds: z.int().min(0).max(86400),
+  poll: z.object({ count: z.int().min(0), max: z.int().min(1).max(100_000) }).optional(),
   // Step Functions' Catch puts { Error, Cause } here; a Cause can be a long stack: kept, clipped when shown.
   error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
 });

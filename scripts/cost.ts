@@ -1,0 +1,109 @@
+/**
+ * `npm run cost [-- --cdk-out DIR] [--json] [--nodes 3,100] [--member-alarms per-member|per-group]
+ * [--config FILE]`: drpilot's own monthly cost from the synthesized templates, at the dated list
+ * prices in lambdas/core/cost/prices.ts. Without --cdk-out it reads ./cdk.out, and when that holds
+ * no templates it synthesizes the app (offline, without bundling: the templates are the same) into
+ * a temporary directory from --config, $DRPILOT_CONFIG or ./drpilot.config.json, else the example.
+ */
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { App } from 'aws-cdk-lib';
+import { configFileSystem } from '../bin/config-file-system';
+import { formatCostTables } from '../lambdas/core/cost/format';
+import {
+  planCost,
+  type CfnTemplate,
+  type MemberAlarmMode,
+  type NamedTemplate,
+} from '../lambdas/core/cost/plan-cost';
+import { formatSettingsErrors, resolveAppSettings } from '../lib/app-settings';
+import { addDrpilotStacks } from '../lib/drpilot-app';
+
+const ROOT = resolve(import.meta.dirname, '..');
+
+function usage(message: string): never {
+  process.stderr.write(`drpilot cost: ${message}\n`);
+  process.exit(2);
+}
+
+/** The `*.template.json` files of a cloud assembly, by stack name. */
+export function readTemplates(dir: string): NamedTemplate[] {
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.template.json'))
+    .sort()
+    .map((f) => ({
+      stack: f.replace(/\.template\.json$/, ''),
+      template: JSON.parse(readFileSync(join(dir, f), 'utf8')) as CfnTemplate,
+    }));
+}
+
+/** Synthesizes the app for `configFlag` (or the usual lookup, else the example) into a temp dir. */
+function synthesize(configFlag: string | undefined): string {
+  const cwd = process.cwd();
+  const lookedUp = configFlag ?? process.env.DRPILOT_CONFIG;
+  const fallback =
+    lookedUp === undefined && !existsSync(join(cwd, 'drpilot.config.json'))
+      ? join(ROOT, 'drpilot.config.example.json')
+      : undefined;
+  if (fallback) process.stderr.write(`drpilot cost: no drpilot.config.json: using ${fallback}\n`);
+  const settings = resolveAppSettings({
+    configContext: configFlag ?? fallback,
+    env: process.env,
+    cwd,
+    fs: configFileSystem,
+  });
+  if (!settings.ok) usage(formatSettingsErrors(settings));
+  const outdir = mkdtempSync(join(tmpdir(), 'drpilot-cost-'));
+  const context = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
+  const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
+  addDrpilotStacks(app, settings.config, settings.account);
+  app.synth();
+  process.stderr.write(`drpilot cost: synthesized ${settings.configFile} into ${outdir}\n`);
+  return outdir;
+}
+
+function main(): void {
+  const { values } = parseArgs({
+    options: {
+      'cdk-out': { type: 'string' },
+      config: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      nodes: { type: 'string', default: '3,100' },
+      'member-alarms': { type: 'string', default: 'per-member' },
+    },
+    strict: true,
+  });
+  const nodes = values.nodes.split(',').map((n) => Number(n.trim()));
+  if (nodes.some((n) => !Number.isInteger(n) || n < 0)) {
+    usage(`--nodes: whole numbers separated by commas, got "${values.nodes}"`);
+  }
+  const memberAlarms = values['member-alarms'];
+  if (memberAlarms !== 'per-member' && memberAlarms !== 'per-group') {
+    usage(`--member-alarms: per-member or per-group, got "${memberAlarms}"`);
+  }
+
+  let dir: string;
+  if (values['cdk-out'] !== undefined) {
+    dir = resolve(values['cdk-out']);
+    if (!existsSync(dir) || readTemplates(dir).length === 0) {
+      usage(`no *.template.json in ${dir}`);
+    }
+  } else {
+    const local = resolve('cdk.out');
+    dir = existsSync(local) && readTemplates(local).length > 0 ? local : synthesize(values.config);
+  }
+  const templates = readTemplates(dir);
+  const tables = nodes.map((n) =>
+    planCost(templates, { nodes: n, memberAlarms: memberAlarms as MemberAlarmMode }),
+  );
+  if (values.json) {
+    process.stdout.write(`${JSON.stringify({ cdkOut: dir, scenarios: tables }, null, 2)}\n`);
+  } else {
+    process.stdout.write(`templates: ${dir} (${templates.map((t) => t.stack).join(', ')})\n\n`);
+    process.stdout.write(`${formatCostTables(tables)}\n`);
+  }
+}
+
+main();
