@@ -1,5 +1,5 @@
-import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { runSetupScript } from './setup-script';
 
 export const K8S_WORLD_BINARIES = [
   'etcd',
@@ -24,39 +24,17 @@ export class K8sWorldNotSetUpError extends Error {
  * cache, the shared tarball, or — with `build` — a build from the Go module proxy). The script's
  * progress goes to this process's stderr.
  */
-export function k8sWorldBinaries(options: { build: boolean }): Promise<K8sWorldBinaries> {
-  return new Promise((resolve, reject) => {
-    const setup = spawn('bash', [setupScript, ...(options.build ? [] : ['--no-build'])], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    let stdout = '';
-    setup.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-    setup.on('error', reject);
-    setup.on('close', (code, signal) => {
-      if (code === 3) {
-        reject(
-          new K8sWorldNotSetUpError(
-            'the real Kubernetes world is not set up: run `npm run setup:k8s` (from the shared tarball in seconds, else a ~35-40 min build from the Go module proxy), or set KUBEBUILDER_ASSETS',
-          ),
-        );
-        return;
-      }
-      if (code !== 0) {
-        reject(new Error(`scripts/setup-k8s-world.sh failed (${signal ?? `exit ${code}`})`));
-        return;
-      }
-      const paths = new Map(
-        stdout
-          .split('\n')
-          .filter((line) => line.includes('='))
-          .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
-      );
-      const missing = K8S_WORLD_BINARIES.filter((name) => !paths.get(name));
-      if (missing.length > 0) {
-        reject(new Error(`scripts/setup-k8s-world.sh named no ${missing.join(', ')}`));
-        return;
-      }
-      resolve(Object.fromEntries(paths) as K8sWorldBinaries);
-    });
+export async function k8sWorldBinaries(options: { build: boolean }): Promise<K8sWorldBinaries> {
+  const paths = await runSetupScript(setupScript, {
+    build: options.build,
+    notSetUp: () =>
+      new K8sWorldNotSetUpError(
+        'the real Kubernetes world is not set up: run `npm run setup:k8s` (from the shared tarball in seconds, else a ~35-40 min build from the Go module proxy), or set KUBEBUILDER_ASSETS',
+      ),
   });
+  const missing = K8S_WORLD_BINARIES.filter((name) => !paths.get(name));
+  if (missing.length > 0) {
+    throw new Error(`scripts/setup-k8s-world.sh named no ${missing.join(', ')}`);
+  }
+  return Object.fromEntries(paths) as K8sWorldBinaries;
 }
