@@ -2,7 +2,6 @@ import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { SIDES } from '../lambdas/core/config/schema';
-import { METRICS_NAMESPACE } from '../lambdas/core/metric-names';
 import { names } from './names';
 import { acknowledge } from './nag';
 import type { ReactiveFunction } from './reactive-function';
@@ -78,12 +77,7 @@ export function grantOutboxFromRegion(reactive: ReactiveFunction, config: Drpilo
 
 /** PutMetricData for the problem metrics the alarms watch (namespace drpilot only). */
 export function grantPublishAksProblems(reactive: ReactiveFunction): void {
-  reactive.allowOnAnyResource('PublishAksProblems', {
-    actions: ['cloudwatch:PutMetricData'],
-    reason:
-      'cloudwatch:PutMetricData supports no resource-level permissions; limited to the drpilot namespace by cloudwatch:namespace.',
-    conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-  });
+  reactive.allowPublishMetrics('PublishAksProblems');
 }
 
 /**

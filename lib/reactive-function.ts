@@ -13,6 +13,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { CONFIG_ENV } from '../lambdas/core/shared-names';
+import { METRICS_NAMESPACE } from '../lambdas/core/metric-names';
 import { CREATE_REQUIRE_BANNER, ESBUILD_TARGET } from './lambda-bundling';
 import { acknowledge } from './nag';
 
@@ -201,6 +202,16 @@ export class ReactiveFunction extends Construct {
       { rule: 'AwsSolutions-IAM5', reason: permission.reason, appliesTo: ['Resource::*'] },
     ]);
     return policy;
+  }
+
+  /** PutMetricData, only into drpilot's own namespace (the action has no resource-level permissions). */
+  allowPublishMetrics(id: string): iam.Policy {
+    return this.allowOnAnyResource(id, {
+      actions: ['cloudwatch:PutMetricData'],
+      reason:
+        'cloudwatch:PutMetricData supports no resource-level permissions; limited to the drpilot namespace by the cloudwatch:namespace condition.',
+      conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
+    });
   }
 }
 

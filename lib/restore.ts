@@ -95,12 +95,7 @@ export class RestoreDrill extends Construct {
 
     this.grantDrBucket(config);
     this.grantKubeconfig(config);
-    this.reactive.allowOnAnyResource('PublishVerifiedRpo', {
-      actions: ['cloudwatch:PutMetricData'],
-      reason:
-        'cloudwatch:PutMetricData supports no resource-level permissions; limited to the drpilot namespace by the cloudwatch:namespace condition.',
-      conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-    });
+    this.reactive.allowPublishMetrics('PublishVerifiedRpo');
     // Lease, the verified restores record and the audit trail; the grant covers the table's key.
     props.stateTable.grantReadWriteData(this.reactive.role);
 

@@ -216,12 +216,7 @@ export class BackupResync extends Construct {
     // Finds the active side: where the main record points.
     this.reactive.addToRolePolicy(readZoneStatement(this, config, 'ReadTheMainRecord'));
 
-    this.reactive.allowOnAnyResource('PublishRpo', {
-      actions: ['cloudwatch:PutMetricData'],
-      reason:
-        'cloudwatch:PutMetricData supports no resource-level permissions; limited to the drpilot namespace by the cloudwatch:namespace condition.',
-      conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
-    });
+    this.reactive.allowPublishMetrics('PublishRpo');
 
     // Lease, last run and RPO record; the grant covers the table's key too.
     props.stateTable.grantReadWriteData(this.reactive.role);
