@@ -112,18 +112,11 @@ export async function setUpCoreDnsInCluster(
     metadata: { ...binding.metadata, namespace },
     subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace }],
   });
-  const token = await admin.create<{ status: { token: string } }>(
-    `/api/v1/namespaces/${namespace}/serviceaccounts/${serviceAccount}/token`,
-    {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: { expirationSeconds: 3_600 },
-    },
-  );
+  const token = await admin.serviceAccountToken(namespace, serviceAccount);
   const access: KubeAccess = {
     server: options.server,
     caPem: options.caPem,
-    token: token.status.token,
+    token,
   };
   return {
     namespace,

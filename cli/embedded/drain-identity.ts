@@ -1,5 +1,5 @@
 import { KubeApiError } from '../../lambdas/adapters/kubernetes/kube-api';
-import type { KubeAdmin } from './kube-admin';
+import { tokenKubeconfigJson, type KubeAdmin } from './kube-admin';
 
 /**
  * The rights the README tells users to grant drpilot's drain identity, and no more: get/list/patch
@@ -57,32 +57,14 @@ export async function createDrainIdentity(
     roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'drpilot-drain' },
     subjects: [{ kind: 'ServiceAccount', name, namespace }],
   });
-  const request = await admin.create<{ status: { token: string } }>(
-    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
-    {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: { expirationSeconds: 3_600 },
-    },
-  );
-  const kubeconfigJson = JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      {
-        name: 'drpilot-test-world',
-        cluster: {
-          server: options.server,
-          'certificate-authority-data': Buffer.from(options.caData).toString('base64'),
-        },
-      },
-    ],
-    users: [{ name, user: { token: request.status.token } }],
-    contexts: [
-      { name: 'drain', context: { cluster: 'drpilot-test-world', user: name, namespace } },
-    ],
-    'current-context': 'drain',
-    preferences: {},
+  const kubeconfigJson = tokenKubeconfigJson({
+    server: options.server,
+    caData: options.caData,
+    cluster: 'drpilot-test-world',
+    user: name,
+    token: await admin.serviceAccountToken(namespace, name),
+    context: 'drain',
+    namespace,
   });
   return {
     username: `system:serviceaccount:${namespace}:${name}`,

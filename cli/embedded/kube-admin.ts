@@ -53,6 +53,19 @@ export class KubeAdmin {
     return this.request<T>('POST', path, manifest);
   }
 
+  /** A token for a ServiceAccount (the TokenRequest API), to act as that identity in a test. */
+  async serviceAccountToken(namespace: string, name: string): Promise<string> {
+    const request = await this.create<{ status: { token: string } }>(
+      `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: { expirationSeconds: 3_600 },
+      },
+    );
+    return request.status.token;
+  }
+
   mergePatch<T>(path: string, patch: unknown): Promise<T> {
     return this.request<T>('PATCH', path, patch, 'application/merge-patch+json');
   }
@@ -103,4 +116,42 @@ export class KubeAdmin {
   close(): void {
     this.client.close();
   }
+}
+
+/** A kubeconfig (as JSON, the way drpilot's secrets hold it) that authenticates with `token`. */
+export function tokenKubeconfigJson(options: {
+  server: string;
+  caData: string;
+  cluster: string;
+  user: string;
+  token: string;
+  context: string;
+  namespace?: string;
+}): string {
+  return JSON.stringify({
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      {
+        name: options.cluster,
+        cluster: {
+          server: options.server,
+          'certificate-authority-data': Buffer.from(options.caData).toString('base64'),
+        },
+      },
+    ],
+    users: [{ name: options.user, user: { token: options.token } }],
+    contexts: [
+      {
+        name: options.context,
+        context: {
+          cluster: options.cluster,
+          user: options.user,
+          ...(options.namespace ? { namespace: options.namespace } : {}),
+        },
+      },
+    ],
+    'current-context': options.context,
+    preferences: {},
+  });
 }

@@ -1,5 +1,5 @@
 import { KubeApiError } from '../../lambdas/adapters/kubernetes/kube-api';
-import type { KubeAdmin } from './kube-admin';
+import { tokenKubeconfigJson, type KubeAdmin } from './kube-admin';
 
 /**
  * The rights the README tells users to grant the restore drill's identity in the DR cluster, and
@@ -105,30 +105,13 @@ export async function createRestoreIdentity(
     bound.push(veleroNamespace);
   };
   await bindIn(options.veleroNamespace);
-  const request = await admin.create<{ status: { token: string } }>(
-    `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`,
-    {
-      apiVersion: 'authentication.k8s.io/v1',
-      kind: 'TokenRequest',
-      spec: { expirationSeconds: 3_600 },
-    },
-  );
-  const kubeconfigJson = JSON.stringify({
-    apiVersion: 'v1',
-    kind: 'Config',
-    clusters: [
-      {
-        name: 'drpilot-dr',
-        cluster: {
-          server: options.server,
-          'certificate-authority-data': Buffer.from(options.caData).toString('base64'),
-        },
-      },
-    ],
-    users: [{ name, user: { token: request.status.token } }],
-    contexts: [{ name: 'restore-drill', context: { cluster: 'drpilot-dr', user: name } }],
-    'current-context': 'restore-drill',
-    preferences: {},
+  const kubeconfigJson = tokenKubeconfigJson({
+    server: options.server,
+    caData: options.caData,
+    cluster: 'drpilot-dr',
+    user: name,
+    token: await admin.serviceAccountToken(namespace, name),
+    context: 'restore-drill',
   });
   return {
     username: `system:serviceaccount:${namespace}:${name}`,
