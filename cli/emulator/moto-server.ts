@@ -12,6 +12,11 @@ export interface MotoServerOptions {
   logFile?: string;
   /** How long to wait for moto to answer HTTP. */
   startTimeoutMs?: number;
+  /**
+   * Python's thread switch interval in moto (default 0.005 s). A tiny value makes request
+   * threads interleave often, so a test can show that concurrent conditional writes stay atomic.
+   */
+  threadSwitchSeconds?: number;
 }
 
 export interface MotoServer {
@@ -36,14 +41,38 @@ const BIND_ATTEMPTS = 3;
 // moto.server.main is what .venv/bin/moto_server runs. The thread makes moto exit as soon as its
 // stdin closes, which happens when we stop it and also when our process dies without cleanup
 // (SIGKILL, a crashed test worker), so no orphaned moto outlives its parent.
+//
+// AWS applies each DynamoDB write and each Route 53 change batch atomically: of two conditional
+// writes racing for one lease, exactly one succeeds. moto's server answers requests on threads
+// with no lock around its backends (moto/moto_server/werkzeug_app.py, moto/server.py
+// \`threaded=True\`), so two conditional PutItems can both pass their check. The wrapper below
+// restores AWS's rule by answering DynamoDB and Route 53 requests one at a time (everything else,
+// e.g. SQS long polls, stays concurrent).
 const MOTO_BOOTSTRAP = `
 import os, sys, threading
+sys.setswitchinterval(float(os.environ.get('DRPILOT_MOTO_THREAD_SWITCH_SECONDS', '0.005')))
 def exit_when_parent_goes():
     sys.stdin.buffer.read()
     os._exit(0)
 threading.Thread(target=exit_when_parent_goes, daemon=True).start()
-from moto.server import main
-main(sys.argv[1:])
+import moto.server
+atomic = threading.Lock()
+def atomic_like_aws(app):
+    def serve(environ, start_response):
+        target = environ.get('HTTP_X_AMZ_TARGET', '')
+        path = environ.get('PATH_INFO', '')
+        if not (target.startswith('DynamoDB_') or path.startswith('/2013-04-01/')):
+            return app(environ, start_response)
+        with atomic:
+            answer = app(environ, start_response)
+            try:
+                return [b''.join(answer)]
+            finally:
+                getattr(answer, 'close', lambda: None)()
+    return serve
+run_simple = moto.server.run_simple
+moto.server.run_simple = lambda host, port, app, **options: run_simple(host, port, atomic_like_aws(app), **options)
+moto.server.main(sys.argv[1:])
 `;
 
 export async function startMotoServer(options: MotoServerOptions = {}): Promise<MotoServer> {
@@ -111,7 +140,14 @@ async function launch(port: number, options: MotoServerOptions): Promise<MotoSer
   const endpoint = `http://127.0.0.1:${port}`;
   const child = spawn(venvPython, ['-c', MOTO_BOOTSTRAP, '-H', '127.0.0.1', '-p', String(port)], {
     cwd: repoRoot,
-    env: { ...process.env, PYTHONUNBUFFERED: '1', ...options.env },
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+      ...(options.threadSwitchSeconds !== undefined && {
+        DRPILOT_MOTO_THREAD_SWITCH_SECONDS: String(options.threadSwitchSeconds),
+      }),
+      ...options.env,
+    },
     stdio: ['pipe', 'ignore', 'pipe'],
   });
   const stderrTail = captureStderr(child, options.logFile);

@@ -10,7 +10,7 @@ describe('drpilot drill full --embedded', () => {
     const endpointBefore = process.env.AWS_ENDPOINT_URL;
     const run = await runCli(['drill', 'full', '--embedded', '--json', '--report', reportDir]);
 
-    expect(run.code).toBe(0);
+    expect(run.code, failedSteps(run.stdout) + run.stderr.slice(-4000)).toBe(0);
     const result = run.json();
     expect(result).toMatchObject({
       scenario: 'full',
@@ -140,3 +140,18 @@ describe('drpilot drill full --embedded', () => {
     expect((await runCli(['drill', 'meltdown', '--embedded'])).code).toBe(2);
   });
 });
+
+/** The steps that failed, from the drill's JSON, so a red run says why without a rerun. */
+function failedSteps(stdout: string): string {
+  try {
+    const { steps } = JSON.parse(stdout) as {
+      steps: { name: string; ok: boolean; detail: string }[];
+    };
+    return steps
+      .filter((s) => !s.ok)
+      .map((s) => `failed step: ${s.name}: ${s.detail}\n`)
+      .join('');
+  } catch {
+    return `stdout: ${stdout.slice(-2000)}\n`;
+  }
+}
