@@ -1,5 +1,9 @@
+import { readFileSync } from 'node:fs';
+import { designedRto, rtoFloorReason, type DesignedRto } from '../lambdas/core/dns/designed-rto';
+import { validateConfig } from '../lambdas/core/config/validate';
+import { formatRunbookBench, measureDnsRunbook, type RunbookBenchResult } from './dns-runbook';
 import { measureDnsSwitch, type DnsBenchResult } from './dns-switch';
-import { measureBundles, type BundleMeasurement } from './lambda-bundles';
+import { formatBundleBench, measureBundles, type BundleMeasurement } from './lambda-bundles';
 import {
   formatResyncBench,
   measureResyncVsS3Sync,
@@ -11,14 +15,18 @@ import {
   type SimulateBenchResult,
 } from './resize-simulate';
 
+// The pinned SDK runs on Node 20; its notice about future releases is not a bench result.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const json = process.argv.includes('--json');
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 /** First-sync repetitions (fresh targets each) and no-op re-sync repetitions of the resync bench. */
 const resyncReps = Number(process.env.BENCH_RESYNC_REPS ?? 3);
 const resyncNoopReps = Number(process.env.BENCH_RESYNC_NOOP_REPS ?? 5);
-/** Comma-separated sections to run (bundles, resync, dns, simulate); all by default. */
 const dnsRuns = Number(process.env.BENCH_DNS_RUNS ?? 30);
-const only = (process.env.BENCH_ONLY ?? 'bundles,resync,dns,simulate')
+/** Runbook and drpilot failovers as processes (each a few seconds). */
+const runbookRuns = Number(process.env.BENCH_RUNBOOK_RUNS ?? 5);
+/** Comma-separated sections to run (bundles, resync, dns, runbook, simulate); all by default. */
+const only = (process.env.BENCH_ONLY ?? 'bundles,resync,dns,runbook,simulate')
   .split(',')
   .map((s) => s.trim());
 // Figures only by default; --verbose adds progress and the handlers' own log lines (stderr).
@@ -37,6 +45,9 @@ interface BenchResult {
   lambdaBundles?: BundleMeasurement[];
   resync?: ResyncBenchResult;
   dnsSwitch?: DnsBenchResult;
+  dnsRunbook?: RunbookBenchResult;
+  /** The example config's designed RTO, with the decision term measured by the dns section. */
+  designedRto?: DesignedRto;
   resizeSimulation?: SimulateBenchResult;
 }
 
@@ -62,6 +73,17 @@ if (only.includes('resync')) {
 
 if (only.includes('dns')) {
   result.dnsSwitch = await measureDnsSwitch(dnsRuns, log);
+  const example = validateConfig(
+    JSON.parse(readFileSync(new URL('../drpilot.config.example.json', import.meta.url), 'utf8')),
+  );
+  if (!example.ok) throw new Error('the example config is invalid');
+  result.designedRto = designedRto(example.config.dns, {
+    seconds: result.dnsSwitch.handlerMsMedian / 1000,
+    basis: `measured: median of ${dnsRuns} emulated handler failovers`,
+  });
+}
+if (only.includes('runbook')) {
+  result.dnsRunbook = await measureDnsRunbook(runbookRuns, log);
 }
 if (only.includes('simulate')) {
   result.resizeSimulation = benchResizeSimulation();
@@ -70,19 +92,8 @@ if (only.includes('simulate')) {
 if (json) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
-  const kib = (n: number) => `${(n / 1024).toFixed(1)} KiB`;
   if (result.lambdaBundles) {
-    console.log(
-      `Lambda bundles (module init: median of ${runs} fresh processes; baseline = empty module, ${baselineMs.toFixed(1)} ms)`,
-    );
-    console.log(
-      `${'handler'.padEnd(32)}${'size'.padStart(12)}${'gzip'.padStart(12)}${'init'.padStart(12)}${'× baseline'.padStart(12)}`,
-    );
-    for (const b of result.lambdaBundles) {
-      console.log(
-        `${b.handler.padEnd(32)}${kib(b.bytes).padStart(12)}${kib(b.gzipBytes).padStart(12)}${`${b.initMsMedian.toFixed(1)} ms`.padStart(12)}${b.initRatio.toFixed(2).padStart(12)}`,
-      );
-    }
+    for (const line of formatBundleBench(result.lambdaBundles, runs, baselineMs)) console.log(line);
   }
   if (result.resync) {
     if (result.lambdaBundles) console.log('');
@@ -95,6 +106,19 @@ if (json) {
     console.log(
       `  handler end to end ${d.handlerMsMedian.toFixed(1)} ms vs one bare ChangeResourceRecordSets ${d.bareChangeMsMedian.toFixed(1)} ms: ${d.ratio.toFixed(2)}× (target ${d.target}) ${d.met ? 'PASS' : 'MISS'}`,
     );
+  }
+  if (result.designedRto) {
+    const rto = result.designedRto;
+    console.log('');
+    console.log(
+      `Designed RTO of the example config: ${rto.totalSeconds} s (target ${rto.targetSeconds} s) ${rto.met ? 'PASS' : `MISS: ${rtoFloorReason(rto)}`}`,
+    );
+    for (const t of rto.terms)
+      console.log(`  ${t.stage.padEnd(10)}${t.seconds.toFixed(1).padStart(7)} s  ${t.detail}`);
+  }
+  if (result.dnsRunbook) {
+    console.log('');
+    for (const line of formatRunbookBench(result.dnsRunbook)) console.log(line);
   }
   if (result.resizeSimulation) {
     console.log('');

@@ -8,7 +8,11 @@ import type { ExitCode } from './exit-codes';
 export class CommandContext {
   exitCode: ExitCode = 0;
 
-  constructor(readonly io: CliIo) {}
+  constructor(
+    readonly io: CliIo,
+    /** The command line as given, for the dry run cli/confirm.ts shows as the plan. */
+    readonly argv: readonly string[] = [],
+  ) {}
 
   for(command: Command): { io: CliIo; options: GlobalOptions; output: Output } {
     const options = globalOptions(command);

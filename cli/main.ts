@@ -1,7 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { CommandContext } from './command-context';
+import { applyCommandFlags } from './command-help';
 import { registerDrill } from './commands/drill';
+import { registerHistory } from './commands/history';
 import { registerNotify } from './commands/notify';
+import { registerPause } from './commands/pause';
+import { registerApproval } from './commands/approve';
 import { registerResize } from './commands/resize';
 import { registerResync } from './commands/resync';
 import { registerSimulate } from './commands/simulate';
@@ -33,12 +37,16 @@ export function buildProgram(context: CommandContext): Command {
   registerVerifyRestore(program, context);
   registerDrill(program, context);
   registerNotify(program, context);
+  registerPause(program, context);
+  registerApproval(program, context);
+  registerHistory(program, context);
+  applyCommandFlags(program);
   return program;
 }
 
 /** Runs one CLI invocation and returns its exit code (never calls process.exit). */
 export async function main(argv: string[], io: CliIo = processIo()): Promise<ExitCode> {
-  const context = new CommandContext(io);
+  const context = new CommandContext(io, argv);
   const program = buildProgram(context);
   try {
     await program.parseAsync(argv, { from: 'user' });

@@ -4,6 +4,7 @@ import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
 import { AksEvents } from './aks-events';
 import { BackupResync, eventBridgeNotificationCommand } from './resync';
 import { DrpilotDashboard } from './dashboard';
+import { DrillRunbook } from './drill-runbook';
 import { DnsFailover } from './dns';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
@@ -33,6 +34,8 @@ export class ControlStack extends Stack {
   readonly aksEvents: AksEvents | null;
   /** The CloudWatch dashboard of the whole estate (lib/dashboard.ts). */
   readonly dashboard: DrpilotDashboard;
+  /** The drill runbook's state machine (`drpilot drill runbook --via lambda`). */
+  readonly drillRunbook: DrillRunbook;
 
   constructor(scope: Construct, id: string, props: ControlStackProps) {
     super(scope, id, props);
@@ -96,6 +99,17 @@ export class ControlStack extends Stack {
     // The DNS function tells the AKS side after every switch.
     this.aksEvents?.grantSender(this.dnsFailover.reactive);
 
+    this.drillRunbook = new DrillRunbook(this, 'DrillRunbook', {
+      config,
+      functions: {
+        status: this.status.reactive.fn,
+        resync: this.backupResync.reactive.fn,
+        restore: this.restoreDrill?.reactive.fn ?? null,
+        dns: this.dnsFailover.reactive.fn,
+        aks: this.aksEvents?.reactive.fn ?? null,
+      },
+    });
+
     this.dashboard = new DrpilotDashboard(this, 'Dashboard', {
       config,
       dnsFailover: this.dnsFailover,
@@ -122,6 +136,12 @@ export class ControlStack extends Stack {
     }
     new CfnOutput(this, 'DashboardName', {
       value: this.dashboard.dashboard.dashboardName,
+    });
+    new CfnOutput(this, 'DrillStateMachineArn', {
+      value: this.drillRunbook.stateMachine.stateMachineArn,
+    });
+    new CfnOutput(this, 'DrillReportBucketName', {
+      value: this.drillRunbook.reportBucket.bucketName,
     });
     new CfnOutput(this, 'BackupRpoAlarmName', { value: this.backupResync.rpoAlarm.alarmName });
     if (this.restoreDrill) {

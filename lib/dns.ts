@@ -10,7 +10,10 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
-import { HEALTH_CHECK_FAILURE_THRESHOLD } from '../lambdas/core/dns/health-check-timing';
+import {
+  HEALTH_ALARM,
+  HEALTH_CHECK_FAILURE_THRESHOLD,
+} from '../lambdas/core/dns/health-check-timing';
 import {
   NOTIFICATION_TOPIC_ENV,
   SCHEDULED_ACTIONS,
@@ -19,6 +22,7 @@ import {
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
+import { backupDirectionNeedsRoleName, grantBackupDirection } from './backup-direction-access';
 import { describeHealthAlarmsStatement, readZoneStatement } from './shared-statements';
 
 /**
@@ -133,6 +137,7 @@ export class DnsFailover extends Construct {
       description:
         'drpilot dns: moves the main CNAME between the primary and DR endpoints after checks, exactly once',
       functionName: names.function(config, 'dns'),
+      ...(backupDirectionNeedsRoleName(config) ? { roleName: names.dnsRole(config) } : {}),
       config,
       alarmTopic: props.notificationTopic,
       encryptionKey: props.encryptionKey,
@@ -172,6 +177,7 @@ export class DnsFailover extends Construct {
     this.grantRoute53();
     this.grantAlarms();
     this.grantBackups();
+    grantBackupDirection(this.reactive, config);
     // Lease (conditional writes), cooldown and audit entries; the grant covers the table's key.
     props.stateTable.grantReadWriteData(this.reactive.role);
     // Decision notifications, refusals included; the grant covers the topic's key.
@@ -208,13 +214,13 @@ export class DnsFailover extends Construct {
         metricName: 'HealthCheckStatus',
         dimensionsMap: { HealthCheckId: this.healthChecks[side].attrHealthCheckId },
         statistic: cloudwatch.Stats.MINIMUM,
-        period: Duration.minutes(1),
+        period: Duration.seconds(HEALTH_ALARM.periodSeconds),
       }),
       // The health check already needs 3 failures 10 s apart to turn unhealthy: one minute is
       // enough debouncing here.
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 1,
+      evaluationPeriods: HEALTH_ALARM.evaluationPeriods,
       // No status (a check just created, or a CloudWatch delay) is INSUFFICIENT_DATA: never OK, so
       // never a side to fail over to, and never ALARM, so it never triggers a failover either.
       // Breaching would put both alarms in ALARM right after a deploy, and whichever check

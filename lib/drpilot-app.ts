@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import { validatedKubernetesAccess } from '../lambdas/core/config/kubernetes-access';
 import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
 import { ControlStack } from './control-stack';
 import { names } from './names';
@@ -37,6 +38,17 @@ export function addDrpilotStacks(app: App, config: DrpilotConfig, account: strin
       }),
     ]),
   ) as Record<Side, RegionStack>;
+
+  // An access entry names "one, and only one, existing IAM principal" (EKS User Guide, "Create
+  // access entries"): the restore drill's role (control stack) exists before the DR cluster's
+  // entry for it (DR region stack).
+  const drill = config.backups.restoreDrill;
+  if (drill && validatedKubernetesAccess(drill).auth === 'eks') {
+    regions.dr.addStackDependency(
+      control,
+      'the DR cluster access entry names the restore drill role',
+    );
+  }
 
   // One AwsSolutions plugin for the app: it checks every stack in it.
   checkWithNag(app);

@@ -1,4 +1,5 @@
 import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
+import { drillStateMachineName } from '../lambdas/core/drill/runbook-states';
 import { functionName, notificationTopicName } from '../lambdas/core/shared-names';
 
 /**
@@ -24,6 +25,17 @@ export const names = {
 
   /** The node-group rollout state machine of a cluster region (names are per region). */
   resizeStateMachine: (config: DrpilotConfig) => `${config.name}-drpilot-resize-rollout`,
+
+  /** The drill runbook's state machine in the control region (lib/drill-runbook.ts). */
+  drillStateMachine: drillStateMachineName,
+
+  /**
+   * The restore drill's role when it reaches the DR cluster with EKS auth: the DR region's stack
+   * names it in the cluster's access entry (the role lives in the control region's stack).
+   */
+  restoreDrillRole: (config: DrpilotConfig) => `${config.name}-drpilot-restore-drill`,
+  /** The DNS function's role when it flips Velero in an EKS cluster (backups.velero, auth "eks"). */
+  dnsRole: (config: DrpilotConfig) => `${config.name}-drpilot-dns`,
 
   controlKeyAlias: (config: DrpilotConfig) => `alias/${config.name}-drpilot-control`,
   regionKeyAlias: (config: DrpilotConfig, side: Side) => `alias/${config.name}-drpilot-${side}`,

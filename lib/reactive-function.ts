@@ -12,9 +12,13 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
-import { CONFIG_ENV } from '../lambdas/core/shared-names';
 import { METRICS_NAMESPACE } from '../lambdas/core/metric-names';
-import { CREATE_REQUIRE_BANNER, ESBUILD_TARGET } from './lambda-bundling';
+import {
+  configDefine,
+  CREATE_REQUIRE_BANNER,
+  ESBUILD_TARGET,
+  MAIN_FIELDS,
+} from './lambda-bundling';
 import { acknowledge } from './nag';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -36,6 +40,8 @@ export interface ReactiveFunctionProps {
   readonly config: DrpilotConfig;
   /** Physical name; set it when the CLI or people need to find the function. */
   readonly functionName?: string;
+  /** Physical name of the role; set it when a stack in another region must name the role. */
+  readonly roleName?: string;
   /** The failure alarm notifies this topic (same region as the function). */
   readonly alarmTopic: sns.ITopic;
   /** Encrypts the failure queue. */
@@ -82,6 +88,7 @@ export class ReactiveFunction extends Construct {
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      ...(props.roleName ? { roleName: props.roleName } : {}),
       description: `Runs ${props.functionName ?? id}: ${props.description}`.slice(0, 1000),
     });
 
@@ -120,7 +127,7 @@ export class ReactiveFunction extends Construct {
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: ESBUILD_TARGET,
-        mainFields: ['module', 'main'],
+        mainFields: MAIN_FIELDS,
         banner: CREATE_REQUIRE_BANNER,
         minify: true,
         // esbuild's size summary per function buries cdk's own output; warnings still show.
@@ -130,7 +137,7 @@ export class ReactiveFunction extends Construct {
         // The runtime's own SDK is whatever version AWS ships that week and lacks some packages;
         // bundling the pinned clients runs the code the adapter tests ran against.
         externalModules: [],
-        define: { [`process.env.${CONFIG_ENV}`]: JSON.stringify(embeddedConfig(props.config)) },
+        define: configDefine(props.config),
       },
     });
 
@@ -213,11 +220,4 @@ export class ReactiveFunction extends Construct {
       conditions: { StringEquals: { 'cloudwatch:namespace': METRICS_NAMESPACE } },
     });
   }
-}
-
-/** The config as the function sees it; `$schema` is an editor hint, not configuration. */
-function embeddedConfig(config: DrpilotConfig): string {
-  const embedded: Partial<DrpilotConfig> = { ...config };
-  delete embedded.$schema;
-  return JSON.stringify(embedded);
 }

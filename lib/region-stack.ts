@@ -1,6 +1,12 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
+import {
+  EKS_RESTORE_DRILL_GROUP,
+  validatedKubernetesAccess,
+} from '../lambdas/core/config/kubernetes-access';
 import type { ClusterConfig, DrpilotConfig, Side } from '../lambdas/core/config/schema';
+import { eksAccessEntry } from './eks-api-access';
+import { backupDirectionAccessEntry } from './backup-direction-access';
 import { VeleroEventForwarder } from './resync';
 import { EncryptionKey } from './encryption-key';
 import { names } from './names';
@@ -91,6 +97,24 @@ export class RegionStack extends Stack {
       new CfnOutput(this, 'ResizeFunctionName', { value: resize.reactive.fn.functionName });
       new CfnOutput(this, 'ResizeStateMachineArn', { value: resize.stateMachine.stateMachineArn });
     }
+
+    const drill = config.backups.restoreDrill;
+    const drillAccess = drill && side === 'dr' ? validatedKubernetesAccess(drill) : undefined;
+    if (drillAccess?.auth === 'eks') {
+      // The restore drill's role is in the control region's stack; it is named, not referenced.
+      eksAccessEntry(this, {
+        clusterName: drillAccess.clusterName,
+        principalArn: this.formatArn({
+          service: 'iam',
+          region: '',
+          resource: 'role',
+          resourceName: names.restoreDrillRole(config),
+        }),
+        kubernetesGroup: EKS_RESTORE_DRILL_GROUP,
+      });
+    }
+
+    backupDirectionAccessEntry(this, config, side);
 
     const connections = (config.tunnels?.vpnConnections ?? []).filter(
       (c) => c.region === this.cluster.region,

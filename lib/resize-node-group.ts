@@ -3,10 +3,15 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import {
+  EKS_DRAIN_GROUP,
+  validatedKubernetesAccess,
+} from '../lambdas/core/config/kubernetes-access';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../lambdas/core/config/schema';
 import { OPT_IN_TAG } from '../lambdas/core/resize/opt-in';
 import { RETYPE_CONDITION_KEY, retypeCondition } from '../lambdas/core/resize/retype-condition';
 import { resizeGroupAlarmPrefix } from '../lambdas/core/shared-names';
+import { describeClusterStatement, eksAccessEntry } from './eks-api-access';
 import { acknowledge } from './nag';
 import type { ReactiveFunction } from './reactive-function';
 
@@ -21,7 +26,9 @@ export interface NodeGroupResizeProps {
  * What one node group needs: its alarms' state changes delivered to the resize function (the
  * alarms themselves are kept in step with the group's members by MemberAlarmReconciler), and the
  * resize function's rights on exactly this group — instances by tag, the launch template by the
- * opt-in tag, the Auto Scaling group or nodegroup by name, the kubeconfig secret by name.
+ * opt-in tag, the Auto Scaling group or nodegroup by name, the kubeconfig secret by name — or,
+ * with EKS auth, DescribeCluster on the one cluster and an access entry mapping the role to the
+ * drain group.
  */
 export class NodeGroupResize extends Construct {
   readonly alarmRule: events.Rule;
@@ -85,7 +92,17 @@ export class NodeGroupResize extends Construct {
       }),
       this.volumeKeyGrant(config, group),
     ];
-    const secret = group.kubernetes?.kubeconfigSecret;
+    const access = group.kubernetes ? validatedKubernetesAccess(group.kubernetes) : undefined;
+    if (access?.auth === 'eks') {
+      const { clusterName } = access;
+      statements.push(describeClusterStatement(this, sid(group, 'DescribeCluster'), clusterName));
+      eksAccessEntry(resize, {
+        clusterName,
+        principalArn: resize.role.roleArn,
+        kubernetesGroup: EKS_DRAIN_GROUP,
+      });
+    }
+    const secret = access?.auth === 'kubeconfig' ? access.secretName : undefined;
     if (secret) {
       statements.push(
         new iam.PolicyStatement({

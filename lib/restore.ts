@@ -8,10 +8,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { validatedKubernetesAccess } from '../lambdas/core/config/kubernetes-access';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import type { RestoreDrillConfig } from '../lambdas/core/config/restore-drill-schema';
 import { METRICS_NAMESPACE, VERIFIED_RPO_METRIC } from '../lambdas/core/metric-names';
 import { SCHEDULED_ACTIONS, scheduledPayload } from '../lambdas/core/shared-names';
+import { describeClusterStatement } from './eks-api-access';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
@@ -56,6 +58,9 @@ export class RestoreDrill extends Construct {
       description:
         "drpilot restore drill: restores the DR side's newest backup into scratch namespaces through Velero, cleans up, publishes the verified RPO",
       functionName: names.function(config, 'restore'),
+      ...(validatedKubernetesAccess(drill).auth === 'eks'
+        ? { roleName: names.restoreDrillRole(config) }
+        : {}),
       config,
       alarmTopic: props.alarmTopic,
       encryptionKey: props.encryptionKey,
@@ -171,14 +176,29 @@ export class RestoreDrill extends Construct {
     }
   }
 
-  /** The DR cluster's kubeconfig secret, in the DR cluster's region, by name. */
+  /**
+   * The DR cluster's kubeconfig secret, in the DR cluster's region, by name; or, with EKS auth,
+   * DescribeCluster on the DR cluster (its access entry is in the DR region's stack).
+   */
   private grantKubeconfig(config: DrpilotConfig): void {
+    const access = validatedKubernetesAccess(this.drill);
+    if (access.auth === 'eks') {
+      this.reactive.addToRolePolicy(
+        describeClusterStatement(
+          this,
+          'DescribeDrCluster',
+          access.clusterName,
+          config.clusters.dr.region,
+        ),
+      );
+      return;
+    }
     const secret = Stack.of(this).formatArn({
       service: 'secretsmanager',
       region: config.clusters.dr.region,
       resource: 'secret',
       // Secrets Manager appends six random characters to a secret's ARN.
-      resourceName: `${this.drill.kubeconfigSecret}-??????`,
+      resourceName: `${access.secretName}-??????`,
       arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.reactive.addToRolePolicy(

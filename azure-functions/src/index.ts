@@ -3,3 +3,4 @@ import './functions/events';
 import './functions/state';
 import './functions/dnsReconcile';
 import './functions/dnsReconcileTimer';
+import './functions/tunnelHealth';

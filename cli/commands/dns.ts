@@ -1,9 +1,15 @@
-import type { Command } from 'commander';
+import { InvalidArgumentError, type Command } from 'commander';
 import { DNS_ACTIONS } from '../../lambdas/core/dns/alarm-to-action';
 import type { SwitchAction } from '../../lambdas/core/dns/plan-switch';
 import { runSwitch, type SwitchResult } from '../../lambdas/dns/run-switch';
-import { dnsResolver } from '../../lambdas/adapters/tls/tls-probe';
+import {
+  addConnectTo,
+  ConnectToError,
+  resolverWith,
+  type ConnectTo,
+} from '../../lambdas/adapters/tls/connect-to';
 import type { CommandContext } from '../command-context';
+import { confirmed } from '../confirm';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { manualRequestOrUsage } from '../manual-request';
@@ -15,6 +21,8 @@ const EXIT_BY_OUTCOME: Record<SwitchResult['outcome'], ExitCode> = {
   'dry-run': ExitCode.done,
   failed: ExitCode.failed,
   refused: ExitCode.refused,
+  // Only an alarm or the re-plan waits for approval; a person's failover is not held.
+  pending: ExitCode.done,
 };
 
 export function renderSwitch(result: SwitchResult): string {
@@ -32,8 +40,23 @@ export function renderSwitch(result: SwitchResult): string {
         : `INSYNC after ${result.secondsToInsync.toFixed(1)} s`;
     lines.push(`  change ${result.changeId}, ${insync}`);
   }
+  const backups = result.backupDirection;
+  // A held or partial flip is already a warning line, with each side's state.
+  if (backups && (backups.outcome === 'flipped' || backups.outcome === 'in-place')) {
+    lines.push(`  backups: ${backups.reason}`);
+  }
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
+}
+
+/** commander's parser for the repeatable `--connect-to`: a bad mapping is a usage error (exit 2). */
+function collectConnectTo(value: string, previous?: ConnectTo): ConnectTo {
+  try {
+    return addConnectTo(value, previous);
+  } catch (error) {
+    if (error instanceof ConnectToError) throw new InvalidArgumentError(error.message);
+    throw error;
+  }
 }
 
 /** `drpilot failover` and `drpilot failback`: one command each, the same code path. */
@@ -55,33 +78,44 @@ export function registerSwitch(
       false,
     )
     .option('--drill', 'flip dns.drillRecordName instead of the customer-facing record', false)
-    .action(async (flags: { reason: string; force: boolean; drill: boolean }, command: Command) => {
-      const { io, options, output } = context.for(command);
-      const config = configOrReport(options, io, output);
-      if (!config) return context.exit(ExitCode.usage);
-      const payload = {
-        action,
-        reason: flags.reason,
-        force: flags.force,
-        dryRun: options.dryRun,
-        drill: flags.drill,
-      };
-      if (!manualRequestOrUsage(payload, DNS_ACTIONS, config, context, output)) return;
-      const result =
-        options.via === 'lambda'
-          ? ((await invokeDeployed(config, 'dns', payload)) as SwitchResult)
-          : await runSwitch(config, {
-              action,
-              reason: flags.reason,
-              trigger: 'cli',
-              origin: { kind: 'manual' },
-              force: flags.force,
-              dryRun: options.dryRun,
-              drill: flags.drill,
-              resolver: dnsResolver,
-              onProgress: (message) => output.progress(message),
-            });
-      output.result(result, () => renderSwitch(result));
-      context.exit(EXIT_BY_OUTCOME[result.outcome]);
-    });
+    .option(
+      '--connect-to <name=address:port>',
+      'where the TLS check connects for an endpoint name (repeatable; SNI and certificate checks unchanged)',
+      collectConnectTo,
+    )
+    .action(
+      async (
+        flags: { reason: string; force: boolean; drill: boolean; connectTo?: ConnectTo },
+        command: Command,
+      ) => {
+        const { io, options, output } = context.for(command);
+        const config = configOrReport(options, io, output);
+        if (!config) return context.exit(ExitCode.usage);
+        const payload = {
+          action,
+          reason: flags.reason,
+          force: flags.force,
+          dryRun: options.dryRun,
+          drill: flags.drill,
+        };
+        if (!manualRequestOrUsage(payload, DNS_ACTIONS, config, context, output)) return;
+        if (!(await confirmed(context, command))) return;
+        const result =
+          options.via === 'lambda'
+            ? ((await invokeDeployed(config, 'dns', payload)) as SwitchResult)
+            : await runSwitch(config, {
+                action,
+                reason: flags.reason,
+                trigger: 'cli',
+                origin: { kind: 'manual' },
+                force: flags.force,
+                dryRun: options.dryRun,
+                drill: flags.drill,
+                resolver: resolverWith(flags.connectTo ?? {}),
+                onProgress: (message) => output.progress(message),
+              });
+        output.result(result, () => renderSwitch(result));
+        context.exit(EXIT_BY_OUTCOME[result.outcome]);
+      },
+    );
 }

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { Argument, type Command } from 'commander';
 import type { CommandContext } from '../command-context';
+import { confirmed } from '../confirm';
 import { parseConfigText } from '../../lambdas/core/config/config-file';
 import { DRILL_SCENARIOS, type DrillResult, type DrillScenario } from '../drill/drill-result';
 import { ExitCode } from '../exit-codes';
@@ -15,6 +16,7 @@ interface DrillFlags {
   embedded: boolean;
   live: boolean;
   realK8s: boolean;
+  scaleUp: boolean;
   report?: string;
 }
 
@@ -30,6 +32,11 @@ function renderDrill(result: DrillResult, reportFile: string | null): string {
       return `  ${mark} ${step.name}${setup} (${seconds.toFixed(2)} s)\n      ${step.detail}`;
     }),
   ];
+  if (result.undone?.length) {
+    lines.push(
+      `  undone: ${result.undone.map((u) => `${u.name}${u.ok ? '' : ' (FAILED)'}`).join('; ')}`,
+    );
+  }
   if (reportFile) lines.push(`report: ${reportFile}`);
   return lines.join('\n');
 }
@@ -51,14 +58,22 @@ export function registerDrill(program: Command, context: CommandContext): void {
       false,
     )
     .option(
+      '--scale-up',
+      'runbook: scale the DR node groups up one rung first (scaled down again when a later step fails)',
+      false,
+    )
+    .option(
       '--report <dir>',
       'write drill-report.md, drill-timeline.svg and drill-result.json here',
     )
     .action(async (scenario: DrillScenario, flags: DrillFlags, command: Command) => {
       const { io, options, output } = context.for(command);
-      if (flags.realK8s && !flags.embedded) {
-        const message = '--real-k8s drills the embedded estate: add --embedded';
-        output.result({ error: { kind: 'usage', message } }, () => `drpilot drill: ${message}`);
+      const usage = usageProblem(scenario, flags, options.via);
+      if (usage) {
+        output.result(
+          { error: { kind: 'usage', message: usage } },
+          () => `drpilot drill: ${usage}`,
+        );
         return context.exit(ExitCode.usage);
       }
       const config =
@@ -66,22 +81,62 @@ export function registerDrill(program: Command, context: CommandContext): void {
           ? embeddedConfig()
           : configOrReport(options, io, output);
       if (!config) return context.exit(ExitCode.usage);
+      if (!(await confirmed(context, command))) return;
 
+      if (options.via === 'lambda') {
+        const { runRunbookViaLambda } = await import('../drill/runbook-via-lambda');
+        const { writeDrillReport } = await import('../drill/write-report');
+        const ran = await runRunbookViaLambda(
+          config,
+          { drill: !flags.live, scaleUp: flags.scaleUp },
+          (message) => output.progress(message),
+        );
+        for (const url of ran.stored) output.progress(`stored ${url}`);
+        const reportFile = flags.report ? writeDrillReport(flags.report, ran.result) : null;
+        output.result(ran.result, () => renderDrill(ran.result, reportFile));
+        return context.exit(ran.result.ok ? ExitCode.done : ExitCode.failed);
+      }
       // Loaded on use: the drill brings the emulators and the Function app (seconds to load).
       const { runDrill } = await import('../drill/run-drill');
+      const { runRunbookDrill } = await import('../drill/run-runbook-drill');
       const { writeDrillReport } = await import('../drill/write-report');
-      const result = await runDrill({
-        scenario,
-        config,
-        embedded: flags.embedded,
-        live: flags.live,
-        realKubernetes: flags.realK8s,
-        onProgress: (message) => output.progress(message),
-      });
+      const onProgress = (message: string) => output.progress(message);
+      const result =
+        scenario === 'runbook'
+          ? await runRunbookDrill({
+              config,
+              embedded: flags.embedded,
+              live: flags.live,
+              scaleUp: flags.scaleUp,
+              onProgress,
+            })
+          : await runDrill({
+              scenario,
+              config,
+              embedded: flags.embedded,
+              live: flags.live,
+              realKubernetes: flags.realK8s,
+              onProgress,
+            });
       const reportFile = flags.report ? writeDrillReport(flags.report, result) : null;
       output.result(result, () => renderDrill(result, reportFile));
       context.exit(result.ok ? ExitCode.done : ExitCode.failed);
     });
+}
+
+function usageProblem(
+  scenario: DrillScenario,
+  flags: DrillFlags,
+  via: 'local' | 'lambda',
+): string | null {
+  if (flags.realK8s && !flags.embedded)
+    return '--real-k8s drills the embedded estate: add --embedded';
+  if (flags.scaleUp && scenario !== 'runbook') return '--scale-up is a step of `drill runbook`';
+  if (via === 'lambda' && scenario !== 'runbook')
+    return '--via lambda runs the deployed runbook state machine: use `drill runbook --via lambda`';
+  if (via === 'lambda' && flags.embedded)
+    return '--via lambda runs in the deployed account; --embedded runs in this process: choose one';
+  return null;
 }
 
 function embeddedConfig() {

@@ -2,6 +2,7 @@ import { Option, type Command } from 'commander';
 import type { ResizeRequest } from '../../lambdas/core/resize/plan-resize';
 import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';
 import type { CommandContext } from '../command-context';
+import { confirmed } from '../confirm';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { manualRequestOrUsage } from '../manual-request';
@@ -13,6 +14,8 @@ const EXIT_BY_OUTCOME: Record<ResizeResult['outcome'], ExitCode> = {
   'dry-run': ExitCode.done,
   failed: ExitCode.failed,
   refused: ExitCode.refused,
+  // Only an alarm or the re-plan waits for approval; a person's resize is not held.
+  pending: ExitCode.done,
 };
 
 export function renderResize(result: ResizeResult): string {
@@ -50,6 +53,7 @@ export function registerResize(program: Command, context: CommandContext): void 
         const asked = manualRequestOrUsage(payload, ['resize'], config, context, output);
         const group = config.nodeGroups.find((g) => g.id === groupId);
         if (!asked || !group) return;
+        if (!(await confirmed(context, command))) return;
         const request: ResizeRequest = asked.to
           ? { kind: 'to', type: asked.to }
           : asked.step

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { runResync, type ResyncResult } from '../../lambdas/resync/run-resync';
 import type { CommandContext } from '../command-context';
 import { formatBytes, formatDuration } from '../format';
+import { confirmed } from '../confirm';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { manualRequestOrUsage } from '../manual-request';
@@ -67,6 +68,7 @@ export function registerResync(program: Command, context: CommandContext): void 
       };
       const request = manualRequestOrUsage(payload, ['resync'], config, context, output);
       if (!request) return;
+      if (!(await confirmed(context, command))) return;
       const result =
         options.via === 'lambda'
           ? ((await invokeDeployed(config, 'resync', payload)) as ResyncResult)

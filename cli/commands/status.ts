@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import type { FunctionAppStatus } from '../../lambdas/core/aks/function-app-state';
+import { approveCommand } from '../../lambdas/core/approval/approval-rules';
 import type { StatusReport } from '../../lambdas/core/status';
 import { formatDuration } from '../format';
 import type { CommandContext } from '../command-context';
@@ -19,12 +20,51 @@ function renderFunctionApp(app: FunctionAppStatus | null | undefined): string[] 
   return [
     `${label}${app.url} answered ${app.status} in ${app.latencyMs} ms`,
     `${' '.repeat(label.length)}active side ${app.active ? side(app.active) : 'not known yet (no dns.failover of the main record received)'}`,
-    `${' '.repeat(label.length)}last reconcile ${applied ? `${applied.outcome} at ${applied.at}${applied.reason ? `: ${applied.reason}` : ''}` : 'none yet'}`,
+    `${' '.repeat(label.length)}last reconcile${applied?.mode ? ` (${applied.mode} mode)` : ''} ${applied ? `${applied.outcome} at ${applied.at}${applied.reason ? `: ${applied.reason}` : ''}` : 'none yet'}`,
     ...(forwarding
       ? [
           `${' '.repeat(label.length)}forwarding ${forwarding.zones.join(', ')} → ${forwarding.ips.join(', ')} (${forwarding.region}) since ${forwarding.at}`,
         ]
       : []),
+    ...functionAppRulesetLines(applied?.ruleset ?? null).map(
+      (line) => `${' '.repeat(label.length)}${line}`,
+    ),
+    ...functionAppTunnelLines(app.tunnels).map((line) => `${' '.repeat(label.length)}${line}`),
+  ];
+}
+
+/** The private-resolver mode's DNS forwarding ruleset: linked or not, and each zone's rule. */
+export function functionAppRulesetLines(
+  ruleset: NonNullable<FunctionAppStatus['applied']>['ruleset'],
+): string[] {
+  if (!ruleset) return [];
+  return [
+    `ruleset ${ruleset.id} ${ruleset.linkedToClusterVnet ? "linked to the cluster's VNet" : "NOT linked to the cluster's VNet: AKS does not use its rules"}`,
+    ...ruleset.rules.map(
+      (rule) =>
+        `  ${rule.zone}: ${rule.name ? `rule ${rule.name} ` : ''}${rule.outcome}${rule.detail ? ` (${rule.detail})` : ''}`,
+    ),
+    ...ruleset.orphans.map(
+      (orphan) => `  ${orphan.domainName}: rule ${orphan.name} no longer forwarded, left as it is`,
+    ),
+  ];
+}
+
+/** The VPN as both clouds see it (the Function app's merge of tunnel.state and its tunnelHealth). */
+export function functionAppTunnelLines(tunnels: FunctionAppStatus['tunnels']): string[] {
+  if (!tunnels) return [];
+  const view = (who: string, h: NonNullable<FunctionAppStatus['tunnels']>['aws']) =>
+    `tunnels (${who}) ${h.state === 'down' ? 'DOWN' : h.state}${h.since ? ` since ${h.since}` : ''}: ${h.detail}`;
+  return [
+    view('AWS', tunnels.aws),
+    view('Azure', tunnels.azure),
+    ...tunnels.azureConnections.map(
+      (c) =>
+        `  ${c.connection} ${c.error ? `not read at ${c.observedAt}: ${c.error}` : `${c.connectionStatus ?? 'no status'} at ${c.observedAt}${c.tunnels.map((t) => `; ${t.name} ${t.status}${t.lastConnectedAt ? ` (connected ${t.lastConnectedAt})` : ''}`).join('')}`}`,
+    ),
+    tunnels.dnsGate
+      ? `DNS rewrites HELD: ${tunnels.dnsGate}`
+      : 'DNS rewrites not held by the tunnels',
   ];
 }
 
@@ -35,6 +75,42 @@ function healthCheckLine(check: StatusReport['dns']['healthCheck'] | undefined):
   return check.faster
     ? `${now}; dns.healthCheckIntervalSeconds 10 would notice ${check.faster.secondsSooner} s sooner (fast-interval charge per check: npm run cost)`
     : now;
+}
+
+/** The designed RTO with each term, and what would shorten it. */
+function designedRtoLines(rto: StatusReport['dns']['designedRto'] | undefined): string[] {
+  if (!rto) return [];
+  const verdict = rto.met ? 'within' : 'over';
+  return [
+    `designed RTO ${rto.totalSeconds} s (${verdict} the ${rto.targetSeconds} s target): ${rto.terms.map((t) => `${t.stage} ${t.seconds} s`).join(' + ')}`,
+    ...rto.terms.map(
+      (t) => `  ${t.stage.padEnd(10)}${String(t.seconds).padStart(4)} s  ${t.detail}`,
+    ),
+    ...rto.levers.map((lever) => `  faster: ${lever}`),
+  ];
+}
+
+/** Requests waiting for a person, with the command that approves each. */
+function approvalLines(approvals: StatusReport['approvals']): string[] {
+  if (!approvals) return [];
+  if (approvals.length === 0) return ['nothing waits for approval'];
+  return approvals.map(
+    (a) =>
+      `${a.id}  ${a.action} ${a.target} until ${a.expiresAt}: ${a.reason} (${approveCommand(a.id)})`,
+  );
+}
+
+/** Who paused which job, why and until when (`drpilot resume <job>` lifts it). */
+function pauseLines(pauses: StatusReport['pauses']): string[] {
+  if (!pauses) return [];
+  if (pauses.length === 0) return ['nothing paused'];
+  return pauses.map((p) => `${p.job.padEnd(8)}by ${p.by} until ${p.until}: ${p.reason}`);
+}
+
+function lastActionLines(actions: StatusReport['lastActions']): string[] {
+  if (!actions) return [];
+  if (actions.length === 0) return ['no audit entries yet'];
+  return actions.map((a) => `${a.job.padEnd(8)}${a.at} ${a.outcome}: ${a.what}`);
 }
 
 export function renderStatus(status: StatusReport): string {
@@ -87,12 +163,19 @@ export function renderStatus(status: StatusReport): string {
   const block = (label: string, lines: string[]) =>
     lines.map((line, i) => `${(i === 0 ? label : '').padEnd(10)}${line}`);
   return [
-    ...block('DNS', [dns, healthCheckLine(status.dns.healthCheck)]),
+    ...block('DNS', [
+      dns,
+      healthCheckLine(status.dns.healthCheck),
+      ...designedRtoLines(status.dns.designedRto),
+    ]),
     ...block('Clusters', [health('primary'), health('dr')]),
     ...block('Backups', [backups, verified]),
     ...block('Nodes', groups.length ? groups : ['no node groups configured']),
     ...block('Tunnels', tunnels.length ? tunnels : ['no VPN connections configured']),
     ...block('AKS', status.aks ? aks : ['no AKS side configured']),
+    ...block('Paused', pauseLines(status.pauses)),
+    ...block('Approvals', approvalLines(status.approvals)),
+    ...block('Last', lastActionLines(status.lastActions)),
     ...block('Warnings', status.warnings),
   ].join('\n');
 }

@@ -10,7 +10,8 @@ import {
 } from '../embedded/aks-receiver';
 import { startDrillAksCluster, type DrillAksCluster } from '../embedded/aks-cluster';
 import { startEmbeddedFunctionApp, type EmbeddedFunctionApp } from '../embedded/aks-function-app';
-import { attachAksSide, DRILL_RESOLVER_IPS, setTunnelAlarm } from '../embedded/seed-aks';
+import { startDrillAzureArm, type DrillAzureArm } from '../embedded/aks-azure-arm';
+import { attachAksSide, setTunnelAlarm } from '../embedded/seed-aks';
 import { generateWebhookSecret } from '../../lambdas/core/aks/signature';
 import type { StepRecorder } from './step-recorder';
 
@@ -18,6 +19,8 @@ import type { StepRecorder } from './step-recorder';
 export interface EmbeddedAksFunction {
   app: EmbeddedFunctionApp;
   cluster: DrillAksCluster;
+  /** ARM for the private-resolver mode's ruleset and tunnelHealth's gateway connection (fakes). */
+  arm: DrillAzureArm;
   zone: string;
   /** How many of the API server's audited requests earlier steps reported. */
   requestsSeen: number;
@@ -34,7 +37,7 @@ export function describeAksSide(fn: EmbeddedAksFunction): string {
   const emulated = fn.cluster.emulated.length
     ? `; emulated: ${fn.cluster.emulated.join('; ')}`
     : '; nothing emulated';
-  return `Function app handlers in process over ${fn.app.storage}; cluster DNS in ${fn.cluster.kubernetes}; ${fn.cluster.coredns ?? 'no CoreDNS'}${emulated}`;
+  return `Function app handlers in process over ${fn.app.storage}; cluster DNS in ${fn.cluster.kubernetes}; ${fn.cluster.coredns ?? 'no CoreDNS'}; ARM (ruleset, gateway connection) by stateful fakes, no ARM emulator exists${emulated}`;
 }
 
 /**
@@ -69,26 +72,32 @@ export async function attachDrillAksSide(
         for (const closeOne of closers.splice(0).reverse()) await closeOne();
       };
       try {
+        const outsideIps = config.tunnels?.vpnConnections[0]?.outsideIps;
+        const arm = await startDrillAzureArm({
+          tunnels: [outsideIps?.[0] ?? 'tunnel-1', outsideIps?.[1] ?? 'tunnel-2'],
+        });
+        closers.push(() => arm.close());
         const app = await startEmbeddedFunctionApp({
           secret,
           mainRecord: followed,
           dnsTtl: config.dns.ttl,
+          arm,
         });
         closers.push(() => app.close());
         const cluster = await startDrillAksCluster({
           realKubernetes: options.realKubernetes,
           zone,
-          resolverIps: DRILL_RESOLVER_IPS,
           onProgress: options.onProgress,
         });
         closers.push(() => cluster.close());
-        const functionApp: EmbeddedAksFunction = { app, cluster, zone, requestsSeen: 0 };
+        const functionApp: EmbeddedAksFunction = { app, cluster, arm, zone, requestsSeen: 0 };
         const receiver = await startAksReceiver(secret, { functionApp: app });
         closers.push(() => receiver.close());
-        const seeded = await attachAksSide(config, azure, receiver, secret, DRILL_RESOLVER_IPS);
+        const { resolverIps } = cluster;
+        const seeded = await attachAksSide(config, azure, receiver, secret, resolverIps);
         attached.push({ config: seeded.config, aks: { receiver, functionApp, close } });
         const endpoints = seeded.config.azure?.resolverEndpoints;
-        return `receiver at ${receiver.url} (drill CA) in front of the Function app's own handlers; ${describeAksSide(functionApp)}; DRPILOT_MAIN_RECORD=${followed} (the record this drill flips; a deployed app follows ${config.dns.recordName} only); inbound endpoints ${endpoints?.primary} and ${endpoints?.dr} (ATTACHED ${DRILL_RESOLVER_IPS.primary.join(', ')} / ${DRILL_RESOLVER_IPS.dr.join(', ')}); ${config.tunnels?.vpnConnections.length ?? 0} VPN connection(s) with tunnel alarms OK`;
+        return `receiver at ${receiver.url} (drill CA) in front of the Function app's own handlers; ${describeAksSide(functionApp)}; DRPILOT_MAIN_RECORD=${followed} (the record this drill flips; a deployed app follows ${config.dns.recordName} only); inbound endpoints ${endpoints?.primary} and ${endpoints?.dr} (ATTACHED ${resolverIps.primary.join(', ')} / ${resolverIps.dr.join(', ')}); ${config.tunnels?.vpnConnections.length ?? 0} VPN connection(s) with tunnel alarms OK`;
       } catch (error) {
         await close();
         throw error;
@@ -116,11 +125,12 @@ function expectSwitchEvents(
   events: readonly ReceivedEvent[],
   recordName: string,
   sides: Side[],
+  resolverIps: Record<Side, readonly string[]>,
 ): string {
   const got = events.filter((e) => e.type === 'dns.failover' || e.type === 'resolver.ips');
   const expected = sides.flatMap((side) => [
     `dns.failover ${recordName} → ${side}`,
-    `resolver.ips ${config.clusters[side].region} [${DRILL_RESOLVER_IPS[side].join(', ')}]`,
+    `resolver.ips ${config.clusters[side].region} [${resolverIps[side].join(', ')}]`,
   ]);
   const seen = got.map((e) => describe(e).replace(/ #\d+/, ''));
   if (JSON.stringify(seen) !== JSON.stringify(expected)) {
@@ -178,7 +188,7 @@ export async function runAksSwitchStep(
   const { side, recordName } = switched;
   const other: Side = side === 'dr' ? 'primary' : 'dr';
   const region = config.clusters[side].region;
-  const ips = DRILL_RESOLVER_IPS[side];
+  const ips = fn.cluster.resolverIps[side];
   await steps.run(
     `AKS: the Function app follows the switch to ${side} — events handler, dnsReconcile, ${fn.zone} forwarded to ${side}'s resolver`,
     async () => {
@@ -290,7 +300,14 @@ export async function runAksSteps(
   const { receiver, functionApp: fn } = aks;
   await steps.run(
     "the AKS side heard every switch: dns.failover, then the new side's resolver.ips",
-    async () => expectSwitchEvents(config, receiver.events, switched.recordName, switched.sides),
+    async () =>
+      expectSwitchEvents(
+        config,
+        receiver.events,
+        switched.recordName,
+        switched.sides,
+        fn.cluster.resolverIps,
+      ),
   );
   const lastSide = switched.sides.at(-1) as Side;
   await steps.run("status shows the AKS Function app's state (signed GET /api/state)", async () => {

@@ -24,13 +24,13 @@ export interface DnsDrillOptions {
 }
 
 /** The emulated endpoints: both clusters' ingress as local TLS servers with drill certificates. */
-interface DrillEndpoints {
+export interface DrillEndpoints {
   config: DrpilotConfig;
   resolver: Resolver;
   close(): Promise<void>;
 }
 
-async function serveEndpoints(config: DrpilotConfig): Promise<DrillEndpoints> {
+export async function serveEndpoints(config: DrpilotConfig): Promise<DrillEndpoints> {
   const ca = await createDrillCa({ commonName: 'drpilot drill CA' });
   const served = await serveClusterEndpoints(config, ca);
   return {

@@ -5,6 +5,7 @@ export const DRILL_SCENARIOS = [
   'resync',
   'restore',
   'full',
+  'runbook',
 ] as const;
 export type DrillScenario = (typeof DRILL_SCENARIOS)[number];
 
@@ -48,6 +49,12 @@ export interface RestoreFigures {
   velero: string;
 }
 
+/** An undo action a failed runbook drill ran (newest reversible step first). */
+export interface UndoneStep {
+  name: string;
+  ok: boolean;
+}
+
 /** The contract's drill result; figures from emulated clouds are marked emulated. */
 export interface DrillResult {
   scenario: DrillScenario;
@@ -69,4 +76,9 @@ export interface DrillResult {
   aksSide?: string | null;
   /** The restore drill's figures; null when no restore step ran (skipped, or not in the scenario). */
   restore?: RestoreFigures | null;
+  /**
+   * Runbook drills: what a failed run undid (the reversible steps that had passed, newest first);
+   * empty when nothing needed undoing.
+   */
+  undone?: UndoneStep[];
 }

@@ -101,6 +101,14 @@ export function drillReportMarkdown(result: DrillResult, timelineFile: string): 
     '## Drill steps',
     '',
     ...stepTable(result.steps, (s) => s.phase !== 'setup'),
+    ...(result.undone?.length
+      ? [
+          '',
+          '## Undone (the failed run put back what the runbook marks reversible)',
+          '',
+          ...result.undone.map((u) => `- ${u.name}: ${u.ok ? 'ok' : '**failed**'}`),
+        ]
+      : []),
     ...(restore ? ['', '## Restore drill', '', ...restoreTable(restore, result.emulated)] : []),
     ...(setup.length
       ? [

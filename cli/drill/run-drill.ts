@@ -11,6 +11,7 @@ import {
   runAksSwitchStep,
   type DrillAksSide,
 } from './aks-steps';
+import { runRulesetSwitchStep, runTunnelFlapBothSidesSteps } from './aks-ruleset-steps';
 import { runDnsSteps } from './dns-steps';
 import { runResizeSteps } from './resize-steps';
 import { prepareRestoreDrill, runRestoreSteps } from './restore-steps';
@@ -62,19 +63,23 @@ async function scenarioSteps(
     withFailback: scenario !== 'failover',
     ...(aks
       ? {
-          afterSwitch: (side: 'primary' | 'dr') =>
-            runAksSwitchStep(steps, config, aks, {
+          afterSwitch: async (side: 'primary' | 'dr') => {
+            await runAksSwitchStep(steps, config, aks, {
               recordName: options.live ? config.dns.recordName : config.dns.drillRecordName,
               side,
-            }),
+            });
+            if (steps.ok) await runRulesetSwitchStep(steps, aks, side);
+          },
         }
       : {}),
   });
   if (aks && steps.ok) {
+    const sides: ('primary' | 'dr')[] = scenario === 'failover' ? ['dr'] : ['dr', 'primary'];
     await runAksSteps(steps, config, aks, {
       recordName: options.live ? config.dns.recordName : config.dns.drillRecordName,
-      sides: scenario === 'failover' ? ['dr'] : ['dr', 'primary'],
+      sides,
     });
+    if (steps.ok) await runTunnelFlapBothSidesSteps(steps, config, aks, sides.at(-1) ?? 'dr');
   }
   const kubernetesApi = scenario === 'full' ? await resize() : null;
   return { rpoSeconds, rtoSeconds, kubernetesApi, restore };

@@ -12,6 +12,7 @@ import {
   type StubResolver,
 } from '../emulator/stub-resolver';
 import { auditedRequests } from './audit-log';
+import { DRILL_RESOLVER_BLOCKS, drillResolverIps } from './seed-aks';
 import { InMemoryClusterDns } from './aks-cluster-dns';
 import { describeRequests, setUpCoreDnsInCluster, type CoreDnsInCluster } from './aks-coredns-k8s';
 import { KubeAdmin } from './kube-admin';
@@ -27,6 +28,8 @@ import { createKwokNodes } from './kwok-nodes';
  * what and why.
  */
 export interface DrillAksCluster {
+  /** Each side's inbound endpoint addresses this drill's stub resolvers answer on. */
+  resolverIps: Record<Side, [string, string]>;
   /** Where coredns-custom lives: `kube-apiserver v1.37.2 + kwok`, or the in-memory one. */
   kubernetes: string;
   /** `CoreDNS-1.15.0`, or null when it was not run. */
@@ -45,6 +48,28 @@ export interface DrillAksCluster {
   close(): Promise<void>;
 }
 
+/** One stub resolver per address, each answering the probe name with its own address; all or none. */
+async function stubsOn(
+  resolverIps: Record<Side, readonly string[]>,
+  probeName: string,
+): Promise<{ side: Side; stub: StubResolver }[]> {
+  const started: { side: Side; stub: StubResolver }[] = [];
+  try {
+    for (const side of ['primary', 'dr'] as const) {
+      for (const address of resolverIps[side]) {
+        started.push({
+          side,
+          stub: await startStubResolver({ [probeName]: address }, { address }),
+        });
+      }
+    }
+    return started;
+  } catch (error) {
+    for (const { stub } of started) await stub.close();
+    throw error;
+  }
+}
+
 export type ProbeAnswer =
   | {
       kind: 'resolved';
@@ -60,7 +85,6 @@ const AKS_NODE_LABEL = { 'kubernetes.azure.com/mode': 'system' };
 export async function startDrillAksCluster(options: {
   realKubernetes: boolean;
   zone: string;
-  resolverIps: Record<Side, readonly string[]>;
   onProgress: (message: string) => void;
 }): Promise<DrillAksCluster> {
   const closers: (() => Promise<void> | void)[] = [];
@@ -72,23 +96,30 @@ export async function startDrillAksCluster(options: {
     const emulated: string[] = [];
     const probeName = `drpilot-drill.${options.zone}`;
 
-    // Stub resolvers on the seeded inbound endpoint addresses, and a stub "Azure DNS" upstream.
+    // Stub resolvers on the inbound endpoint addresses the drill will seed, in the first address
+    // block (starting from a random one) whose port 53 no other drill holds; and a stub "Azure DNS".
     let stubs: { side: Side; stub: StubResolver }[] | null = [];
+    let resolverIps = drillResolverIps(0);
     let azureDns: StubResolver | null = null;
     try {
-      for (const side of ['primary', 'dr'] as const) {
-        for (const address of options.resolverIps[side]) {
-          const stub = await startStubResolver({ [probeName]: address }, { address });
-          closers.push(() => stub.close());
-          stubs.push({ side, stub });
-        }
+      const first = Math.floor(Math.random() * DRILL_RESOLVER_BLOCKS);
+      for (let tried = 0; ; tried++) {
+        resolverIps = drillResolverIps((first + tried) % DRILL_RESOLVER_BLOCKS);
+        const bound = await stubsOn(resolverIps, probeName).catch(async (error: unknown) => {
+          if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+          if (tried + 1 >= DRILL_RESOLVER_BLOCKS) throw error;
+          return null;
+        });
+        if (!bound) continue;
+        stubs = bound;
+        for (const { stub } of bound) closers.push(() => stub.close());
+        break;
       }
       azureDns = await startStubResolver({});
       const upstream = azureDns;
       closers.push(() => upstream.close());
     } catch (error) {
       if (!(error instanceof PrivilegedPortError)) throw error;
-      for (const { stub } of stubs) await stub.close();
       stubs = null;
       emulated.push(
         `no stub resolvers (${error.message}): the zone is not resolved, the rendered entry's forward targets are read instead`,
@@ -201,6 +232,7 @@ export async function startDrillAksCluster(options: {
     }
 
     return {
+      resolverIps,
       kubernetes,
       coredns: corednsVersion,
       emulated,

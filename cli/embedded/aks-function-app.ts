@@ -1,6 +1,7 @@
 import type { ClusterDns } from '../../azure-functions/src/core/cluster-dns';
 import type { QueuedReconcile } from '../../azure-functions/src/reconcile/in-process';
 import { startAzurite } from '../emulator/azurite';
+import type { DrillAzureArm } from './aks-azure-arm';
 import type { FunctionAppBackend, HandlerAnswer } from './aks-receiver';
 
 /**
@@ -16,6 +17,15 @@ export interface EmbeddedFunctionApp extends FunctionAppBackend {
   settings: Record<string, string>;
   /** The `dnsReconcile` queue trigger: every queued message, oldest first, into `clusterDns`. */
   reconcileQueued(clusterDns: ClusterDns): Promise<QueuedReconcile[]>;
+  /**
+   * The same queue through the registered `dnsReconcile` handler with
+   * DRPILOT_DNS_MODE=private-resolver: every queued message into the ARM fake's ruleset.
+   */
+  reconcileQueuedInRuleset(): Promise<QueuedReconcile[]>;
+  /** The 5-minute `dnsReconcileTimer` once: it queues a reconcile. */
+  runReconcileTimer(): Promise<void>;
+  /** The 1-minute `tunnelHealth` timer once, reading the ARM fake's gateway connection; its log. */
+  runTunnelHealth(): Promise<string[]>;
   /** Stops Azurite and puts the process environment back. */
   close(): Promise<void>;
 }
@@ -26,6 +36,10 @@ const SETTING_NAMES = [
   'DRPILOT_WEBHOOK_SECRET',
   'DRPILOT_MAIN_RECORD',
   'DRPILOT_DNS_TTL',
+  'DRPILOT_FORWARDING_RULESET_ID',
+  'DRPILOT_AKS_VNET_ID',
+  'DRPILOT_VPN_CONNECTION_IDS',
+  'DRPILOT_DNS_MODE',
 ] as const;
 
 /**
@@ -57,17 +71,26 @@ export async function startEmbeddedFunctionApp(options: {
   mainRecord: string;
   /** DRPILOT_DNS_TTL: dns.ttl. */
   dnsTtl: number;
+  /** The ruleset and the gateway connection its private-resolver mode and tunnelHealth read. */
+  arm?: DrillAzureArm;
 }): Promise<EmbeddedFunctionApp> {
   const inProcess = await loadInProcess();
   const azurite = await startAzurite();
   const saved = Object.fromEntries(SETTING_NAMES.map((name) => [name, process.env[name]]));
-  const settings: Record<(typeof SETTING_NAMES)[number], string> = {
+  // DRPILOT_DNS_MODE stays coredns (unset) but while reconcileQueuedInRuleset runs.
+  const settings: Partial<Record<(typeof SETTING_NAMES)[number], string>> = {
     AzureWebJobsStorage: azurite.connectionString,
     DRPILOT_WEBHOOK_SECRET: options.secret,
     DRPILOT_MAIN_RECORD: options.mainRecord,
     DRPILOT_DNS_TTL: String(options.dnsTtl),
+    ...options.arm?.settings,
   };
+  Reflect.deleteProperty(process.env, 'DRPILOT_DNS_MODE');
   Object.assign(process.env, settings);
+  const arm = () => {
+    if (!options.arm) throw new Error('the embedded Function app was started without an ARM fake');
+    return options.arm;
+  };
   let closed = false;
   return {
     storage: azurite.description,
@@ -75,6 +98,7 @@ export async function startEmbeddedFunctionApp(options: {
       AzureWebJobsStorage: `Azurite (${azurite.description})`,
       DRPILOT_MAIN_RECORD: options.mainRecord,
       DRPILOT_DNS_TTL: String(options.dnsTtl),
+      ...options.arm?.settings,
     },
     async events(request): Promise<HandlerAnswer> {
       const [answer] = await inProcess.deliverToEventsHandler([
@@ -88,6 +112,19 @@ export async function startEmbeddedFunctionApp(options: {
     },
     reconcileQueued: (clusterDns) =>
       inProcess.runQueuedReconciles({ clusterDns }, { cacheSeconds: options.dnsTtl }),
+    async reconcileQueuedInRuleset() {
+      process.env.DRPILOT_DNS_MODE = 'private-resolver';
+      try {
+        return await inProcess.runQueuedThroughDnsReconcile({ rulesetFor: arm().rulesetFor });
+      } finally {
+        Reflect.deleteProperty(process.env, 'DRPILOT_DNS_MODE');
+      }
+    },
+    async runReconcileTimer() {
+      await inProcess.runDnsReconcileTimer();
+    },
+    runTunnelHealth: () =>
+      inProcess.runTunnelHealthTimer({ clientFor: arm().clientFor, waitBudgetMs: 0 }),
     async close() {
       if (closed) return;
       closed = true;

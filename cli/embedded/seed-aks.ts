@@ -122,14 +122,22 @@ export interface SeededAksSide {
 }
 
 /**
- * The embedded drill's inbound endpoint addresses: loopback ones (in VPCs 127.10.0.0/16 and
- * 127.20.0.0/16, which moto accepts), so that CoreDNS on this machine reaches the stub resolvers
- * standing in for the endpoints at exactly the addresses AWS reports — the VPN is loopback.
+ * The embedded drill's inbound endpoint addresses: loopback ones, so that CoreDNS on this machine
+ * reaches the stub resolvers standing in for the endpoints at exactly the addresses AWS reports —
+ * the VPN is loopback. Block `n` puts the primary's in VPC 127.<10+2n>.0.0/16 and DR's in the next
+ * /16; each drill takes a block whose port 53 is free, so drills running side by side on one
+ * machine (test workers) never collide.
  */
-export const DRILL_RESOLVER_IPS: Record<Side, [string, string]> = {
-  primary: ['127.10.1.10', '127.10.2.10'],
-  dr: ['127.20.1.10', '127.20.2.10'],
-};
+export const DRILL_RESOLVER_BLOCKS = 100;
+
+export function drillResolverIps(block: number): Record<Side, [string, string]> {
+  const primary = 10 + 2 * block;
+  const dr = primary + 1;
+  return {
+    primary: [`127.${primary}.1.10`, `127.${primary}.2.10`],
+    dr: [`127.${dr}.1.10`, `127.${dr}.2.10`],
+  };
+}
 
 /**
  * Attaches an AKS side to an emulated estate: both inbound endpoints (moto picks their ids) with

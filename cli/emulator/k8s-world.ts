@@ -30,6 +30,12 @@ export interface K8sWorldOptions {
   binaries: K8sWorldBinaries;
   /** etcd and kube-apiserver only (no controllers, no scheduler, no kwok): starts in half the time. */
   apiOnly?: boolean;
+  /**
+   * A token-webhook config (a kubeconfig naming the webhook) for kube-apiserver's
+   * `--authentication-token-webhook-config-file`: bearer tokens the API server does not know
+   * itself are sent there as TokenReviews (the EKS token test's aws-iam-authenticator).
+   */
+  tokenWebhookConfigFile?: string;
   /** How long start-up may take (default 120 s: a loaded 2-core machine). */
   startTimeoutMs?: number;
   onProgress?: (message: string) => void;
@@ -222,11 +228,15 @@ async function launchWorld(options: K8sWorldOptions): Promise<K8sWorld> {
       return ((await answer.json()) as { health?: string }).health === 'true';
     });
 
-    launch(
-      'kube-apiserver',
-      binaries['kube-apiserver'],
-      apiserverArgs(pki, apiPort, etcdPort, auditPolicy, auditLogPath),
-    );
+    launch('kube-apiserver', binaries['kube-apiserver'], [
+      ...apiserverArgs(pki, apiPort, etcdPort, auditPolicy, auditLogPath),
+      ...(options.tokenWebhookConfigFile
+        ? [
+            `--authentication-token-webhook-config-file=${options.tokenWebhookConfigFile}`,
+            '--authentication-token-webhook-version=v1',
+          ]
+        : []),
+    ]);
     admin = createKubeApi(parseKubeconfig(adminConfig.text), { requestTimeoutMs: 3_000 });
     const api = admin;
     await waitFor(

@@ -90,16 +90,8 @@ async function veleroCrds(velero: string): Promise<Json[]> {
   return list.items;
 }
 
-/**
- * Velero's CRDs (once per cluster; an existing one is kept), then, in `namespace`: the namespace,
- * the credentials Secret, the placeholder `velero` Deployment and the BackupStorageLocation
- * `default` as `options.location` says.
- */
-export async function installVelero(
-  admin: KubeAdmin,
-  binaries: VeleroBinaries,
-  options: InstallVeleroOptions,
-): Promise<void> {
+/** Velero's CRDs, as this Velero installs them (an existing one is kept), each Established. */
+export async function installVeleroCrds(admin: KubeAdmin, binaries: VeleroBinaries): Promise<void> {
   const crds = await veleroCrds(binaries.velero);
   for (const crd of crds) {
     await admin
@@ -118,7 +110,19 @@ export async function installVelero(
       return established ? true : undefined;
     });
   }
+}
 
+/**
+ * Velero's CRDs (once per cluster; an existing one is kept), then, in `namespace`: the namespace,
+ * the credentials Secret, the placeholder `velero` Deployment and the BackupStorageLocation
+ * `default` as `options.location` says.
+ */
+export async function installVelero(
+  admin: KubeAdmin,
+  binaries: VeleroBinaries,
+  options: InstallVeleroOptions,
+): Promise<void> {
+  await installVeleroCrds(admin, binaries);
   const { namespace, location } = options;
   await admin
     .create('/api/v1/namespaces', {

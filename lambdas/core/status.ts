@@ -1,5 +1,5 @@
 import type { DrpilotConfig, Side } from './config/schema';
-import { SIDES } from './config/schema';
+import { SIDES } from './config/sides';
 import { sameDnsName } from './dns/dns-names';
 import type { AlarmState } from './events/trigger-event';
 import type { RecoveryPoint } from './resync/rpo';
@@ -16,9 +16,13 @@ import {
   type TunnelConnectionStatus,
 } from './aks/aks-status';
 import type { TunnelRecord } from './aks/tunnels';
+import { designedRto, type DesignedRto } from './dns/designed-rto';
 import { healthCheckTiming, type HealthCheckTiming } from './dns/health-check-timing';
 import type { BucketVersioning, VersioningState } from './resync/deletion-gate';
 import type { FunctionAppObservation } from './aks/function-app-state';
+import type { HistoryEntry } from './history/audit-history';
+import type { Pause } from './pause/pause-rules';
+import type { ApprovalRequest } from './approval/approval-rules';
 
 export interface StatusObservations {
   /** The main record's CNAME target and TTL, or null when the record does not exist. */
@@ -57,6 +61,8 @@ export interface StatusReport {
     activeSide: Side | null;
     /** How fast the Route 53 health checks notice an endpoint going down (and the faster option). */
     healthCheck: HealthCheckTiming;
+    /** The recovery time the deployed settings give, term by term. */
+    designedRto: DesignedRto;
   };
   clusters: Record<Side, ClusterStatus>;
   backups: {
@@ -85,6 +91,12 @@ export interface StatusReport {
   /** The AWS → AKS events: per type the last delivery, pending, the last error; null without azure. */
   aks: AksStatus | null;
   warnings: string[];
+  /** Jobs paused now: who, why, until when (`drpilot pause`). */
+  pauses?: Pause[];
+  /** Requests waiting for `drpilot approve <id>` (approval mode). */
+  approvals?: ApprovalRequest[];
+  /** Each job's newest audit entry (`drpilot history` has the rest). */
+  lastActions?: HistoryEntry[];
 }
 
 /** Which side a CNAME target points at, or null for anything else. */
@@ -180,6 +192,7 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
       ttl: seen.mainRecord?.ttl ?? null,
       activeSide,
       healthCheck: healthCheckTiming(config.dns.healthCheckIntervalSeconds),
+      designedRto: designedRto(config.dns),
     },
     clusters,
     backups: { ...standbyBackups(activeSide, seen), versioning: versioningStates },

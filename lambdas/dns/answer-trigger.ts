@@ -9,6 +9,7 @@ import { describeTrigger, type ParsedEvent } from '../core/events/trigger-event'
 import { originOf } from '../core/events/trigger-trust';
 import { SCHEDULED_ACTIONS } from '../core/shared-names';
 import { activeSideOf } from '../core/status';
+import { refuseIfPaused } from '../pause/pause-gate';
 import { readStatus } from '../status/read-status';
 import { runSwitch } from './run-switch';
 
@@ -51,9 +52,25 @@ export async function answerDnsTrigger(
 ) {
   const described = describeTrigger(trigger);
   let outcome = actionForTrigger(trigger, config);
-  if ('action' in outcome && outcome.action === SCHEDULED_ACTIONS.dnsReconcile) {
-    outcome = await reconcile(config);
+  const isReconcile = 'action' in outcome && outcome.action === SCHEDULED_ACTIONS.dnsReconcile;
+  // Alarms and the re-plan stop here while dns is paused; a person's failover/failback stops
+  // in runSwitch, which the CLI and the drill call too.
+  if (trigger.kind === 'alarm' || isReconcile) {
+    const paused = await refuseIfPaused(config, 'dns', {
+      scope: 'dns',
+      trigger: described,
+      wouldHave: async () => {
+        const planned = isReconcile ? await reconcile(config) : outcome;
+        return 'ignore' in planned
+          ? `nothing: ${planned.ignore}`
+          : `${planned.action}: ${planned.reason}`;
+      },
+      fields: { origin: isReconcile ? 'schedule' : 'alarm', recordName: config.dns.recordName },
+      ...(options.now ? { now: options.now } : {}),
+    });
+    if (paused) return { outcome: 'refused' as const, reason: paused.reason };
   }
+  if (isReconcile) outcome = await reconcile(config);
   if ('ignore' in outcome) {
     options.onIgnored(described, outcome.ignore);
     if (outcome.notify) {

@@ -23,9 +23,16 @@ import { notificationTopicName } from '../core/shared-names';
 import { stateKeys } from '../core/state-keys';
 import type { Resolver } from '../adapters/tls/tls-probe';
 import { announceSwitch } from '../aks/announce-switch';
+import {
+  backupsAfterSwitch,
+  type BackupDirectionResult,
+} from '../backup-direction/follow-active-side';
+import { refuseIfPaused } from '../pause/pause-gate';
+import { dnsNeedsApproval } from '../core/approval/approval-rules';
+import { awaitApproval } from './await-approval';
 import { observeSwitch } from './observe';
 
-export type SwitchOutcome = 'switched' | 'noop' | 'refused' | 'dry-run' | 'failed';
+export type SwitchOutcome = 'switched' | 'noop' | 'refused' | 'dry-run' | 'failed' | 'pending';
 
 /** The contract's failover/failback result, plus what the audit trail records. */
 export interface SwitchResult {
@@ -41,6 +48,10 @@ export interface SwitchResult {
   forced: boolean;
   reason: string;
   warnings: string[];
+  /** With dns.mode "approve": the request this decision waits in (outcome `pending`). */
+  approvalId?: string;
+  /** How each cluster's Velero followed the active side (null: no backups.velero, a drill, a dry run). */
+  backupDirection?: BackupDirectionResult | null;
 }
 
 export interface SwitchOptions {
@@ -66,6 +77,8 @@ export interface SwitchOptions {
   onProgress?: (message: string) => void;
   /** The notification topic's ARN when known (the deployed function); else found by name. */
   notificationTopic?: string;
+  /** The re-plan of an approved request (lambdas/approval): it does not ask again. */
+  approved?: { id: string; by: string };
 }
 
 /** The lease outlives a killed run by at most this (the function's timeout). */
@@ -110,6 +123,21 @@ export async function runSwitch(
     if (audited && !options.dryRun) await record(config, store, options, complete);
     return complete;
   };
+
+  const paused = await refuseIfPaused(config, 'dns', {
+    scope: 'dns',
+    trigger: options.trigger,
+    wouldHave: `${options.action} ${recordName}${options.force ? ' with --force' : ''}: ${options.reason}`,
+    fields: { origin: options.origin.kind, action: options.action, recordName },
+    audit: !options.dryRun,
+    now: () => now(),
+  });
+  if (paused) {
+    return finish(
+      { ...base, outcome: 'refused', from: null, checks: [], reason: paused.reason },
+      false,
+    );
+  }
 
   if (options.origin.kind === 'alarm') {
     // Before the lease, so a stale or forged alarm event writes nothing but its audit entry.
@@ -159,13 +187,28 @@ export async function runSwitch(
       );
       let decision = await plan(config, options, recordName, now());
       if (decision.kind !== 'switch') {
+        // A person asking again completes a backup flip that was held or left partial.
+        const backups =
+          decision.kind === 'noop' && options.origin.kind === 'manual'
+            ? await backupsAfterSwitch(config, options, base.to, progress)
+            : null;
         return await finish({
           ...base,
           outcome: decision.kind === 'noop' ? 'noop' : 'refused',
           from: null,
           checks: decision.checks,
           reason: decision.reason,
+          ...(backups ? { warnings: backups.warnings, backupDirection: backups.result } : {}),
         });
+      }
+      if (
+        dnsNeedsApproval({
+          mode: config.dns.mode,
+          origin: options.origin,
+          approved: options.approved !== undefined,
+        })
+      ) {
+        return await awaitApproval(config, options, recordName, decision, () => now(), finish);
       }
       if (options.dryRun) {
         return await finish({
@@ -248,6 +291,9 @@ export async function runSwitch(
       warnings.push(
         ...(await announceSwitch(config, { recordName, to: decision.to, changeId }, now)),
       );
+      // Velero follows the side now serving; a failure here is reported and paged, never undone.
+      const backups = await backupsAfterSwitch(config, options, decision.to, progress);
+      warnings.push(...backups.warnings);
       return await finish({
         ...base,
         outcome: 'switched',
@@ -258,6 +304,7 @@ export async function runSwitch(
         secondsToInsync: insync?.insync ? insync.seconds : null,
         reason: `${recordName} now points at ${decision.toTarget} (${decision.to})${decision.forced ? ', checks overridden by --force' : ''}`,
         warnings,
+        backupDirection: backups.result,
       });
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);

@@ -20,6 +20,9 @@ import {
 } from './rollout-state';
 import { templateGroupMembers } from './template-rollout';
 import { checkTemplatePreconditions } from './template-preconditions';
+import { refuseIfPaused } from '../pause/pause-gate';
+import { requestApproval } from '../approval/request-approval';
+import { resizeNeedsApproval, resizeSubject } from '../core/approval/approval-rules';
 
 export interface BeginOptions {
   request: ResizeRequest;
@@ -29,6 +32,10 @@ export interface BeginOptions {
   windowMinutes?: number;
   now?: () => Date;
   onProgress?: (message: string) => void;
+  /** An alarm or the re-plan asked (not a person): a large move waits for approval. */
+  automatic?: boolean;
+  /** The re-plan of an approved request, and how many nodes its plan moved. */
+  approved?: { id: string; moving: number };
 }
 
 export type Begun =
@@ -60,6 +67,12 @@ export function resizeResult(
     plan: null,
     ...extra,
   };
+}
+
+function describeRequest(request: ResizeRequest): string {
+  if (request.kind === 'to') return `to ${request.type}`;
+  if (request.kind === 'step') return `one step ${request.direction}`;
+  return 'as the load asks';
 }
 
 async function readMembers(context: ResizeContext): Promise<Member[]> {
@@ -103,6 +116,15 @@ export async function beginResize(
       ),
     );
   }
+  const paused = await refuseIfPaused(config, 'resize', {
+    scope: 'resize',
+    trigger: options.trigger,
+    wouldHave: `resize ${groupId} (${describeRequest(options.request)})`,
+    fields: { group: groupId },
+    audit: !options.dryRun,
+    now,
+  });
+  if (paused) return done(resizeResult(groupId, 'refused', paused.reason));
   const context = resizeContext(config, group, now);
   const { store, region } = context;
   const finish = async (result: ResizeResult) =>
@@ -238,6 +260,37 @@ export async function beginResize(
       privateDnsName: byId.get(n.id)?.privateDnsName ?? null,
       tags: byId.get(n.id)?.tags ?? {},
     }));
+    const needsApproval = resizeNeedsApproval({
+      approveAboveShare: group.approveAboveShare,
+      moving: plan.nodes.length,
+      members: running.length,
+      automatic: options.automatic ?? false,
+      approvedMoving: options.approved?.moving ?? null,
+    });
+    if (needsApproval && !options.dryRun) {
+      const asked = await requestApproval(
+        config,
+        {
+          kind: 'resize',
+          subject: resizeSubject(groupId),
+          action: 'resize',
+          target: groupId,
+          trigger: options.trigger,
+          reason: `${plan.reason}; ${needsApproval.reason}`,
+          plan: {
+            from: plan.from.types,
+            to: plan.to.type,
+            moving: plan.nodes.length,
+            nodes: plan.nodes,
+          },
+          checks: [],
+        },
+        { now: () => now().getTime() },
+      );
+      return done(
+        resizeResult(groupId, 'pending', asked.reason, { ...planned, nodes: nodeReports(nodes) }),
+      );
+    }
     if (options.dryRun || !lease) {
       return done(
         resizeResult(groupId, 'dry-run', plan.reason, {

@@ -1,7 +1,6 @@
-import { readSecretString } from '../adapters/aws/secrets';
+import { openKubeApi } from '../adapters/kubernetes/cluster-api';
+import { validatedKubernetesAccess } from '../core/config/kubernetes-access';
 import type { NodeGroupConfig } from '../core/config/schema';
-import { createKubeApi } from '../adapters/kubernetes/kube-api';
-import { parseKubeconfig } from '../adapters/kubernetes/kubeconfig';
 import { kubernetesNodeDrainer } from '../adapters/kubernetes/node-drainer';
 import type { NodeDrainer } from './ec2-rollout';
 import type { RolloutNode } from './rollout-state';
@@ -12,17 +11,16 @@ export interface DrainTimeouts {
   sleep?: (ms: number) => Promise<void>;
 }
 
-/** Drains through the group's Kubernetes API, with the kubeconfig kept in Secrets Manager. */
+/** Drains through the group's Kubernetes API: a kubeconfig from Secrets Manager or EKS with IAM. */
 export async function kubernetesDrainerFor(
   group: NodeGroupConfig,
   region: string,
   nodes: readonly RolloutNode[],
   timeouts: DrainTimeouts,
 ): Promise<NodeDrainer> {
-  const secretName = group.kubernetes?.kubeconfigSecret;
-  if (!secretName)
-    throw new Error(`node group ${group.id} has no kubernetes.kubeconfigSecret to drain with`);
-  const api = createKubeApi(parseKubeconfig(await readSecretString(region, secretName)));
+  if (!group.kubernetes)
+    throw new Error(`node group ${group.id} has no kubernetes block to drain with`);
+  const api = await openKubeApi(validatedKubernetesAccess(group.kubernetes), region);
   const byId = new Map(nodes.map((n) => [n.id, n]));
   const wait = {
     timeoutMs: timeouts.nodeMs,

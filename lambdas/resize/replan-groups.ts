@@ -15,7 +15,13 @@ export async function replanGroups(environment: ResizeEnvironment, options: Adva
     const named = alarms.length === 1 ? alarms[0] : `${alarms.length} alarms, first ${alarms[0]}`;
     const result = await startRollout(
       environment,
-      { groupId, request: { kind: 'auto' }, dryRun: false, trigger: `re-plan: ${named} in ALARM` },
+      {
+        groupId,
+        request: { kind: 'auto' },
+        dryRun: false,
+        trigger: `re-plan: ${named} in ALARM`,
+        automatic: true,
+      },
       options,
     );
     groups.push({ id: groupId, alarms, outcome: result.outcome, reason: result.reason });

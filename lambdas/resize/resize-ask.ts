@@ -19,6 +19,8 @@ export interface ResizeAsk {
   request: ResizeRequest;
   dryRun: boolean;
   trigger: string;
+  /** An alarm or the re-plan asked, not a person (a large move waits for approval). */
+  automatic?: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export async function askFromEvent(
     request: { kind: 'auto' } as const,
     dryRun: false,
     trigger: `alarm ${trigger.alarmName}`,
+    automatic: true,
   };
   // An alarm that outlived its group is refused by the planner, which names the groups.
   if (!group) return ask;

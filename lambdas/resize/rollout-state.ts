@@ -5,7 +5,7 @@ import type { TemplateTarget } from '../core/resize/template-target';
 import type { NodeReport } from './ec2-rollout';
 import type { TemplateRolloutHandle } from './template-rollout';
 
-export type ResizeOutcome = 'resized' | 'noop' | 'refused' | 'dry-run' | 'failed';
+export type ResizeOutcome = 'resized' | 'noop' | 'refused' | 'dry-run' | 'failed' | 'pending';
 
 /** The contract's resize result. */
 export interface ResizeResult {

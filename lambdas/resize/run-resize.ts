@@ -1,13 +1,14 @@
 import type { DrpilotConfig } from '../core/config/schema';
 import type { ResizeRequest } from '../core/resize/plan-resize';
 import { advanceRollout, type AdvanceOptions } from './advance-rollout';
-import { beginResize } from './begin-resize';
+import { beginResize, type BeginOptions } from './begin-resize';
 import { finishRollout } from './finish-rollout';
 import type { ResizeResult, RolloutState } from './rollout-state';
 
 export type { ResizeOutcome, ResizeResult } from './rollout-state';
 
-export interface ResizeOptions extends AdvanceOptions {
+export interface ResizeOptions
+  extends AdvanceOptions, Pick<BeginOptions, 'automatic' | 'approved'> {
   request: ResizeRequest;
   dryRun: boolean;
   /** What started it, for the audit trail. */

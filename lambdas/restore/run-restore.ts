@@ -1,14 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { cloudWatchClient, dynamoDbDocumentClient } from '../adapters/aws/clients';
-import { readSecretString } from '../adapters/aws/secrets';
 import { StateStore } from '../adapters/aws/state-store';
 import { bucketSide, type BucketSide } from '../adapters/aws/velero-bucket';
 import { readBackupResourceList, readRestoreResults } from '../adapters/aws/velero-restore-files';
 import { publishVerifiedRpo } from '../adapters/aws/verified-rpo-metrics';
-import {
-  veleroClusterFromKubeconfig,
-  type VeleroCluster,
-} from '../adapters/kubernetes/velero-cluster';
+import { describeAccess } from '../adapters/kubernetes/cluster-api';
+import { openVeleroCluster, type VeleroCluster } from '../adapters/kubernetes/velero-cluster';
+import { validatedKubernetesAccess } from '../core/config/kubernetes-access';
 import type { DrpilotConfig } from '../core/config/schema';
 import type { RestoreDrillConfig } from '../core/config/restore-drill-schema';
 import {
@@ -157,7 +155,7 @@ export async function runRestoreDrill(
   const refuse = (reason: string) => emptyResult('refused', reason, drillId, startedMs, drill);
   if (!drill) {
     return refuse(
-      'backups.restoreDrill is not configured: the drill needs the DR cluster (kubeconfigSecret) and its Velero namespace',
+      'backups.restoreDrill is not configured: the drill needs the DR cluster (kubeconfigSecret, or clusterName with auth "eks") and its Velero namespace',
     );
   }
   const side = bucketSide(config.backups, 'dr');
@@ -178,11 +176,9 @@ export async function runRestoreDrill(
   }
 
   const region = config.clusters.dr.region;
-  progress(`reading the DR cluster's kubeconfig from ${drill.kubeconfigSecret} (${region})`);
-  const cluster = veleroClusterFromKubeconfig(
-    await readSecretString(region, drill.kubeconfigSecret),
-    drill.veleroNamespace,
-  );
+  const access = validatedKubernetesAccess(drill);
+  progress(`reaching the DR cluster through ${describeAccess(access, region)}`);
+  const cluster = await openVeleroCluster(access, region, drill.veleroNamespace);
   try {
     const planning = planRestoreDrill({
       drillId,

@@ -28,6 +28,7 @@ import {
 } from '../core/resync/deletion-gate';
 import { assessListed } from './assess-side';
 import { executePlan, type StepFailure } from './execute-plan';
+import { refuseIfPaused } from '../pause/pause-gate';
 
 export interface ResyncOptions {
   dryRun: boolean;
@@ -123,6 +124,15 @@ export async function runResync(
   const now = options.now ?? (() => new Date());
   const store = new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
   const progress = options.onProgress ?? (() => undefined);
+
+  const paused = await refuseIfPaused(config, 'resync', {
+    scope: 'resync',
+    trigger: options.trigger,
+    wouldHave: options.backup ? `re-sync backup ${options.backup}` : 're-sync the Velero buckets',
+    audit: !options.dryRun,
+    now,
+  });
+  if (paused) return emptyResult('refused', paused.reason);
 
   const record = await readRecord(
     route53Client(),

@@ -1,5 +1,4 @@
 import type { DrpilotConfig } from '../core/config/schema';
-import { validateConfig } from '../core/config/validate';
 import { CONFIG_ENV } from '../core/shared-names';
 
 /** A variable a function needs is missing or unusable: the deployment is broken, not the event. */
@@ -34,6 +33,10 @@ export function requiredVariable(env: NodeJS.ProcessEnv, name: string, what: str
  * The config a deployed function runs with. CDK inlines it at bundling time (esbuild `define`
  * of process.env.DRPILOT_CONFIG_JSON), so it never sits in an environment variable's 4 KB; local
  * runs and tests set the variable instead.
+ *
+ * It is the output of validateConfig at synth (lib/app-settings.ts, defaults filled in), so it is
+ * not validated again here: that would put the whole config schema and full zod into every
+ * bundle and its cold start. Events, which nothing validated before, still are.
  */
 export function configFrom(): DrpilotConfig {
   // Written out literally: esbuild's `define` replaces exactly `process.env.DRPILOT_CONFIG_JSON`
@@ -50,13 +53,10 @@ export function configFrom(): DrpilotConfig {
   } catch (error) {
     throw new EnvironmentError(`${CONFIG_ENV} is not JSON: ${(error as Error).message}`);
   }
-  const result = validateConfig(document);
-  if (!result.ok) {
-    throw new EnvironmentError(
-      `embedded config is invalid: ${result.errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`,
-    );
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+    throw new EnvironmentError(`${CONFIG_ENV} is not a config object`);
   }
-  return result.config;
+  return document as DrpilotConfig;
 }
 
 /** The config alone, for functions that need nothing else from their environment. */

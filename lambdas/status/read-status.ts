@@ -9,7 +9,7 @@ import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';
 import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
-import { SIDES, type Side } from '../core/config/schema';
+import { SIDES, type Side } from '../core/config/sides';
 import { readBucketVersioning } from '../adapters/aws/bucket-versioning';
 import { bucketSide } from '../adapters/aws/velero-bucket';
 import type { BucketVersioning } from '../core/resync/deletion-gate';
@@ -20,6 +20,10 @@ import type { RpoReport } from '../core/resync/rpo';
 import type { VerifiedRestores } from '../core/restore/verified-rpo';
 import { templateGroupMembers } from '../resize/template-rollout';
 import { readFunctionAppState, readOutbox, readTunnelRecords } from '../aks/read-aks-status';
+import { HISTORY_JOBS, lastActions as lastActionsOf } from '../core/history/audit-history';
+import { pausesInForce } from '../pause/set-pause';
+import { pendingApprovals } from '../approval/pending-approvals';
+import { readHistory } from './read-history';
 
 async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
   const region = config.clusters[group.cluster as 'primary' | 'dr'].region;
@@ -79,7 +83,12 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
       verifiedRestores(config),
       readFunctionAppState(config),
     ]);
-  return summarizeStatus(config, {
+  const [pauses, approvals, newest] = await Promise.all([
+    pausesInForce(config, () => now.getTime()),
+    pendingApprovals(config, () => now.getTime()),
+    Promise.all(HISTORY_JOBS.map((job) => readHistory(config, { jobs: [job], limit: 1 }))),
+  ]);
+  const summary = summarizeStatus(config, {
     mainRecord: record
       ? { target: record.values[0] ? normalizeDnsName(record.values[0]) : null, ttl: record.ttl }
       : null,
@@ -93,4 +102,5 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
     bucketVersioning: await versioning,
     now: now.toISOString(),
   });
+  return { ...summary, pauses, approvals, lastActions: lastActionsOf(newest.flat()) };
 }

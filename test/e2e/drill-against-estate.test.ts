@@ -18,7 +18,7 @@ describe('drpilot drill full against an existing estate (not embedded)', () => {
     delete config.backups.restoreDrill;
     writeFileSync(estate.configFile, JSON.stringify(config));
 
-    const run = await runCli(['drill', 'full', '--config', estate.configFile, '--json']);
+    const run = await runCli(['drill', 'full', '--yes', '--config', estate.configFile, '--json']);
     expect(run.code).toBe(0);
     const result = run.json();
     expect(result).toMatchObject({ ok: true, emulated: false, rtoSeconds: null });
@@ -54,7 +54,7 @@ describe('drpilot drill full against an existing estate (not embedded)', () => {
         StateReason: 'test',
       }),
     );
-    const run = await runCli(['drill', 'full', '--config', estate.configFile, '--json']);
+    const run = await runCli(['drill', 'full', '--yes', '--config', estate.configFile, '--json']);
     expect(run.code).toBe(1);
     const result = run.json();
     expect(result.ok).toBe(false);

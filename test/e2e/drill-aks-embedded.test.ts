@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { drillResolverIpsOf } from '../support/drill-resolver-ips';
 import { runCli } from '../support/run-cli';
 
 interface Step {
@@ -19,7 +20,7 @@ describe('drpilot drill failover --embedded --real-k8s: the AKS side', () => {
     expect(run.code).toBe(0);
     // What ran for real and what was emulated is said, not hidden.
     expect(result.aksSide).toMatch(
-      /^Function app handlers in process over Azurite [\d.]+ \(in memory\); cluster DNS in kube-apiserver v1\.\d+\.\d+ \+ kwok; CoreDNS-[\d.]+; emulated: CoreDNS pods: kwok runs no containers/,
+      /^Function app handlers in process over Azurite [\d.]+ \(in memory\); cluster DNS in kube-apiserver v1\.\d+\.\d+ \+ kwok; CoreDNS-[\d.]+; ARM \(ruleset, gateway connection\) by stateful fakes, no ARM emulator exists; emulated: CoreDNS pods: kwok runs no containers/,
     );
     const aks = steps.find((s) =>
       s.name.startsWith('AKS: the Function app follows the switch to dr'),
@@ -31,8 +32,11 @@ describe('drpilot drill failover --embedded --real-k8s: the AKS side', () => {
     expect(aks?.detail).toMatch(
       /in kube-apiserver v1\.\d+\.\d+ \+ kwok \(as the shipped Role: GET configmaps coredns-custom → 200.*PUT configmaps coredns-custom → 200.*PATCH deployments coredns → 200\)/,
     );
+    const ips = drillResolverIpsOf(steps);
     expect(aks?.detail).toMatch(
-      /answered drpilot-drill\.internal\.example\.com → 127\.20\.\d+\.10 \(dr's resolver; primary's not asked\)$/,
+      new RegExp(
+        `answered drpilot-drill\\.internal\\.example\\.com → (${ips.dr.join('|')}) \\(dr's resolver; primary's not asked\\)$`,
+      ),
     );
     const state = steps.find((s) => s.name.startsWith('status shows the AKS Function app'));
     expect(state?.detail).toMatch(

@@ -528,6 +528,7 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
       GROUP,
       '--step',
       'up',
+      '--yes',
       '--via',
       'lambda',
       '--config',

@@ -403,7 +403,7 @@ describe('resync against moto (pagination at 5 keys per page)', () => {
     expect(dry.json().copied).toHaveLength(2);
     expect(await keys(drS3(), DR)).toEqual([]);
 
-    const real = await runCli(['resync', '--config', configFile, '--json']);
+    const real = await runCli(['resync', '--yes', '--config', configFile, '--json']);
     expect(real.code).toBe(0);
     const result = real.json();
     for (const field of [
@@ -419,11 +419,19 @@ describe('resync against moto (pagination at 5 keys per page)', () => {
     ]) {
       expect(result).toHaveProperty(field);
     }
-    const human = await runCli(['resync', '--config', configFile]);
+    const human = await runCli(['resync', '--yes', '--config', configFile]);
     expect(human.stdout).toContain('resync primary → dr: nothing to do');
     expect(human.stdout).toMatch(/RPO on dr: \d+ (s|min)/);
 
-    const one = await runCli(['resync', '--config', configFile, '--backup', 'nope', '--json']);
+    const one = await runCli([
+      'resync',
+      '--yes',
+      '--config',
+      configFile,
+      '--backup',
+      'nope',
+      '--json',
+    ]);
     expect(one.json().skipped).toEqual([{ name: 'nope', reason: 'not on the source' }]);
   });
 });

@@ -28,6 +28,7 @@ describe('drpilot status against a seeded moto estate', () => {
         secondsToUnhealthy: 90,
         faster: { intervalSeconds: 10, secondsToUnhealthy: 30, secondsSooner: 60 },
       },
+      designedRto: expect.objectContaining({ totalSeconds: 245, targetSeconds: 120, met: false }),
     });
     expect(status.clusters.primary).toMatchObject({ healthy: true, alarmState: 'OK' });
     expect(status.clusters.dr).toMatchObject({ healthy: true, alarmState: 'OK' });

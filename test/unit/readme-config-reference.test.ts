@@ -3,12 +3,24 @@ import { describe, expect, it } from 'vitest';
 import { configReferenceMarkdown } from '../../scripts/config-reference';
 import { README_MARKERS } from '../../scripts/readme-markers';
 
-describe('README config reference', () => {
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+describe('config reference (docs/config-reference.md)', () => {
   it('is generated from the current schema (run `npm run schema` after changing it)', () => {
-    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
-    const start = readme.indexOf(README_MARKERS.start) + README_MARKERS.start.length;
-    const end = readme.indexOf(README_MARKERS.end);
-    expect(readme.slice(start, end).trim()).toBe(configReferenceMarkdown());
+    const page = read('docs/config-reference.md');
+    const start = page.indexOf(README_MARKERS.start);
+    const end = page.indexOf(README_MARKERS.end);
+    expect(start, 'the start marker').toBeGreaterThanOrEqual(0);
+    expect(end, 'the end marker, after the start marker').toBeGreaterThan(start);
+    expect(page.slice(start + README_MARKERS.start.length, end).trim()).toBe(
+      configReferenceMarkdown(),
+    );
+  });
+
+  it('is linked from the README, which no longer carries a copy of its own', () => {
+    const readme = read('README.md');
+    expect(readme).toContain('](docs/config-reference.md)');
+    expect(readme).not.toContain(README_MARKERS.start);
   });
 
   it('documents every field with its default or whether it is required', () => {

@@ -109,6 +109,7 @@ describe('summarizeStatus', () => {
         secondsToUnhealthy: 90,
         faster: { intervalSeconds: 10, secondsToUnhealthy: 30, secondsSooner: 60 },
       },
+      designedRto: expect.objectContaining({ totalSeconds: 245, targetSeconds: 120, met: false }),
     });
     expect(report.clusters.primary).toMatchObject({ healthy: false, alarmState: 'ALARM' });
     expect(report.clusters.dr).toMatchObject({ healthy: true, alarmState: 'OK' });

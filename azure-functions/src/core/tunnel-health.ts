@@ -42,6 +42,8 @@ export interface AzureConnectionView {
   observedAt: string;
   /** Why it could not be read (its tunnels are then unknown); null when it was. */
   error: string | null;
+  /** After a 429: ARM's Retry-After as a time; the connection is not asked again before it. */
+  retryAt?: string;
 }
 
 export interface SideHealth {
@@ -222,4 +224,41 @@ export function tunnelStateChanges(
 /** Whether the DNS gate opened or closed between two assessments (a reconcile is then due). */
 export function gateMoved(before: TunnelHealth | null, after: TunnelHealth): boolean {
   return ((before?.dnsGate ?? null) === null) !== (after.dnsGate === null);
+}
+
+/** The name every tunnel state change is logged under (README, "tunnelHealth"). */
+export const TUNNEL_STATE_METRIC = 'drpilot.tunnel.stateChange';
+
+/** A metric in Application Insights' customMetrics shape: a name, a value, custom dimensions. */
+export interface TunnelMetric {
+  name: typeof TUNNEL_STATE_METRIC;
+  /** Tunnels up on that side after the change. */
+  value: number;
+  properties: {
+    side: TunnelSide;
+    from: TunnelSideState | 'none';
+    to: TunnelSideState;
+    total: number;
+    since: string | null;
+    detail: string;
+    /** Whether DNS rewrites are held after the change. */
+    dnsHeld: boolean;
+  };
+}
+
+/** One metric per side whose state moved; none when nothing moved. */
+export function tunnelMetrics(before: TunnelHealth | null, after: TunnelHealth): TunnelMetric[] {
+  return tunnelStateChanges(before, after).map((change) => ({
+    name: TUNNEL_STATE_METRIC,
+    value: change.up,
+    properties: {
+      side: change.side,
+      from: change.from ?? 'none',
+      to: change.to,
+      total: change.total,
+      since: change.since,
+      detail: change.detail,
+      dnsHeld: after.dnsGate !== null,
+    },
+  }));
 }

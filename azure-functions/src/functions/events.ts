@@ -5,7 +5,9 @@ import {
   type InvocationContext,
 } from '@azure/functions';
 import { appStorage } from '../adapters/storage-clients';
+import { logTunnelMetric } from '../adapters/tunnel-metrics';
 import { applyEvent } from '../core/desired-state';
+import { tunnelMetrics } from '../core/tunnel-health';
 import { parseEvent, type DrpilotEvent } from '../core/events';
 import { readSignedBody } from '../http/signed-request';
 import { misconfigured } from '../http/misconfigured';
@@ -66,6 +68,12 @@ async function record(
     if (result.outcome !== 'applied') {
       context.info(`event ${event.id} (${event.type}) ignored: seq ${event.seq} is not newer`);
       return accepted(event, result);
+    }
+    // AWS's view of the tunnels moved with this event: logged as Azure's moves are (tunnelHealth).
+    if (result.state.tunnelHealth) {
+      for (const metric of tunnelMetrics(current.state.tunnelHealth, result.state.tunnelHealth)) {
+        logTunnelMetric(context, metric);
+      }
     }
     let reconcile: 'queued' | 'not-queued' = 'queued';
     try {

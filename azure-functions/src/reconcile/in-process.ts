@@ -1,12 +1,15 @@
-import { HttpRequest, InvocationContext } from '@azure/functions';
+import { HttpRequest, InvocationContext, type Timer } from '@azure/functions';
 import { KubernetesClusterDns } from '../adapters/kubernetes/coredns-cluster';
 import { kubeConfigFor, type KubeAccess } from '../adapters/kubernetes/kube-config';
 import { appStorage } from '../adapters/storage-clients';
 import type { AppliedState } from '../core/applied-state';
 import type { ClusterDns, ClusterNodePools } from '../core/cluster-dns';
 import type { DesiredState } from '../core/desired-state';
+import { dnsReconcileHandler } from '../functions/dnsReconcile';
+import { dnsReconcileTimer } from '../functions/dnsReconcileTimer';
 import { events } from '../functions/events';
 import { state } from '../functions/state';
+import { tunnelHealthHandler } from '../functions/tunnelHealth';
 import { dnsTtlSeconds } from '../settings';
 import { runDnsReconcile } from './run-dns-reconcile';
 
@@ -114,6 +117,61 @@ export async function runQueuedReconciles(
     if (runs.at(-1)?.outcome !== 'failed') throw error;
   }
   return runs;
+}
+
+/**
+ * The `dnsReconcile` queue trigger run through the registered function's own handler
+ * (`dnsReconcileHandler(options)`, so the mode and the ruleset come from the app settings as in
+ * Azure): each queued message, oldest first, and the outcome the handler recorded in the applied
+ * state. A throw leaves its message for a retry, as the runtime does, and ends the run.
+ */
+export async function runQueuedThroughDnsReconcile(
+  options: Parameters<typeof dnsReconcileHandler>[0],
+): Promise<QueuedReconcile[]> {
+  const handler = dnsReconcileHandler(options);
+  const runs: QueuedReconcile[] = [];
+  try {
+    await appStorage().queue.takeEach(async (request) => {
+      try {
+        await handler(request, invocation('dnsReconcile').context);
+        const applied = await appStorage().table.readApplied();
+        runs.push({
+          message: request.reason,
+          outcome: applied?.outcome ?? 'failed',
+          reason: applied?.reason ?? null,
+        });
+      } catch (error) {
+        runs.push({ message: request.reason, outcome: 'failed', reason: (error as Error).message });
+        throw error;
+      }
+    });
+  } catch (error) {
+    if (runs.at(-1)?.outcome !== 'failed') throw error;
+  }
+  return runs;
+}
+
+/** One run of the 5-minute `dnsReconcileTimer` through its handler: it queues a reconcile. */
+export async function runDnsReconcileTimer(): Promise<string[]> {
+  const { context, logs } = invocation('dnsReconcileTimer');
+  await dnsReconcileTimer(TIMER, context);
+  return logs;
+}
+
+/** A timer trigger's payload on time (not past due); the handlers read none of it. */
+const TIMER: Timer = {
+  isPastDue: false,
+  schedule: { adjustForDST: true },
+  scheduleStatus: { last: '', next: '', lastUpdated: '' },
+};
+
+/** One run of the `tunnelHealth` timer through its handler; what it logged. */
+export async function runTunnelHealthTimer(
+  options: Parameters<typeof tunnelHealthHandler>[0],
+): Promise<string[]> {
+  const { context, logs } = invocation('tunnelHealth');
+  await tunnelHealthHandler(options)(TIMER, context);
+  return logs;
 }
 
 /**

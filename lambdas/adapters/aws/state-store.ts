@@ -224,13 +224,16 @@ export class StateStore {
     return entry;
   }
 
-  /** The newest audit entries of a scope, newest first. */
-  async recentAudit(scope: string, limit = 20): Promise<AuditEntry[]> {
+  /** The newest audit entries of a scope, newest first; with `since` (ISO), none older. */
+  async recentAudit(scope: string, limit = 20, since?: string): Promise<AuditEntry[]> {
     const { Items = [] } = await this.db.send(
       new QueryCommand({
         TableName: this.table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': `audit#${scope}` },
+        KeyConditionExpression: since === undefined ? 'pk = :pk' : 'pk = :pk AND sk >= :since',
+        ExpressionAttributeValues: {
+          ':pk': `audit#${scope}`,
+          ...(since === undefined ? {} : { ':since': since }),
+        },
         ScanIndexForward: false,
         Limit: limit,
       }),

@@ -1,4 +1,10 @@
-import { DescribeExecutionCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  DescribeExecutionCommand,
+  GetExecutionHistoryCommand,
+  ListStateMachinesCommand,
+  StartExecutionCommand,
+  type HistoryEvent,
+} from '@aws-sdk/client-sfn';
 import { sfnClient } from './clients';
 
 /** Starts an execution named `name` (unique per state machine for 90 days); returns its ARN. */
@@ -32,4 +38,33 @@ export async function describeExecution(
     error: execution.error ?? null,
     cause: execution.cause ?? null,
   };
+}
+
+/** Every event of an execution's history, oldest first (GetExecutionHistory, all pages). */
+export async function executionHistory(
+  region: string,
+  executionArn: string,
+): Promise<HistoryEvent[]> {
+  const events: HistoryEvent[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await sfnClient(region).send(
+      new GetExecutionHistoryCommand({ executionArn, maxResults: 1000, nextToken }),
+    );
+    events.push(...(page.events ?? []));
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return events;
+}
+
+/** The ARN of the state machine named `name` in `region`, or null (ListStateMachines, all pages). */
+export async function stateMachineArnByName(region: string, name: string): Promise<string | null> {
+  let nextToken: string | undefined;
+  do {
+    const page = await sfnClient(region).send(new ListStateMachinesCommand({ nextToken }));
+    const found = page.stateMachines?.find((m) => m.name === name);
+    if (found?.stateMachineArn) return found.stateMachineArn;
+    nextToken = page.nextToken;
+  } while (nextToken);
+  return null;
 }

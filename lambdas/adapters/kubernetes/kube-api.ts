@@ -99,6 +99,8 @@ export interface KubeApi {
 export interface KubeApiOptions {
   /** Per-request timeout (default 15 s). */
   requestTimeoutMs?: number;
+  /** A bearer token asked for before every request (short-lived tokens, e.g. EKS's). */
+  tokenSource?: () => Promise<string>;
 }
 
 /** True when the node's `Ready` condition is `True`. */
@@ -109,8 +111,8 @@ export function isNodeReady(node: KubeNode): boolean {
 }
 
 const HINTS: Record<number, string> = {
-  401: 'the API server refused the credentials from the kubeconfig (token or client certificate expired or wrong)',
-  403: 'the kubeconfig user lacks RBAC rights for this call (see the rights each job needs in the README)',
+  401: 'the API server refused the credentials (the kubeconfig token or client certificate expired or wrong; with auth "eks": no access entry for the role, or the cluster does not accept access entries)',
+  403: 'the identity lacks RBAC rights for this call (see the rights each job needs in the README; with auth "eks": the access entry group\'s binding)',
 };
 
 const encode = encodeURIComponent;
@@ -119,6 +121,7 @@ export class KubeApiClient implements KubeApi {
   private readonly base: URL;
   private readonly agent: Agent;
   private readonly requestTimeoutMs: number;
+  private readonly tokenSource: (() => Promise<string>) | undefined;
 
   constructor(
     private readonly credentials: KubeCredentials,
@@ -126,6 +129,7 @@ export class KubeApiClient implements KubeApi {
   ) {
     this.base = new URL(credentials.server);
     this.requestTimeoutMs = options.requestTimeoutMs ?? 15_000;
+    this.tokenSource = options.tokenSource;
     this.agent = new Agent({
       keepAlive: false,
       ...(credentials.caData ? { ca: credentials.caData } : {}),
@@ -144,7 +148,8 @@ export class KubeApiClient implements KubeApi {
     const basePath = this.base.pathname.replace(/\/+$/, '');
     const payload = body === undefined ? undefined : JSON.stringify(body.value);
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (this.credentials.token) headers['authorization'] = `Bearer ${this.credentials.token}`;
+    const token = this.tokenSource ? await this.tokenSource() : this.credentials.token;
+    if (token) headers['authorization'] = `Bearer ${token}`;
     if (payload !== undefined && body) {
       headers['content-type'] = body.contentType;
       headers['content-length'] = String(Buffer.byteLength(payload));

@@ -9,8 +9,9 @@ import type {
   RestoreStatusView,
 } from '../../core/restore/restore-outcome';
 import type { ConfigMapManifest, RestoreManifest } from '../../core/restore/plan-restore';
-import { createKubeApi, type KubeApiClient } from './kube-api';
-import { parseKubeconfig } from './kubeconfig';
+import type { KubernetesAccess } from '../../core/config/kubernetes-access';
+import { openKubeApi } from './cluster-api';
+import type { KubeApiClient } from './kube-api';
 
 const enc = encodeURIComponent;
 
@@ -97,10 +98,11 @@ export class VeleroCluster {
   }
 }
 
-/** The DR cluster through a kubeconfig in JSON form (see kubeconfig.ts). */
-export function veleroClusterFromKubeconfig(
-  kubeconfig: string,
+/** The DR cluster by the drill's access: a kubeconfig in Secrets Manager or EKS with IAM. */
+export async function openVeleroCluster(
+  access: KubernetesAccess,
+  region: string,
   veleroNamespace: string,
-): VeleroCluster {
-  return new VeleroCluster(createKubeApi(parseKubeconfig(kubeconfig)), veleroNamespace);
+): Promise<VeleroCluster> {
+  return new VeleroCluster(await openKubeApi(access, region), veleroNamespace);
 }

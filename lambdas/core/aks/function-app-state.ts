@@ -1,5 +1,6 @@
-import { z } from 'zod';
-import type { Side } from '../config/schema';
+import en from 'zod/v4/locales/en.js';
+import * as z from 'zod/mini';
+import type { Side } from '../config/sides';
 import { sameDnsName } from '../dns/dns-names';
 
 /**
@@ -43,10 +44,47 @@ const FORWARDING = z.object({
   resolverEndpointId: z.string(),
 });
 
+/** Each cloud's view of the VPN (azure-functions/src/core/tunnel-health.ts `SideHealth`). */
+const SIDE_HEALTH = z.object({
+  state: z.enum(['up', 'degraded', 'down', 'unknown']),
+  since: z.nullable(z.string()),
+  up: z.number(),
+  down: z.number(),
+  unknown: z.number(),
+  detail: z.string(),
+});
+
+const AZURE_CONNECTION = z.object({
+  connectionStatus: z.nullable(z.string()),
+  tunnels: z.array(
+    z.object({ name: z.string(), status: z.string(), lastConnectedAt: z.nullable(z.string()) }),
+  ),
+  observedAt: z.string(),
+  error: z.nullable(z.string()),
+});
+
+/** The private-resolver mode's ruleset (azure-functions/src/core/applied-state.ts `AppliedRuleset`). */
+const RULESET = z.object({
+  id: z.string(),
+  linkedToClusterVnet: z.boolean(),
+  rules: z.array(
+    z.object({
+      zone: z.string(),
+      name: z.nullable(z.string()),
+      outcome: z.string(),
+      detail: z.nullable(z.string()),
+    }),
+  ),
+  orphans: z.array(z.object({ name: z.string(), domainName: z.string() })),
+});
+
+/** zod/mini loads no locale: English, as full zod says it, for the messages quoted in warnings. */
+const englishMessages = en().localeError;
+
 /** The answer's shape (azure-functions/src/core/desired-state.ts and applied-state.ts). */
 const STATE_ANSWER = z.object({
   desired: z.object({
-    active: ACTIVE.nullable(),
+    active: z.nullable(ACTIVE),
     resolvers: z.record(
       z.string(),
       z.object({
@@ -63,10 +101,17 @@ const STATE_ANSWER = z.object({
         time: z.string(),
       }),
     ),
-    lastDrill: ACTIVE.nullable(),
+    lastDrill: z.nullable(ACTIVE),
+    // Absent from a Function app older than its tunnelHealth timer.
+    azureConnections: z.optional(z.record(z.string(), AZURE_CONNECTION)),
+    tunnelHealth: z.optional(
+      z.nullable(
+        z.object({ aws: SIDE_HEALTH, azure: SIDE_HEALTH, dnsGate: z.nullable(z.string()) }),
+      ),
+    ),
   }),
-  applied: z
-    .object({
+  applied: z.nullable(
+    z.object({
       at: z.string(),
       outcome: z.enum([
         'applied',
@@ -76,19 +121,31 @@ const STATE_ANSWER = z.object({
         'rolled-back',
         'not-connected',
       ]),
-      reason: z.string().nullable(),
-      forwarding: FORWARDING.nullable(),
-      lastApplied: z.object({ at: z.string(), forwarding: FORWARDING }).nullable(),
-      zones: z
-        .array(z.object({ zone: z.string(), status: z.string() }))
-        .nullable()
-        .optional(),
-    })
-    .nullable(),
+      reason: z.nullable(z.string()),
+      forwarding: z.nullable(FORWARDING),
+      lastApplied: z.nullable(z.object({ at: z.string(), forwarding: FORWARDING })),
+      zones: z.optional(z.nullable(z.array(z.object({ zone: z.string(), status: z.string() })))),
+      // Absent from a Function app older than its private-resolver mode.
+      mode: z.optional(z.enum(['coredns', 'private-resolver'])),
+      ruleset: z.optional(z.nullable(RULESET)),
+    }),
+  ),
 });
 
 type Active = z.infer<typeof ACTIVE>;
 type Forwarding = z.infer<typeof FORWARDING>;
+type SideHealth = z.infer<typeof SIDE_HEALTH>;
+
+/** The tunnels as both clouds see them, as the Function app last merged them. */
+export interface FunctionAppTunnels {
+  /** AWS's view (the tunnel.state events it received). */
+  aws: SideHealth;
+  /** Azure's view (its virtual network gateway connections, read every minute). */
+  azure: SideHealth;
+  /** Why DNS rewrites are held; null when they are not. */
+  dnsGate: string | null;
+  azureConnections: ({ connection: string } & z.infer<typeof AZURE_CONNECTION>)[];
+}
 
 export interface FunctionAppStatus {
   /** The URL asked (`…/api/state`), or null when none could be derived from azure.webhookUrl. */
@@ -116,6 +173,8 @@ export interface FunctionAppStatus {
     tunnels: { outsideIp: string; up: boolean }[];
     time: string;
   }[];
+  /** null when not read, or from a Function app that does not report it yet. */
+  tunnels: FunctionAppTunnels | null;
   /** What its last reconcile did; null before the first one. */
   applied: {
     at: string;
@@ -125,6 +184,10 @@ export interface FunctionAppStatus {
     /** The forwarding the cluster last took and kept. */
     lastApplied: (Forwarding & { at: string }) | null;
     zones: { zone: string; status: string }[] | null;
+    /** `coredns` (coredns-custom) or `private-resolver` (a DNS forwarding ruleset); null when not said. */
+    mode: 'coredns' | 'private-resolver' | null;
+    /** private-resolver: the ruleset's rules for the zones and whether the cluster's VNet is linked. */
+    ruleset: z.infer<typeof RULESET> | null;
   } | null;
 }
 
@@ -168,6 +231,7 @@ function unread(
     lastDrill: null,
     resolvers: [],
     vpnConnections: [],
+    tunnels: null,
     applied: null,
   };
 }
@@ -217,7 +281,7 @@ export function summarizeFunctionApp(
   }
   let parsed: z.infer<typeof STATE_ANSWER>;
   try {
-    const result = STATE_ANSWER.safeParse(JSON.parse(seen.body ?? ''));
+    const result = STATE_ANSWER.safeParse(JSON.parse(seen.body ?? ''), { error: englishMessages });
     if (!result.success) {
       const issue = result.error.issues[0];
       throw new Error(`${issue?.path.join('.') || '(body)'}: ${issue?.message ?? 'unexpected'}`);
@@ -253,6 +317,25 @@ export function summarizeFunctionApp(
       `the AKS Function app's active side is ${active.side} (dns.failover of ${active.recordName} at ${active.time}) while ${context.recordName} points at ${context.activeSide}`,
     );
   }
+  const health = desired.tunnelHealth;
+  const tunnels: FunctionAppTunnels | null = health
+    ? {
+        ...health,
+        azureConnections: Object.entries(desired.azureConnections ?? {})
+          .map(([connection, view]) => ({ connection, ...view }))
+          .sort((a, b) => a.connection.localeCompare(b.connection)),
+      }
+    : null;
+  for (const view of tunnels?.azureConnections ?? []) {
+    if (view.error) {
+      warnings.push(
+        `the AKS Function app could not read VPN connection ${view.connection} at ${view.observedAt}: ${view.error}`,
+      );
+    }
+  }
+  if (health?.dnsGate && health.dnsGate !== applied?.reason) {
+    warnings.push(`the AKS Function app holds DNS rewrites: ${health.dnsGate}`);
+  }
   return {
     url,
     ok: true,
@@ -267,6 +350,7 @@ export function summarizeFunctionApp(
     vpnConnections: Object.entries(desired.vpnConnections)
       .map(([vpnConnectionId, vpn]) => ({ vpnConnectionId, ...vpn }))
       .sort((a, b) => a.vpnConnectionId.localeCompare(b.vpnConnectionId)),
+    tunnels,
     applied: applied
       ? {
           at: applied.at,
@@ -278,6 +362,8 @@ export function summarizeFunctionApp(
             : null,
           zones:
             applied.zones?.map(({ zone, status: routed }) => ({ zone, status: routed })) ?? null,
+          mode: applied.mode ?? null,
+          ruleset: applied.ruleset ?? null,
         }
       : null,
   };

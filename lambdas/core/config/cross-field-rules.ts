@@ -1,5 +1,7 @@
 import { SIDES, type DrpilotConfig, type NodeGroupConfig } from './schema';
 import { restoreDrillIssues } from './restore-drill-schema';
+import { backupDirectionIssues } from './backup-direction-schema';
+import { kubernetesAccess } from './kubernetes-access';
 
 export type ConfigIssue = { path: (string | number)[]; message: string };
 
@@ -53,6 +55,10 @@ export function crossFieldIssues(config: DrpilotConfig): ConfigIssue[] {
   if (backups.restoreDrill) {
     for (const issue of restoreDrillIssues(backups.restoreDrill))
       issues.push({ ...issue, path: ['backups', 'restoreDrill', ...issue.path] });
+  }
+  if (backups.velero) {
+    for (const issue of backupDirectionIssues(backups.velero, backups.restoreDrill))
+      issues.push({ ...issue, path: ['backups', 'velero', ...issue.path] });
   }
 
   const seenIds = new Map<string, number>();
@@ -155,6 +161,11 @@ function selectorIssues(
           path: at('kubernetes'),
           message: 'required for kind "ec2": nodes are drained through the Kubernetes API',
         });
+      else {
+        const access = kubernetesAccess(group.kubernetes);
+        if (!access.ok)
+          issues.push({ path: at('kubernetes', ...access.path), message: access.message });
+      }
       return issues;
     }
     case 'asg':

@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { NAMESPACE_NAME } from '../restore/names';
+import { eksClusterName } from './eks-cluster-name';
+import { KUBERNETES_AUTH, kubernetesAccess } from './kubernetes-access';
 
 /** The phases a finished Velero Restore may end in that can count as a verified restore. */
 export const ACCEPTABLE_RESTORE_PHASES = ['Completed', 'PartiallyFailed'] as const;
@@ -27,13 +29,23 @@ const bounded = (min: number, max: number, fallback: number) =>
 
 /** backups.restoreDrill: the DR cluster's Velero, and how the scheduled restore drill runs. */
 export const restoreDrillSchema = z.strictObject({
+  auth: z
+    .enum(KUBERNETES_AUTH, { error: 'expected "kubeconfig" or "eks"' })
+    .optional()
+    .describe(
+      'how the drill authenticates to the DR cluster: "eks" (a short-lived IAM token; the CDK gives the restore role an EKS access entry) or "kubeconfig" (kubeconfigSecret); default: "eks" when only clusterName is set',
+    ),
   kubeconfigSecret: z
     .string()
     .min(1, { error: 'expected a Secrets Manager secret name' })
     .max(512, { error: 'expected at most 512 characters (the Secrets Manager limit)' })
+    .optional()
     .describe(
-      "Secrets Manager secret (in the DR cluster's region) holding the DR cluster's kubeconfig, as JSON",
+      'Secrets Manager secret (in the DR cluster\'s region) holding the DR cluster\'s kubeconfig, as JSON (auth "kubeconfig")',
     ),
+  clusterName: eksClusterName
+    .optional()
+    .describe('the DR EKS cluster, in the DR region (auth "eks")'),
   veleroNamespace: namespaceName.default('velero').describe("the DR cluster's Velero namespace"),
   schedule: z
     .string()
@@ -118,6 +130,8 @@ export function restoreDrillIssues(
   drill: RestoreDrillConfig,
 ): { path: (string | number)[]; message: string }[] {
   const issues: { path: (string | number)[]; message: string }[] = [];
+  const access = kubernetesAccess(drill);
+  if (!access.ok) issues.push({ path: access.path, message: access.message });
   const budget = restoreDrillBudgetSeconds(drill);
   if (budget > RESTORE_DRILL_MAX_BUDGET_SECONDS) {
     issues.push({

@@ -8,6 +8,10 @@ import {
 import { AWS_REGIONS } from './regions';
 import { ACCEPTABLE_BACKUP_PHASES } from '../resync/velero-phases';
 import { restoreDrillSchema } from './restore-drill-schema';
+import { backupDirectionSchema } from './backup-direction-schema';
+import { eksClusterName } from './eks-cluster-name';
+import { KUBERNETES_AUTH } from './kubernetes-access';
+import { SIDES, type Side } from './sides';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -43,8 +47,7 @@ export const LIST_LIMITS = {
   vpnConnections: 10,
 } as const;
 
-export const SIDES = ['primary', 'dr'] as const;
-export type Side = (typeof SIDES)[number];
+export { SIDES, type Side };
 
 const cluster = z.strictObject({
   region: region.describe('AWS region of the EKS cluster'),
@@ -89,6 +92,18 @@ const dns = z.strictObject({
     .boolean()
     .default(false)
     .describe('fail back automatically when the primary recovers (off: a person decides)'),
+  mode: z
+    .enum(['auto', 'approve'], { error: 'expected "auto" or "approve"' })
+    .default('auto')
+    .describe(
+      "auto: alarms and the re-plan switch by themselves; approve: such a switch waits as a request for `drpilot approve <id>` (a person's failover/failback is not held)",
+    ),
+  approvalTtlSeconds: z
+    .int()
+    .min(60, { error: 'expected between 60 and 604800 seconds' })
+    .max(604800, { error: 'expected between 60 and 604800 seconds' })
+    .default(3600)
+    .describe('how long an approval request (DNS or resize) can be approved before it expires'),
   checks: z
     .strictObject({
       targetHealthy: z.boolean().default(true).describe("the target's health alarm must be OK"),
@@ -176,9 +191,28 @@ const nodeGroup = z.strictObject({
   scaleUpAt: percent.default(75).describe('utilisation (%) that triggers a step up'),
   scaleDownAt: percent.default(30).describe('utilisation (%) that allows a step down'),
   cooldownSeconds: seconds.default(1800).describe('no further rollout this long after one'),
+  approveAboveShare: z
+    .number()
+    .min(0, { error: 'expected a share of the nodes from 0 to 1' })
+    .max(1, { error: 'expected a share of the nodes from 0 to 1' })
+    .optional()
+    .describe(
+      'an automatic resize moving more than this share (0–1) of the nodes waits for `drpilot approve <id>`',
+    ),
   kubernetes: z
     .strictObject({
-      kubeconfigSecret: secretName.describe('Secrets Manager secret holding the kubeconfig'),
+      auth: z
+        .enum(KUBERNETES_AUTH, { error: 'expected "kubeconfig" or "eks"' })
+        .optional()
+        .describe(
+          'how drpilot authenticates: "eks" (a short-lived IAM token; the CDK gives the resize role an EKS access entry) or "kubeconfig" (kubeconfigSecret); default: "eks" when only clusterName is set',
+        ),
+      kubeconfigSecret: secretName
+        .optional()
+        .describe('Secrets Manager secret holding the kubeconfig (auth "kubeconfig")'),
+      clusterName: eksClusterName
+        .optional()
+        .describe('the EKS cluster the nodes belong to (auth "eks")'),
     })
     .optional()
     .describe('API access for cordon and drain (required for kind ec2)'),
@@ -245,6 +279,7 @@ const backups = z.strictObject({
     .describe(
       "the restore drill: restores the DR side's newest restorable backup into scratch namespaces of the DR cluster",
     ),
+  velero: backupDirectionSchema.optional(),
 });
 
 const tunnels = z.strictObject({

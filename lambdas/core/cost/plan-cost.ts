@@ -153,6 +153,13 @@ export const FREE_TYPES: ReadonlySet<string> = new Set([
   'AWS::CDK::Metadata',
   // The hosted zone's records are the user's (drpilot owns no zone); changing them is free.
   'AWS::Route53::RecordSet',
+  // The drill-report bucket and its access-log bucket: a bucket has no charge of its own, and a
+  // drill's report (a few KB of Markdown, SVG and JSON, plus its log lines) costs far under a cent
+  // a month in S3 Standard storage and PUT requests at one drill a week.
+  'AWS::S3::Bucket',
+  'AWS::S3::BucketPolicy',
+  // An EKS access entry maps a role to a Kubernetes group; EKS charges for clusters, not entries.
+  'AWS::EKS::AccessEntry',
 ]);
 
 const PRICED_TYPES: ReadonlySet<string> = new Set([

@@ -8,6 +8,12 @@ export const HEALTH_CHECK_FAILURE_THRESHOLD = 3;
 
 export type HealthCheckInterval = 10 | 30;
 
+/**
+ * The health alarm on `AWS/Route53 HealthCheckStatus` (lib/dns.ts): Route 53 publishes the metric
+ * once a minute, and the health check's own failure threshold already debounces, so one period.
+ */
+export const HEALTH_ALARM = { periodSeconds: 60, evaluationPeriods: 1 } as const;
+
 export interface HealthCheckTiming {
   intervalSeconds: HealthCheckInterval;
   failureThreshold: number;

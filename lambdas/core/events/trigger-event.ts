@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import en from 'zod/v4/locales/en.js';
+import * as z from 'zod/mini';
 import {
   ALARM_NAME_MAX_LENGTH,
   INSTANCE_TYPE,
@@ -171,12 +172,14 @@ function dispatchInstanceState<A extends string>(
 // ---------------------------------------------------------------- EC2 instance state
 
 const instanceStateSchema = z.object({
-  account: z.string().max(ID_MAX_LENGTH).optional(),
-  time: z.string().max(64),
-  region: z.string().regex(REGION, { error: 'expected an AWS region such as eu-west-1' }),
+  account: z.optional(z.string().check(z.maxLength(ID_MAX_LENGTH))),
+  time: z.string().check(z.maxLength(64)),
+  region: z.string().check(z.regex(REGION, { error: 'expected an AWS region such as eu-west-1' })),
   detail: z.object({
-    'instance-id': z.string().regex(/^i-[0-9a-f]{8,17}$/, { error: 'expected an instance id' }),
-    state: z.string().min(1).max(32),
+    'instance-id': z
+      .string()
+      .check(z.regex(/^i-[0-9a-f]{8,17}$/, { error: 'expected an instance id' })),
+    state: z.string().check(z.minLength(1), z.maxLength(32)),
   }),
 });
 
@@ -202,36 +205,39 @@ function parseInstanceState(raw: Record<string, unknown>): InstanceStateTrigger 
 
 // ---------------------------------------------------------------- EventBridge
 
-const alarmName = z
-  .string()
-  .min(1, { error: 'expected an alarm name', abort: true })
-  .max(ALARM_NAME_MAX_LENGTH, {
+const alarmName = z.string().check(
+  z.minLength(1, { error: 'expected an alarm name', abort: true }),
+  z.maxLength(ALARM_NAME_MAX_LENGTH, {
     error: `expected at most ${ALARM_NAME_MAX_LENGTH} characters (CloudWatch's limit)`,
-  });
+  }),
+);
 const boundedId = z
   .string()
-  .max(ID_MAX_LENGTH, { error: `expected at most ${ID_MAX_LENGTH} characters` });
+  .check(z.maxLength(ID_MAX_LENGTH, { error: `expected at most ${ID_MAX_LENGTH} characters` }));
 const arn = z
   .string()
-  .max(ARN_MAX_LENGTH, { error: `expected at most ${ARN_MAX_LENGTH} characters` });
-const timeText = z.string().max(64, { error: 'expected a timestamp' });
+  .check(z.maxLength(ARN_MAX_LENGTH, { error: `expected at most ${ARN_MAX_LENGTH} characters` }));
+const timeText = z.string().check(z.maxLength(64, { error: 'expected a timestamp' }));
+const region = z
+  .string()
+  .check(z.regex(REGION, { error: 'expected an AWS region such as eu-west-1' }));
 
 const stateSchema = z.object({
   value: z.enum(ALARM_STATES),
-  reason: z.string().optional(),
-  timestamp: timeText.optional(),
+  reason: z.optional(z.string()),
+  timestamp: z.optional(timeText),
 });
 
 const eventBridgeSchema = z.object({
-  id: boundedId.optional(),
-  account: boundedId.optional(),
+  id: z.optional(boundedId),
+  account: z.optional(boundedId),
   time: timeText,
-  region: z.string().regex(REGION, { error: 'expected an AWS region such as eu-west-1' }),
-  resources: z.array(arn).max(100).optional(),
+  region,
+  resources: z.optional(z.array(arn).check(z.maxLength(100))),
   detail: z.object({
     alarmName,
     state: stateSchema,
-    previousState: stateSchema.optional(),
+    previousState: z.optional(stateSchema),
   }),
 });
 
@@ -273,14 +279,14 @@ function parseEventBridgeEvent(raw: Record<string, unknown>): AlarmTrigger {
 
 const alarmActionSchema = z.object({
   source: z.literal(ALARM_SOURCE),
-  alarmArn: arn.optional(),
-  accountId: boundedId.optional(),
-  time: timeText.optional(),
-  region: z.string().regex(REGION, { error: 'expected an AWS region such as eu-west-1' }),
+  alarmArn: z.optional(arn),
+  accountId: z.optional(boundedId),
+  time: z.optional(timeText),
+  region,
   alarmData: z.object({
     alarmName,
     state: stateSchema,
-    previousState: stateSchema.optional(),
+    previousState: z.optional(stateSchema),
   }),
 });
 
@@ -314,22 +320,24 @@ function parseAlarmActionPayload(raw: Record<string, unknown>): AlarmTrigger {
 
 const snsRecordSchema = z.object({
   EventSource: z.literal('aws:sns'),
-  EventSubscriptionArn: arn.optional(),
+  EventSubscriptionArn: z.optional(arn),
   Sns: z.object({
-    MessageId: boundedId.optional(),
-    TopicArn: arn.optional(),
+    MessageId: z.optional(boundedId),
+    TopicArn: z.optional(arn),
     // SNS messages are at most 256 KiB.
-    Message: z.string().max(262_144, { error: 'expected at most 256 KiB (the SNS limit)' }),
+    Message: z
+      .string()
+      .check(z.maxLength(262_144, { error: 'expected at most 256 KiB (the SNS limit)' })),
   }),
 });
 
 const snsAlarmMessageSchema = z.object({
   AlarmName: alarmName,
-  AlarmArn: arn.optional(),
-  AWSAccountId: boundedId.nullish(),
+  AlarmArn: z.optional(arn),
+  AWSAccountId: z.nullish(boundedId),
   NewStateValue: z.enum(ALARM_STATES),
-  OldStateValue: z.enum(ALARM_STATES).nullish(),
-  NewStateReason: z.string().nullish(),
+  OldStateValue: z.nullish(z.enum(ALARM_STATES)),
+  NewStateReason: z.nullish(z.string()),
   StateChangeTime: timeText,
 });
 
@@ -430,32 +438,49 @@ function regionOfArn(arn: string | undefined): string | undefined {
 
 // ---------------------------------------------------------------- manual
 
-const nonEmpty = (what: string, max: number) =>
+const nonEmpty = (what: string, max: number, ...more: z.core.$ZodCheck<string>[]) =>
   z
     .string()
-    .min(1, { error: `expected ${what}, got an empty string`, abort: true })
-    .max(max, { error: `expected at most ${max} characters`, abort: true });
+    .check(
+      z.minLength(1, { error: `expected ${what}, got an empty string`, abort: true }),
+      z.maxLength(max, { error: `expected at most ${max} characters`, abort: true }),
+      ...more,
+    );
 
 const manualSchema = z.strictObject({
   action: nonEmpty('an action', 64),
-  reason: nonEmpty('a reason', REASON_MAX_LENGTH).optional(),
-  dryRun: z.boolean().optional(),
-  force: z.boolean().optional(),
-  groupId: nonEmpty('a node group id', 63)
-    .regex(NODE_GROUP_ID, { error: 'expected a node group id (lower-case letters, digits and -)' })
-    .optional(),
-  to: nonEmpty('an instance type', INSTANCE_TYPE_MAX_LENGTH)
-    .regex(INSTANCE_TYPE, { error: 'expected an instance type such as m6i.xlarge' })
-    .optional(),
-  step: z.enum(['up', 'down']).optional(),
-  backup: nonEmpty('a Velero backup name', KUBERNETES_OBJECT_NAME_MAX_LENGTH)
-    .regex(KUBERNETES_OBJECT_NAME, {
-      error:
-        "expected a Velero backup name: a Kubernetes object name of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
-    })
-    .optional(),
-  ignoreIngressTlsSpec: z.boolean().optional(),
-  drill: z.boolean().optional(),
+  reason: z.optional(nonEmpty('a reason', REASON_MAX_LENGTH)),
+  dryRun: z.optional(z.boolean()),
+  force: z.optional(z.boolean()),
+  groupId: z.optional(
+    nonEmpty(
+      'a node group id',
+      63,
+      z.regex(NODE_GROUP_ID, {
+        error: 'expected a node group id (lower-case letters, digits and -)',
+      }),
+    ),
+  ),
+  to: z.optional(
+    nonEmpty(
+      'an instance type',
+      INSTANCE_TYPE_MAX_LENGTH,
+      z.regex(INSTANCE_TYPE, { error: 'expected an instance type such as m6i.xlarge' }),
+    ),
+  ),
+  step: z.optional(z.enum(['up', 'down'])),
+  backup: z.optional(
+    nonEmpty(
+      'a Velero backup name',
+      KUBERNETES_OBJECT_NAME_MAX_LENGTH,
+      z.regex(KUBERNETES_OBJECT_NAME, {
+        error:
+          "expected a Velero backup name: a Kubernetes object name of lower-case letters, digits, '-' and '.', starting and ending with a letter or digit",
+      }),
+    ),
+  ),
+  ignoreIngressTlsSpec: z.optional(z.boolean()),
+  drill: z.optional(z.boolean()),
 });
 
 const RESIZE_ONLY = ['groupId', 'to', 'step'] as const;
@@ -538,14 +563,20 @@ function crossFieldIssues(payload: z.infer<typeof manualSchema>): TriggerEventIs
 
 // ---------------------------------------------------------------- helpers
 
-function validate<S extends z.ZodType>(
+/**
+ * zod/mini (tree-shakable, so a Lambda bundle carries only the checks used here) loads no locale;
+ * the English one gives the same messages as full zod for the checks that carry none of their own.
+ */
+const englishMessages = en().localeError;
+
+function validate<S extends z.ZodMiniType>(
   schema: S,
   value: unknown,
   shape: string,
   shapeKind: TriggerShape,
   basePath: readonly PropertyKey[],
 ): z.infer<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { error: englishMessages });
   if (result.success) return result.data;
   throw broken(
     shape,

@@ -6,7 +6,8 @@
  * (the execution is named after the rollout id). Anything else is rejected before any write: no
  * cooldown, no audit entry claiming a result, no page. Pure: the handler reads the lease.
  */
-import { z } from 'zod';
+import en from 'zod/v4/locales/en.js';
+import * as z from 'zod/mini';
 import { INSTANCE_TYPE, NODE_GROUP_ID } from '../config/patterns';
 import { formatPath } from '../field-path';
 
@@ -28,61 +29,70 @@ const NODE_OUTCOMES = [
   'not-started',
 ] as const;
 
-const text = (max: number) => z.string().max(max);
-const instanceType = z.string().max(32).regex(INSTANCE_TYPE);
+const text = (max: number, ...more: z.core.$ZodCheck<string>[]) =>
+  z.string().check(z.maxLength(max), ...more);
+const instanceType = text(32, z.regex(INSTANCE_TYPE));
+const count = (min: number, max?: number) =>
+  max === undefined ? z.int().check(z.gte(min)) : z.int().check(z.gte(min), z.lte(max));
 
 const rolloutNode = z.looseObject({
-  id: text(64).min(1),
+  id: text(64, z.minLength(1)),
   from: instanceType,
   to: instanceType,
   outcome: z.enum(NODE_OUTCOMES),
   detail: text(8192),
-  privateDnsName: text(255).nullable(),
+  privateDnsName: z.nullable(text(255)),
   tags: z.record(text(128), text(256)),
 });
 
 const lease = z.object({
   name: text(128),
   holder: text(2048),
-  token: text(64).min(1),
-  expiresAtMs: z.number().finite(),
+  token: text(64, z.minLength(1)),
+  expiresAtMs: z.number(),
 });
 
 const plan = z.looseObject({
   kind: z.literal('resize'),
-  group: z.string().regex(NODE_GROUP_ID),
+  group: z.string().check(z.regex(NODE_GROUP_ID)),
   direction: z.enum(['up', 'down']),
-  from: z.looseObject({ types: z.array(instanceType).max(64), capacity: z.number() }),
+  from: z.looseObject({
+    types: z.array(instanceType).check(z.maxLength(64)),
+    capacity: z.number(),
+  }),
   to: z.looseObject({ type: instanceType, capacity: z.number() }),
-  nodes: z.array(z.unknown()).max(1000),
+  nodes: z.array(z.unknown()).check(z.maxLength(1000)),
   reason: text(4096),
 });
 
 const template = z.looseObject({
   target: z.looseObject({ kind: z.enum(['asg', 'eks-managed']) }),
-  handle: z.looseObject({ operationId: text(256), newVersion: z.number().int() }).nullable(),
+  handle: z.nullable(z.looseObject({ operationId: text(256), newVersion: z.int() })),
   status: z.enum(['not-started', 'in-progress', 'succeeded', 'failed', 'rolled-back']),
   detail: text(8192),
 });
 
 const rolloutStateSchema = z.object({
   [ROLLOUT_MARKER]: z.literal(1),
-  id: text(80).regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a rollout id' }),
-  groupId: z.string().regex(NODE_GROUP_ID, { error: 'expected a node group id' }),
+  id: text(80, z.regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a rollout id' })),
+  groupId: z.string().check(z.regex(NODE_GROUP_ID, { error: 'expected a node group id' })),
   trigger: text(2048),
   lease,
   startedAt: text(64),
   plan,
-  p95Percent: z.number().nullable(),
-  nodes: z.array(rolloutNode).max(1000),
-  next: z.int().min(0),
-  template: template.nullable(),
+  p95Percent: z.nullable(z.number()),
+  nodes: z.array(rolloutNode).check(z.maxLength(1000)),
+  next: count(0),
+  template: z.nullable(template),
   done: z.boolean(),
-  waitSeconds: z.int().min(0).max(86400),
-  poll: z.object({ count: z.int().min(0), max: z.int().min(1).max(100_000) }).optional(),
+  waitSeconds: count(0, 86400),
+  poll: z.optional(z.object({ count: count(0), max: count(1, 100_000) })),
   // Step Functions' Catch puts { Error, Cause } here; a Cause can be a long stack: kept, clipped when shown.
-  error: z.object({ Error: z.string().optional(), Cause: z.string().optional() }).optional(),
+  error: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
 });
+
+/** zod/mini loads no locale: English, as full zod says it, for the issues a rejection lists. */
+const englishMessages = en().localeError;
 
 export type CheckedRolloutState = z.infer<typeof rolloutStateSchema>;
 
@@ -96,7 +106,7 @@ export function looksLikeRolloutState(value: unknown): boolean {
 }
 
 export function checkRolloutShape(value: unknown): RolloutStateCheck {
-  const result = rolloutStateSchema.safeParse(value);
+  const result = rolloutStateSchema.safeParse(value, { error: englishMessages });
   if (result.success) {
     const state = result.data;
     if (state.plan.group !== state.groupId) {

@@ -1,0 +1,131 @@
+/**
+ * Approval mode: a decision drpilot would carry out by itself (an alarm-driven or re-planned DNS
+ * switch with `dns.mode: "approve"`, an automatic resize moving more than a group's
+ * `approveAboveShare` of its nodes) waits for a person instead. Pure: the state table keeps the
+ * requests (adapters/aws/approval-store.ts); these rules say which decisions wait, and whether a
+ * request can still be approved.
+ */
+import type { TriggerOrigin } from '../events/trigger-trust';
+
+export type ApprovalKind = 'dns' | 'resize';
+export type ApprovalStatus = 'pending' | 'approved' | 'rejected';
+
+export interface ApprovalCheck {
+  name: string;
+  ok: boolean;
+  detail: string;
+  skipped?: boolean;
+}
+
+/** A request as kept in the state table. */
+export interface ApprovalRequest {
+  id: string;
+  kind: ApprovalKind;
+  /** One pending request at a time per subject: `dns#<record>`, `resize#<group>`. */
+  subject: string;
+  /** `failover` / `failback` for dns; `resize` for a node group. */
+  action: string;
+  /** dns: the record name; resize: the group id. */
+  target: string;
+  status: ApprovalStatus;
+  requestedAt: string;
+  expiresAt: string;
+  /** What asked for the decision (the alarm, the re-plan). */
+  trigger: string;
+  reason: string;
+  plan: Record<string, unknown>;
+  checks: ApprovalCheck[];
+  decidedBy: string | null;
+  decidedAt: string | null;
+  /** What the approval's re-plan did: its outcome and reason. */
+  result: { outcome: string; reason: string } | null;
+}
+
+export const dnsSubject = (recordName: string) => `dns#${recordName}`;
+export const resizeSubject = (groupId: string) => `resize#${groupId}`;
+
+export const approveCommand = (id: string) => `drpilot approve ${id}`;
+export const rejectCommand = (id: string) => `drpilot reject ${id}`;
+
+/**
+ * A DNS switch waits for approval when the mode says so and no person asked for it: a person's
+ * failover/failback is the approval, and an approved request's re-plan is not asked again.
+ */
+export function dnsNeedsApproval(input: {
+  mode: 'auto' | 'approve';
+  origin: TriggerOrigin;
+  approved: boolean;
+}): boolean {
+  return input.mode === 'approve' && input.origin.kind !== 'manual' && !input.approved;
+}
+
+/**
+ * An automatic resize waits when it moves more than `approveAboveShare` (0–1) of the group's
+ * nodes; the answer says by how much. Null: it goes ahead. An approved request's re-plan goes
+ * ahead while it moves no more nodes than were approved (the load may have grown meanwhile).
+ */
+export function resizeNeedsApproval(input: {
+  approveAboveShare: number | undefined;
+  moving: number;
+  members: number;
+  automatic: boolean;
+  /** How many nodes the approved request's plan moved; null when not an approval's re-plan. */
+  approvedMoving: number | null;
+}): { share: number; reason: string } | null {
+  const { approveAboveShare: limit, moving, members, approvedMoving } = input;
+  if (limit === undefined || !input.automatic || members === 0) return null;
+  const share = moving / members;
+  if (share <= limit) return null;
+  if (approvedMoving !== null && moving <= approvedMoving) return null;
+  return {
+    share,
+    reason: `the plan moves ${moving} of ${members} nodes (${percent(share)}), more than approveAboveShare ${percent(limit)}`,
+  };
+}
+
+export type Approvability =
+  | { kind: 'approvable'; request: ApprovalRequest }
+  | { kind: 'unknown'; message: string }
+  | { kind: 'expired'; request: ApprovalRequest; message: string }
+  | { kind: 'decided'; request: ApprovalRequest; message: string };
+
+/** Whether `approve`/`reject` may decide a request at `nowMs`: pending, and not yet expired. */
+export function approvability(
+  id: string,
+  request: ApprovalRequest | null,
+  nowMs: number,
+): Approvability {
+  if (request === null) {
+    return {
+      kind: 'unknown',
+      message: `no approval request ${id} (drpilot status lists the pending ones)`,
+    };
+  }
+  if (request.status !== 'pending') {
+    const result = request.result
+      ? `; its re-plan was ${request.result.outcome}: ${request.result.reason}`
+      : '';
+    return {
+      kind: 'decided',
+      request,
+      message: `${id} was already ${request.status} by ${request.decidedBy ?? 'unknown'} at ${request.decidedAt ?? '?'}${result}: nothing to do`,
+    };
+  }
+  if (Date.parse(request.expiresAt) <= nowMs) {
+    return {
+      kind: 'expired',
+      request,
+      message: `approval request ${id} expired at ${request.expiresAt}: it can no longer be approved (a standing alarm asks again)`,
+    };
+  }
+  return { kind: 'approvable', request };
+}
+
+/** Pending and not expired at `nowMs`: what `status` lists. */
+export function isOpen(request: ApprovalRequest, nowMs: number): boolean {
+  return request.status === 'pending' && Date.parse(request.expiresAt) > nowMs;
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
+}

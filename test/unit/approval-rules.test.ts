@@ -1,0 +1,97 @@
+import { describe, expect, it } from 'vitest';
+import {
+  approvability,
+  dnsNeedsApproval,
+  resizeNeedsApproval,
+  type ApprovalRequest,
+} from '../../lambdas/core/approval/approval-rules';
+
+const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
+  id: 'dns-0a1b2c3d',
+  kind: 'dns',
+  subject: 'dns#main.example.com',
+  action: 'failover',
+  target: 'main.example.com',
+  status: 'pending',
+  requestedAt: '2026-12-02T10:00:00.000Z',
+  expiresAt: '2026-12-02T11:00:00.000Z',
+  trigger: 'alarm acme-primary-health ALARM',
+  reason: 'primary down',
+  plan: {},
+  checks: [],
+  decidedBy: null,
+  decidedAt: null,
+  result: null,
+  ...over,
+});
+
+describe('dnsNeedsApproval: only an unapproved automatic switch in approve mode waits', () => {
+  it.each([
+    ['auto', 'alarm', false, false],
+    ['auto', 'schedule', false, false],
+    ['approve', 'alarm', false, true],
+    ['approve', 'schedule', false, true],
+    ['approve', 'manual', false, false],
+    ['approve', 'schedule', true, false],
+  ] as const)('mode %s, origin %s, approved %s → %s', (mode, kind, approved, expected) => {
+    const origin =
+      kind === 'alarm'
+        ? { kind, alarmName: 'a', state: 'ALARM' as const, changedAt: '2026-12-02T10:00:00Z' }
+        : { kind };
+    expect(dnsNeedsApproval({ mode, origin, approved })).toBe(expected);
+  });
+});
+
+describe('resizeNeedsApproval: the share of the nodes an automatic resize moves', () => {
+  const ask = { approveAboveShare: 0.5, members: 4, automatic: true, approvedMoving: null };
+  it('moves at most the share: goes ahead; above it: waits, saying by how much', () => {
+    expect(resizeNeedsApproval({ ...ask, moving: 2 })).toBeNull();
+    expect(resizeNeedsApproval({ ...ask, moving: 3 })).toEqual({
+      share: 0.75,
+      reason: 'the plan moves 3 of 4 nodes (75%), more than approveAboveShare 50%',
+    });
+  });
+  it('without approveAboveShare, for a person, or with no members: goes ahead', () => {
+    expect(resizeNeedsApproval({ ...ask, approveAboveShare: undefined, moving: 4 })).toBeNull();
+    expect(resizeNeedsApproval({ ...ask, automatic: false, moving: 4 })).toBeNull();
+    expect(resizeNeedsApproval({ ...ask, members: 0, moving: 0 })).toBeNull();
+  });
+  it('share 0 holds every automatic move; share 1 none', () => {
+    expect(resizeNeedsApproval({ ...ask, approveAboveShare: 0, moving: 1 })).not.toBeNull();
+    expect(resizeNeedsApproval({ ...ask, approveAboveShare: 1, moving: 4 })).toBeNull();
+  });
+  it('an approved re-plan goes ahead up to the approved count, and waits again when it grew', () => {
+    expect(resizeNeedsApproval({ ...ask, moving: 3, approvedMoving: 3 })).toBeNull();
+    expect(resizeNeedsApproval({ ...ask, moving: 4, approvedMoving: 3 })).not.toBeNull();
+  });
+});
+
+describe('approvability', () => {
+  const now = Date.parse('2026-12-02T10:30:00Z');
+  it('unknown id: named', () => {
+    expect(approvability('dns-nope', null, now)).toEqual({
+      kind: 'unknown',
+      message: 'no approval request dns-nope (drpilot status lists the pending ones)',
+    });
+  });
+  it('pending before its expiry: approvable; at or after it: expired, naming the time', () => {
+    expect(approvability('dns-0a1b2c3d', request(), now).kind).toBe('approvable');
+    const expired = approvability('dns-0a1b2c3d', request(), Date.parse('2026-12-02T11:00:00Z'));
+    expect(expired).toMatchObject({ kind: 'expired' });
+    expect(expired.kind === 'expired' && expired.message).toBe(
+      'approval request dns-0a1b2c3d expired at 2026-12-02T11:00:00.000Z: it can no longer be approved (a standing alarm asks again)',
+    );
+  });
+  it('decided (even after its expiry): says who, when and what its re-plan did', () => {
+    const decided = request({
+      status: 'approved',
+      decidedBy: 'alice',
+      decidedAt: '2026-12-02T10:10:00.000Z',
+      result: { outcome: 'switched', reason: 'main.example.com now points at dr' },
+    });
+    const answer = approvability('dns-0a1b2c3d', decided, Date.parse('2026-12-03T00:00:00Z'));
+    expect(answer.kind === 'decided' && answer.message).toBe(
+      'dns-0a1b2c3d was already approved by alice at 2026-12-02T10:10:00.000Z; its re-plan was switched: main.example.com now points at dr: nothing to do',
+    );
+  });
+});
