@@ -235,14 +235,17 @@ describe('the restore drill with real Velero servers', () => {
       scratchNamespaces: [{ source: names.shop, scratch: `${names.shop}-drill-${result.drillId}` }],
       errors: [],
     });
-    // Velero's own words, from restores/<name>/restore-<name>-results.gz.
-    expect(result.warnings).toEqual([
-      expect.stringMatching(
+    // Velero's own words, from restores/<name>/restore-<name>-results.gz. kube-controller-manager's
+    // root-CA publisher creates kube-root-ca.crt in the new scratch namespace, racing Velero's
+    // restore of the backed-up copy: when the publisher wins, Velero warns that it already exists.
+    expect(result.warnings.length).toBeLessThanOrEqual(1);
+    for (const warning of result.warnings) {
+      expect(warning).toMatch(
         new RegExp(
           `^${names.shop}-drill-\\w+: could not restore, ConfigMap:kube-root-ca.crt already exists`,
         ),
-      ),
-    ]);
+      );
+    }
     expect(result.itemsRestored).toBeGreaterThan(0);
     expect(result.deployments).toEqual([
       {
