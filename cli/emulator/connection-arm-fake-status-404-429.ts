@@ -1,7 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { createDrillCa, issueValidCertificate } from '../embedded/tls/drill-certificates';
+import { startArmHttpsServer, type ArmHttpsServer } from './arm-https-server';
 
 /**
  * A stateful stand-in for Azure Resource Manager's `Microsoft.Network/connections` GET (Virtual
@@ -55,30 +53,27 @@ export class ConnectionArmFake {
   private readonly forbidden = new Set<string>();
   private throttledUntil = 0;
 
-  private constructor(
-    private readonly server: Server,
-    /** The CA that signed the fake's certificate: the client's `tlsOptions.ca`. */
-    readonly caPem: string,
-  ) {}
+  private constructor(private readonly https: ArmHttpsServer) {}
 
   static async start(): Promise<ConnectionArmFake> {
-    const ca = await createDrillCa({ commonName: 'drpilot connection ARM fake CA' });
-    const leaf = await issueValidCertificate(ca, ['127.0.0.1']);
-    const server = createServer({ cert: leaf.certPem, key: leaf.keyPem });
-    const fake = new ConnectionArmFake(server, ca.certPem);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => fake.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const https = await startArmHttpsServer('drpilot connection ARM fake CA');
+    const fake = new ConnectionArmFake(https);
+    https.serve((req, res) => fake.handle(req, res));
     return fake;
   }
 
   /** The SDK client's `endpoint`. */
   get endpoint(): string {
-    return `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.https.endpoint;
+  }
+
+  /** The CA that signed the fake's certificate: the client's `tlsOptions.ca`. */
+  get caPem(): string {
+    return this.https.caPem;
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return this.https.close();
   }
 
   /** Creates or flips a connection (by resource id). */

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { createDrillCa, issueValidCertificate } from '../embedded/tls/drill-certificates';
+import { startArmHttpsServer, type ArmHttpsServer } from './arm-https-server';
 
 /**
  * A stateful stand-in for Azure Resource Manager's Microsoft.Network/dnsForwardingRulesets paths
@@ -69,30 +67,27 @@ export class RulesetArmFake {
   private beforeWrite: (() => void) | undefined;
   private pageSize = 100;
 
-  private constructor(
-    private readonly server: Server,
-    /** The CA that signed the fake's certificate: the client's `tlsOptions.ca`. */
-    readonly caPem: string,
-  ) {}
+  private constructor(private readonly https: ArmHttpsServer) {}
 
   static async start(): Promise<RulesetArmFake> {
-    const ca = await createDrillCa({ commonName: 'drpilot ARM fake CA' });
-    const leaf = await issueValidCertificate(ca, ['127.0.0.1']);
-    const server = createServer({ cert: leaf.certPem, key: leaf.keyPem });
-    const fake = new RulesetArmFake(server, ca.certPem);
-    server.on('request', (req: IncomingMessage, res: ServerResponse) => void fake.handle(req, res));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const https = await startArmHttpsServer('drpilot ARM fake CA');
+    const fake = new RulesetArmFake(https);
+    https.serve((req, res) => void fake.handle(req, res));
     return fake;
   }
 
   /** The SDK client's `endpoint`. */
   get endpoint(): string {
-    return `https://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+    return this.https.endpoint;
+  }
+
+  /** The CA that signed the fake's certificate: the client's `tlsOptions.ca`. */
+  get caPem(): string {
+    return this.https.caPem;
   }
 
   close(): Promise<void> {
-    this.server.closeAllConnections();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    return this.https.close();
   }
 
   addRuleset(id: string): void {
