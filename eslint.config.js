@@ -13,6 +13,7 @@ export default tseslint.config(
       'drill-report/**',
       'coverage/**',
       '.drpilot/**',
+      'dist/**',
       // Deliberately bad code: test/unit/layer-boundaries.test.ts lints it and expects each rule to fire.
       'test/fixtures/layers/**',
     ],

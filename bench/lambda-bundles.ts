@@ -7,6 +7,7 @@ import { validateConfig } from '../lambdas/core/config/validate';
 import {
   configDefine,
   CREATE_REQUIRE_BANNER,
+  ESBUILD_ALIAS,
   ESBUILD_TARGET,
   MAIN_FIELDS,
 } from '../lib/lambda-bundling';
@@ -18,6 +19,8 @@ export interface BundlePart {
   /** An npm package, or a repository folder such as `lambdas/core`. */
   name: string;
   bytes: number;
+  /** For an npm package: the repository modules through which the handler imports it. */
+  via?: string[];
 }
 
 export interface TargetVerdict {
@@ -67,44 +70,86 @@ async function bundle(
     banner: { js: CREATE_REQUIRE_BANNER },
     minify: true,
     define,
+    alias: { ...ESBUILD_ALIAS },
+    absWorkingDir: REPO_ROOT,
     metafile: true,
     logLevel: 'error',
   });
   return { file: outfile, metafile };
 }
 
+// The package the repository depends on, not the copies nested inside it.
+const packageOf = (path: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
+
+/**
+ * The shortest chain of repository modules, each with code in the bundle, from `entry` to one
+ * that imports `pkg`: why the handler carries the package.
+ */
+export function importChain(metafile: Metafile, entry: string, pkg: string): string[] {
+  const live = new Set(
+    Object.values(metafile.outputs).flatMap((output) =>
+      Object.entries(output.inputs)
+        .filter(([, input]) => input.bytesInOutput > 0)
+        .map(([path]) => path),
+    ),
+  );
+  const previous = new Map<string, string | null>([[entry, null]]);
+  for (const module of previous.keys()) {
+    for (const imported of metafile.inputs[module]?.imports ?? []) {
+      if (packageOf(imported.path) === pkg) {
+        const chain: string[] = [];
+        for (let at: string | null | undefined = module; at; at = previous.get(at))
+          chain.unshift(at);
+        return chain;
+      }
+      const own = !imported.external && !packageOf(imported.path);
+      if (own && live.has(imported.path) && !previous.has(imported.path)) {
+        previous.set(imported.path, module);
+      }
+    }
+  }
+  return [];
+}
+
 /** Output bytes per npm package (or repository folder), largest first. */
-export function largestParts(metafile: Metafile, count = 3): BundlePart[] {
+export function largestParts(metafile: Metafile, entry: string, count = 3): BundlePart[] {
   const bytes = new Map<string, number>();
   for (const output of Object.values(metafile.outputs)) {
     for (const [path, input] of Object.entries(output.inputs)) {
-      // The package the repository depends on, not the copies nested inside it.
-      const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
-      const name = pkg ?? path.split('/').slice(0, 2).join('/');
+      const name = packageOf(path) ?? path.split('/').slice(0, 2).join('/');
       bytes.set(name, (bytes.get(name) ?? 0) + input.bytesInOutput);
     }
   }
   return [...bytes]
     .map(([name, size]) => ({ name, bytes: size }))
     .sort((a, b) => b.bytes - a.bytes)
-    .slice(0, count);
+    .slice(0, count)
+    .map((part) =>
+      part.name.includes('/') && !part.name.startsWith('@')
+        ? part
+        : { ...part, via: importChain(metafile, entry, part.name) },
+    );
 }
 
 /** What the bench has found behind a large part, printed with it. */
 const KNOWN_CAUSES: Record<string, string> = {
   '@aws-sdk/client-ec2':
-    'its one schemas file uses computed keys, which esbuild cannot tree-shake (aws/aws-sdk-js-v3#7607, unfixed in the newest release)',
+    'kept where a function sends an EC2 command (the import chain names the module that does); its one schemas file uses computed keys, which esbuild cannot tree-shake (aws/aws-sdk-js-v3#7607, unfixed in the newest release); `import()` does not take it out of a one-file bundle, see docs/benchmarks.md',
   zod: 'full zod: a module on this path imports `zod`, not `zod/mini`',
   '@aws-sdk/client-sts':
-    "loaded by the credential chain of @aws-sdk/client-route53resolver's older pinned release, with SSO and SSO-OIDC",
+    'the credential chain of an older SDK release: check ESBUILD_ALIAS in lib/lambda-bundling.ts',
 };
 
 const kb = (bytes: number) => `${Math.round(bytes / 1000)} kB`;
+/** A package's import chain without the handler itself, which every chain starts at. */
+const viaText = (via: string[] | undefined) =>
+  via && via.length > 1 ? `imported via ${via.slice(1).join(' > ')}` : undefined;
 const partsText = (parts: BundlePart[]) =>
   parts
-    .map(
-      (p) => `${p.name} ${kb(p.bytes)}${KNOWN_CAUSES[p.name] ? ` (${KNOWN_CAUSES[p.name]})` : ''}`,
-    )
+    .map((p) => {
+      const notes = [viaText(p.via), KNOWN_CAUSES[p.name]].filter(Boolean);
+      return `${p.name} ${kb(p.bytes)}${notes.length ? ` (${notes.join('; ')})` : ''}`;
+    })
     .join(', ');
 
 export function judgeBundle(
@@ -172,7 +217,7 @@ export async function measureBundles(
       const bytes = readFileSync(file);
       const initMsMedian = median(samples[j] ?? []);
       const initRatio = initMsMedian / baselineMs;
-      const parts = largestParts(metafile);
+      const parts = largestParts(metafile, entry);
       return {
         handler: entry,
         bytes: bytes.length,

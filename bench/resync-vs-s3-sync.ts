@@ -96,6 +96,8 @@ export interface Comparison {
   cpuMs: { drpilot: CpuMs; awsCli: CpuMs };
   /** Where drpilot's time went in its last repetition (from runResync's progress messages). */
   drpilotPhasesMs: Record<string, number>;
+  /** On a MISS: where the run found drpilot's extra time and requests went. */
+  missReason?: string;
 }
 
 export interface ResyncBenchResult {
@@ -137,8 +139,17 @@ export interface ResyncBenchResult {
 
 const round = (n: number) => Math.round(n * 10) / 10;
 
+/**
+ * runResync's default. On moto, 10, 16 and 24 copies in flight took the same time within this
+ * machine's noise (moto answers on one interpreter lock), so the bench keeps the product's value.
+ */
 const DRPILOT_CONCURRENCY = 16;
-/** awscli's default `s3.max_concurrent_requests`; the bench runs it with no config file. */
+/**
+ * awscli's default `s3.max_concurrent_requests`, "the maximum number of concurrent requests"
+ * (https://docs.aws.amazon.com/cli/v1/topic/s3-config.html): 10 in
+ * awscli/customizations/s3/transferconfig.py `DEFAULTS` (the venv's awscli 1.46.3). The bench
+ * runs it with no config file.
+ */
 const AWS_CLI_CONCURRENCY = 10;
 
 // ---------------------------------------------------------------------------------------------
@@ -487,8 +498,8 @@ async function drpilotResync(config: DrpilotConfig): Promise<DrpilotRun> {
   });
   const ended = performance.now();
   // Phases between progress messages: before "listing" is the DNS read and the lease; from
-  // "listing" to "copying" the listing and reading of both sides; each stage; after the last
-  // stage the state table, metrics and audit.
+  // "listing" to "copying" the listing and reading of both sides; "running" the plan's steps;
+  // "recording" the state table, metrics, the target's new listing and the audit.
   const phasesMs: Record<string, number> = {};
   const points = [{ label: 'start', at: started }, ...marks, { label: 'end', at: ended }];
   for (let i = 1; i < points.length; i++) {
@@ -498,11 +509,12 @@ async function drpilotResync(config: DrpilotConfig): Promise<DrpilotRun> {
     const label = from.label.startsWith('listing')
       ? 'list + assess both sides'
       : from.label.startsWith('copying')
-        ? 'plan → first stage'
+        ? 'plan'
         : from.label === 'start'
           ? 'DNS read + lease'
           : from.label.replace(/:.*$/, '');
-    const key = to.label === 'end' ? `${label} + state, metrics, audit` : label;
+    const key =
+      to.label === 'end' && label !== 'recording' ? `${label} + state, metrics, audit` : label;
     phasesMs[key] = (phasesMs[key] ?? 0) + (to.at - from.at);
   }
   if (result.outcome === 'failed' || result.outcome === 'refused') {
@@ -567,7 +579,7 @@ function compare(
     client: c.client === null ? null : round(c.client),
     moto: c.moto === null ? null : round(c.moto),
   });
-  return {
+  const comparison: Comparison = {
     drpilotMs: round(drpilotMs),
     awsCliMs: round(awsCliMs),
     ratio: Math.round(ratio * 1000) / 1000,
@@ -581,6 +593,31 @@ function compare(
       Object.entries(drpilotPhasesMs).map(([k, v]) => [k, round(v)]),
     ),
   };
+  return comparison.met ? comparison : { ...comparison, missReason: missReason(comparison) };
+}
+
+/**
+ * Why drpilot missed, from what this run measured: the requests it sent beyond aws s3 sync's
+ * (by kind, moto's log), the CPU moto and the client spent, and drpilot's longest phase.
+ */
+export function missReason(c: Comparison): string {
+  const { drpilot, awsCli } = c.requests;
+  const extra = Object.entries(drpilot.server)
+    .map(([kind, n]) => [kind, n - (awsCli.server[kind] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort(([, a], [, b]) => b - a)
+    .map(([kind, n]) => `+${n} ${kind}`);
+  const [phase, phaseMs] = Object.entries(c.drpilotPhasesMs).sort(([, a], [, b]) => b - a)[0] ?? [
+    'none',
+    0,
+  ];
+  const ms = (n: number | null) => (n === null ? '?' : `${n.toFixed(0)} ms`);
+  return [
+    `${(c.drpilotMs - c.awsCliMs).toFixed(0)} ms slower (median)`,
+    `${drpilot.serverTotal} requests vs ${awsCli.serverTotal}${extra.length ? ` (${extra.join(', ')})` : ''}`,
+    `moto CPU ${ms(c.cpuMs.drpilot.moto)} vs ${ms(c.cpuMs.awsCli.moto)}, client CPU ${ms(c.cpuMs.drpilot.client)} vs ${ms(c.cpuMs.awsCli.client)}`,
+    `drpilot's longest phase: ${phase} ${phaseMs.toFixed(0)} ms`,
+  ].join('; ');
 }
 
 export async function measureResyncVsS3Sync(
@@ -853,6 +890,12 @@ export function formatResyncBench(r: ResyncBenchResult): string[] {
     `${label.padEnd(34)}${`${c.drpilotMs.toFixed(0)} ms`.padStart(12)}${`${c.awsCliMs.toFixed(0)} ms`.padStart(14)}${c.ratio.toFixed(2).padStart(9)}${c.target.padStart(10)}${verdict(c).padStart(8)}`;
   lines.push(row(`first sync (median of ${r.reps})`, r.firstSync));
   lines.push(row(`no-op re-sync (median of ${r.noopReps})`, r.noopResync));
+  for (const [label, c] of [
+    ['first sync', r.firstSync],
+    ['no-op re-sync', r.noopResync],
+  ] as const) {
+    if (c.missReason) lines.push(`  MISS ${label}: ${c.missReason}`);
+  }
   for (const [label, c] of [
     ['first sync', r.firstSync],
     ['no-op re-sync', r.noopResync],

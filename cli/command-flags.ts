@@ -185,7 +185,7 @@ function drillPlan(scenario: string, live: boolean): string {
   const touches: Record<string, string> = {
     failover: `re-syncs backups to the standby side, then points ${record} at DR`,
     failback: `re-syncs backups to the standby side, then points ${record} at DR and back`,
-    full: `checks the foundation, re-syncs, restores a backup into DR scratch namespaces, points ${record} at DR and back, then resizes a node group`,
+    full: `checks the foundation, then runs the runbook through the functions' handlers — re-syncs, restores a backup into DR scratch namespaces, points ${record} at DR and back (undone if a step fails), tells the AKS side — then plans each node group's resize`,
     resize: 'resizes a node group, draining its nodes one at a time',
     resync: 'copies restorable backups from the active side to the standby side',
     restore: 're-syncs, then restores a backup into DR scratch namespaces and removes them',

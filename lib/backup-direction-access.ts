@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import {
   EKS_BACKUP_DIRECTION_GROUP,
   veleroSideAccess,
-} from '../lambdas/core/config/backup-direction-schema';
+} from '../lambdas/core/config/backup-direction-access';
 import type { KubernetesAccess } from '../lambdas/core/config/kubernetes-access';
 import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
 import { names } from './names';

@@ -32,8 +32,8 @@ export class ControlStack extends Stack {
   readonly dnsFailover: DnsFailover;
   /** The AWS → AKS sender, when an AKS side is configured (azure). */
   readonly aksEvents: AksEvents | null;
-  /** The CloudWatch dashboard of the whole estate (lib/dashboard.ts). */
-  readonly dashboard: DrpilotDashboard;
+  /** The CloudWatch dashboard of the whole estate (lib/dashboard.ts), when observability.dashboard. */
+  readonly dashboard: DrpilotDashboard | null;
   /** The drill runbook's state machine (`drpilot drill runbook --via lambda`). */
   readonly drillRunbook: DrillRunbook;
 
@@ -43,7 +43,10 @@ export class ControlStack extends Stack {
 
     this.encryptionKey = new EncryptionKey(this, 'EncryptionKey', {
       alias: names.controlKeyAlias(config),
-      description: `drpilot ${config.name}: state table, notification topic, failure queues`,
+      description:
+        config.encryption === 'customer-managed'
+          ? `drpilot ${config.name}: notification topic, state table, failure queues`
+          : `drpilot ${config.name}: notification topic`,
     });
     this.encryptionKey.allowAlarmNotifications();
 
@@ -55,6 +58,7 @@ export class ControlStack extends Stack {
 
     this.stateTable = new StateTable(this, 'State', {
       tableName: config.stateTable,
+      config,
       key: this.encryptionKey.key,
     });
 
@@ -110,12 +114,14 @@ export class ControlStack extends Stack {
       },
     });
 
-    this.dashboard = new DrpilotDashboard(this, 'Dashboard', {
-      config,
-      dnsFailover: this.dnsFailover,
-      backupResync: this.backupResync,
-      restoreDrill: this.restoreDrill,
-    });
+    this.dashboard = config.observability.dashboard
+      ? new DrpilotDashboard(this, 'Dashboard', {
+          config,
+          dnsFailover: this.dnsFailover,
+          backupResync: this.backupResync,
+          restoreDrill: this.restoreDrill,
+        })
+      : null;
 
     new CfnOutput(this, 'StateTableName', { value: this.stateTable.table.tableName });
     new CfnOutput(this, 'NotificationTopicArn', { value: this.notifications.topic.topicArn });
@@ -134,9 +140,9 @@ export class ControlStack extends Stack {
         value: this.dnsFailover.healthChecks[side].attrHealthCheckId,
       });
     }
-    new CfnOutput(this, 'DashboardName', {
-      value: this.dashboard.dashboard.dashboardName,
-    });
+    if (this.dashboard) {
+      new CfnOutput(this, 'DashboardName', { value: this.dashboard.dashboard.dashboardName });
+    }
     new CfnOutput(this, 'DrillStateMachineArn', {
       value: this.drillRunbook.stateMachine.stateMachineArn,
     });

@@ -346,7 +346,9 @@ export class DrpilotDashboard extends Construct {
     }
     return [
       new cloudwatch.AlarmStatusWidget({
-        title: 'Last restore drill (verified RPO alarm, failed drill → failure queue alarm)',
+        // The failure queue is the control stack's (lib/failure-queue.ts): any of its functions.
+        title:
+          'Last restore drill (verified RPO alarm; failed drill → control failure queue alarm)',
         width: 8,
         alarms: [drill.verifiedRpoAlarm, drill.reactive.failureAlarm],
       }),

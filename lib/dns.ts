@@ -181,7 +181,7 @@ export class DnsFailover extends Construct {
     // Lease (conditional writes), cooldown and audit entries; the grant covers the table's key.
     props.stateTable.grantReadWriteData(this.reactive.role);
     // Decision notifications, refusals included; the grant covers the topic's key.
-    props.notificationTopic.grantPublish(this.reactive.role);
+    this.reactive.allowPublish(props.notificationTopic);
   }
 
   private healthCheck(side: Side): route53.CfnHealthCheck {

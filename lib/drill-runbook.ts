@@ -14,7 +14,6 @@ import {
   type RunbookStep,
 } from '../lambdas/core/drill/runbook';
 import {
-  DRILL_REPORT_RETENTION_DAYS,
   drillReportBucketName,
   resultKey,
   RUNBOOK_STATES,
@@ -197,10 +196,11 @@ export class DrillRunbook extends Construct {
    * The report bucket: versioned, encrypted, TLS only, no public access, its server access logs
    * in a bucket of their own; Object Lock in governance mode keeps each report for the retention
    * period (a person with s3:BypassGovernanceRetention can still remove one), and the lifecycle
-   * removes it once that period is over.
+   * removes it once that period is over. The period is drills.reportRetentionDays (drill reports
+   * are audit evidence).
    */
   private reportBuckets(config: DrpilotConfig): { reports: s3.Bucket; accessLogs: s3.Bucket } {
-    const retention = Duration.days(DRILL_REPORT_RETENTION_DAYS);
+    const retention = Duration.days(config.drills.reportRetentionDays);
     const accessLogs = new s3.Bucket(this, 'ReportAccessLogs', {
       // Server access logs are delivered with SSE-S3 only.
       encryption: s3.BucketEncryption.S3_MANAGED,

@@ -9,6 +9,26 @@ export const ESBUILD_TARGET = 'node24';
 export const MAIN_FIELDS = ['module', 'main'];
 
 /**
+ * esbuild `alias`, for package paths esbuild resolves from the working directory (the repository
+ * root) instead of from the importing file (https://esbuild.github.io/api/#alias). The registry
+ * serves @aws-sdk/client-route53resolver no newer than 3.654.0 (`npm view
+ * @aws-sdk/client-route53resolver versions`); that release nests its own
+ * @aws-sdk/credential-provider-node 3.654.0, whose INI/SSO/web-identity links load
+ * @aws-sdk/client-sts, client-sso and client-sso-oidc (≈ 290 kB of bundle). The alias gives it the
+ * repository's credential chain, the one every other pinned client uses: same `defaultProvider(init)`
+ * contract (@aws-sdk/credential-provider-node/dist-es/defaultProvider.js), built on
+ * @aws-sdk/nested-clients, which the bundles carry already.
+ */
+export const ESBUILD_ALIAS: Readonly<Record<string, string>> = {
+  '@aws-sdk/credential-provider-node': '@aws-sdk/credential-provider-node',
+};
+
+/** {@link ESBUILD_ALIAS} as NodejsFunction `esbuildArgs` (`--alias:from=to`). */
+export function esbuildAliasArgs(): { '--alias': string[] } {
+  return { '--alias': Object.entries(ESBUILD_ALIAS).map(([from, to]) => `${from}=${to}`) };
+}
+
+/**
  * Lets the ESM bundle load CommonJS dependencies that call `require` (esbuild's ESM output has no
  * `require` of its own).
  */
@@ -18,10 +38,15 @@ export const CREATE_REQUIRE_BANNER =
 /**
  * esbuild `define` that inlines the config a function runs with. It is the config validated at
  * synth (lambdas/shared/environment.ts trusts it and does not validate again); `$schema` is an
- * editor hint, not configuration.
+ * editor hint, not configuration. observability.tracing is inlined on its own as well, as a
+ * constant esbuild folds: an untraced function's bundle then leaves out Powertools' Tracer and the
+ * X-Ray SDK (lambdas/shared/powertools.ts, loadTracer).
  */
 export function configDefine(config: DrpilotConfig): Record<string, string> {
   const embedded: Partial<DrpilotConfig> = { ...config };
   delete embedded.$schema;
-  return { [`process.env.${CONFIG_ENV}`]: JSON.stringify(JSON.stringify(embedded)) };
+  return {
+    [`process.env.${CONFIG_ENV}`]: JSON.stringify(JSON.stringify(embedded)),
+    'process.env.DRPILOT_TRACING': JSON.stringify(String(config.observability.tracing)),
+  };
 }

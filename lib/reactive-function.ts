@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { Duration, Token } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -9,7 +8,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { METRICS_NAMESPACE } from '../lambdas/core/metric-names';
@@ -17,8 +16,10 @@ import {
   configDefine,
   CREATE_REQUIRE_BANNER,
   ESBUILD_TARGET,
+  esbuildAliasArgs,
   MAIN_FIELDS,
 } from './lambda-bundling';
+import { FailureQueue } from './failure-queue';
 import { acknowledge } from './nag';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
@@ -42,9 +43,9 @@ export interface ReactiveFunctionProps {
   readonly functionName?: string;
   /** Physical name of the role; set it when a stack in another region must name the role. */
   readonly roleName?: string;
-  /** The failure alarm notifies this topic (same region as the function). */
+  /** The stack's failure alarm notifies this topic (same region as the function). */
   readonly alarmTopic: sns.ITopic;
-  /** Encrypts the failure queue. */
+  /** Encrypts the stack's failure queue when `config.encryption` is `customer-managed`. */
   readonly encryptionKey: kms.IKey;
   /** @default Duration.minutes(1) */
   readonly timeout?: Duration;
@@ -55,7 +56,7 @@ export interface ReactiveFunctionProps {
   /** Retries of an asynchronous invocation that failed (0–2). @default 2 */
   readonly retryAttempts?: number;
   /**
-   * How old an asynchronous event may be and still run; older ones go to the failure queue.
+   * How old an asynchronous event may be and still run; older ones go to the stack's failure queue.
    * Reactions to alarms are worthless once stale. @default Duration.hours(1)
    */
   readonly maxEventAge?: Duration;
@@ -72,19 +73,23 @@ export interface UnscopedPermission {
 
 /**
  * A Lambda function that alarms or EventBridge invoke asynchronously: a reaction that fails is
- * never lost silently. Failed and expired invocations land in a KMS-encrypted queue, and an alarm
- * on that queue notifies the topic. Its role starts empty (no AWS managed policies): logs to its
+ * never lost silently. Failed and expired invocations land in the stack's encrypted failure queue
+ * (FailureQueue: one per stack, the record names the function), and an alarm on that queue
+ * notifies the topic. Its role starts empty (no AWS managed policies): logs to its
  * own log group, X-Ray, the failure queue, and whatever the owner grants.
  */
 export class ReactiveFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
+  /** The stack's failure queue, shared by its asynchronous functions. */
   readonly failureQueue: sqs.Queue;
+  /** The alarm on the stack's failure queue. */
   readonly failureAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: ReactiveFunctionProps) {
     super(scope, id);
+    const tracing = props.config.observability.tracing;
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
@@ -97,12 +102,13 @@ export class ReactiveFunction extends Construct {
     });
     this.logGroup.grantWrite(this.role);
 
-    this.failureQueue = new sqs.Queue(this, 'FailureQueue', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
+    const failures = FailureQueue.of(this, {
+      config: props.config,
+      alarmTopic: props.alarmTopic,
+      encryptionKey: props.encryptionKey,
     });
+    this.failureQueue = failures.queue;
+    this.failureAlarm = failures.alarm;
 
     this.fn = new nodejs.NodejsFunction(this, 'Function', {
       entry: `${REPO_ROOT}/${props.entry}`,
@@ -119,11 +125,16 @@ export class ReactiveFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
-      tracing: lambda.Tracing.ACTIVE,
+      // X-Ray is opt-in (observability.tracing): $5 per million traces of mostly scheduled runs.
+      tracing: tracing ? lambda.Tracing.ACTIVE : lambda.Tracing.DISABLED,
       retryAttempts: props.retryAttempts ?? 2,
       maxEventAge: props.maxEventAge ?? Duration.hours(1),
       onFailure: new destinations.SqsDestination(this.failureQueue),
-      environment: { NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        NODE_OPTIONS: '--enable-source-maps',
+        // Powertools' Tracer would otherwise look for a trace header that Lambda no longer sends.
+        ...(tracing ? {} : { POWERTOOLS_TRACE_ENABLED: 'false' }),
+      },
       bundling: {
         format: nodejs.OutputFormat.ESM,
         target: ESBUILD_TARGET,
@@ -138,42 +149,47 @@ export class ReactiveFunction extends Construct {
         // bundling the pinned clients runs the code the adapter tests ran against.
         externalModules: [],
         define: configDefine(props.config),
+        esbuildArgs: esbuildAliasArgs(),
       },
     });
 
-    this.failureAlarm = new cloudwatch.Alarm(this, 'FailureAlarm', {
-      alarmName: props.functionName ? `${props.functionName}-failed-invocations` : undefined,
-      alarmDescription: `An asynchronous invocation of ${props.functionName ?? this.node.path} failed or expired; the event is in the failure queue.`,
-      metric: this.failureQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.failureAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+    acknowledge(this.role, [
+      ...(tracing
+        ? [
+            {
+              rule: 'AwsSolutions-IAM5',
+              reason:
+                'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
+              appliesTo: ['Resource::*'],
+            },
+          ]
+        : []),
+      ...(props.config.encryption === 'customer-managed'
+        ? [
+            {
+              rule: 'AwsSolutions-IAM5',
+              reason:
+                'CDK grant for sending to the SSE-KMS failure queue; scoped to that one key ARN, the wildcard only spans GenerateDataKey/ReEncrypt variants.',
+              appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
+            },
+          ]
+        : []),
+    ]);
+  }
 
+  /**
+   * Lets the function publish to `topic`. The topic is under a customer managed key (CloudWatch
+   * alarms need one to publish to it), so CDK's grant adds kms:Decrypt and kms:GenerateDataKey* on
+   * that one key.
+   */
+  allowPublish(topic: sns.ITopic): void {
+    topic.grantPublish(this.role);
     acknowledge(this.role, [
       {
         rule: 'AwsSolutions-IAM5',
         reason:
-          'Active tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions.',
-        appliesTo: ['Resource::*'],
-      },
-      {
-        rule: 'AwsSolutions-IAM5',
-        reason:
-          'CDK grant for sending to the SSE-KMS failure queue; scoped to that one key ARN, the wildcard only spans GenerateDataKey/ReEncrypt variants.',
-        appliesTo: ['Action::kms:GenerateDataKey*', 'Action::kms:ReEncrypt*'],
-      },
-    ]);
-    acknowledge(this.failureQueue, [
-      {
-        rule: 'AwsSolutions-SQS3',
-        reason:
-          'This queue is the dead-letter store of the asynchronous invocations; a DLQ behind it would let console peeks move records out of the alarmed queue.',
+          'CDK grant for publishing to the KMS-encrypted notification topic; scoped to that one key ARN, the wildcard only spans GenerateDataKey variants.',
+        appliesTo: ['Action::kms:GenerateDataKey*'],
       },
     ]);
   }

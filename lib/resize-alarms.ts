@@ -16,6 +16,7 @@ import {
   scheduledPayload,
 } from '../lambdas/core/shared-names';
 import { INSTANCE_EVENTS, RECONCILER_RESERVED_CONCURRENCY } from '../lambdas/core/instance-events';
+import { queueEncryption } from './encryption-key';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
@@ -88,8 +89,7 @@ export class MemberAlarmReconciler extends Construct {
       ],
     });
     this.failedInstanceEvents = new sqs.Queue(this, 'FailedInstanceEvents', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
+      ...queueEncryption(config, props.encryptionKey),
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
@@ -109,8 +109,7 @@ export class MemberAlarmReconciler extends Construct {
       new cloudwatchActions.SnsAction(props.alarmTopic),
     );
     this.instanceEvents = new sqs.Queue(this, 'InstanceEvents', {
-      encryption: sqs.QueueEncryption.KMS,
-      encryptionMasterKey: props.encryptionKey,
+      ...queueEncryption(config, props.encryptionKey),
       enforceSSL: true,
       retentionPeriod: Duration.days(INSTANCE_EVENTS.retentionDays),
       // AWS's advice for an SQS event source: six times the function's timeout, so a batch is not

@@ -177,7 +177,8 @@ export class NodeGroupResize extends Construct {
       statements.push(
         new iam.PolicyStatement({
           sid: sid(group, 'RefreshTheGroup'),
-          actions: ['autoscaling:StartInstanceRefresh'],
+          // Cancel: a refresh still running at the rollout's poll bound is stopped.
+          actions: ['autoscaling:CancelInstanceRefresh', 'autoscaling:StartInstanceRefresh'],
           resources: [this.asgArn(group)],
           // A group found by its tag has no name to put in the ARN: its tag limits it instead.
           conditions: {

@@ -11,7 +11,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import type { DrpilotConfig, Side } from '../lambdas/core/config/schema';
-import { ROLLOUT_TIMED_OUT } from '../lambdas/core/resize/rollout-bound';
+import { ROLLOUT_TIMED_OUT, ROLLOUT_TIMED_OUT_CAUSE } from '../lambdas/core/resize/rollout-bound';
 import {
   NOTIFICATION_TOPIC_ENV,
   RESIZE_STATE_MACHINE_ENV,
@@ -65,8 +65,10 @@ export interface ResizeRolloutProps {
 
 /**
  * The node resize of one cluster region: the resize function (alarms and people start it) and
- * the rollout state machine it hands long rollouts to — Advance (one node, or one poll of an
- * instance refresh / nodegroup update) → done? → Count → within bound? → Wait → Advance …, then
+ * the rollout state machine it hands long rollouts to — Advance (one sub-step of an `ec2` node:
+ * cordon and evict, evict again, stop, stopped?, retype and start, Ready? — or one poll of an
+ * instance refresh / nodegroup update) → done? → Count → within bound? → Wait (the drain, stop
+ * and Ready waits of a node, the polls) → Advance …, then
  * Finish; a failed or timed-out Advance, or a rollout past its poll bound (`poll.max`, set by the
  * start from the group: per-node budget × nodes), goes to Finish with the error, which reports,
  * pages and gives the lease back. A Finish that fails pages on the region's alarm topic. Every
@@ -101,7 +103,8 @@ export class ResizeRollout extends Construct {
       config,
       alarmTopic: props.alarmTopic,
       encryptionKey: props.encryptionKey,
-      // One step is one node: drain, stop, retype, start and Ready, each wait bounded.
+      // No step waits (the state machine's Wait states do): each is a few API calls; the
+      // timeout is only the ceiling of a hung call, which the Catch sends to Finish.
       timeout: Duration.minutes(15),
       memorySize: 512,
     });
@@ -188,7 +191,8 @@ export class ResizeRollout extends Construct {
       lambdaFunction: fn,
       payloadResponseOnly: true,
       retryOnServiceExceptions: false,
-      comment: 'the next node, or one poll of the launch-template rollout',
+      comment:
+        'the next sub-step of the node in progress, or one poll of the launch-template rollout',
     });
     advance.addRetry(LAMBDA_RETRY);
     advance.addCatch(finish, { resultPath: '$.error' });
@@ -210,7 +214,7 @@ export class ResizeRollout extends Construct {
       parameters: {
         Error: ROLLOUT_TIMED_OUT,
         Cause: sfn.JsonPath.format(
-          'timed out: no result after {} of {} polls (the bound is the per-node budget times the nodes)',
+          ROLLOUT_TIMED_OUT_CAUSE,
           sfn.JsonPath.stringAt('$.poll.count'),
           sfn.JsonPath.stringAt('$.poll.max'),
         ),

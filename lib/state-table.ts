@@ -2,9 +2,13 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import type { DrpilotConfig } from '../lambdas/core/config/schema';
+import { tableEncryption } from './encryption-key';
 
 export interface StateTableProps {
   readonly tableName: string;
+  /** `encryption` picks the AWS owned key or `key`. */
+  readonly config: Pick<DrpilotConfig, 'encryption'>;
   readonly key: kms.IKey;
 }
 
@@ -28,8 +32,7 @@ export class StateTable extends Construct {
       sortKey: { name: StateTable.SORT_KEY, type: dynamodb.AttributeType.STRING },
       timeToLiveAttribute: StateTable.TTL_ATTRIBUTE,
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
-      encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
-      encryptionKey: props.key,
+      ...tableEncryption(props.config, props.key),
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       deletionProtection: true,
       removalPolicy: RemovalPolicy.RETAIN,

@@ -76,7 +76,7 @@ export class TunnelWatch extends Construct {
       maxEventAge: Duration.minutes(15),
     });
     this.reactive.fn.addEnvironment(NOTIFICATION_TOPIC_ENV, props.alarmTopic.topicArn);
-    props.alarmTopic.grantPublish(this.reactive.role);
+    this.reactive.allowPublish(props.alarmTopic);
     this.reactive.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'ReadTheTunnelAlarms',

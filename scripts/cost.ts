@@ -1,5 +1,6 @@
 /**
- * `npm run cost [-- --cdk-out DIR] [--json] [--nodes 3,100] [--member-alarms per-member|per-group]
+ * `npm run cost [-- --cdk-out DIR] [--json] [--nodes 3,100]
+ * [--member-alarms per-member|per-group|scale-up-only]
  * [--config FILE]`: drpilot's own monthly cost from the synthesized templates, at the dated list
  * prices in lambdas/core/cost/prices.ts. Without --cdk-out it reads ./cdk.out, and when that holds
  * no templates it synthesizes the app (offline, without bundling: the templates are the same) into
@@ -13,6 +14,8 @@ import { App } from 'aws-cdk-lib';
 import { configFileSystem } from '../bin/config-file-system';
 import { formatCostTables } from '../lambdas/core/cost/format';
 import {
+  costGoalVerdicts,
+  MEMBER_ALARM_MODES,
   planCost,
   type CfnTemplate,
   type MemberAlarmMode,
@@ -80,8 +83,8 @@ function main(): void {
     usage(`--nodes: whole numbers separated by commas, got "${values.nodes}"`);
   }
   const memberAlarms = values['member-alarms'];
-  if (memberAlarms !== 'per-member' && memberAlarms !== 'per-group') {
-    usage(`--member-alarms: per-member or per-group, got "${memberAlarms}"`);
+  if (!(MEMBER_ALARM_MODES as readonly string[]).includes(memberAlarms)) {
+    usage(`--member-alarms: ${MEMBER_ALARM_MODES.join(', ')}; got "${memberAlarms}"`);
   }
 
   let dir: string;
@@ -99,7 +102,8 @@ function main(): void {
     planCost(templates, { nodes: n, memberAlarms: memberAlarms as MemberAlarmMode }),
   );
   if (values.json) {
-    process.stdout.write(`${JSON.stringify({ cdkOut: dir, scenarios: tables }, null, 2)}\n`);
+    const goals = costGoalVerdicts(tables);
+    process.stdout.write(`${JSON.stringify({ cdkOut: dir, scenarios: tables, goals }, null, 2)}\n`);
   } else {
     process.stdout.write(`templates: ${dir} (${templates.map((t) => t.stack).join(', ')})\n\n`);
     process.stdout.write(`${formatCostTables(tables)}\n`);

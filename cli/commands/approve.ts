@@ -1,11 +1,6 @@
 import type { Command } from 'commander';
 import { resolverWith } from '../../lambdas/adapters/tls/connect-to';
-import {
-  approveRequest,
-  rejectRequest,
-  type DecisionAnswer,
-  type DecisionOutcome,
-} from '../../lambdas/approval/decide-approval';
+import type { DecisionAnswer, DecisionOutcome } from '../../lambdas/approval/decide-approval';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
@@ -54,6 +49,8 @@ export function registerApproval(program: Command, context: CommandContext): voi
         const config = configOrReport(options, io, output);
         if (!config) return context.exit(ExitCode.usage);
         const by = caller(io);
+        const { approveRequest, rejectRequest } =
+          await import('../../lambdas/approval/decide-approval');
         const answer =
           verb === 'approve'
             ? await approveRequest(config, id, {

@@ -1,7 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { DNS_ACTIONS } from '../../lambdas/core/dns/alarm-to-action';
 import type { SwitchAction } from '../../lambdas/core/dns/plan-switch';
-import { runSwitch, type SwitchResult } from '../../lambdas/dns/run-switch';
+import type { SwitchResult } from '../../lambdas/dns/run-switch';
 import {
   addConnectTo,
   ConnectToError,
@@ -13,7 +13,6 @@ import { confirmed } from '../confirm';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { manualRequestOrUsage } from '../manual-request';
-import { invokeDeployed } from '../via-lambda';
 
 const EXIT_BY_OUTCOME: Record<SwitchResult['outcome'], ExitCode> = {
   switched: ExitCode.done,
@@ -102,8 +101,12 @@ export function registerSwitch(
         if (!(await confirmed(context, command))) return;
         const result =
           options.via === 'lambda'
-            ? ((await invokeDeployed(config, 'dns', payload)) as SwitchResult)
-            : await runSwitch(config, {
+            ? ((await (
+                await import('../via-lambda')
+              ).invokeDeployed(config, 'dns', payload)) as SwitchResult)
+            : await (
+                await import('../../lambdas/dns/run-switch')
+              ).runSwitch(config, {
                 action,
                 reason: flags.reason,
                 trigger: 'cli',

@@ -9,7 +9,6 @@ import {
   type HistoryEntry,
 } from '../../lambdas/core/history/audit-history';
 import { parseDuration } from '../../lambdas/core/pause/pause-rules';
-import { readHistory } from '../../lambdas/status/read-history';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
@@ -58,7 +57,9 @@ export function registerHistory(program: Command, context: CommandContext): void
       if (since && !since.ok) return usageError(context, output, 'history', since.message);
       const config = configOrReport(options, io, output);
       if (!config) return context.exit(ExitCode.usage);
-      const entries = await readHistory(config, {
+      const entries = await (
+        await import('../../lambdas/status/read-history')
+      ).readHistory(config, {
         jobs: job ? [job] : HISTORY_JOBS,
         limit,
         ...(since?.ok ? { since: since.since } : {}),

@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
-import { runAksAction, type AksActionResult } from '../../lambdas/aks/run-aks';
+import type { AksActionResult } from '../../lambdas/aks/run-aks';
 import { AKS_ACTIONS } from '../../lambdas/core/aks/names';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
-import { invokeDeployed } from '../via-lambda';
 
 type PingResult = Extract<AksActionResult, { action: 'ping' }>;
 
@@ -28,8 +27,12 @@ export function registerNotify(program: Command, context: CommandContext): void 
       }
       const ping =
         options.via === 'lambda'
-          ? ((await invokeDeployed(config, 'aks', { action: AKS_ACTIONS.ping })) as PingResult)
-          : ((await runAksAction(config, AKS_ACTIONS.ping, {
+          ? ((await (
+              await import('../via-lambda')
+            ).invokeDeployed(config, 'aks', { action: AKS_ACTIONS.ping })) as PingResult)
+          : ((await (
+              await import('../../lambdas/aks/run-aks')
+            ).runAksAction(config, AKS_ACTIONS.ping, {
               now: () => new Date(),
             })) as PingResult);
       const ok = ping.status === 202;

@@ -7,12 +7,7 @@ import {
   type Pause,
   type PausableJob,
 } from '../../lambdas/core/pause/pause-rules';
-import {
-  pauseJobs,
-  pausesInForce,
-  resumeJobs,
-  type ResumeResult,
-} from '../../lambdas/pause/set-pause';
+import type { ResumeResult } from '../../lambdas/pause/set-pause';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import type { CliIo } from '../io';
@@ -102,7 +97,7 @@ export function registerPause(program: Command, context: CommandContext): void {
               since: new Date(nowMs).toISOString(),
               until: new Date(window.untilMs).toISOString(),
             }))
-          : await pauseJobs(config, jobs, request);
+          : await (await import('../../lambdas/pause/set-pause')).pauseJobs(config, jobs, request);
         output.result({ outcome: options.dryRun ? 'dry-run' : 'paused', pauses }, () =>
           renderPaused(pauses, options.dryRun),
         );
@@ -120,6 +115,7 @@ export function registerPause(program: Command, context: CommandContext): void {
       if (!jobs) return;
       const config = configOrReport(options, io, output);
       if (!config) return context.exit(ExitCode.usage);
+      const { pausesInForce, resumeJobs } = await import('../../lambdas/pause/set-pause');
       const results = options.dryRun
         ? await pausesInForce(config).then((pauses) =>
             jobs.map((job) => ({ job, lifted: pauses.find((p) => p.job === job) ?? null })),

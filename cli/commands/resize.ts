@@ -1,12 +1,11 @@
 import { Option, type Command } from 'commander';
 import type { ResizeRequest } from '../../lambdas/core/resize/plan-resize';
-import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';
+import type { ResizeResult } from '../../lambdas/resize/run-resize';
 import type { CommandContext } from '../command-context';
 import { confirmed } from '../confirm';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { manualRequestOrUsage } from '../manual-request';
-import { resizeViaLambda } from '../resize-via-lambda';
 
 const EXIT_BY_OUTCOME: Record<ResizeResult['outcome'], ExitCode> = {
   resized: ExitCode.done,
@@ -62,8 +61,12 @@ export function registerResize(program: Command, context: CommandContext): void 
         const progress = (message: string) => output.progress(message);
         const result =
           options.via === 'lambda'
-            ? await resizeViaLambda(config, group, payload, progress)
-            : await runResize(config, groupId, {
+            ? await (
+                await import('../resize-via-lambda')
+              ).resizeViaLambda(config, group, payload, progress)
+            : await (
+                await import('../../lambdas/resize/run-resize')
+              ).runResize(config, groupId, {
                 request,
                 dryRun: options.dryRun,
                 trigger: 'cli',

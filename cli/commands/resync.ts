@@ -1,12 +1,11 @@
 import type { Command } from 'commander';
-import { runResync, type ResyncResult } from '../../lambdas/resync/run-resync';
+import type { ResyncResult } from '../../lambdas/resync/run-resync';
 import type { CommandContext } from '../command-context';
 import { formatBytes, formatDuration } from '../format';
 import { confirmed } from '../confirm';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { manualRequestOrUsage } from '../manual-request';
-import { invokeDeployed } from '../via-lambda';
 
 const EXIT_BY_OUTCOME: Record<ResyncResult['outcome'], ExitCode> = {
   copied: ExitCode.done,
@@ -71,8 +70,12 @@ export function registerResync(program: Command, context: CommandContext): void 
       if (!(await confirmed(context, command))) return;
       const result =
         options.via === 'lambda'
-          ? ((await invokeDeployed(config, 'resync', payload)) as ResyncResult)
-          : await runResync(config, {
+          ? ((await (
+              await import('../via-lambda')
+            ).invokeDeployed(config, 'resync', payload)) as ResyncResult)
+          : await (
+              await import('../../lambdas/resync/run-resync')
+            ).runResync(config, {
               dryRun: options.dryRun,
               ...(request.backup !== undefined ? { backup: request.backup } : {}),
               trigger: `cli: ${flags.reason}`,

@@ -6,7 +6,6 @@ import { formatDuration } from '../format';
 import type { CommandContext } from '../command-context';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
-import { invokeDeployed } from '../via-lambda';
 
 /** The AKS Function app's own state (`GET …/api/state`), or why it could not be read. */
 function renderFunctionApp(app: FunctionAppStatus | null | undefined): string[] {
@@ -190,7 +189,9 @@ export function registerStatus(program: Command, context: CommandContext): void 
       if (!config) return context.exit(ExitCode.usage);
       const status =
         options.via === 'lambda'
-          ? ((await invokeDeployed(config, 'status', { action: 'status' })) as StatusReport)
+          ? ((await (
+              await import('../via-lambda')
+            ).invokeDeployed(config, 'status', { action: 'status' })) as StatusReport)
           : await (await import('../../lambdas/status/read-status')).readStatus(config);
       output.result(status, () => renderStatus(status));
       context.exit(ExitCode.done);

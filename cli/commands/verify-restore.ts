@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
-import { runRestoreDrill, type RestoreDrillResult } from '../../lambdas/restore/run-restore';
+import type { RestoreDrillResult } from '../../lambdas/restore/run-restore';
 import type { CommandContext } from '../command-context';
 import { formatDuration } from '../format';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
 import { manualRequestOrUsage } from '../manual-request';
-import { invokeDeployed } from '../via-lambda';
 
 const EXIT_BY_OUTCOME: Record<RestoreDrillResult['outcome'], ExitCode> = {
   verified: ExitCode.done,
@@ -76,8 +75,12 @@ export function registerVerifyRestore(program: Command, context: CommandContext)
       if (!request) return;
       const result =
         options.via === 'lambda'
-          ? ((await invokeDeployed(config, 'restore', payload)) as RestoreDrillResult)
-          : await runRestoreDrill(config, {
+          ? ((await (
+              await import('../via-lambda')
+            ).invokeDeployed(config, 'restore', payload)) as RestoreDrillResult)
+          : await (
+              await import('../../lambdas/restore/run-restore')
+            ).runRestoreDrill(config, {
               dryRun: options.dryRun,
               ...(request.backup !== undefined ? { backup: request.backup } : {}),
               trigger: `cli: ${flags.reason}`,

@@ -95,7 +95,6 @@ export async function runDnsSteps(
   options: DnsDrillOptions,
 ): Promise<number | null> {
   const recordName = options.live ? initial.dns.recordName : initial.dns.drillRecordName;
-  const untouched = options.live ? null : initial.dns.recordName;
   let endpoints: DrillEndpoints | undefined;
   let rto: number | null = null;
   try {
@@ -110,14 +109,7 @@ export async function runDnsSteps(
       });
     }
 
-    let outage = 0;
-    if (options.embedded) {
-      await steps.run('primary fails: its health alarm goes to ALARM', async () => {
-        outage = Date.now();
-        await setHealthAlarm(config, 'primary', 'ALARM', 'drill: primary endpoint down');
-        return `${config.clusters.primary.healthAlarm} → ALARM`;
-      });
-    }
+    const outage = options.embedded ? await primaryFailsStep(steps, config) : 0;
 
     let failedOverAt = 0;
     await steps.run(`failover: ${recordName} → dr`, async () => {
@@ -143,43 +135,13 @@ export async function runDnsSteps(
       return expectSwitched(result);
     });
 
-    await steps.run('verify: the record serves from dr', async () => {
-      const flipped = await pointsAt(config, recordName, 'dr');
-      const main = untouched ? `; ${await pointsAt(config, untouched, 'primary')} untouched` : '';
-      return `${flipped}${main}`;
-    });
+    await verifyServesStep(steps, config, { live: options.live, side: 'dr' });
     if (steps.ok) await options.afterSwitch?.('dr');
 
     if (!options.withFailback) return rto;
 
-    if (options.embedded) {
-      await steps.run('primary recovers and takes a new backup', async () => {
-        await setHealthAlarm(config, 'primary', 'OK', 'drill: primary endpoint back');
-        const completed = new Date(Math.max(Date.now(), failedOverAt) + 1000);
-        const backup = { name: `drill-after-failover-${completed.getTime()}` };
-        await writeBackup(config, 'primary', backup.name, completed);
-        return `${config.clusters.primary.healthAlarm} → OK; backup ${backup.name} completed after the failover`;
-      });
-    }
-
-    await steps.run('failback during the cooldown is refused (anti-flapping)', async () => {
-      const result = await runSwitch(config, {
-        action: 'failback',
-        reason: 'drill: too early',
-        trigger: 'drill',
-        origin: { kind: 'manual' },
-        force: false,
-        dryRun: false,
-        drill: !options.live,
-        resolver,
-      });
-      const cooldown = result.checks.find((c) => c.name === 'cooldown');
-      if (result.outcome !== 'refused' || cooldown?.ok !== false)
-        throw new Error(
-          `expected a refusal by the cooldown, got ${result.outcome}: ${result.reason}`,
-        );
-      return result.reason;
-    });
+    if (options.embedded) await primaryRecoversStep(steps, config, failedOverAt);
+    await cooldownRefusalStep(steps, config, { live: options.live, resolver });
 
     await steps.run(`failback: ${recordName} → primary`, async () => {
       // Embedded, the clock is moved past the cooldown so every real check decides; against a
@@ -200,12 +162,89 @@ export async function runDnsSteps(
       return `${expectSwitched(result)}${options.embedded ? ' (clock moved past the cooldown)' : ' (forced past the cooldown)'}`;
     });
 
-    await steps.run('verify: the record serves from primary again', async () =>
-      pointsAt(config, recordName, 'primary'),
-    );
+    await verifyServesStep(steps, config, { live: options.live, side: 'primary' });
     if (steps.ok) await options.afterSwitch?.('primary');
     return rto;
   } finally {
     await endpoints?.close();
   }
+}
+
+/** Embedded: the primary's health alarm goes to ALARM (the outage). Returns when, in ms. */
+export async function primaryFailsStep(
+  steps: StepRecorder,
+  config: DrpilotConfig,
+): Promise<number> {
+  let outage = 0;
+  await steps.run('primary fails: its health alarm goes to ALARM', async () => {
+    outage = Date.now();
+    await setHealthAlarm(config, 'primary', 'ALARM', 'drill: primary endpoint down');
+    return `${config.clusters.primary.healthAlarm} → ALARM`;
+  });
+  return outage;
+}
+
+/** Embedded: the primary's alarm back to OK, and a backup completed after the failover (ms). */
+export async function primaryRecoversStep(
+  steps: StepRecorder,
+  config: DrpilotConfig,
+  failedOverAt: number,
+): Promise<void> {
+  await steps.run('primary recovers and takes a new backup', async () => {
+    await setHealthAlarm(config, 'primary', 'OK', 'drill: primary endpoint back');
+    const completed = new Date(Math.max(Date.now(), failedOverAt) + 1000);
+    const backup = { name: `drill-after-failover-${completed.getTime()}` };
+    await writeBackup(config, 'primary', backup.name, completed);
+    return `${config.clusters.primary.healthAlarm} → OK; backup ${backup.name} completed after the failover`;
+  });
+}
+
+/** Right after a failover: an unforced failback is refused by the cooldown check. */
+export async function cooldownRefusalStep(
+  steps: StepRecorder,
+  config: DrpilotConfig,
+  options: { live: boolean; resolver: Resolver },
+): Promise<void> {
+  await steps.run('failback during the cooldown is refused (anti-flapping)', async () => {
+    const result = await runSwitch(config, {
+      action: 'failback',
+      reason: 'drill: too early',
+      trigger: 'drill',
+      origin: { kind: 'manual' },
+      force: false,
+      dryRun: false,
+      drill: !options.live,
+      resolver: options.resolver,
+    });
+    const cooldown = result.checks.find((c) => c.name === 'cooldown');
+    if (result.outcome !== 'refused' || cooldown?.ok !== false)
+      throw new Error(
+        `expected a refusal by the cooldown, got ${result.outcome}: ${result.reason}`,
+      );
+    return result.reason;
+  });
+}
+
+/**
+ * The switched record (the drill record, or the main one when `live`) points at `side` as Route 53
+ * holds it; after a drill's switch to dr, the main record is checked untouched on primary.
+ */
+export async function verifyServesStep(
+  steps: StepRecorder,
+  config: DrpilotConfig,
+  options: { live: boolean; side: Side },
+): Promise<void> {
+  const recordName = options.live ? config.dns.recordName : config.dns.drillRecordName;
+  const name =
+    options.side === 'dr'
+      ? 'verify: the record serves from dr'
+      : 'verify: the record serves from primary again';
+  await steps.run(name, async () => {
+    const flipped = await pointsAt(config, recordName, options.side);
+    const untouched =
+      options.live || options.side === 'primary'
+        ? ''
+        : `; ${await pointsAt(config, config.dns.recordName, 'primary')} untouched`;
+    return `${flipped}${untouched}`;
+  });
 }

@@ -107,24 +107,28 @@ export async function runRestoreSteps(
       if (result.outcome !== 'verified') throw new Error(`${result.outcome}: ${result.reason}`);
       return describe(result);
     });
-    const ran = result;
-    for (const phase of ran?.phases ?? []) {
-      steps.record({
-        name: `  restore drill · ${phase.name}`,
-        ok: phase.ok,
-        startedAt: phase.startedAt,
-        endedAt: phase.endedAt,
-        detail: ran ? phaseDetail(phase.name, ran) : '',
-      });
-    }
+    if (result) recordRestorePhases(steps, result);
     if (world && result?.outcome === 'verified') {
       await steps.run('restore drill: what the scratch namespaces held', async () =>
         judgeSnapshot(restored),
       );
     }
-    return result ? figures(result, world?.description ?? `Velero in the DR cluster`) : null;
+    return result ? restoreFigures(result, world?.description ?? `Velero in the DR cluster`) : null;
   } finally {
     await world?.close();
+  }
+}
+
+/** The restore drill's parts as it measured them, each a step (indented under the restore's). */
+export function recordRestorePhases(steps: StepRecorder, result: RestoreDrillResult): void {
+  for (const phase of result.phases) {
+    steps.record({
+      name: `  restore drill · ${phase.name}`,
+      ok: phase.ok,
+      startedAt: phase.startedAt,
+      endedAt: phase.endedAt,
+      detail: phaseDetail(phase.name, result),
+    });
   }
 }
 
@@ -174,7 +178,7 @@ function judgeSnapshot(snapshots: ScratchSnapshot[]): string {
     .join('; ');
 }
 
-function figures(result: RestoreDrillResult, velero: string): RestoreFigures {
+export function restoreFigures(result: RestoreDrillResult, velero: string): RestoreFigures {
   const available = result.deployments.filter((d) => d.available).length;
   return {
     verified: result.outcome === 'verified',

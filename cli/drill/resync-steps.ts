@@ -20,12 +20,30 @@ export async function runResyncSteps(
     if (first.outcome === 'failed' || first.outcome === 'refused') {
       throw new Error(`${first.outcome}: ${first.reason ?? ''}`);
     }
-    const skipped = first.skipped.map((s) => `${s.name} (${s.reason})`).join('; ');
-    return `${first.from} → ${first.to}: ${first.copied.length} backup(s) committed, ${first.objectsCopied} objects, ${formatBytes(first.bytesCopied)}; skipped ${first.skipped.length}: ${skipped}`;
+    return describeCopy(first);
   });
+  if (first) await runResyncChecks(steps, config, first);
+  return first?.rpo?.overall.rpoSeconds ?? null;
+}
 
+/** What a re-sync copied and what it skipped, and why. */
+function describeCopy(result: ResyncResult): string {
+  const skipped = result.skipped.map((s) => `${s.name} (${s.reason})`).join('; ');
+  return `${result.from} → ${result.to}: ${result.copied.length} backup(s) committed, ${result.objectsCopied} objects, ${formatBytes(result.bytesCopied)}; skipped ${result.skipped.length}: ${skipped}`;
+}
+
+/**
+ * After a re-sync that copied (`first`, as runResync or the resync function answered): the standby
+ * side shows only restorable backups, a second run copies nothing, and the standby side has an RPO.
+ */
+export async function runResyncChecks(
+  steps: StepRecorder,
+  config: DrpilotConfig,
+  first: ResyncResult,
+  options: { withCopy: boolean } = { withCopy: false },
+): Promise<void> {
   await steps.run('standby bucket: every backup its Velero can see is restorable', async () => {
-    if (!first?.to) throw new Error('no re-sync result');
+    if (!first.to) throw new Error('the re-sync named no standby side');
     const standby = await assessSide(
       bucketSide(config.backups, first.to),
       config.backups.acceptPhases,
@@ -36,7 +54,9 @@ export async function runResyncSteps(
     if (broken.length > 0) {
       throw new Error(`not restorable on ${first.to}: ${broken.map((b) => b.name).join(', ')}`);
     }
-    return `${visible.length} backup(s) visible on ${first.to}, all restorable: ${visible.map((v) => v.name).join(', ')}`;
+    const all = `${visible.length} backup(s) visible on ${first.to}, all restorable: ${visible.map((v) => v.name).join(', ')}`;
+    // When the resync function copied (the runbook's step says only its outcome), what it copied.
+    return options.withCopy ? `${describeCopy(first)}; ${all}` : all;
   });
 
   await steps.run('re-sync again: nothing new, nothing copied', async () => {
@@ -46,7 +66,7 @@ export async function runResyncSteps(
     return `outcome ${second.outcome}, 0 objects copied`;
   });
 
-  const rpo = first?.rpo;
+  const rpo = first.rpo;
   await steps.run('RPO the standby side can restore', async () => {
     if (!rpo || rpo.overall.rpoSeconds === null)
       throw new Error('no restorable backup on the standby side');
@@ -55,5 +75,4 @@ export async function runResyncSteps(
       .join(', ');
     return `newest restorable ${rpo.overall.newestBackup}: RPO ${formatDuration(rpo.overall.rpoSeconds)} (${perSchedule})`;
   });
-  return rpo?.overall.rpoSeconds ?? null;
 }

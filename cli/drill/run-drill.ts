@@ -3,7 +3,6 @@ import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { seedEstate } from '../embedded/estate';
 import type { DrillResult, DrillScenario, RestoreFigures } from './drill-result';
 import { startEmulatedAws, type EmulatedAws } from '../emulator/emulated-aws';
-import { runFoundationSteps } from './foundation-steps';
 import {
   attachDrillAksSide,
   describeAksSide,
@@ -12,7 +11,8 @@ import {
   type DrillAksSide,
 } from './aks-steps';
 import { runRulesetSwitchStep, runTunnelFlapBothSidesSteps } from './aks-ruleset-steps';
-import { runDnsSteps } from './dns-steps';
+import { runDnsSteps, serveEndpoints, type DrillEndpoints } from './dns-steps';
+import { runFullDrill, type FullDrillRun } from './full-drill';
 import { runResizeSteps } from './resize-steps';
 import { prepareRestoreDrill, runRestoreSteps } from './restore-steps';
 import { runResyncSteps } from './resync-steps';
@@ -26,14 +26,14 @@ interface Figures {
 }
 
 /**
- * The steps of a scenario once the estate exists. Every DNS scenario re-syncs first: the switch
- * checks that the target side holds a fresh restorable backup. The resize stands on its own.
+ * The steps of a scenario (all but `full`, which runs the runbook: full-drill.ts) once the estate
+ * exists. Every DNS scenario re-syncs first: the switch checks that the target side holds a fresh
+ * restorable backup. The resize stands on its own.
  */
 async function scenarioSteps(
   options: DrillOptions,
   steps: StepRecorder,
   config: DrpilotConfig,
-  drillId: string,
   aks: DrillAksSide | null = null,
 ): Promise<Figures> {
   const { scenario } = options;
@@ -46,10 +46,9 @@ async function scenarioSteps(
   if (scenario === 'resize') {
     return { rpoSeconds: null, rtoSeconds: null, kubernetesApi: await resize() };
   }
-  if (scenario === 'full') await runFoundationSteps(steps, config, drillId);
   // The restore drill restores what the re-sync copied: its setup (a primary Velero's backup, when
   // embedded) comes before the re-sync, the restore after it.
-  const withRestore = scenario === 'full' || scenario === 'restore';
+  const withRestore = scenario === 'restore';
   const restoreSetup =
     withRestore && steps.ok ? await prepareRestoreDrill(steps, config, options) : null;
   const rpoSeconds = steps.ok ? await runResyncSteps(steps, config) : null;
@@ -81,8 +80,7 @@ async function scenarioSteps(
     });
     if (steps.ok) await runTunnelFlapBothSidesSteps(steps, config, aks, sides.at(-1) ?? 'dr');
   }
-  const kubernetesApi = scenario === 'full' ? await resize() : null;
-  return { rpoSeconds, rtoSeconds, kubernetesApi, restore };
+  return { rpoSeconds, rtoSeconds, kubernetesApi: null, restore };
 }
 
 export interface DrillOptions {
@@ -99,9 +97,38 @@ export interface DrillOptions {
   onProgress: (message: string) => void;
 }
 
+/** Embedded: moto started and the two-region estate seeded in it, as setup steps. */
+async function startEstate(
+  steps: StepRecorder,
+  initial: DrpilotConfig,
+): Promise<{ emulated: EmulatedAws | undefined; config: DrpilotConfig }> {
+  let emulated: EmulatedAws | undefined;
+  let config = initial;
+  await steps.run(
+    'start emulated AWS (moto)',
+    async () => {
+      emulated = await startEmulatedAws();
+      return `moto at ${emulated.endpoint}`;
+    },
+    { setup: true },
+  );
+  await steps.run(
+    'seed the two-region estate',
+    async () => {
+      const estate = await seedEstate(initial);
+      config = estate.config;
+      const nodeCount = Object.values(estate.nodes).flat().length;
+      const phases = estate.backups.map((b) => `${b.side}:${b.phase}`).join(', ');
+      return `zone ${config.dns.hostedZoneId} with ${config.dns.recordName} and ${config.dns.drillRecordName} on primary, 2 health checks and alarms, ${nodeCount} tagged nodes, Velero backups (${phases}) with a kopia repository, state table ${config.stateTable}`;
+    },
+    { setup: true },
+  );
+  return { emulated, config };
+}
+
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
+  if (options.scenario === 'full') return runFull(options);
   const steps = new StepRecorder(options.onProgress);
-  const drillId = randomUUID();
   let figures: Figures = { rpoSeconds: null, rtoSeconds: null, kubernetesApi: null };
   let aksSide: string | null = null;
 
@@ -109,26 +136,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     let emulated: EmulatedAws | undefined;
     let aks: DrillAksSide | null = null;
     try {
-      let config = options.config;
-      await steps.run(
-        'start emulated AWS (moto)',
-        async () => {
-          emulated = await startEmulatedAws();
-          return `moto at ${emulated.endpoint}`;
-        },
-        { setup: true },
-      );
-      await steps.run(
-        'seed the two-region estate',
-        async () => {
-          const estate = await seedEstate(options.config);
-          config = estate.config;
-          const nodeCount = Object.values(estate.nodes).flat().length;
-          const phases = estate.backups.map((b) => `${b.side}:${b.phase}`).join(', ');
-          return `zone ${config.dns.hostedZoneId} with ${config.dns.recordName} and ${config.dns.drillRecordName} on primary, 2 health checks and alarms, ${nodeCount} tagged nodes, Velero backups (${phases}) with a kopia repository, state table ${config.stateTable}`;
-        },
-        { setup: true },
-      );
+      let config: DrpilotConfig;
+      ({ emulated, config } = await startEstate(steps, options.config));
       if (steps.ok && !['resize', 'resync', 'restore'].includes(options.scenario)) {
         ({ config, aks } = await attachDrillAksSide(steps, config, options.config.azure, {
           live: options.live,
@@ -137,13 +146,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
         }));
         aksSide = aks ? describeAksSide(aks.functionApp) : null;
       }
-      if (steps.ok) figures = await scenarioSteps(options, steps, config, drillId, aks);
+      if (steps.ok) figures = await scenarioSteps(options, steps, config, aks);
     } finally {
       await aks?.close();
       await emulated?.close();
     }
   } else {
-    figures = await scenarioSteps(options, steps, options.config, drillId);
+    figures = await scenarioSteps(options, steps, options.config);
   }
 
   return {
@@ -157,4 +166,74 @@ export async function runDrill(options: DrillOptions): Promise<DrillResult> {
     aksSide,
     restore: figures.restore ?? null,
   };
+}
+
+/**
+ * `drill full`: embedded, the setup (moto, the seeded estate, both endpoints over TLS, the AKS
+ * side, the restore's Velero world with `--real-k8s`) as setup steps, then the runbook with the
+ * drill's extra checks around it (full-drill.ts); against an estate, the same without the setup.
+ */
+async function runFull(options: DrillOptions): Promise<DrillResult> {
+  const setup = new StepRecorder(options.onProgress);
+  let emulated: EmulatedAws | undefined;
+  let endpoints: DrillEndpoints | undefined;
+  let aks: DrillAksSide | null = null;
+  let run: FullDrillRun | null = null;
+  try {
+    let config = options.config;
+    if (options.embedded) {
+      ({ emulated, config } = await startEstate(setup, options.config));
+      await setup.run(
+        'serve both endpoints over TLS with drill certificates',
+        async () => {
+          endpoints = await serveEndpoints(config);
+          const served = config;
+          config = endpoints.config;
+          return `${served.clusters.primary.endpoint} and ${served.clusters.dr.endpoint} on 127.0.0.1, certificates from a drill CA covering ${served.dns.recordName}`;
+        },
+        { setup: true },
+      );
+      if (setup.ok) {
+        ({ config, aks } = await attachDrillAksSide(setup, config, options.config.azure, {
+          live: options.live,
+          realKubernetes: options.realKubernetes,
+          onProgress: options.onProgress,
+        }));
+      }
+    }
+    const restore = setup.ok ? await prepareRestoreDrill(setup, config, options) : null;
+    if (setup.ok && restore) {
+      run = await runFullDrill({
+        config,
+        embedded: options.embedded,
+        live: options.live,
+        realKubernetes: options.realKubernetes,
+        drillId: randomUUID(),
+        ...(endpoints ? { resolver: endpoints.resolver } : {}),
+        aks,
+        restore,
+        onProgress: options.onProgress,
+      });
+    }
+    return {
+      scenario: 'full',
+      ok: setup.ok && (run?.ok ?? false),
+      emulated: options.embedded,
+      // Everything before the runbook prepares it (the AKS side's attach step included).
+      steps: [
+        ...setup.steps.map((s) => ({ ...s, phase: 'setup' as const })),
+        ...(run?.steps ?? []),
+      ],
+      rtoSeconds: run?.rtoSeconds ?? null,
+      rpoSeconds: run?.rpoSeconds ?? null,
+      kubernetesApi: run?.kubernetesApi ?? null,
+      aksSide: aks ? describeAksSide(aks.functionApp) : null,
+      restore: run?.restore ?? null,
+      undone: run?.undone ?? [],
+    };
+  } finally {
+    await aks?.close();
+    await endpoints?.close();
+    await emulated?.close();
+  }
 }

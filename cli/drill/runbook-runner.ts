@@ -9,6 +9,7 @@ import {
   type RunbookStep,
 } from '../../lambdas/core/drill/runbook';
 import type { DrillStep, UndoneStep } from './drill-result';
+import { StepRecorder } from './step-recorder';
 
 /** Invokes a step's function with its payload and returns the answer; a function error throws. */
 export type RunbookInvoker = (
@@ -26,6 +27,21 @@ export interface RunbookRun {
   rpoSeconds: number | null;
 }
 
+/** Checks run beside the runbook's steps, recorded as steps of the run. `answer`: the step's. */
+export type ExtraSteps = (steps: StepRecorder, answer: unknown) => Promise<void>;
+
+/**
+ * What the embedded `drill full` proves beside the runbook (outage, cooldown refusal, tunnel flap,
+ * resize drain…): before a runbook step (keyed by its id), after it (once it passed, with its
+ * answer), and at the end of a run that passed. A failed extra stops the run like a failed step
+ * and the reversible steps done are undone; after the end nothing is left to undo.
+ */
+export interface RunbookExtras {
+  before?: Readonly<Record<string, ExtraSteps>>;
+  after?: Readonly<Record<string, ExtraSteps>>;
+  end?: ExtraSteps;
+}
+
 /**
  * The in-process runner of the drill runbook (`drill runbook`, `--via local` and `--embedded`):
  * the steps in order, each judged by its accept rule; the first that fails stops the run, and the
@@ -37,6 +53,7 @@ export async function runRunbook(
   input: RunbookInput,
   invoke: RunbookInvoker,
   onProgress: (message: string) => void,
+  extras: RunbookExtras = {},
 ): Promise<RunbookRun> {
   const steps: DrillStep[] = [];
   const done: RunbookStep[] = [];
@@ -60,8 +77,20 @@ export async function runRunbook(
     return { ok, answer };
   };
 
+  const extra = async (run: ExtraSteps | undefined, answer: unknown = null): Promise<boolean> => {
+    if (!run) return true;
+    const recorder = new StepRecorder(onProgress);
+    await run(recorder, answer);
+    steps.push(...recorder.steps);
+    return recorder.ok;
+  };
+
   let failed = false;
   for (const step of runbook) {
+    if (!(await extra(extras.before?.[step.id]))) {
+      failed = true;
+      break;
+    }
     if (step.onlyWhen && !input[step.onlyWhen]) {
       const now = new Date().toISOString();
       steps.push({
@@ -87,6 +116,13 @@ export async function runRunbook(
       const rpo = valueAt(answer, ['rpoSeconds']);
       rpoSeconds = typeof rpo === 'number' ? rpo : null;
     }
+    if (!(await extra(extras.after?.[step.id], answer))) {
+      failed = true;
+      break;
+    }
+  }
+  if (!failed && !(await extra(extras.end))) {
+    return { ok: false, steps, undone: [], rtoSeconds, rpoSeconds };
   }
 
   const undone: UndoneStep[] = [];

@@ -1,11 +1,9 @@
-import {
-  cloudWatchClient,
-  dynamoDbClient,
-  ec2Client,
-  route53Client,
-  s3Client,
-  snsClient,
-} from '../../lambdas/adapters/aws/clients';
+import { cloudWatchClient } from '../../lambdas/adapters/aws/sdk-clients/cloudwatch';
+import { dynamoDbClient } from '../../lambdas/adapters/aws/sdk-clients/dynamodb';
+import { ec2Client } from '../../lambdas/adapters/aws/sdk-clients/ec2';
+import { route53Client } from '../../lambdas/adapters/aws/sdk-clients/route53';
+import { s3Client } from '../../lambdas/adapters/aws/sdk-clients/s3';
+import { snsClient } from '../../lambdas/adapters/aws/sdk-clients/sns';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import { seedHealthAlarms } from './seed-alarms';

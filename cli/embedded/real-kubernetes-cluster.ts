@@ -1,5 +1,6 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { ec2Client, secretsManagerClient } from '../../lambdas/adapters/aws/clients';
+import { ec2Client } from '../../lambdas/adapters/aws/sdk-clients/ec2';
+import { secretsManagerClient } from '../../lambdas/adapters/aws/sdk-clients/secrets-manager';
 import { instancesWithTag } from '../../lambdas/adapters/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';
 import type { KubeNode, KubePod } from '../../lambdas/adapters/kubernetes/kube-api';

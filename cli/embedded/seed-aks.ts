@@ -6,13 +6,11 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CreateResolverEndpointCommand } from '@aws-sdk/client-route53resolver';
 import { CreateTopicCommand } from '@aws-sdk/client-sns';
-import {
-  cloudWatchClient,
-  ec2Client,
-  route53ResolverClient,
-  secretsManagerClient,
-  snsClient,
-} from '../../lambdas/adapters/aws/clients';
+import { cloudWatchClient } from '../../lambdas/adapters/aws/sdk-clients/cloudwatch';
+import { ec2Client } from '../../lambdas/adapters/aws/sdk-clients/ec2';
+import { route53ResolverClient } from '../../lambdas/adapters/aws/sdk-clients/route53-resolver';
+import { secretsManagerClient } from '../../lambdas/adapters/aws/sdk-clients/secrets-manager';
+import { snsClient } from '../../lambdas/adapters/aws/sdk-clients/sns';
 import { ensureSecret, forgetWebhookSecret } from '../../lambdas/adapters/aws/webhook-secret';
 import { tunnelAlarmName } from '../../lambdas/core/aks/names';
 import { SIDES, type DrpilotConfig, type Side } from '../../lambdas/core/config/schema';

@@ -3,7 +3,7 @@ import {
   SetAlarmStateCommand,
   type CloudWatchClient,
 } from '@aws-sdk/client-cloudwatch';
-import { cloudWatchClient } from '../../lambdas/adapters/aws/clients';
+import { cloudWatchClient } from '../../lambdas/adapters/aws/sdk-clients/cloudwatch';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import { SIDES } from '../../lambdas/core/config/schema';
 

@@ -4,7 +4,7 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { s3Client } from '../../lambdas/adapters/aws/clients';
+import { s3Client } from '../../lambdas/adapters/aws/sdk-clients/s3';
 import type { BackupsConfig, DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import {
   kopiaRepositoryObjects,

@@ -1,5 +1,5 @@
 import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
-import { secretsManagerClient } from '../../lambdas/adapters/aws/clients';
+import { secretsManagerClient } from '../../lambdas/adapters/aws/sdk-clients/secrets-manager';
 import { parseKubeconfig } from '../../lambdas/adapters/kubernetes/kubeconfig';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import type { RestoreDrillPlan } from '../../lambdas/core/restore/plan-restore';

@@ -1,5 +1,5 @@
 import { startMotoServer } from './moto-server';
-import { clearAwsClientCache } from '../../lambdas/adapters/aws/clients';
+import { clearAwsClientCache } from '../../lambdas/adapters/aws/sdk-clients/cache';
 
 const EMULATOR_ENV = {
   AWS_ACCESS_KEY_ID: 'embedded',

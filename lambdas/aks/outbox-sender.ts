@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { dynamoDbDocumentClient, secretsManagerClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { secretsManagerClient } from '../adapters/aws/sdk-clients/secrets-manager';
 import { OutboxStore } from '../adapters/aws/outbox-store';
 import { forgetWebhookSecret, readWebhookSecret } from '../adapters/aws/webhook-secret';
 import { sendSigned } from '../adapters/http/webhook-client';

@@ -1,4 +1,5 @@
-import { dynamoDbDocumentClient, secretsManagerClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { secretsManagerClient } from '../adapters/aws/sdk-clients/secrets-manager';
 import { forgetWebhookSecret, readWebhookSecret } from '../adapters/aws/webhook-secret';
 import { getFunctionAppState } from '../adapters/http/function-app-state';
 import { stateUrlOf, type FunctionAppObservation } from '../core/aks/function-app-state';

@@ -1,8 +1,6 @@
-import {
-  dynamoDbDocumentClient,
-  route53Client,
-  route53ResolverClient,
-} from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { route53Client } from '../adapters/aws/sdk-clients/route53';
+import { route53ResolverClient } from '../adapters/aws/sdk-clients/route53-resolver';
 import { listResolverEndpointIps } from '../adapters/aws/resolver-endpoints';
 import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';

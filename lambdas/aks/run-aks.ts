@@ -1,4 +1,5 @@
-import { cloudWatchClient, dynamoDbDocumentClient } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
 import { publishAksProblems } from '../adapters/aws/aks-metrics';
 import { StateStore } from '../adapters/aws/state-store';
 import { AKS_ACTIONS, aksKeys } from '../core/aks/names';

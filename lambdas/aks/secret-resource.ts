@@ -1,4 +1,4 @@
-import { secretsManagerClient } from '../adapters/aws/clients';
+import { secretsManagerClient } from '../adapters/aws/sdk-clients/secrets-manager';
 import { ensureSecret } from '../adapters/aws/webhook-secret';
 import {
   sendCustomResourceResponse,

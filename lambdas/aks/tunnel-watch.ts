@@ -1,4 +1,6 @@
-import { cloudWatchClient, dynamoDbDocumentClient, snsClient } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { snsClient } from '../adapters/aws/sdk-clients/sns';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { notify } from '../adapters/aws/notify';
 import { StateStore } from '../adapters/aws/state-store';

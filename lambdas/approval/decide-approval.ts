@@ -1,5 +1,5 @@
 import { ApprovalStore } from '../adapters/aws/approval-store';
-import { dynamoDbDocumentClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
 import { StateStore } from '../adapters/aws/state-store';
 import type { Resolver } from '../adapters/tls/tls-probe';
 import { approvability, type ApprovalRequest } from '../core/approval/approval-rules';

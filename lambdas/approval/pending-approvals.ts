@@ -1,5 +1,5 @@
 import { ApprovalStore } from '../adapters/aws/approval-store';
-import { dynamoDbDocumentClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
 import { dnsSubject, resizeSubject, type ApprovalRequest } from '../core/approval/approval-rules';
 import type { DrpilotConfig } from '../core/config/schema';
 

@@ -1,5 +1,6 @@
 import { ApprovalStore, type NewRequest } from '../adapters/aws/approval-store';
-import { dynamoDbDocumentClient, snsClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { snsClient } from '../adapters/aws/sdk-clients/sns';
 import { notify } from '../adapters/aws/notify';
 import { StateStore } from '../adapters/aws/state-store';
 import {

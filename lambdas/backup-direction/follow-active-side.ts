@@ -1,4 +1,5 @@
-import { dynamoDbDocumentClient, snsClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { snsClient } from '../adapters/aws/sdk-clients/sns';
 import { notify } from '../adapters/aws/notify';
 import { StateStore } from '../adapters/aws/state-store';
 import { bucketSide } from '../adapters/aws/velero-bucket';
@@ -16,7 +17,7 @@ import {
   type ObservedVelero,
   type SideObservation,
 } from '../core/backup-direction/plan-direction';
-import { veleroSideAccess } from '../core/config/backup-direction-schema';
+import { veleroSideAccess } from '../core/config/backup-direction-access';
 import type { DrpilotConfig } from '../core/config/schema';
 import { SIDES, type Side } from '../core/config/sides';
 import { notificationTopicName } from '../core/shared-names';

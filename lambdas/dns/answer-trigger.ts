@@ -1,4 +1,6 @@
-import { cloudWatchClient, route53Client, snsClient } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { route53Client } from '../adapters/aws/sdk-clients/route53';
+import { snsClient } from '../adapters/aws/sdk-clients/sns';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { notify } from '../adapters/aws/notify';
 import { readRecord } from '../adapters/aws/route53-records';
@@ -10,8 +12,8 @@ import { originOf } from '../core/events/trigger-trust';
 import { SCHEDULED_ACTIONS } from '../core/shared-names';
 import { activeSideOf } from '../core/status';
 import { refuseIfPaused } from '../pause/pause-gate';
-import { readStatus } from '../status/read-status';
 import { runSwitch } from './run-switch';
+import { verifyAfterSwitch } from './verify';
 
 export interface AnswerOptions {
   /** Where endpoints' TLS is reached: DNS in production, local servers in the drill and tests. */
@@ -43,7 +45,8 @@ async function reconcile(config: DrpilotConfig) {
 
 /**
  * What the DNS function does with a parsed trigger: ignore it (notifying people when they should
- * hear about it), answer `status`, re-plan on the schedule, or switch through runSwitch.
+ * hear about it), answer `status`, re-plan on the schedule, `verify` the record and TLS after a
+ * switch, or switch through runSwitch.
  */
 export async function answerDnsTrigger(
   config: DrpilotConfig,
@@ -83,11 +86,17 @@ export async function answerDnsTrigger(
     }
     return { outcome: 'ignored' as const, reason: outcome.ignore };
   }
-  if (outcome.action === 'status') return readStatus(config);
   if (outcome.action === SCHEDULED_ACTIONS.dnsReconcile) {
     return { outcome: 'ignored' as const, reason: 'nothing to reconcile' };
   }
   const manual = trigger.kind === 'manual' ? trigger : null;
+  if (outcome.action === 'verify') {
+    return verifyAfterSwitch(config, {
+      drill: manual?.drill ?? false,
+      resolver: options.resolver,
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
   return runSwitch(config, {
     action: outcome.action,
     reason: manual?.reason ?? outcome.reason,

@@ -1,4 +1,6 @@
-import { cloudWatchClient, dynamoDbDocumentClient, route53Client } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { route53Client } from '../adapters/aws/sdk-clients/route53';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';

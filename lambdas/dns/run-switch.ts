@@ -1,10 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import {
-  cloudWatchClient,
-  dynamoDbDocumentClient,
-  route53Client,
-  snsClient,
-} from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { route53Client } from '../adapters/aws/sdk-clients/route53';
+import { snsClient } from '../adapters/aws/sdk-clients/sns';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { notify } from '../adapters/aws/notify';
 import { submitChangeBatch, waitForInsync } from '../adapters/aws/route53-change';

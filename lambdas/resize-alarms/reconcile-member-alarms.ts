@@ -2,7 +2,10 @@ import {
   autoScalingGroupsWithTag,
   describeAutoScalingGroup,
 } from '../adapters/aws/auto-scaling-groups';
-import { autoScalingClient, cloudWatchClient, ec2Client, eksClient } from '../adapters/aws/clients';
+import { autoScalingClient } from '../adapters/aws/sdk-clients/auto-scaling';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
+import { eksClient } from '../adapters/aws/sdk-clients/eks';
 import { describeNodegroup } from '../adapters/aws/eks-nodegroups';
 import { deleteAlarms, listMetricAlarms, putMetricAlarm } from '../adapters/aws/metric-alarms';
 import { instancesWithTag } from '../adapters/aws/tagged-instances';

@@ -1,8 +1,9 @@
-import { ec2Client } from '../adapters/aws/clients';
+import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
+import type { NodeLimits } from '../core/resize/node-steps';
 import { rolloutPollBound, type RolloutPollBound } from '../core/resize/rollout-bound';
-import { rollOutEc2, type NodeDrainer } from './ec2-rollout';
-import { kubernetesDrainerFor, type DrainTimeouts } from './group-drainer';
+import { stepEc2Node, type NodeDrainer } from './ec2-rollout';
+import { kubernetesDrainerFor } from './group-drainer';
 import { LEASE_SECONDS, resizeContext } from './resize-context';
 import type { RolloutNode, RolloutState } from './rollout-state';
 import { pollTemplateRollout, startTemplateRollout } from './template-rollout';
@@ -10,8 +11,12 @@ import { pollTemplateRollout, startTemplateRollout } from './template-rollout';
 export interface AdvanceOptions {
   /** The drainer for a group; default: the Kubernetes API with the group's kubeconfig secret. */
   drainerFor?: (group: NodeGroupConfig, nodes: readonly RolloutNode[]) => Promise<NodeDrainer>;
-  /** Per wait inside one node's resize (drain, stopped, running, Ready). */
+  /**
+   * `nodeMs`: how long an instance may take to stop, or to run and be Ready (default 180 s);
+   * `pollMs`: the local runner's sleep between sub-steps instead of the state machine's wait.
+   */
   timeouts?: { nodeMs: number; pollMs: number };
+  /** The local runner's sleep between sub-steps (default: setTimeout). */
   sleep?: (ms: number) => Promise<void>;
   now?: () => Date;
   onProgress?: (message: string) => void;
@@ -19,40 +24,51 @@ export interface AdvanceOptions {
 
 /** How long Step Functions waits between two polls of an instance refresh or nodegroup update. */
 export const TEMPLATE_POLL_SECONDS = 30;
+/** How long Step Functions waits between two sub-steps of one `ec2` node (drain, stopped, Ready). */
+export const NODE_POLL_SECONDS = 10;
 export const DEFAULT_NODE_TIMEOUT_MS = 180_000;
-export const DEFAULT_POLL_MS = 5_000;
 /** How long AWS may take to replace one node of an instance refresh or nodegroup update. */
 export const TEMPLATE_NODE_SECONDS = 900;
-/** The resize function's timeout (`lib/resize.ts`): the longest one Advance can take. */
-export const STEP_SECONDS = 900;
+
+/** One `ec2` node's budgets: the group's drain timeout, the stop/start timeout, the poll. */
+export const nodeLimitsFor = (
+  group: NodeGroupConfig,
+  nodeMs = DEFAULT_NODE_TIMEOUT_MS,
+): NodeLimits => ({
+  drainSeconds: group.drainTimeoutSeconds,
+  nodeSeconds: nodeMs / 1000,
+  pollSeconds: NODE_POLL_SECONDS,
+});
 
 /** The poll bound a rollout of `group` moving `nodes` nodes starts with. */
 export const pollBoundFor = (group: NodeGroupConfig, nodes: number): RolloutPollBound =>
-  rolloutPollBound({
-    kind: group.kind,
-    nodes,
-    perNodeSeconds: TEMPLATE_NODE_SECONDS,
-    pollSeconds: TEMPLATE_POLL_SECONDS,
-    stepSeconds: STEP_SECONDS,
-  });
+  group.kind === 'ec2'
+    ? rolloutPollBound({ kind: 'ec2', nodes, limits: nodeLimitsFor(group) })
+    : rolloutPollBound({
+        kind: group.kind,
+        nodes,
+        perNodeSeconds: TEMPLATE_NODE_SECONDS,
+        pollSeconds: TEMPLATE_POLL_SECONDS,
+      });
 
 /**
- * One step of a rollout, short enough for one Lambda invocation: the next node of an `ec2`
- * group (drain, stop, retype, start, Ready, uncordon — or restore), or starting / polling the
- * launch-template change of an `asg` / `eks-managed` group. Renews the lease first, so a rollout
+ * One step of a rollout, short enough for one Lambda invocation: the next sub-step of the current
+ * node of an `ec2` group (cordon and evict, evict again, stop, stopped?, retype and start, Ready?
+ * and uncordon — or the restore), or starting / polling the launch-template change of an `asg` /
+ * `eks-managed` group. The waits in between are the state machine's (or the local runner's). Renews the lease first, so a rollout
  * whose lease was lost stops here instead of racing another.
  */
 export async function advanceRollout(
   config: DrpilotConfig,
-  state: RolloutState,
+  given: RolloutState,
   options: AdvanceOptions = {},
-): Promise<RolloutState> {
-  const group = config.nodeGroups.find((g) => g.id === state.groupId);
-  if (!group) throw new Error(`node group ${state.groupId} is no longer in the config`);
+): Promise<RolloutState & { poll: RolloutPollBound }> {
+  const group = config.nodeGroups.find((g) => g.id === given.groupId);
+  if (!group) throw new Error(`node group ${given.groupId} is no longer in the config`);
   const context = resizeContext(config, group, options.now);
-  const lease = await context.store.renewLease(state.lease, LEASE_SECONDS);
+  const lease = await context.store.renewLease(given.lease, LEASE_SECONDS);
   // A state started before the poll bound existed gets it here.
-  state = { ...state, poll: state.poll ?? pollBoundFor(group, state.nodes.length) };
+  const state = { ...given, poll: given.poll ?? pollBoundFor(group, given.nodes.length) };
   const progress = options.onProgress ?? (() => undefined);
 
   if (state.template) {
@@ -96,22 +112,19 @@ export async function advanceRollout(
 
   const node = state.nodes[state.next];
   if (!node) return { ...state, lease, done: true, waitSeconds: 0 };
-  const timeouts: DrainTimeouts = {
-    nodeMs: options.timeouts?.nodeMs ?? DEFAULT_NODE_TIMEOUT_MS,
-    pollMs: options.timeouts?.pollMs ?? DEFAULT_POLL_MS,
-    ...(options.sleep ? { sleep: options.sleep } : {}),
-  };
   const drainer = options.drainerFor
     ? await options.drainerFor(group, state.nodes)
-    : await kubernetesDrainerFor(group, context.region, state.nodes, timeouts);
-  const [report] = await rollOutEc2(ec2Client(context.region), drainer, [node], {
-    timeoutMs: timeouts.nodeMs,
-    pollMs: timeouts.pollMs,
-    ...(options.sleep ? { sleep: options.sleep } : {}),
+    : await kubernetesDrainerFor(group, context.region, state.nodes);
+  const stepped = await stepEc2Node(ec2Client(context.region), drainer, node, state.step ?? null, {
+    limits: nodeLimitsFor(group, options.timeouts?.nodeMs),
+    now: options.now ?? (() => new Date()),
     onProgress: progress,
     page: context.page,
   });
-  if (!report) throw new Error(`the rollout reported nothing for ${node.id}`);
+  if (stepped.kind === 'next') {
+    return { ...state, lease, step: stepped.step, done: false, waitSeconds: stepped.waitSeconds };
+  }
+  const { report } = stepped;
   const stopped = report.outcome !== 'resized';
   const nodes = state.nodes.map((n, i) => {
     if (i === state.next) return { ...n, outcome: report.outcome, detail: report.detail };
@@ -125,5 +138,5 @@ export async function advanceRollout(
   });
   const next = state.next + 1;
   const done = stopped || next >= nodes.length;
-  return { ...state, lease, nodes, next, done, waitSeconds: 0 };
+  return { ...state, lease, nodes, next, step: null, done, waitSeconds: 0 };
 }

@@ -1,4 +1,5 @@
-import { cloudWatchClient, ec2Client } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
 import { describeInstanceFamily, describeInstanceTypes } from '../adapters/aws/instance-types';
 import { nodeUtilisation } from '../adapters/aws/node-metrics';
 import { instancesWithTag } from '../adapters/aws/tagged-instances';

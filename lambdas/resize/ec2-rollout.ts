@@ -4,9 +4,15 @@ import {
   setInstanceType,
   startInstance,
   stopInstance,
-  waitForState,
 } from '../adapters/aws/ec2-instances';
 import { managedElsewhere } from '../core/resize/managed-elsewhere';
+import {
+  firstNodeStep,
+  nextNodeStep,
+  type NodeLimits,
+  type NodeObservation,
+  type NodeStep,
+} from '../core/resize/node-steps';
 
 export interface RolloutNode {
   id: string;
@@ -15,11 +21,15 @@ export interface RolloutNode {
   tags: Record<string, string>;
 }
 
-/** What drains and readies a node; the Kubernetes API in production, a fake in tests. */
+/**
+ * What cordons, drains and readies a node, one short call at a time; the Kubernetes API in
+ * production (`kubernetesNodeDrainer`), a fake in tests.
+ */
 export interface NodeDrainer {
-  /** Cordons and evicts; throws when a PodDisruptionBudget keeps blocking (the node stays up). */
-  drain(instanceId: string): Promise<void>;
-  waitReady(instanceId: string): Promise<void>;
+  cordon(instanceId: string): Promise<{ alreadyCordoned: boolean }>;
+  /** One eviction round: what is still on the node, and which evictions a budget refused. */
+  evict(instanceId: string): Promise<{ remaining: string[]; blocked: string[] }>;
+  isReady(instanceId: string): Promise<boolean>;
   uncordon(instanceId: string): Promise<void>;
 }
 
@@ -35,100 +45,114 @@ export interface NodeReport {
   detail: string;
 }
 
-export interface RolloutOptions {
-  timeoutMs: number;
-  pollMs: number;
-  sleep?: (ms: number) => Promise<void>;
+export interface NodeStepOptions {
+  limits: NodeLimits;
+  now: () => Date;
   onProgress?: (message: string) => void;
   /** Called when a node is left stopped: a person must act now. */
   page: (message: string) => Promise<void>;
 }
 
+/** After one sub-step: the next one and the wait before it, or how the node ended. */
+export type NodeStepResult =
+  { kind: 'next'; step: NodeStep; waitSeconds: number } | { kind: 'end'; report: NodeReport };
+
 const errorText = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
+/** An AWS call whose refusal is an observation (the planner decides), not a failed step. */
+const attempt = async (call: () => Promise<void>): Promise<string | null> =>
+  call().then(
+    () => null,
+    (error: unknown) => errorText(error),
+  );
+
 /**
- * Resizes standalone nodes one at a time: drain, stop, change the type, start, wait until the
- * node is Ready, uncordon. When the new type cannot start (InsufficientInstanceCapacity,
- * IncorrectInstanceState, anything) the old type is put back and started; if even that fails the
- * node is reported stranded, a person is paged, and the rollout stops — never a silent stopped
- * node. A drain blocked by a PodDisruptionBudget stops the rollout with the node still running.
+ * One sub-step of resizing one standalone node (`step` null: its first): carries out what the
+ * sub-step does — cordon and evict, evict again, StopInstances, look at the state, retype and
+ * StartInstances, look at the state and Ready, uncordon at the end — observes, and lets
+ * `nextNodeStep` (core) decide what follows. Nothing here waits; the caller waits `waitSeconds`.
+ * When the new type cannot start (InsufficientInstanceCapacity, anything) the old type is put
+ * back; if even that fails the node is reported stranded and a person is paged.
  */
-export async function rollOutEc2(
+export async function stepEc2Node(
   ec2: Ec2,
   drainer: NodeDrainer,
-  nodes: readonly RolloutNode[],
-  options: RolloutOptions,
-): Promise<NodeReport[]> {
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  const wait = { timeoutMs: options.timeoutMs, pollMs: options.pollMs, sleep };
+  node: RolloutNode,
+  step: NodeStep | null,
+  options: NodeStepOptions,
+): Promise<NodeStepResult> {
   const progress = options.onProgress ?? (() => undefined);
-  const reports: NodeReport[] = [];
-  let stopped = false;
-  /** A stopped node on `type`: started, Ready in Kubernetes, schedulable again. */
-  const startAs = async (id: string, type: string) => {
-    await setInstanceType(ec2, id, type);
-    await startInstance(ec2, id);
-    await waitForState(ec2, id, 'running', wait);
-    await drainer.waitReady(id);
-    await drainer.uncordon(id);
-  };
-
-  for (const node of nodes) {
-    const report = (outcome: NodeOutcome, detail: string) =>
-      reports.push({ id: node.id, from: node.from, to: node.to, outcome, detail });
-    if (stopped) {
-      report('not-started', 'the rollout stopped at an earlier node');
-      continue;
-    }
+  const end = (outcome: NodeOutcome, detail: string): NodeStepResult => ({
+    kind: 'end',
+    report: { id: node.id, from: node.from, to: node.to, outcome, detail },
+  });
+  if (!step) {
     const refusal = managedElsewhere(node.tags);
-    if (refusal) {
-      report('refused', refusal);
-      stopped = true;
-      continue;
+    if (refusal) return end('refused', refusal);
+    step = firstNodeStep(options.now());
+  }
+  const type = step.toward === 'to' ? node.to : node.from;
+  let observed: NodeObservation;
+  switch (step.phase) {
+    case 'cordon': {
+      progress(`${node.id}: cordoning and draining`);
+      const { alreadyCordoned } = await drainer.cordon(node.id);
+      observed = { phase: 'cordon', alreadyCordoned, ...(await drainer.evict(node.id)) };
+      break;
     }
-    progress(`${node.id}: draining`);
-    try {
-      await drainer.drain(node.id);
-    } catch (error) {
-      report('blocked', `not stopped: ${errorText(error)}`);
-      stopped = true;
-      continue;
-    }
-    progress(`${node.id}: stopping, ${node.from} → ${node.to}`);
-    try {
-      await stopInstance(ec2, node.id);
-    } catch (error) {
-      // Refused outright (throttled, unauthorized): the node still runs, so give it back.
-      await drainer.uncordon(node.id);
-      report(
-        'blocked',
-        `StopInstances failed (${errorText(error)}): uncordoned, still ${node.from}`,
+    case 'drain':
+      observed = {
+        phase: 'drain',
+        alreadyCordoned: step.alreadyCordoned,
+        ...(await drainer.evict(node.id)),
+      };
+      break;
+    case 'stop':
+      progress(
+        step.toward === 'to'
+          ? `${node.id}: stopping, ${node.from} → ${node.to}`
+          : `${node.id}: ${node.to} did not come up (${step.cause}); restoring ${node.from}`,
       );
-      stopped = true;
-      continue;
-    }
-    try {
-      await waitForState(ec2, node.id, 'stopped', wait);
-      await startAs(node.id, node.to);
-      report('resized', `${node.from} → ${node.to}, Ready and uncordoned`);
-    } catch (error) {
-      const cause = errorText(error);
-      progress(`${node.id}: ${node.to} did not come up (${cause}); restoring ${node.from}`);
-      try {
-        if ((await instanceState(ec2, node.id)).state !== 'stopped') {
+      observed = {
+        phase: 'stop',
+        // Putting the old type back: the instance may be stopped already.
+        error: await attempt(async () => {
+          if (step.toward === 'from' && (await instanceState(ec2, node.id)).state === 'stopped')
+            return;
           await stopInstance(ec2, node.id);
-          await waitForState(ec2, node.id, 'stopped', wait);
-        }
-        await startAs(node.id, node.from);
-        report('restored', `${node.to} failed (${cause}); running on ${node.from} again`);
-      } catch (restoreError) {
-        const detail = `${node.to} failed (${cause}) and restoring ${node.from} failed too (${errorText(restoreError)}): the node is down`;
-        report('stranded', detail);
-        await options.page(`drpilot: node ${node.id} is stranded: ${detail}`);
-      }
-      stopped = true;
+        }),
+      };
+      break;
+    case 'stopped?':
+      observed = { phase: 'stopped?', state: (await instanceState(ec2, node.id)).state };
+      break;
+    case 'start':
+      progress(`${node.id}: starting on ${type}`);
+      observed = {
+        phase: 'start',
+        error: await attempt(async () => {
+          await setInstanceType(ec2, node.id, type);
+          await startInstance(ec2, node.id);
+        }),
+      };
+      break;
+    case 'ready?': {
+      const { state } = await instanceState(ec2, node.id);
+      observed = {
+        phase: 'ready?',
+        state,
+        ready: state === 'running' && (await drainer.isReady(node.id)),
+      };
+      break;
     }
   }
-  return reports;
+  const decision = nextNodeStep(node, step, observed, options.limits, options.now());
+  if (decision.kind === 'next') return decision;
+  if (decision.uncordon) await drainer.uncordon(node.id);
+  if (decision.page) {
+    await options.page(`drpilot: node ${node.id} is stranded: ${decision.detail}`);
+  }
+  progress(`${node.id}: ${decision.outcome} — ${decision.detail}`);
+  return end(decision.outcome, decision.detail);
 }

@@ -3,6 +3,7 @@ import { resizeResult } from './begin-resize';
 import { ROLLOUT_TIMED_OUT } from '../core/resize/rollout-bound';
 import { resizeScope } from '../core/resize/rollout-trust';
 import { resizeContext } from './resize-context';
+import { cancelTemplateRollout } from './template-rollout';
 import {
   nodeReports,
   type ResizeResult,
@@ -48,7 +49,13 @@ export async function finishRollout(
   if (!group) throw new Error(`node group ${state.groupId} is no longer in the config`);
   const context = resizeContext(config, group, options.now);
   try {
-    const cause = state.error ? describeError(state.error) : null;
+    const timedOut = state.error?.Error === ROLLOUT_TIMED_OUT;
+    // A launch-template change still running at the bound is cancelled where AWS allows it.
+    const running = state.template?.status === 'in-progress' ? state.template.handle : null;
+    const stopped = timedOut && running ? await cancelTemplateRollout(running) : null;
+    const cause = state.error
+      ? [describeError(state.error), stopped].filter(Boolean).join('; ')
+      : null;
     const nodes = cause ? nodesAfterError(state, cause) : state.nodes;
     if (cause) {
       await context.page(
@@ -67,11 +74,10 @@ export async function finishRollout(
     }
     const allResized = !cause && nodes.every((n) => n.outcome === 'resized');
     const firstProblem = nodes.find((n) => n.outcome !== 'resized');
-    const timedOut = state.error?.Error === ROLLOUT_TIMED_OUT;
     const reason = allResized
       ? plan.reason
       : timedOut
-        ? `${cause}${state.template?.handle ? ' — the launch-template change may still be running' : ''}`
+        ? (cause ?? '')
         : `rollout stopped: ${cause ?? firstProblem?.detail ?? state.template?.detail ?? ''}`;
     const result = resizeResult(group.id, allResized ? 'resized' : 'failed', reason, {
       from: plan.from.types,

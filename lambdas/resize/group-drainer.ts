@@ -5,31 +5,17 @@ import { kubernetesNodeDrainer } from '../adapters/kubernetes/node-drainer';
 import type { NodeDrainer } from './ec2-rollout';
 import type { RolloutNode } from './rollout-state';
 
-export interface DrainTimeouts {
-  nodeMs: number;
-  pollMs: number;
-  sleep?: (ms: number) => Promise<void>;
-}
-
 /** Drains through the group's Kubernetes API: a kubeconfig from Secrets Manager or EKS with IAM. */
 export async function kubernetesDrainerFor(
   group: NodeGroupConfig,
   region: string,
   nodes: readonly RolloutNode[],
-  timeouts: DrainTimeouts,
 ): Promise<NodeDrainer> {
   if (!group.kubernetes)
     throw new Error(`node group ${group.id} has no kubernetes block to drain with`);
   const api = await openKubeApi(validatedKubernetesAccess(group.kubernetes), region);
   const byId = new Map(nodes.map((n) => [n.id, n]));
-  const wait = {
-    timeoutMs: timeouts.nodeMs,
-    pollMs: timeouts.pollMs,
-    ...(timeouts.sleep ? { sleep: timeouts.sleep } : {}),
-  };
   return kubernetesNodeDrainer(api, {
-    drain: wait,
-    ready: wait,
     describeInstance: (id) => ({
       id,
       privateDnsName: byId.get(id)?.privateDnsName ?? null,

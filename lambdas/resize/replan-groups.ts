@@ -1,4 +1,4 @@
-import { cloudWatchClient } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
 import { alarmingAlarmNames } from '../adapters/aws/metric-alarms';
 import { groupsToReplan } from '../core/resize/replan';
 import { resizeAlarmPrefix, SCHEDULED_ACTIONS } from '../core/shared-names';

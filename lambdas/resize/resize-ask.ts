@@ -1,4 +1,4 @@
-import { cloudWatchClient } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import type { DrpilotConfig } from '../core/config/schema';
 import { parseTriggerEvent, TriggerEventError } from '../core/events/trigger-event';

@@ -1,4 +1,5 @@
-import { dynamoDbDocumentClient, snsClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { snsClient } from '../adapters/aws/sdk-clients/sns';
 import { notify } from '../adapters/aws/notify';
 import { StateStore } from '../adapters/aws/state-store';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../core/config/schema';

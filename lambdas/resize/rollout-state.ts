@@ -1,4 +1,5 @@
 import type { Lease } from '../adapters/aws/state-store';
+import type { NodeStep } from '../core/resize/node-steps';
 import type { ResizePlan, ResizeStep } from '../core/resize/plan-resize';
 import type { RolloutPollBound } from '../core/resize/rollout-bound';
 import type { TemplateTarget } from '../core/resize/template-target';
@@ -36,7 +37,8 @@ export interface TemplateRolloutState {
 
 /**
  * Everything a rollout in progress needs, as JSON: Step Functions carries it from one step to
- * the next (Advance → Wait → Advance … → Finish), and the local runner loops over the same steps.
+ * the next (Advance → Wait → Advance … → Finish), and the local runner loops over the same steps,
+ * sleeping where the state machine waits.
  * `error` is set by the state machine's Catch when a step failed (a Lambda timeout included).
  */
 export interface RolloutState {
@@ -52,6 +54,11 @@ export interface RolloutState {
   nodes: RolloutNode[];
   /** `ec2`: index of the next node to resize. */
   next: number;
+  /**
+   * `ec2`: the sub-step of node `next` in progress (drain, stop, start, Ready — `nextNodeStep`);
+   * absent or null before its first sub-step.
+   */
+  step?: NodeStep | null;
   template: TemplateRolloutState | null;
   done: boolean;
   /** How long the state machine waits before the next step. */

@@ -3,7 +3,9 @@ import {
   describeAutoScalingGroup,
   lifecycleHooks,
 } from '../adapters/aws/auto-scaling-groups';
-import { autoScalingClient, ec2Client, eksClient } from '../adapters/aws/clients';
+import { autoScalingClient } from '../adapters/aws/sdk-clients/auto-scaling';
+import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
+import { eksClient } from '../adapters/aws/sdk-clients/eks';
 import { describeNodegroup } from '../adapters/aws/eks-nodegroups';
 import {
   describeLaunchTemplateVersion,

@@ -1,10 +1,13 @@
 import {
   autoScalingGroupsWithTag,
+  cancelInstanceRefresh,
   describeAutoScalingGroup,
   describeInstanceRefreshes,
   startInstanceRefresh,
 } from '../adapters/aws/auto-scaling-groups';
-import { autoScalingClient, ec2Client, eksClient } from '../adapters/aws/clients';
+import { autoScalingClient } from '../adapters/aws/sdk-clients/auto-scaling';
+import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
+import { eksClient } from '../adapters/aws/sdk-clients/eks';
 import {
   describeNodegroup,
   describeNodegroupUpdate,
@@ -185,6 +188,29 @@ export async function pollTemplateRollout(
     percentComplete: null,
     detail: `update ${operationId} of node group ${target.nodegroupName} is ${update.status}${errors}${status === 'succeeded' ? `: the node group ${landed}` : ''}`,
   };
+}
+
+/**
+ * Stops a launch-template rollout that ran past the rollout's bound, as far as AWS allows; the
+ * sentence says what was done and what is still running, for the result and the page. Never
+ * throws: the Finish that calls it must still report, page and give the lease back.
+ */
+export async function cancelTemplateRollout(handle: TemplateRolloutHandle): Promise<string> {
+  const { target, operationId, newVersion } = handle;
+  if (target.kind === 'asg') {
+    const name = target.autoScalingGroupName;
+    try {
+      await cancelInstanceRefresh(autoScalingClient(target.region), name);
+      // Cancelling keeps the replacements already made (API_CancelInstanceRefresh, see the adapter).
+      return `instance refresh ${operationId} of ${name} cancelled (CancelInstanceRefresh); instances it already replaced keep ${handle.toType} (launch template version ${newVersion})`;
+    } catch (error) {
+      return `cancelling instance refresh ${operationId} of ${name} failed (${errorText(error)}): it may still be running`;
+    }
+  }
+  // EKS's CancelUpdate "is supported for VersionRollback update types on EKS Auto Mode clusters"
+  // only (https://docs.aws.amazon.com/eks/latest/APIReference/API_CancelUpdate.html): a managed
+  // node group's UpdateNodegroupVersion cannot be cancelled, so it is left to finish or fail.
+  return `update ${operationId} of node group ${target.nodegroupName} cannot be cancelled (EKS CancelUpdate supports only VersionRollback updates on EKS Auto Mode clusters, https://docs.aws.amazon.com/eks/latest/APIReference/API_CancelUpdate.html): it is still running; watch it with aws eks describe-update`;
 }
 
 /**

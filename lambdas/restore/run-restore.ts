@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { cloudWatchClient, dynamoDbDocumentClient } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
 import { StateStore } from '../adapters/aws/state-store';
 import { bucketSide, type BucketSide } from '../adapters/aws/velero-bucket';
 import { readBackupResourceList, readRestoreResults } from '../adapters/aws/velero-restore-files';

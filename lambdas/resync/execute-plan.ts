@@ -1,8 +1,8 @@
 import { copyObject, type CopyOptions } from '../adapters/aws/s3-copy';
 import type { DeletionGate } from '../core/resync/deletion-gate';
 import type { SyncPlan } from '../core/resync/sync-plan';
+import { StepSchedule } from '../core/resync/step-schedule';
 import { stepMayRun, type PlanStep } from '../core/resync/sync-steps';
-import { forEachBounded } from '../core/bounded-concurrency';
 import { deleteKey, putText, type BucketSide } from '../adapters/aws/velero-bucket';
 
 export interface StepFailure {
@@ -24,7 +24,7 @@ export interface Execution {
 const unitName = (unit: string) => unit.replace(/^backup:/, '');
 
 /**
- * Runs a plan's stages in order, the steps of a stage with bounded concurrency. A failed step
+ * Runs a plan's steps with bounded concurrency, each once the ordering allows it. A failed step
  * fails its unit: the unit's later steps are skipped (a backup whose files did not all arrive
  * never gets its json), other units go on, and the next run finishes the job.
  */
@@ -48,6 +48,7 @@ export async function executePlan(
     failures: [],
   };
   const deletedKeys = new Map<string, number>();
+  const limit = Math.max(1, options.concurrency);
 
   const run = async (step: PlanStep) => {
     if (step.kind === 'copy') {
@@ -76,24 +77,50 @@ export async function executePlan(
     }
   };
 
-  for (const [index, stage] of plan.stages.entries()) {
-    const runnable = stage.filter((step) => stepMayRun(step, failedUnits));
-    if (runnable.length === 0) continue;
-    options.onProgress?.(`stage ${index + 1}/${plan.stages.length}: ${runnable.length} step(s)`);
-    await forEachBounded(runnable, options.concurrency, async (step) => {
-      if (!stepMayRun(step, failedUnits)) return;
+  // Steps start as soon as the ordering rules allow (core/resync/step-schedule.ts), not stage
+  // by stage: a stage boundary would leave the copy slots idle behind its slowest copy.
+  const schedule = new StepSchedule(plan);
+  options.onProgress?.(
+    `running: ${schedule.pending} step(s) of ${plan.stages.length} stage(s), each as soon as the order allows`,
+  );
+  await new Promise<void>((resolve, reject) => {
+    let running = 0;
+    const start = (step: PlanStep) => {
+      running++;
+      const attempt = stepMayRun(step, failedUnits)
+        ? run(step).catch((error: unknown) => {
+            failedUnits.add(step.unit);
+            execution.failures.push({
+              unit: step.unit,
+              key: step.targetKey,
+              message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+            });
+          })
+        : Promise.resolve();
+      void attempt.then(() => {
+        running--;
+        pump(step);
+      });
+    };
+    /** Records a settled step, then starts what is ready while slots are free. */
+    const pump = (settled?: PlanStep) => {
       try {
-        await run(step);
+        if (settled) schedule.settle(settled);
+        while (running < limit) {
+          const step = schedule.next();
+          if (!step) break;
+          start(step);
+        }
+        if (running === 0) {
+          if (schedule.pending === 0) resolve();
+          else reject(new Error(`${schedule.pending} step(s) of the plan never became ready`));
+        }
       } catch (error) {
-        failedUnits.add(step.unit);
-        execution.failures.push({
-          unit: step.unit,
-          key: step.targetKey,
-          message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
-        });
+        reject(error instanceof Error ? error : new Error(String(error)));
       }
-    });
-  }
+    };
+    pump();
+  });
 
   for (const deletion of plan.deletions) {
     const unit = `backup:${deletion.name}`;

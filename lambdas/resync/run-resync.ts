@@ -18,7 +18,7 @@ import {
   type SyncSnapshot,
 } from '../core/resync/sync-snapshot';
 import { readBucketVersioning } from '../adapters/aws/bucket-versioning';
-import { bucketSide, listMirrored } from '../adapters/aws/velero-bucket';
+import { bucketSide, listMirrored, listMirroredTarget } from '../adapters/aws/velero-bucket';
 import {
   deletionGate,
   gatePlan,
@@ -155,7 +155,7 @@ export async function runResync(
   progress(`listing ${source.bucket} (${from}) and ${destination.bucket} (${to})`);
   const [sourceObjects, targetObjects, snapshot] = await Promise.all([
     listMirrored(source),
-    listMirrored(destination),
+    listMirroredTarget(destination),
     options.backup ? null : store.readValue<SyncSnapshot>(snapshotKey),
   ]);
   const startedAt = now().toISOString();
@@ -193,13 +193,12 @@ export async function runResync(
   // make them stale in the direction of work already done, which this run then repeats (copies
   // are idempotent, the json still goes last); it never makes this run skip or delete wrongly.
   const sync = async (): Promise<ResyncResult> => {
-    const [sourceSide, targetSide] = await Promise.all([
+    const [sourceSide, targetSide, recordedMissing] = await Promise.all([
       assessListed(source, sourceObjects, config.backups.acceptPhases, READ_CONCURRENCY),
       assessListed(destination, targetObjects, config.backups.acceptPhases, READ_CONCURRENCY),
+      store.readValue<MissingSince>(stateKeys.veleroMissingSince(destination.bucket)),
     ]);
-    const missingSince = (await store.readValue<MissingSince>(
-      stateKeys.veleroMissingSince(destination.bucket),
-    )) ?? { backups: {}, repositoryObjects: {} };
+    const missingSince = recordedMissing ?? { backups: {}, repositoryObjects: {} };
     const proposed = planSync({
       source: {
         bucket: source.bucket,
@@ -269,7 +268,7 @@ export async function runResync(
       deletionGate: gate,
       onProgress: progress,
     });
-    await store.writeValue(stateKeys.veleroMissingSince(destination.bucket), plan.missing.next);
+    progress('recording: what went missing, the RPO, the snapshot, the audit');
 
     const standby = standbyAfterRun({
       before: targetSide.assessments,
@@ -278,31 +277,14 @@ export async function runResync(
       activeSide: sourceSide.assessments,
     });
     const rpo = measureRpo({ backups: standby, now: now().toISOString(), schedules });
-    await publishRecoveryPoint(config, store, to, rpo);
-
     const failed = execution.failures.length > 0;
     // A run whose deletions the gate held back leaves no snapshot: the next run plans again
     // and reads the buckets' versioning again, so the deletions happen once both are versioned.
-    if (!failed && !options.backup && !withheld) {
-      const after =
-        execution.objectsCopied > 0 ||
-        plan.summary.manifestsToWrite > 0 ||
-        plan.summary.objectsToDelete > 0
-          ? await listMirrored(destination)
-          : targetObjects;
-      const next: SyncSnapshot = {
-        fingerprint: syncFingerprint({ from, to, policy, source: sourceObjects, target: after }),
-        nextDueAt: nextDeletionDueAt(
-          plan.missing.next,
-          config.backups.deleteGraceSeconds,
-          startedAt,
-        ),
-        standby: standby.filter((b): b is RestorableBackup => b.restorable),
-        schedules,
-        skipped: plan.skipped,
-      };
-      await store.writeValue(snapshotKey, next);
-    }
+    const leavesSnapshot = !failed && !options.backup && !withheld;
+    const targetChanged =
+      execution.objectsCopied > 0 ||
+      plan.summary.manifestsToWrite > 0 ||
+      plan.summary.objectsToDelete > 0;
     const changed =
       execution.objectsCopied > 0 ||
       execution.deleted.length > 0 ||
@@ -325,7 +307,33 @@ export async function runResync(
         ? { reason: `${execution.failures.length} step(s) failed; the next run finishes the job` }
         : {}),
     };
-    if (result.outcome !== 'noop') {
+    // The records are independent and go out together; only the snapshot, which lets the next
+    // run skip planning, waits for the missing-since times it relies on and the new listing.
+    const missingWritten = store.writeValue(
+      stateKeys.veleroMissingSince(destination.bucket),
+      plan.missing.next,
+    );
+    const snapshotWritten = async () => {
+      if (!leavesSnapshot) return;
+      const [, after] = await Promise.all([
+        missingWritten,
+        targetChanged ? listMirroredTarget(destination) : targetObjects,
+      ]);
+      const next: SyncSnapshot = {
+        fingerprint: syncFingerprint({ from, to, policy, source: sourceObjects, target: after }),
+        nextDueAt: nextDeletionDueAt(
+          plan.missing.next,
+          config.backups.deleteGraceSeconds,
+          startedAt,
+        ),
+        standby: standby.filter((b): b is RestorableBackup => b.restorable),
+        schedules,
+        skipped: plan.skipped,
+      };
+      await store.writeValue(snapshotKey, next);
+    };
+    const audited = async () => {
+      if (result.outcome === 'noop') return;
       await store.appendAudit('resync', {
         trigger: options.trigger,
         outcome: result.outcome,
@@ -339,7 +347,17 @@ export async function runResync(
         failures: result.failures.slice(0, 20),
         ...(withheld ? { deletionsRefused: withheld } : {}),
       });
-    }
+    };
+    // Every write settles before the run returns (and its lease is released), failed or not.
+    const written = await Promise.allSettled([
+      missingWritten,
+      publishRecoveryPoint(config, store, to, rpo),
+      snapshotWritten(),
+      audited(),
+    ]);
+    const failure = written.find((w): w is PromiseRejectedResult => w.status === 'rejected');
+    if (failure)
+      throw failure.reason instanceof Error ? failure.reason : new Error(String(failure.reason));
     return result;
   };
   if (options.dryRun) return sync();

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { Context } from 'aws-lambda';
 import { METRICS_NAMESPACE } from '../core/metric-names';
 import { parseTriggerEvent, TriggerEventError } from '../core/events/trigger-event';
@@ -11,21 +11,30 @@ export interface Observability {
   serviceName: string;
   logger: Logger;
   metrics: Metrics;
-  tracer: Tracer;
 }
 
-/**
- * Logger, EMF metrics (namespace "drpilot") and Tracer for one function.
- * The Tracer turns itself off outside Lambda (no AWS_EXECUTION_ENV), under SAM local, or when
- * POWERTOOLS_TRACE_ENABLED=false, so the CLI's `--via local` and the tests never need X-Ray.
- */
+/** Logger and EMF metrics (namespace "drpilot") for one function. */
 export function createObservability(serviceName: string): Observability {
   return {
     serviceName,
     logger: new Logger({ serviceName }),
     metrics: new Metrics({ namespace: METRICS_NAMESPACE, serviceName }),
-    tracer: new Tracer({ serviceName }),
   };
+}
+
+/**
+ * Powertools' Tracer, only in a function bundled with observability.tracing on:
+ * `process.env.DRPILOT_TRACING` is inlined at bundling (lib/lambda-bundling.ts, configDefine), so
+ * an untraced bundle leaves the Tracer and the X-Ray SDK under it out altogether, and a traced one
+ * starts loading them during init. Outside a bundle (the CLI's `--via local`, the tests) it is
+ * unset: there the Tracer would turn itself off anyway (no AWS_EXECUTION_ENV). The Tracer also
+ * stays off under SAM local or with POWERTOOLS_TRACE_ENABLED=false.
+ */
+function loadTracer(serviceName: string): Promise<Tracer | undefined> {
+  // This exact shape (`=== 'true' ? import : …`) is one esbuild removes whole when it folds to false.
+  return process.env.DRPILOT_TRACING === 'true'
+    ? import('@aws-lambda-powertools/tracer').then(({ Tracer }) => new Tracer({ serviceName }))
+    : Promise.resolve(undefined);
 }
 
 export type ObservedHandler<E, R> = (event: E, context: Context, obs: Observability) => Promise<R>;
@@ -37,7 +46,7 @@ export interface WithObservabilityOptions<E> {
 
 /**
  * Wraps a handler: Lambda context and correlation id in every log line, an X-Ray subsegment in
- * Lambda, metrics flushed when the invocation ends (also on error), errors logged without
+ * Lambda when traced, metrics flushed when the invocation ends (also on error), errors logged without
  * secrets and rethrown so Lambda's retries and on-failure destination see them.
  */
 export function withObservability<E, R>(
@@ -46,17 +55,23 @@ export function withObservability<E, R>(
   options: WithObservabilityOptions<E> = {},
 ): (event: E, context: Context) => Promise<R> {
   const obs = createObservability(serviceName);
-  const { logger, metrics, tracer } = obs;
+  const { logger, metrics } = obs;
+  const tracerLoaded = loadTracer(serviceName);
+  // A failed load fails the invocation that awaits it, not the process before any invocation.
+  tracerLoaded.catch(() => undefined);
   return async (event, context) => {
     logger.addContext(context);
     logger.setCorrelationId(
       options.correlationId?.(event, context) ?? defaultCorrelationId(event, context),
     );
-    const tracing = startHandlerSubsegment(tracer, context);
+    let tracer: Tracer | undefined;
+    let tracing = NOT_TRACING;
     try {
+      tracer = await tracerLoaded;
+      tracing = startHandlerSubsegment(tracer, context);
       return await handler(event, context, obs);
     } catch (error) {
-      tracer.addErrorAsMetadata(error instanceof Error ? error : new Error(String(error)));
+      tracer?.addErrorAsMetadata(error instanceof Error ? error : new Error(String(error)));
       reportFailure(obs, error);
       throw error;
     } finally {
@@ -121,10 +136,12 @@ export function redactSecrets(text: string): string {
   );
 }
 
-function startHandlerSubsegment(tracer: Tracer, context: Context): { end(): void } {
-  if (!tracer.isTracingEnabled()) return { end: () => undefined };
+const NOT_TRACING: { end(): void } = { end: () => undefined };
+
+function startHandlerSubsegment(tracer: Tracer | undefined, context: Context): { end(): void } {
+  if (!tracer?.isTracingEnabled()) return NOT_TRACING;
   const segment = tracer.getSegment();
-  if (segment === undefined) return { end: () => undefined };
+  if (segment === undefined) return NOT_TRACING;
   const subsegment = segment.addNewSubsegment(`## ${context.functionName}`);
   tracer.setSegment(subsegment);
   tracer.annotateColdStart();

@@ -1,4 +1,4 @@
-import { dynamoDbDocumentClient } from '../adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
 import { StateStore } from '../adapters/aws/state-store';
 import type { DrpilotConfig } from '../core/config/schema';
 import {

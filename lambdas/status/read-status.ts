@@ -1,9 +1,7 @@
-import {
-  cloudWatchClient,
-  dynamoDbDocumentClient,
-  ec2Client,
-  route53Client,
-} from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
+import { route53Client } from '../adapters/aws/sdk-clients/route53';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';

@@ -27,27 +27,42 @@ describe('drpilot drill full --embedded', () => {
       expect(result.rtoSeconds).toBeGreaterThan(0);
       expect(result.rpoSeconds).toBeGreaterThan(0);
       expect(result.rpoSeconds).toBeLessThan(25 * 60);
-      expect(result.steps.map((s: { name: string }) => s.name)).toEqual([
+      // Setup first, then the runbook's steps (lambdas/core/drill/runbook.ts) with the drill's own
+      // checks around them (cli/drill/full-drill.ts).
+      expect(
+        result.steps.filter((s: { phase?: string }) => s.phase === 'setup').map(stepName),
+      ).toEqual([
         'start emulated AWS (moto)',
         'seed the two-region estate',
+        'serve both endpoints over TLS with drill certificates',
+        'attach the AKS side: its Function app in process behind a signed-event receiver, resolver endpoints, tunnel alarms',
+      ]);
+      expect(result.steps.map(stepName)).toEqual([
+        'start emulated AWS (moto)',
+        'seed the two-region estate',
+        'serve both endpoints over TLS with drill certificates',
         'attach the AKS side: its Function app in process behind a signed-event receiver, resolver endpoints, tunnel alarms',
         'read status: main record, health alarms, node groups',
         'lease: exactly one of 5 concurrent claims wins',
         'audit: the drill is on record',
-        're-sync: copy every restorable Velero backup to the standby side',
+        'preflight',
+        'scale up dr-workers (skipped)',
+        're-sync',
         'standby bucket: every backup its Velero can see is restorable',
         're-sync again: nothing new, nothing copied',
         'RPO the standby side can restore',
-        'restore drill: the newest restorable backup into scratch namespaces of the DR cluster',
-        'serve both endpoints over TLS with drill certificates',
+        'restore drill: the newest restorable backup into scratch namespaces of the DR cluster (skipped)',
         'primary fails: its health alarm goes to ALARM',
-        'failover: drill.example.com → dr',
+        'switch to dr',
+        'verify DNS and TLS',
         'verify: the record serves from dr',
+        'AKS told',
+        'AKS confirmed',
         "AKS: the Function app follows the switch to dr — events handler, dnsReconcile, internal.example.com forwarded to dr's resolver",
         "AKS, private-resolver mode: dnsReconcile follows the switch to dr — the ruleset's rule for internal.example.com → dr's resolvers, another team's rule untouched",
         'primary recovers and takes a new backup',
         'failback during the cooldown is refused (anti-flapping)',
-        'failback: drill.example.com → primary',
+        'switch back to primary',
         'verify: the record serves from primary again',
         "AKS: the Function app follows the switch to primary — events handler, dnsReconcile, internal.example.com forwarded to primary's resolver",
         "AKS, private-resolver mode: dnsReconcile follows the switch to primary — the ruleset's rule for internal.example.com → primary's resolvers, another team's rule untouched",
@@ -75,49 +90,52 @@ describe('drpilot drill full --embedded', () => {
         expect(step.ok).toBe(true);
         expect(Date.parse(step.endedAt)).toBeGreaterThanOrEqual(Date.parse(step.startedAt));
       }
-      expect(result.steps[3].detail).toContain('active side primary via primary.example.com');
-      expect(result.steps[10]).toMatchObject({
+      expect(result.undone).toEqual([]);
+      expect(result.steps[4].detail).toContain('active side primary via primary.example.com');
+      expect(result.steps[15].detail).toMatch(/^switched: drill\.example\.com now points at dr/);
+      expect(result.steps[24].detail).toContain('checks overridden by --force');
+      expect(result.steps[13]).toMatchObject({
         skipped: true,
         detail: expect.stringMatching(
           /^skipped: not emulated: a restore is proved by a real Velero server only/,
         ),
       });
       expect(result.restore).toBeNull();
-      expect(result.steps[14].detail).toContain(
+      expect(result.steps[17].detail).toContain(
         'main.example.com → primary.example.com (TTL 30) untouched',
       );
       // The AKS step runs the Function app's own handlers; `npm test` builds CoreDNS, so it answers.
       const ips = drillResolverIpsOf(result.steps);
-      expect(result.steps[15].detail).toMatch(
+      expect(result.steps[20].detail).toMatch(
         new RegExp(
           `accepted by the events handler \\(202, applied\\); dnsReconcile .* answered drpilot-drill\\.internal\\.example\\.com → (${ips.dr.join('|')}) \\(dr's resolver; primary's not asked\\)$`,
         ),
       );
-      expect(result.steps[16].detail).toMatch(
+      expect(result.steps[21].detail).toMatch(
         new RegExp(
           `dnsReconcile \\(private-resolver\\) ×1 from the queue: applied; PUT drpilot-internal-example-com-\\w+ If-None-Match: \\* → 201; .* → ${ips.dr[0]}:53, ${ips.dr[1]}:53; onprem-corp .* untouched: same etag, never written$`,
         ),
       );
-      expect(result.steps[22].detail).toMatch(
+      expect(result.steps[27].detail).toMatch(
         new RegExp(`If-Match → 200; .* → ${ips.primary[0]}:53, ${ips.primary[1]}:53;`),
       );
       // The flap as both clouds see it: Azure's view alone holds the rewrite; its recovery applies it.
-      expect(result.steps[29].detail).toMatch(
+      expect(result.steps[34].detail).toMatch(
         /^tunnelHealth: AWS up, Azure down; .*\(reconcile queued\); .*dnsReconcile \(private-resolver\) ×\d+ from the queue: skipped(, skipped)*, held; rule \S+ left at the hand edit 10\.66\.0\.53:53, no write$/,
       );
-      expect(result.steps[30].detail).toMatch(
+      expect(result.steps[35].detail).toMatch(
         new RegExp(
           `^tunnelHealth: AWS up, Azure up; DNS rewrites not held \\(reconcile queued\\); dnsReconcile \\(private-resolver\\) ×1 from the queue: applied; PUT \\S+ If-Match → 200; .* → ${ips.primary[0]}:53, ${ips.primary[1]}:53;`,
         ),
       );
-      expect(result.steps[31].detail).toMatch(
+      expect(result.steps[36].detail).toMatch(
         /^last reconcile \(private-resolver\) applied; ruleset \S+ linked to the cluster's VNet; .*tunnels AWS up since .*, Azure up since .*rg-vpn\/drill-to-aws: Connected/,
       );
-      expect(result.steps[24].detail).toMatch(
+      expect(result.steps[29].detail).toMatch(
         /^200 in \d+ ms from https:\/\/127\.0\.0\.1:\d+\/api\/state: active primary \(eu-west-1, drill\.example\.com\)/,
       );
-      expect(result.steps[6].detail).toMatch(/^primary → dr: 2 backup\(s\) committed/);
-      expect(result.steps[6].detail).toContain('.tar.gz is missing');
+      expect(result.steps[10].detail).toMatch(/^primary → dr: 2 backup\(s\) committed/);
+      expect(result.steps[10].detail).toContain('.tar.gz is missing');
       expect(run.stderr).toContain('… seed the two-region estate');
       expect(process.env.AWS_ENDPOINT_URL).toBe(endpointBefore);
 
@@ -128,13 +146,13 @@ describe('drpilot drill full --embedded', () => {
       expect(markdown).toContain(
         'ARM (ruleset, gateway connection) by stateful fakes, no ARM emulator exists',
       );
-      expect(markdown).toContain('| 5 | lease: exactly one of 5 concurrent claims wins | ok |');
+      expect(markdown).toContain('| 6 | lease: exactly one of 5 concurrent claims wins | ok |');
       expect(markdown).toContain(
-        '| 36 | resize: roll out primary-workers, one drained node at a time | ok |',
+        '| 41 | resize: roll out primary-workers, one drained node at a time | ok |',
       );
       const svg = readFileSync(join(reportDir, 'drill-timeline.svg'), 'utf8');
       expect(svg.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
-      expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(39);
+      expect(svg.match(/<rect [^>]*fill="#2e9d5b"/g)).toHaveLength(43);
       expect(JSON.parse(readFileSync(join(reportDir, 'drill-result.json'), 'utf8'))).toEqual(
         result,
       );
@@ -190,6 +208,11 @@ describe('drpilot drill full --embedded', () => {
     expect((await runCli(['drill', 'meltdown', '--embedded'])).code).toBe(2);
   });
 });
+
+/** A step's name, marked when it was skipped. */
+function stepName(step: { name: string; skipped?: boolean }): string {
+  return step.skipped ? `${step.name} (skipped)` : step.name;
+}
 
 /** The steps that failed, from the drill's JSON, so a red run says why without a rerun. */
 function failedSteps(stdout: string): string {

@@ -28,6 +28,7 @@ describe('drpilot drill runbook --embedded', () => {
         're-sync',
         'restore drill (skipped)',
         'switch to dr',
+        'verify DNS and TLS',
         'AKS told',
         'AKS confirmed',
         'switch back to primary',

@@ -79,8 +79,7 @@ describe('control stack', () => {
     expect(control.stackName).toBe('acme-drpilot-control');
   });
 
-  it('keeps state in a pk/sk table with TTL, PITR, on-demand billing and the stack key, retained', () => {
-    const keyId = logicalIdOf('AWS::KMS::Key');
+  it('keeps state in a pk/sk table with TTL, PITR, on-demand billing and the AWS owned key, retained', () => {
     template.hasResource('AWS::DynamoDB::Table', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
@@ -97,14 +96,106 @@ describe('control stack', () => {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
         TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        SSESpecification: {
-          SSEEnabled: true,
-          SSEType: 'KMS',
-          KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
-        },
+        // encryption "service-managed" (the default): SSEEnabled false is DynamoDB's AWS owned key
+        // (encryption at rest stays on, no KMS charges: AWS::DynamoDB::Table SSESpecification).
+        SSESpecification: { SSEEnabled: false },
         DeletionProtectionEnabled: true,
       },
     });
+  });
+
+  it('with encryption "customer-managed", encrypts the table and every queue with the stack key', () => {
+    const custom = synthExampleApp({
+      bundle: false,
+      config: (doc) => {
+        doc.encryption = 'customer-managed';
+      },
+    });
+    for (const stack of custom.all) {
+      const t = Template.fromStack(stack);
+      const [keyId] = Object.keys(t.findResources('AWS::KMS::Key'));
+      const queues = Object.values<Resource>(t.findResources('AWS::SQS::Queue'));
+      expect(queues.length).toBeGreaterThan(0);
+      for (const queue of queues) {
+        expect(queue.Properties.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [keyId, 'Arn'] });
+      }
+    }
+    const control = Template.fromStack(custom.stacks.control);
+    const [keyId] = Object.keys(control.findResources('AWS::KMS::Key'));
+    control.hasResourceProperties('AWS::DynamoDB::Table', {
+      SSESpecification: {
+        SSEEnabled: true,
+        SSEType: 'KMS',
+        KMSMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      },
+    });
+  });
+
+  it('by default, encrypts every queue with SQS-managed SSE and uses the key for the topic only', () => {
+    for (const stack of synthesized.all) {
+      const t = Template.fromStack(stack);
+      const queues = Object.values<Resource>(t.findResources('AWS::SQS::Queue'));
+      expect(queues.length).toBeGreaterThan(0);
+      for (const queue of queues) {
+        expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
+        expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
+      }
+      // The key is referenced by the topic (CloudWatch needs a customer managed key to publish to
+      // an encrypted topic) and by grants to publish to it, nothing that stores data of its own.
+      const [keyId] = Object.keys(t.findResources('AWS::KMS::Key'));
+      const users = Object.entries(t.toJSON().Resources as Record<string, Resource>)
+        .filter(([, r]) => !['AWS::IAM::Policy', 'AWS::KMS::Alias'].includes(r.Type))
+        .filter(([id, r]) => id !== keyId && JSON.stringify(r).includes(`"${keyId}"`))
+        .map(([, r]) => r.Type);
+      expect([...new Set(users)]).toEqual(['AWS::SNS::Topic']);
+    }
+  });
+
+  it('gives every function that events or alarms invoke an on-failure queue that alarms to the topic, one queue per stack', () => {
+    for (const stack of synthesized.all) {
+      const t = Template.fromStack(stack);
+      const all = t.toJSON().Resources as Record<string, Resource>;
+      const ofType = (type: string) => Object.entries(all).filter(([, r]) => r.Type === type);
+      // A function is named by { Ref } in its invoke config and by { Fn::GetAtt: [id, Arn] } in permissions.
+      const functionId = (name: { Ref?: string; 'Fn::GetAtt'?: [string, string] }) =>
+        defined(name.Ref ?? name['Fn::GetAtt']?.[0], JSON.stringify(name));
+      const topics = ofType('AWS::SNS::Topic').map(([id]) => id);
+      expect(topics, stack.stackName).toHaveLength(1);
+      const topicId = defined(topics[0], 'topic');
+      // Asynchronous invokers: EventBridge rules and CloudWatch alarm actions.
+      const invoked = new Set(
+        ofType('AWS::Lambda::Permission')
+          .filter(([, r]) =>
+            ['events.amazonaws.com', 'lambda.alarms.cloudwatch.amazonaws.com'].includes(
+              r.Properties.Principal,
+            ),
+          )
+          .map(([, r]) => functionId(r.Properties.FunctionName)),
+      );
+      expect(invoked.size, stack.stackName).toBeGreaterThan(0);
+      const destinations = new Map(
+        ofType('AWS::Lambda::EventInvokeConfig').map(([, r]) => [
+          functionId(r.Properties.FunctionName),
+          r.Properties.DestinationConfig?.OnFailure?.Destination,
+        ]),
+      );
+      const failureQueues = new Set<string>();
+      for (const fn of invoked) {
+        const destination = destinations.get(fn);
+        expect(destination, `${stack.stackName}: on-failure destination of ${fn}`).toMatchObject({
+          'Fn::GetAtt': [expect.any(String), 'Arn'],
+        });
+        failureQueues.add((destination as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+      }
+      expect([...failureQueues], stack.stackName).toHaveLength(1);
+      const [queueId] = [...failureQueues];
+      expect(all[defined(queueId, 'queue')]?.Type).toBe('AWS::SQS::Queue');
+      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `${stack.stackName}-failed-invocations`,
+        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+        AlarmActions: [{ Ref: topicId }],
+      });
+    }
   });
 
   it('has one customer-managed key: rotated, retained, usable by CloudWatch alarms of this account', () => {
@@ -151,7 +242,7 @@ describe('control stack', () => {
     const status = () => synthesized.stacks.control.status;
     const statusFunction = () => resources[logicalIdOf('AWS::Lambda::Function', status())];
 
-    it('runs on the newest Node.js runtime aws-cdk-lib knows, on ARM64, traced', () => {
+    it('runs on the newest Node.js runtime aws-cdk-lib knows, on ARM64, untraced by default', () => {
       const newestNode = lambda.Runtime.ALL.filter((r) => /^nodejs\d+\.x$/.test(r.name))
         .map((r) => r.name)
         .sort((a, b) => parseInt(b.slice(6), 10) - parseInt(a.slice(6), 10))[0];
@@ -160,8 +251,12 @@ describe('control stack', () => {
         FunctionName: 'acme-drpilot-status',
         Runtime: newestNode,
         Architectures: ['arm64'],
-        TracingConfig: { Mode: 'Active' },
         Handler: 'index.handler',
+      });
+      // X-Ray is opt-in (observability.tracing); Powertools' Tracer is told so.
+      expect(statusFunction().Properties.TracingConfig).toBeUndefined();
+      expect(statusFunction().Properties.Environment?.Variables).toMatchObject({
+        POWERTOOLS_TRACE_ENABLED: 'false',
       });
     });
 
@@ -227,17 +322,16 @@ describe('control stack', () => {
       });
     });
 
-    it('sends failed asynchronous invocations to an encrypted queue and alarms on it', () => {
-      const queueId = logicalIdOf('AWS::SQS::Queue', status());
+    it("sends failed asynchronous invocations to the stack's encrypted queue, which alarms", () => {
+      const queueId = logicalIdOf('AWS::SQS::Queue');
       const topicId = logicalIdOf('AWS::SNS::Topic');
-      const keyId = logicalIdOf('AWS::KMS::Key');
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         MaximumRetryAttempts: 2,
         MaximumEventAgeInSeconds: 3600,
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
       });
       template.hasResourceProperties('AWS::SQS::Queue', {
-        KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+        SqsManagedSseEnabled: true,
         MessageRetentionPeriod: 14 * 24 * 3600,
       });
       template.hasResourceProperties('AWS::SQS::QueuePolicy', {
@@ -252,7 +346,7 @@ describe('control stack', () => {
         },
       });
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: 'acme-drpilot-status-failed-invocations',
+        AlarmName: 'acme-drpilot-control-failed-invocations',
         Namespace: 'AWS/SQS',
         MetricName: 'ApproximateNumberOfMessagesVisible',
         Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
@@ -306,13 +400,10 @@ describe('control stack', () => {
       const unscoped = statementsOf('AWS::IAM::Policy', status()).filter(({ statement }) =>
         ([] as unknown[]).concat(statement.Resource).includes('*'),
       );
-      expect(unscoped.map(({ statement }) => actionsOf(statement).sort())).toEqual(
-        expect.arrayContaining([
-          ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-          ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeInstances'],
-        ]),
-      );
-      expect(unscoped).toHaveLength(2);
+      // X-Ray's PutTraceSegments would be a third, with observability.tracing.
+      expect(unscoped.map(({ statement }) => actionsOf(statement).sort())).toEqual([
+        ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeInstances'],
+      ]);
 
       const describeInstances = defined(
         unscoped.find(({ statement }) => actionsOf(statement).includes('ec2:DescribeInstances')),

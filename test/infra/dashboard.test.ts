@@ -5,6 +5,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import {
+  defined,
   nagFindings,
   newTestApp,
   REPO_ROOT,
@@ -189,9 +190,11 @@ function graphedMetrics(widget: Widget): GraphedMetric[] {
   });
 }
 
-function synth() {
+function synth(dashboard = true) {
   const app = newTestApp(false);
-  const config = validExampleConfig();
+  const config = validExampleConfig((doc) => {
+    if (dashboard) doc.observability = { dashboard: true };
+  });
   const stacks: DrpilotStacks = addDrpilotStacks(app, config, TEST_ACCOUNT);
   const { runs } = watchNag(() => app.synth());
   const all = [stacks.control, stacks.regions.primary, stacks.regions.dr];
@@ -199,7 +202,17 @@ function synth() {
   return { app, config, stacks, runs, all, templates };
 }
 
-describe('DrpilotDashboard (example config)', () => {
+describe('DrpilotDashboard (opt-in: observability.dashboard)', () => {
+  it('is not created by default ($3.00 a month: npm run cost)', () => {
+    const plain = synth(false);
+    expect(plain.config.observability.dashboard).toBe(false);
+    plain.templates.forEach((t) => t.resourceCountIs('AWS::CloudWatch::Dashboard', 0));
+    expect(plain.stacks.control.dashboard).toBeNull();
+    expect(Object.keys(plain.templates[0]?.findOutputs('DashboardName') ?? {})).toEqual([]);
+  });
+});
+
+describe('DrpilotDashboard (example config, observability.dashboard: true)', () => {
   let s: ReturnType<typeof synth>;
   let widgets: Widget[];
   beforeAll(() => {
@@ -216,7 +229,9 @@ describe('DrpilotDashboard (example config)', () => {
       DashboardName: 'acme-drpilot',
     });
     s.templates.slice(1).forEach((t) => t.resourceCountIs('AWS::CloudWatch::Dashboard', 0));
-    expect(Stack.of(s.stacks.control.dashboard.dashboard)).toBe(s.stacks.control);
+    expect(Stack.of(defined(s.stacks.control.dashboard ?? undefined, 'dashboard').dashboard)).toBe(
+      s.stacks.control,
+    );
   });
 
   it('graphs only metrics drpilot or AWS publishes, with the dimensions they are published with', () => {

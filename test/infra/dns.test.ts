@@ -192,14 +192,14 @@ describe('DnsFailover (example config)', () => {
       });
     });
 
-    it('sends failed asynchronous invocations to its alarmed failure queue', () => {
+    it("sends failed asynchronous invocations to the stack's alarmed failure queue", () => {
       const queueId = synth.idOf(synth.stacks.control.dnsFailover.reactive.failureQueue);
       synth.template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: functionId },
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
       });
       synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: 'acme-drpilot-dns-failed-invocations',
+        AlarmName: 'acme-drpilot-control-failed-invocations',
         AlarmActions: [{ Ref: topicId }],
       });
     });
@@ -394,11 +394,9 @@ describe('DnsFailover (example config)', () => {
       );
     });
 
-    it('uses * only for X-Ray, and acknowledges exactly its wildcard ARNs with reasons', () => {
+    it('uses no * (X-Ray is opt-in), and acknowledges exactly its wildcard ARNs with reasons', () => {
       const unscoped = synth.statements.filter((s) => resourcesOf(s).includes('*'));
-      expect(unscoped.map((s) => actionsOf(s).sort())).toEqual([
-        ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-      ]);
+      expect(unscoped).toEqual([]);
       const acks = acknowledgementsIn(synth.stacks.control.dnsFailover).filter((a) =>
         a.id.startsWith('AwsSolutions-IAM5[Resource::arn:'),
       );

@@ -1,17 +1,27 @@
+import type { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { drillRunbook, undoPlan, type RunbookStep } from '../../lambdas/core/drill/runbook';
+import { reportFromHistory, type HistoryEvent } from '../../lambdas/core/drill/history-steps';
 import {
-  DRILL_REPORT_RETENTION_DAYS,
-  resultKey,
-  RUNBOOK_STATES,
-} from '../../lambdas/core/drill/runbook-states';
+  drillRunbook,
+  payloadFor,
+  undoPlan,
+  type AcceptRule,
+  type RunbookAction,
+  type RunbookInput,
+  type RunbookJob,
+  type RunbookStep,
+} from '../../lambdas/core/drill/runbook';
+import { resultKey, RUNBOOK_STATES } from '../../lambdas/core/drill/runbook-states';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import {
   definitionFromTemplate,
+  runStateMachine,
   type AslDefinition,
   type AslState,
+  type ExecutionRecord,
+  type TaskInvoker,
 } from '../support/step-functions-fake';
 import { newTestApp, TEST_ACCOUNT, validExampleConfig, watchNag, type NagRun } from './synth';
 
@@ -112,7 +122,9 @@ describe('the drill runbook state machine (lib/drill-runbook.ts)', () => {
   );
 
   it('stores reports in a versioned, encrypted, TLS-only bucket with access logs, locked and kept for the retention period', () => {
-    const retention = { Days: DRILL_REPORT_RETENTION_DAYS };
+    // The default of drills.reportRetentionDays.
+    expect(config.drills.reportRetentionDays).toBe(365);
+    const retention = { Days: config.drills.reportRetentionDays };
     control.hasResourceProperties('AWS::S3::Bucket', {
       BucketName: `acme-drpilot-drills-${TEST_ACCOUNT}`,
       VersioningConfiguration: { Status: 'Enabled' },
@@ -131,7 +143,7 @@ describe('the drill runbook state machine (lib/drill-runbook.ts)', () => {
       LifecycleConfiguration: {
         Rules: [
           Match.objectLike({
-            ExpirationInDays: DRILL_REPORT_RETENTION_DAYS,
+            ExpirationInDays: config.drills.reportRetentionDays,
             NoncurrentVersionExpiration: { NoncurrentDays: 1 },
             Status: 'Enabled',
           }),
@@ -143,6 +155,32 @@ describe('the drill runbook state machine (lib/drill-runbook.ts)', () => {
       control.findResources('AWS::S3::BucketPolicy') as Record<string, any>,
     ).filter((p) => JSON.stringify(p).includes('Reports'));
     expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
+  });
+
+  it('locks and keeps reports (and their access logs) for drills.reportRetentionDays', () => {
+    const days = 2555;
+    const app = newTestApp(false);
+    const custom = validExampleConfig((doc) => {
+      doc.drills = { reportRetentionDays: days };
+    });
+    const template = Template.fromStack(addDrpilotStacks(app, custom, TEST_ACCOUNT).control);
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: `acme-drpilot-drills-${TEST_ACCOUNT}`,
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: days } },
+      },
+      LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: days })] },
+    });
+    const reportBuckets = Object.values(
+      template.findResources('AWS::S3::Bucket', {
+        Properties: {
+          LifecycleConfiguration: { Rules: [Match.objectLike({ ExpirationInDays: days })] },
+        },
+      }),
+    );
+    // The report bucket and its access-log bucket.
+    expect(reportBuckets).toHaveLength(2);
   });
 
   it('an undo that fails goes on to the next undo (its Catch), so every reversible step is tried', () => {
@@ -173,3 +211,195 @@ function walkUndo(entry: string, done: Set<string>): { undone: string[]; end: st
   }
   throw new Error('the undo chain does not end');
 }
+
+/** An answer holding `value` at the rule's path. */
+function answerWith(rule: AcceptRule, value: unknown) {
+  return rule.path.reduceRight<unknown>((inner, key) => ({ [key]: inner }), value) as object &
+    Record<string, unknown>;
+}
+
+/** A value of the rule's type that the rule does not accept. */
+function rejectedValue(rule: AcceptRule): unknown {
+  const [first] = rule.oneOf;
+  return typeof first === 'number' ? first + 1 : typeof first === 'boolean' ? !first : 'refused';
+}
+
+type Fault =
+  /** The function (or, for a DR step, the cross-region call) fails: the Task's Catch. */
+  | 'fails'
+  /** The function answers, but not what the step's accept rule accepts. */
+  | 'rejected'
+  /** The DR function fails inside Lambda Invoke: the answer carries FunctionError. */
+  | 'function error';
+
+const RPO_SECONDS = 1800;
+
+/**
+ * The deployed functions as the state machine reaches them: each Task must invoke its action's
+ * function (the control region's by resource, the DR region's resize through the cross-region
+ * call) with the action's payload; the answer passes the action's rule unless a fault is
+ * injected at that state. A control-region function's error fails the Task (the Lambda task
+ * integration); Lambda Invoke, which the cross-region function calls, answers a function's error
+ * with `FunctionError` set and the error as the payload
+ * (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html), and CDK's cross-region
+ * handler returns that answer with the payload JSON-decoded
+ * (aws-cdk-lib/custom-resource-handlers/dist/aws-stepfunctions-tasks/cross-region-aws-sdk-handler).
+ */
+function deployedFunctions(
+  input: RunbookInput,
+  faults: ReadonlyMap<string, Fault>,
+  invoked: string[],
+): TaskInvoker {
+  const actions = new Map<string, RunbookAction>();
+  for (const step of runbook) actions.set(step.id, step);
+  for (const undo of undoPlan(runbook)) actions.set(undo.id, undo);
+  const control = stacks.control;
+  const functions: Record<Exclude<RunbookJob, 'resize'>, CfnElement | undefined> = {
+    status: control.status.reactive.fn.node.defaultChild as CfnElement,
+    resync: control.backupResync.reactive.fn.node.defaultChild as CfnElement,
+    restore: control.restoreDrill?.reactive.fn.node.defaultChild as CfnElement | undefined,
+    dns: control.dnsFailover.reactive.fn.node.defaultChild as CfnElement,
+    aks: control.aksEvents?.reactive.fn.node.defaultChild as CfnElement | undefined,
+  };
+  return async (resource, taskInput, state) => {
+    const action = actions.get(state);
+    if (!action) throw new Error(`Task ${state} is no runbook action`);
+    invoked.push(state);
+    const fault = faults.get(state);
+    let payload: unknown = taskInput;
+    if (action.job === 'resize') {
+      const call = taskInput as {
+        region: string;
+        service: string;
+        action: string;
+        parameters: { FunctionName: string; Payload: string };
+      };
+      expect(resource, state).toMatch(/^CrossRegionAwsSdk/);
+      expect(call, state).toMatchObject({
+        region: config.clusters.dr.region,
+        service: 'lambda',
+        action: 'invoke',
+        parameters: {
+          FunctionName: `arn:aws:lambda:${config.clusters.dr.region}:${TEST_ACCOUNT}:function:${config.name}-drpilot-resize`,
+        },
+      });
+      payload = JSON.parse(call.parameters.Payload);
+    } else {
+      expect(resource, state).toBe(control.getLogicalId(functions[action.job]!));
+    }
+    expect(payload, state).toEqual(payloadFor(action, input));
+    if (fault === 'fails') {
+      throw Object.assign(new Error(`${state}: injected fault`), { name: 'InjectedFault' });
+    }
+    const answer =
+      fault === 'rejected'
+        ? answerWith(action.accept, rejectedValue(action.accept))
+        : answerWith(action.accept, action.accept.oneOf[0]);
+    if (action.id === 're-sync') answer.rpoSeconds = RPO_SECONDS;
+    if (action.job !== 'resize') return answer;
+    return fault === 'function error'
+      ? {
+          StatusCode: 200,
+          FunctionError: 'Unhandled',
+          Payload: { errorType: 'Error', errorMessage: 'injected' },
+        }
+      : { StatusCode: 200, ExecutedVersion: '$LATEST', Payload: answer };
+  };
+}
+
+async function execute(input: RunbookInput, faults: ReadonlyMap<string, Fault> = new Map()) {
+  const invoked: string[] = [];
+  const record: ExecutionRecord = await runStateMachine(
+    definition,
+    input,
+    deployedFunctions(input, faults, invoked),
+  );
+  const report = reportFromHistory(runbook, record.history as HistoryEvent[]);
+  return { record, invoked, report };
+}
+
+describe('the drill runbook state machine run through the Step Functions fake', () => {
+  it('a run where every step passes ends in the Succeed state, with each answer for the report', async () => {
+    const input = { drill: true, scaleUp: true };
+    const { record, invoked, report } = await execute(input);
+    expect(record.status).toBe('SUCCEEDED');
+    expect(record.visited.at(-1)).toBe(RUNBOOK_STATES.passed);
+    expect(invoked).toEqual(runbook.map((s) => s.id));
+    const output = record.output as { results: Record<string, unknown>; input: RunbookInput };
+    expect(output.input).toEqual(input);
+    expect(Object.keys(output.results).sort()).toEqual(runbook.map((s) => resultKey(s.id)).sort());
+    // The report built from the execution's history (what `drill runbook --via lambda` writes).
+    expect(report.status).toBe('SUCCEEDED');
+    expect(report.ok).toBe(true);
+    expect(report.steps.map((s) => [s.name, s.ok, s.skipped ?? false])).toEqual(
+      runbook.map((s) => [s.id, true, false]),
+    );
+    expect(report.undone).toEqual([]);
+    expect(report.rpoSeconds).toBe(RPO_SECONDS);
+    expect(report.rtoSeconds).toBeGreaterThanOrEqual(0);
+  });
+
+  it('without --scale-up the scale-up steps are skipped and the run still passes', async () => {
+    const { record, invoked, report } = await execute({ drill: true, scaleUp: false });
+    expect(record.status).toBe('SUCCEEDED');
+    expect(invoked).toEqual(runbook.filter((s) => !s.onlyWhen).map((s) => s.id));
+    expect(report.steps.filter((s) => s.skipped).map((s) => s.name)).toEqual(
+      runbook.filter((s) => s.onlyWhen).map((s) => s.id),
+    );
+  });
+
+  const faultCases = drillRunbook(validExampleConfig()).flatMap((step, index) =>
+    (
+      ['fails', 'rejected', ...(step.region === 'dr' ? ['function error' as const] : [])] as Fault[]
+    ).map((fault) => ({ id: step.id, index, fault })),
+  );
+  it.each(faultCases)(
+    'a step that $fault at $id stops the run, undoes the reversible steps done (newest first) and ends in Fail',
+    async ({ id, index, fault }) => {
+      const { record, invoked, report } = await execute(
+        { drill: true, scaleUp: true },
+        new Map([[id, fault]]),
+      );
+      const before = runbook.slice(0, index);
+      const undone = undoPlan(before).map((u) => u.id);
+      expect(invoked).toEqual([...before.map((s) => s.id), id, ...undone]);
+      expect(record.status).toBe('FAILED');
+      expect(record.visited.at(-1)).toBe(RUNBOOK_STATES.failed);
+      expect(record.error).toBe(fault === 'fails' ? 'InjectedFault' : 'drpilot.StepNotAccepted');
+      expect(record.cause).toContain(id);
+      expect(report.ok).toBe(false);
+      expect(report.steps.find((s) => s.name === id)?.ok).toBe(false);
+      expect(report.undone).toEqual(undone.map((name) => ({ name, ok: true })));
+    },
+  );
+
+  it('an undo that fails is reported and the undo chain goes on to the next one and to Fail', async () => {
+    const last = runbook.at(-1)!;
+    const undos = undoPlan(runbook.slice(0, -1));
+    expect(undos.length).toBeGreaterThan(1);
+    const { record, invoked, report } = await execute(
+      { drill: true, scaleUp: true },
+      new Map<string, Fault>([
+        [last.id, 'fails'],
+        [undos[0]!.id, 'fails'],
+      ]),
+    );
+    expect(invoked.slice(-undos.length)).toEqual(undos.map((u) => u.id));
+    expect(record.visited.at(-1)).toBe(RUNBOOK_STATES.failed);
+    expect(record.error).toBe('InjectedFault');
+    expect(record.cause).toContain(last.id);
+    expect(report.undone).toEqual(undos.map((u, i) => ({ name: u.id, ok: i > 0 })));
+  });
+
+  it('an execution input without its fields fails at the first state, before any step ran', async () => {
+    const invoked: string[] = [];
+    await expect(
+      runStateMachine(
+        definition,
+        { drill: true },
+        deployedFunctions({ drill: true, scaleUp: false }, new Map(), invoked),
+      ),
+    ).rejects.toThrow(/States.Runtime: \$.scaleUp/);
+    expect(invoked).toEqual([]);
+  });
+});

@@ -39,21 +39,59 @@ function withFunction(overrides: Partial<ReactiveFunctionProps> = {}) {
 }
 
 describe('ReactiveFunction', () => {
-  it('defaults: newest Node.js, ARM64, active tracing, 2 retries within an hour, unreserved', () => {
+  it('defaults: newest Node.js, ARM64, untraced, 2 retries within an hour, unreserved', () => {
     const { stack } = withFunction();
     const template = Template.fromStack(stack);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: NODE_RUNTIME.name,
       Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
+      TracingConfig: Match.absent(),
       MemorySize: 256,
       Timeout: 60,
       ReservedConcurrentExecutions: Match.absent(),
-      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+      Environment: {
+        Variables: { NODE_OPTIONS: '--enable-source-maps', POWERTOOLS_TRACE_ENABLED: 'false' },
+      },
+    });
+    // No X-Ray permissions without tracing.
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).not.toContain('xray:');
+    // encryption "service-managed": the failure queue uses SQS-managed SSE, not the key.
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      KmsMasterKeyId: Match.absent(),
     });
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 2,
       MaximumEventAgeInSeconds: 3600,
+    });
+  });
+
+  it('with observability.tracing, is actively traced and may write traces (acknowledged)', () => {
+    const { stack } = withFunction({
+      config: validExampleConfig((doc) => {
+        doc.observability = { tracing: true };
+      }),
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      TracingConfig: { Mode: 'Active' },
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps' } },
+    });
+    expect(JSON.stringify(template.findResources('AWS::IAM::Policy'))).toContain(
+      'xray:PutTraceSegments',
+    );
+  });
+
+  it('with encryption "customer-managed", encrypts the failure queue with the given key', () => {
+    const { stack } = withFunction({
+      config: validExampleConfig((doc) => {
+        doc.encryption = 'customer-managed';
+      }),
+    });
+    const template = Template.fromStack(stack);
+    const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
     });
   });
 
@@ -72,9 +110,6 @@ describe('ReactiveFunction', () => {
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       MaximumRetryAttempts: 0,
       MaximumEventAgeInSeconds: 600,
-    });
-    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'acme-drpilot-probe-failed-invocations',
     });
   });
 
@@ -95,6 +130,53 @@ describe('ReactiveFunction', () => {
     });
     expect(reactive.fn.role).toBe(reactive.role);
     expect(reactive.failureAlarm.alarmArn).toBeDefined();
+  });
+
+  it('shares one failure queue and alarm per stack; the alarm is named for the stack', () => {
+    const { stack, reactive, topic } = withFunction();
+    const key = stack.node.findChild('Key') as kms.Key;
+    const second = new ReactiveFunction(stack, 'Second', {
+      entry: 'lambdas/status/handler.ts',
+      description: 'second probe',
+      config: validExampleConfig(),
+      alarmTopic: topic,
+      encryptionKey: key,
+    });
+    expect(second.failureQueue).toBe(reactive.failureQueue);
+    expect(second.failureAlarm).toBe(reactive.failureAlarm);
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::SQS::Queue', 1);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 1);
+    const queueId = stack.getLogicalId(reactive.failureQueue.node.defaultChild as never);
+    const configs = Object.values<TemplateJson>(
+      template.findResources('AWS::Lambda::EventInvokeConfig'),
+    );
+    expect(configs.map((c) => c.Properties.DestinationConfig)).toEqual([
+      { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+      { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
+    ]);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Probe-failed-invocations',
+      AlarmDescription: Match.stringLikeRegexp(
+        'names the function \\(requestContext.functionArn\\)',
+      ),
+    });
+  });
+
+  it('refuses a second function of the stack that alarms to another topic', () => {
+    const { stack } = withFunction();
+    const key = stack.node.findChild('Key') as kms.Key;
+    const other = new sns.Topic(stack, 'OtherTopic', { masterKey: key, enforceSSL: true });
+    expect(
+      () =>
+        new ReactiveFunction(stack, 'Second', {
+          entry: 'lambdas/status/handler.ts',
+          description: 'second probe',
+          config: validExampleConfig(),
+          alarmTopic: other,
+          encryptionKey: key,
+        }),
+    ).toThrow(/Probe\/Second: the stack's failure queue already alarms to Probe\/Topic/);
   });
 
   it('writes logs only to its own log group', () => {

@@ -15,8 +15,17 @@ import {
   type TemplateJson,
 } from './synth';
 import { LAMBDA_TRANSIENT_ERRORS } from '../../lib/resize';
+import { firstNodeStep, nextNodeStep } from '../../lambdas/core/resize/node-steps';
+import { ROLLOUT_TIMED_OUT, rolloutTimedOutCause } from '../../lambdas/core/resize/rollout-bound';
+import {
+  nodeLimitsFor,
+  pollBoundFor,
+  TEMPLATE_POLL_SECONDS,
+} from '../../lambdas/resize/advance-rollout';
+import type { RolloutState } from '../../lambdas/resize/rollout-state';
 import {
   definitionFromTemplate,
+  runStateMachine,
   type AslDefinition,
   type AslState,
 } from '../support/step-functions-fake';
@@ -304,7 +313,7 @@ describe('node resize in the region stacks', () => {
       Condition: { StringEquals: { 'aws:ResourceTag/drpilot:managed': 'true' } },
     });
     expect(bySid('namedasgRefreshTheGroup')).toMatchObject({
-      Action: 'autoscaling:StartInstanceRefresh',
+      Action: ['autoscaling:CancelInstanceRefresh', 'autoscaling:StartInstanceRefresh'],
       Resource:
         'arn:aws:autoscaling:eu-west-1:123456789012:autoScalingGroup:*:autoScalingGroupName/web-asg',
     });
@@ -406,7 +415,8 @@ describe('node resize in the region stacks', () => {
     primary.hasResourceProperties('AWS::SQS::Queue', {
       MessageRetentionPeriod: INSTANCE_EVENTS.retentionDays * 86_400,
       VisibilityTimeout: 6 * 120,
-      KmsMasterKeyId: Match.anyValue(),
+      // encryption "service-managed" (the default): EventBridge sends to it without a key policy.
+      SqsManagedSseEnabled: true,
       RedrivePolicy: {
         deadLetterTargetArn: { 'Fn::GetAtt': [failedId, 'Arn'] },
         maxReceiveCount: INSTANCE_EVENTS.maxReceiveCount,
@@ -457,6 +467,148 @@ describe('node resize in the region stacks', () => {
     expect(noDr.regions.dr.resize).toBeNull();
     Template.fromStack(noDr.regions.dr).resourceCountIs('AWS::StepFunctions::StateMachine', 0);
   });
+});
+
+describe('the synthesized rollout definition, run by the Step Functions fake (virtual time)', () => {
+  const T0 = Date.parse('2026-12-02T10:00:00Z');
+  /** The definition with a virtual clock its Wait states move on, and what Finish was given. */
+  function harness() {
+    const definition = definitionFromTemplate(
+      primary.toJSON() as Parameters<typeof definitionFromTemplate>[0],
+    );
+    let now = T0;
+    const finished: RolloutState[] = [];
+    const sleep = async (seconds: number) => void (now += seconds * 1000);
+    const finish = (state: RolloutState) => {
+      finished.push(state);
+      return { outcome: 'finished' };
+    };
+    return { definition, sleep, finished, finish, now: () => new Date(now) };
+  }
+  const rollout = (groupId: string, nodes: number, template: RolloutState['template']) => {
+    const group = config.nodeGroups.find((g) => g.id === groupId)!;
+    return {
+      group,
+      state: {
+        drpilotRollout: 1,
+        groupId,
+        nodes: Array.from({ length: nodes }, (_, i) => ({
+          id: `i-0${i}`,
+          from: 'm6i.large',
+          to: 'm6i.xlarge',
+          outcome: 'not-started',
+          detail: '',
+        })),
+        next: 0,
+        step: null,
+        template,
+        done: false,
+        waitSeconds: 0,
+        poll: pollBoundFor(group, nodes),
+      } as unknown as RolloutState,
+    };
+  };
+
+  it('an ec2 drain a PodDisruptionBudget keeps blocking: Wait states between eviction rounds until drainTimeoutSeconds, then the node is blocked (uncordoned) and Finish runs, inside the bound', async () => {
+    const h = harness();
+    const { group, state } = rollout('primary-workers', 3, null);
+    const limits = nodeLimitsFor(group);
+    expect(limits.drainSeconds).toBe(180);
+    const actions: string[] = [];
+    const record = await runStateMachine(
+      h.definition,
+      state,
+      async (_resource, input) => {
+        const current = input as RolloutState;
+        if (current.done || current.error) return h.finish(current);
+        // Advance: one sub-step of the first node (core planner), its evictions always refused.
+        const node = current.nodes[current.next]!;
+        const step = current.step ?? firstNodeStep(h.now());
+        actions.push(step.phase);
+        const decision = nextNodeStep(
+          node,
+          step,
+          {
+            phase: step.phase as 'cordon' | 'drain',
+            alreadyCordoned: false,
+            remaining: ['app/web-0'],
+            blocked: ['app/web-0'],
+          },
+          limits,
+          h.now(),
+        );
+        if (decision.kind === 'next')
+          return { ...current, step: decision.step, waitSeconds: decision.waitSeconds };
+        if (decision.uncordon) actions.push('uncordon');
+        return {
+          ...current,
+          step: null,
+          next: current.next + 1,
+          done: true,
+          waitSeconds: 0,
+          nodes: current.nodes.map((n, i) =>
+            i === current.next ? { ...n, outcome: decision.outcome, detail: decision.detail } : n,
+          ),
+        };
+      },
+      h.sleep,
+    );
+    expect(record.status).toBe('SUCCEEDED');
+    // Cordon and the first round, then a round after every 10 s Wait until 180 s have passed.
+    expect(actions).toEqual(['cordon', ...Array<string>(18).fill('drain'), 'uncordon']);
+    expect(h.now().getTime() - T0).toBe(180_000);
+    expect(record.visited.filter((name) => name === 'Wait')).toHaveLength(18);
+    expect(record.visited.slice(-3)).toEqual(['Advance', 'Done?', 'Finish']);
+    const [last] = h.finished;
+    expect(last!.error).toBeUndefined();
+    expect(last!.poll!.count).toBe(18);
+    expect(last!.poll!.count).toBeLessThan(last!.poll!.max);
+    expect(last!.nodes[0]).toMatchObject({
+      outcome: 'blocked',
+      detail: expect.stringMatching(
+        /^not stopped: drain blocked by a PodDisruptionBudget: app\/web-0 .*within drainTimeoutSeconds \(180 s\); uncordoned/,
+      ),
+    });
+  });
+
+  it.each(['named-asg', 'eks-ng'])(
+    'a %s rollout whose launch-template change never ends runs into the bound: Timed out → Finish with the error, after per-node budget × nodes of 30 s waits',
+    async (groupId) => {
+      const h = harness();
+      const { state } = rollout(groupId, 3, {
+        target: { kind: groupId === 'eks-ng' ? 'eks-managed' : 'asg' },
+        handle: { operationId: 'op-1', newVersion: 2 },
+        status: 'in-progress',
+        detail: 'started',
+      } as unknown as RolloutState['template']);
+      // 1 + ⌈3 nodes × 900 s / 30 s⌉
+      expect(state.poll).toEqual({ count: 0, max: 91 });
+      let advances = 0;
+      const record = await runStateMachine(
+        h.definition,
+        state,
+        async (_resource, input) => {
+          const current = input as RolloutState;
+          if (current.done || current.error) return h.finish(current);
+          advances++;
+          return { ...current, waitSeconds: TEMPLATE_POLL_SECONDS };
+        },
+        h.sleep,
+      );
+      expect(record.status).toBe('SUCCEEDED');
+      expect(advances).toBe(91);
+      expect(h.now().getTime() - T0).toBe(90 * TEMPLATE_POLL_SECONDS * 1000);
+      expect(record.visited.slice(-4)).toEqual(['Count', 'Within bound?', 'Timed out', 'Finish']);
+      expect(h.finished).toHaveLength(1);
+      expect(h.finished[0]!.error).toEqual({
+        Error: ROLLOUT_TIMED_OUT,
+        Cause: rolloutTimedOutCause({ count: 91, max: 91 }),
+      });
+      // Finish sees the change still in progress and cancels it where AWS allows
+      // (test/integration/resize-asg-rollout.test.ts, resize-eks-rollout.test.ts).
+      expect(h.finished[0]!.template).toMatchObject({ status: 'in-progress' });
+    },
+  );
 });
 
 /** The states reachable from `start`, not entering `stop` (whose names are left out). */

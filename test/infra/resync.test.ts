@@ -290,7 +290,7 @@ describe('BackupResync (example config)', () => {
       expect(acks).toHaveLength(1);
     });
 
-    it('reads the hosted zone and reads/writes the state table and its key', () => {
+    it('reads the hosted zone and reads/writes the state table (no key by default)', () => {
       const zone = statements.filter((s) =>
         actionsOf(s).includes('route53:ListResourceRecordSets'),
       );
@@ -301,7 +301,6 @@ describe('BackupResync (example config)', () => {
         }),
       ]);
       const tableIds = Object.keys(template.findResources('AWS::DynamoDB::Table'));
-      const keyIds = Object.keys(template.findResources('AWS::KMS::Key'));
       const table = statements.find((s) => actionsOf(s).includes('dynamodb:PutItem'));
       expect(actionsOf(defined(table, 'table statement'))).toEqual(
         expect.arrayContaining([
@@ -315,8 +314,9 @@ describe('BackupResync (example config)', () => {
       );
       expect(table?.Resource).toEqual({ 'Fn::GetAtt': [tableIds[0], 'Arn'] });
       const keyUse = statements.filter((s) => actionsOf(s).includes('kms:Decrypt'));
-      // Only drpilot's own key (state table and failure queue): the example buckets use SSE-S3.
-      expect(keyUse.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [keyIds[0], 'Arn'] }]);
+      // No key at all: the state table and the failure queue are service-encrypted (encryption
+      // "service-managed", the default) and the example buckets use SSE-S3.
+      expect(keyUse).toEqual([]);
       expect(statements.some((s) => s.Sid?.startsWith('UseVeleroKey'))).toBe(false);
     });
 

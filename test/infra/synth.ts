@@ -67,9 +67,11 @@ export function synthExampleApp(options: {
   context?: Record<string, unknown>;
   /** Runs after the stacks are built and before synthesis. */
   edit?: (all: Stack[]) => void;
+  /** Edits the example config document before it is validated. */
+  config?: (doc: ReturnType<typeof exampleConfig>) => void;
 }): SynthesizedApp {
   const app = newTestApp(options.bundle, options.context);
-  const config = validExampleConfig();
+  const config = validExampleConfig(options.config);
   // Bundling happens as the functions are constructed, then synthesis writes the assets.
   return quietly(options.bundle, () => {
     const stacks = addDrpilotStacks(app, config, TEST_ACCOUNT);

@@ -9,6 +9,7 @@ import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cloudWatchClient, route53Client } from '../../lambdas/adapters/aws/clients';
 import { TriggerEventError } from '../../lambdas/core/events/trigger-event';
+import { issueWrongSanCertificate } from '../../cli/embedded/tls/drill-certificates';
 import { createDnsHandler } from '../../lambdas/dns/handler';
 import { alarmEvent, countCommands, useDnsEstate, type DnsEstate } from '../support/dns-estate';
 import { useMoto } from '../support/moto';
@@ -65,14 +66,23 @@ describe('DNS handler: malformed and uninteresting events touch nothing', () => 
       [
         'unknown manual action',
         { action: 'explode', reason: 'test' },
-        /^invalid manual payload: action: "explode" is not an action this function carries out; expected one of \[failover, failback, status, reconcile\]$/,
+        /^invalid manual payload: action: "explode" is not an action this function carries out; expected one of \[failover, failback, verify, reconcile\]$/,
       ],
       [
         'another job’s manual action',
         { action: 'resync' },
         /"resync" is not an action this function carries out/,
       ],
-      ['drill on status', { action: 'status', drill: true }, /drill: only applies to actions/],
+      [
+        'drill on reconcile',
+        { action: 'reconcile', drill: true },
+        /drill: only applies to actions/,
+      ],
+      [
+        'status, which the status function answers',
+        { action: 'status' },
+        /"status" is not an action this function carries out/,
+      ],
       [
         'an alarm of another region (SNS, Sydney)',
         load('sns-alarm-insufficient-data-sydney.json'),
@@ -206,15 +216,12 @@ describe('DNS handler: alarms, manual payloads and reconcile act through runSwit
     expect(await estate.store().recentAudit('dns')).toEqual([]);
   });
 
-  it('manual payloads: dry run, status, drill failover, failover with a reason', async () => {
+  it('manual payloads: dry run, drill failover, failover with a reason', async () => {
     const estate = await seed();
     const handler = handlerFor(estate);
 
     const dry = await handler({ action: 'failover', dryRun: true }, context);
     expect(dry).toMatchObject({ outcome: 'dry-run', from: 'primary', to: 'dr' });
-
-    const status = await handler({ action: 'status' }, context);
-    expect(status.dns).toMatchObject({ target: 'primary.example.com', activeSide: 'primary' });
 
     const drill = await handler({ action: 'failover', drill: true, reason: 'game day' }, context);
     expect(drill).toMatchObject({ outcome: 'switched', recordName: 'drill.example.com' });
@@ -235,6 +242,46 @@ describe('DNS handler: alarms, manual payloads and reconcile act through runSwit
     const failback = await handler({ action: 'failback' }, context);
     expect(failback.outcome).toBe('refused');
     expect(failback.reason).toMatch(/cooldown/);
+  });
+
+  it('verify: the switched record and the TLS of the side it points at, read-only', async () => {
+    const estate = await seed();
+    const handler = handlerFor(estate);
+    const before = await handler({ action: 'verify', drill: true }, context);
+    expect(before).toMatchObject({
+      outcome: 'verified',
+      verifiedSide: 'primary',
+      recordName: 'drill.example.com',
+      checks: { dns: { ok: true }, tls: { ok: true } },
+    });
+    await handler({ action: 'failover', drill: true, reason: 'game day' }, context);
+    const route53 = countCommands(route53Client());
+    const after = await handler({ action: 'verify', drill: true }, context);
+    expect(after).toMatchObject({
+      outcome: 'verified',
+      verifiedSide: 'dr',
+      target: 'dr.example.com',
+    });
+    expect(after.reason).toBe(
+      'drill.example.com points at dr (dr.example.com), whose certificate covers main.example.com',
+    );
+    // It only read the record: no change was sent.
+    expect(route53.sent).toEqual({ ListResourceRecordSets: 1 });
+  });
+
+  it('verify fails, naming why, when the side the record points at presents a certificate without the main name', async () => {
+    const estate = await seed({
+      certificates: { primary: (ca) => issueWrongSanCertificate(ca, ['primary.example.com']) },
+    });
+    const answer = await handlerFor(estate)({ action: 'verify' }, context);
+    expect(answer).toMatchObject({
+      outcome: 'failed',
+      verifiedSide: null,
+      activeSide: 'primary',
+      recordName: 'main.example.com',
+      checks: { dns: { ok: true }, tls: { ok: false } },
+    });
+    expect(answer.reason).toContain('main.example.com');
   });
 
   it('reconcile: nothing while primary is healthy; a failover once the primary alarm stands in ALARM', async () => {

@@ -316,7 +316,8 @@ const manualCases: Case[] = [
         /reason: expected at most 1024 characters/,
       ],
       ['dns', { action: 'failover', force: 'yes' }, /force: /],
-      ['dns', { action: 'status', drill: true }, /drill: only applies to actions/],
+      ['dns', { action: 'reconcile', drill: true }, /drill: only applies to actions/],
+      ['dns', { action: 'status' }, /"status" is not an action this function carries out/],
       ['dns', { action: 'resync' }, /"resync" is not an action this function carries out/],
       ['dns', { action: 'failover', groupId: GROUP }, /groupId: only applies to action "resize"/],
       ['resize', { action: 'resize' }, /groupId: required for action "resize"/],
@@ -386,7 +387,7 @@ const manualCases: Case[] = [
       [
         'restore',
         { action: 'publish-verified-rpo', drill: true },
-        /drill: only applies to actions "failover" and "failback"/,
+        /drill: only applies to actions "failover", "failback" and "verify"/,
       ],
       [
         'restore',

@@ -134,6 +134,7 @@ const asgGroup = (
   scaleUpAt: 75,
   scaleDownAt: 30,
   cooldownSeconds: 1800,
+  drainTimeoutSeconds: 180,
 });
 
 async function groupLaunchTemplateVersion() {
@@ -219,6 +220,46 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
     });
     expect(again.outcome).toBe('refused');
     expect(again.reason).toMatch(/cooling down/);
+  });
+
+  it('end to end through runResize: a refresh that stays InProgress runs into the poll bound; Finish cancels it (CancelInstanceRefresh) and reports failed: timed out', async () => {
+    const { config: example } = await seedExampleEstate();
+    await seedGroup();
+    const config: DrpilotConfig = { ...example, nodeGroups: [...example.nodeGroups, asgGroup()] };
+    refreshes.stallNextRefresh();
+    let slept = 0;
+    const result = await runResize(config, 'workers', {
+      request: { kind: 'to', type: 'm6i.xlarge' },
+      dryRun: false,
+      trigger: 'test',
+      timeouts: { nodeMs: 5_000, pollMs: 1 },
+      sleep: async () => void slept++,
+    });
+    // 2 members: the start, then ⌈2 × 900 s / 30 s⌉ polls; the runner sleeps between them.
+    const max = 1 + 60;
+    expect(slept).toBe(max - 1);
+    expect(result.outcome).toBe('failed');
+    expect(result.reason).toMatch(
+      new RegExp(
+        `^timed out: no result after ${max} of ${max} polls .*; instance refresh \\S+ of ${GROUP} cancelled \\(CancelInstanceRefresh\\); instances it already replaced keep m6i.xlarge`,
+      ),
+    );
+    expect(result.nodes.map((n) => n.outcome)).toEqual(['interrupted', 'interrupted']);
+    expect(refreshes.newestStatus(GROUP)).toBe('Cancelling');
+    // The lease is back: the next plan is refused only while the refresh is still Cancelling,
+    // and goes through once it is Cancelled.
+    const ask = {
+      request: { kind: 'to', type: 'm6i.xlarge' } as const,
+      dryRun: true,
+      trigger: 'test',
+    };
+    const again = await runResize(config, 'workers', ask);
+    expect(again).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringContaining('is Cancelling: wait until it has ended'),
+    });
+    expect(refreshes.newestStatus(GROUP)).toBe('Cancelled');
+    expect((await runResize(config, 'workers', ask)).outcome).toBe('dry-run');
   });
 
   it('end to end through runResize: a group whose Auto Scaling group does not exist is refused, naming it', async () => {

@@ -1,6 +1,7 @@
 /**
- * Cordon, drain, wait for Ready and uncordon as scenarios that run against two API servers: the
- * real one (kube-apiserver v1.37.2 with its controller-manager, scheduler and kwok nodes; drpilot
+ * Cordon, eviction rounds, the Ready check and uncordon — driven as the `ec2` rollout drives
+ * them, one sub-step at a time with its planner deciding — as scenarios that run against two API
+ * servers: the real one (kube-apiserver v1.37.2 with its controller-manager, scheduler and kwok nodes; drpilot
  * authenticated as a ServiceAccount holding only the README's RBAC rights) and the in-process
  * fake the embedded drill uses. The same assertions hold on both, so the fake cannot drift from
  * Kubernetes. Below them: what only the fake can stage (a write injected just before a PATCH,
@@ -8,27 +9,35 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
-  DrainBlockedError,
-  DrainTimeoutError,
   NODE_NAME_TAG,
-  NodeNotReadyError,
   cordon,
-  cordonAndDrain,
+  evictionRound,
   findNodeForInstance,
   nodeNameCandidates,
-  nodeNameForInstance,
+  skipReason,
   uncordon,
-  waitForReady,
-  type DrainProgress,
+  type EvictionRound,
 } from '../../lambdas/adapters/kubernetes/drain';
 import {
   KubeApiError,
   createKubeApi,
   isNodeReady,
+  type KubeApi,
   type KubeApiClient,
 } from '../../lambdas/adapters/kubernetes/kube-api';
 import { KubeconfigError, parseKubeconfig } from '../../lambdas/adapters/kubernetes/kubeconfig';
-import { kubernetesNodeDrainer } from '../../lambdas/adapters/kubernetes/node-drainer';
+import {
+  kubernetesNodeDrainer,
+  type InstanceNodeDrainer,
+} from '../../lambdas/adapters/kubernetes/node-drainer';
+import {
+  firstNodeStep,
+  nextNodeStep,
+  type NodeDecision,
+  type NodeEnd,
+  type NodeObservation,
+  type NodeStep,
+} from '../../lambdas/core/resize/node-steps';
 import {
   startFakeKubernetesApi,
   type FakeKubernetesApi,
@@ -66,10 +75,109 @@ function virtualClock() {
   };
 }
 
-const realSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+interface Clock {
+  sleep: (ms: number) => Promise<void>;
+  now: () => number;
+}
+
+const realClock: Clock = {
+  sleep: (ms) => new Promise<void>((resolve) => setTimeout(resolve, ms)),
+  now: Date.now,
+};
 
 /** For drains that finish once the cluster has moved (pods gone, replacements Ready): real time. */
-const settling = { timeoutMs: 30_000, pollMs: 50, sleep: realSleep };
+const settling = { drainSeconds: 30, pollSeconds: 0.05 };
+
+/** The node as the planner names it in its decisions (the instance types only appear in texts). */
+const MOVE = { id: 'i-0drain', from: 'm6i.large', to: 'm6i.xlarge' };
+
+interface DrainRun {
+  alreadyCordoned: boolean;
+  /** What each eviction round saw, the first right after the cordon. */
+  rounds: EvictionRound[];
+  /** The planner's waits between rounds, in seconds. */
+  waits: number[];
+  /** `drained`: nothing left, the rollout stops the instance next; else how the node ended. */
+  outcome: 'drained' | NodeEnd;
+  detail: string;
+  /** The planner had the node uncordoned (and it was). */
+  uncordoned: boolean;
+}
+
+/**
+ * The drain sub-steps of the ec2 rollout as `stepEc2Node` (lambdas/resize/ec2-rollout.ts) carries
+ * them out, one per Lambda call, here without EC2: cordon and a first eviction round, then a round
+ * after each wait `nextNodeStep` asks for, until nothing is left (the rollout would stop the
+ * instance next) or the planner ends the node — then uncordoned when the planner says so.
+ */
+async function drainAsTheRollout(
+  api: KubeApi,
+  nodeName: string,
+  limits: { drainSeconds: number; pollSeconds: number },
+  clock: Clock,
+  onRound?: (round: EvictionRound, index: number) => Promise<void> | void,
+): Promise<DrainRun> {
+  const nodeLimits = { ...limits, nodeSeconds: 60 };
+  const rounds: EvictionRound[] = [];
+  const waits: number[] = [];
+  const round = async () => {
+    const seen = await evictionRound(api, nodeName);
+    rounds.push(seen);
+    await onRound?.(seen, rounds.length - 1);
+    return seen;
+  };
+  let step: NodeStep = firstNodeStep(new Date(clock.now()));
+  const { alreadyCordoned } = await cordon(api, nodeName);
+  let observed: NodeObservation = { phase: 'cordon', alreadyCordoned, ...(await round()) };
+  for (;;) {
+    const decision = nextNodeStep(MOVE, step, observed, nodeLimits, new Date(clock.now()));
+    if (decision.kind === 'end') {
+      if (decision.uncordon) await uncordon(api, nodeName);
+      const { outcome, detail, uncordon: uncordoned } = decision;
+      return { alreadyCordoned, rounds, waits, outcome, detail, uncordoned };
+    }
+    if (decision.step.phase === 'stop') {
+      return { alreadyCordoned, rounds, waits, outcome: 'drained', detail: '', uncordoned: false };
+    }
+    step = decision.step;
+    waits.push(decision.waitSeconds);
+    await clock.sleep(decision.waitSeconds * 1000);
+    observed = { phase: 'drain', alreadyCordoned: step.alreadyCordoned, ...(await round()) };
+  }
+}
+
+/**
+ * The rollout's `ready?` sub-step once EC2 says the instance runs again: the node drainer's Ready
+ * check at every poll, `nextNodeStep` deciding, uncordoned at the end as `stepEc2Node` does.
+ * Ends with the planner's decision to leave `ready?` (done, or give the new type up).
+ */
+async function readyAsTheRollout(
+  drainer: InstanceNodeDrainer,
+  instanceId: string,
+  limits: { nodeSeconds: number; pollSeconds: number },
+  clock: Clock,
+): Promise<{ decision: NodeDecision; polls: boolean[]; waits: number[] }> {
+  const nodeLimits = { ...limits, drainSeconds: 60 };
+  const step: NodeStep = {
+    ...firstNodeStep(new Date(clock.now())),
+    phase: 'ready?',
+    alreadyCordoned: false,
+  };
+  const polls: boolean[] = [];
+  const waits: number[] = [];
+  for (;;) {
+    const ready = await drainer.isReady(instanceId);
+    polls.push(ready);
+    const observed: NodeObservation = { phase: 'ready?', state: 'running', ready };
+    const decision = nextNodeStep(MOVE, step, observed, nodeLimits, new Date(clock.now()));
+    if (decision.kind === 'end' && decision.uncordon) await drainer.uncordon(instanceId);
+    if (decision.kind === 'end' || decision.step.phase !== 'ready?') {
+      return { decision, polls, waits };
+    }
+    waits.push(decision.waitSeconds);
+    await clock.sleep(decision.waitSeconds * 1000);
+  }
+}
 
 const evictionSummary = (evictions: { pod: string; status: number }[]) =>
   evictions.map((e) => `${workloadOf(e.pod)} ${e.status}`).sort();
@@ -88,32 +196,26 @@ describe.each(backends)('drain against the $name', (backend) => {
       daemonSets: ['exporter'],
       mirrorPods: [{ name: 'proxy-a', node: 'a' }],
     });
-    const events: DrainProgress[] = [];
 
-    const result = await cordonAndDrain(cluster.api, cluster.node('a'), {
-      ...settling,
-      onProgress: (event) => events.push(event),
-    });
+    const run = await drainAsTheRollout(cluster.api, cluster.node('a'), settling, realClock);
 
-    expect(result.alreadyCordoned).toBe(false);
-    expect(workloads(result.evicted)).toEqual(['db', 'web', 'web']);
-    expect(result.skipped.map((s) => `${workloadOf(s.pod)} ${s.reason}`).sort()).toEqual([
-      'exporter daemonset',
-      'proxy mirror',
-    ]);
+    expect(run.outcome).toBe('drained');
+    expect(run.alreadyCordoned).toBe(false);
+    // The first round asked for the ordinary pods only; DaemonSet and mirror pods do not count.
+    expect(workloads(run.rounds[0]!.remaining)).toEqual(['db', 'web', 'web']);
+    expect(run.rounds[0]!.blocked).toEqual([]);
+    expect(run.rounds.at(-1)).toEqual({ remaining: [], blocked: [] });
     expect((await cluster.readNode('a')).spec.unschedulable).toBe(true);
+    const left = await cluster.api.listPodsOnNode(cluster.node('a'));
+    expect(
+      left.map((pod) => `${workloadOf(`/${pod.metadata.name}`)} ${skipReason(pod)}`).sort(),
+    ).toEqual(['exporter daemonset', 'proxy mirror']);
     expect(workloads(await cluster.podsOn('a'))).toEqual(['exporter', 'proxy']);
     // Their controllers put the evicted pods on the schedulable node.
     await expect
       .poll(async () => workloads(await cluster.podsOn('b')), { timeout: 30_000 })
       .toEqual(['db', 'exporter', 'web', 'web', 'web']);
     expect(evictionSummary(await cluster.evictions())).toEqual(['db 201', 'web 201', 'web 201']);
-    expect(events[0]).toEqual({
-      kind: 'cordoned',
-      node: cluster.node('a'),
-      alreadyCordoned: false,
-    });
-    expect(events.at(-1)).toEqual({ kind: 'drained', node: cluster.node('a') });
   });
 
   it('waits until evicted pods have left the node, without evicting them again', async () => {
@@ -122,24 +224,28 @@ describe.each(backends)('drain against the $name', (backend) => {
       deployments: [{ name: 'web', perNode: { a: 2 } }],
       termination: 'held',
     });
-    const events: DrainProgress[] = [];
-    let released: Promise<void> | undefined;
 
-    await cordonAndDrain(cluster.api, cluster.node('a'), {
-      ...settling,
-      onProgress: (event) => {
-        events.push(event);
-        if (event.kind === 'waiting') released ??= cluster.releaseTerminating();
+    // After the second round has seen them still terminating, they are let go.
+    const run = await drainAsTheRollout(
+      cluster.api,
+      cluster.node('a'),
+      settling,
+      realClock,
+      async (_round, index) => {
+        if (index === 1) await cluster.releaseTerminating();
       },
-    });
-    await released;
+    );
 
+    expect(run.outcome).toBe('drained');
+    expect(workloads(run.rounds[0]!.remaining)).toEqual(['web', 'web']);
+    expect(run.rounds[1]).toEqual(run.rounds[0]);
+    expect(run.rounds.at(-1)).toEqual({ remaining: [], blocked: [] });
     expect(await cluster.podsOn('a', { includeTerminating: true })).toEqual([]);
-    expect(events.filter((e) => e.kind === 'waiting').length).toBeGreaterThan(0);
+    // Asked once each: the rounds that saw them terminating did not ask again.
     expect(evictionSummary(await cluster.evictions())).toEqual(['web 201', 'web 201']);
   });
 
-  it('a PodDisruptionBudget that keeps refusing (429) ends in DrainBlockedError at the timeout, node uncordoned, budget kept', async () => {
+  it('a PodDisruptionBudget that keeps refusing (429) ends the node as blocked at drainTimeoutSeconds, node uncordoned, budget kept', async () => {
     // b is cordoned too: the evicted pod's replacement has nowhere to run, so the budget stays spent.
     const cluster = await backend.cluster({
       nodes: [{ short: 'a' }, { short: 'b', unschedulable: true }],
@@ -147,40 +253,35 @@ describe.each(backends)('drain against the $name', (backend) => {
       budgets: [{ name: 'web', app: 'web', minAvailable: 2 }],
     });
     const time = virtualClock();
-    const events: DrainProgress[] = [];
 
-    const error = await cordonAndDrain(cluster.api, cluster.node('a'), {
-      timeoutMs: 30_000,
-      pollMs: 1_000,
-      maxBackoffMs: 8_000,
-      sleep: time.sleep,
-      now: time.now,
-      onProgress: (event) => events.push(event),
-    }).catch((e: unknown) => e);
+    const run = await drainAsTheRollout(
+      cluster.api,
+      cluster.node('a'),
+      { drainSeconds: 30, pollSeconds: 1 },
+      time,
+    );
 
-    expect(error).toBeInstanceOf(DrainBlockedError);
-    const blocked = error as DrainBlockedError;
-    expect(blocked.node).toBe(cluster.node('a'));
-    expect(workloads(blocked.evicted)).toEqual(['web']);
-    expect(workloads(blocked.blockedPods)).toEqual(['web']);
-    expect(blocked.uncordoned).toBe(true);
-    expect(blocked.message).toMatch(/web-.*429/);
+    expect(run.outcome).toBe('blocked');
+    expect(run.uncordoned).toBe(true);
+    expect(run.detail).toMatch(
+      /^not stopped: drain blocked by a PodDisruptionBudget: \S+\/web-\S+ could not be evicted \(429 TooManyRequests\) within drainTimeoutSeconds \(30 s\); uncordoned/,
+    );
+    const refused = run.rounds.at(-1)!.blocked;
+    expect(workloads(refused)).toEqual(['web']);
+    expect(run.detail).toContain(refused[0]);
     // Never more disruptions than the budget allows: the refused pod still runs on a.
-    expect(await cluster.podsOn('a')).toEqual(expect.arrayContaining(blocked.blockedPods));
+    expect(await cluster.podsOn('a')).toEqual(expect.arrayContaining(refused));
     expect(workloads(await cluster.podsOn('b'))).toEqual(['web']);
     const answers = evictionSummary(await cluster.evictions());
     expect(answers.filter((a) => a === 'web 201')).toHaveLength(1);
-    expect(answers.filter((a) => a === 'web 429').length).toBeGreaterThan(3);
-    // Bounded exponential backoff, within the timeout.
-    expect(time.clock.sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 8_000]);
-    expect(time.clock.t).toBeLessThanOrEqual(30_000);
+    // Every round asked for the refused pod once more, and was refused.
+    expect(answers.filter((a) => a === 'web 429')).toHaveLength(run.rounds.length);
+    expect(run.rounds.length).toBeGreaterThan(3);
+    // A round every pollSeconds until drainTimeoutSeconds, not beyond.
+    expect(run.waits.every((w) => w === 1)).toBe(true);
+    expect(time.clock.t).toBe(30_000);
     // The node is not lost to the cluster: uncordoned.
     expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
-    expect(events.at(-1)).toEqual({
-      kind: 'uncordoned',
-      node: cluster.node('a'),
-      reason: 'blocked',
-    });
     // Schedulable again, a takes the evicted pod's replacement, which had nowhere to run.
     await expect
       .poll(async () => workloads(await cluster.podsOn('a')), { timeout: 30_000 })
@@ -273,16 +374,18 @@ describe.each(backends)('drain against the $name', (backend) => {
       deployments: [{ name: 'web', perNode: { a: 3 } }],
       budgets: [{ name: 'web', app: 'web', maxUnavailable: 1 }],
     });
-    const error = await cordonAndDrain(cluster.api, cluster.node('a'), {
-      timeoutMs: 5_000,
-      pollMs: 1_000,
-      ...virtualClock(),
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DrainBlockedError);
-    const blocked = error as DrainBlockedError;
-    expect(workloads(blocked.evicted)).toEqual(['web']);
-    expect(workloads(blocked.blockedPods)).toEqual(['web', 'web']);
-    expect(await cluster.podsOn('a')).toEqual(expect.arrayContaining(blocked.blockedPods));
+    const run = await drainAsTheRollout(
+      cluster.api,
+      cluster.node('a'),
+      { drainSeconds: 5, pollSeconds: 1 },
+      virtualClock(),
+    );
+    expect(run.outcome).toBe('blocked');
+    const refused = run.rounds.at(-1)!.blocked;
+    expect(workloads(refused)).toEqual(['web', 'web']);
+    const answers = evictionSummary(await cluster.evictions());
+    expect(answers.filter((a) => a === 'web 201')).toHaveLength(1);
+    expect(await cluster.podsOn('a')).toEqual(expect.arrayContaining(refused));
   });
 
   it('a budget delays eviction until the replacement pod is Ready elsewhere, then the drain completes', async () => {
@@ -291,33 +394,39 @@ describe.each(backends)('drain against the $name', (backend) => {
       deployments: [{ name: 'web', perNode: { a: 2, b: 1 } }],
       budgets: [{ name: 'web', app: 'web', minAvailable: 2 }],
     });
-    const events: DrainProgress[] = [];
-    const result = await cordonAndDrain(cluster.api, cluster.node('a'), {
-      ...settling,
-      onProgress: (event) => events.push(event),
-    });
-    expect(workloads(result.evicted)).toEqual(['web', 'web']);
-    expect(events.some((e) => e.kind === 'blocked')).toBe(true);
-    expect(evictionSummary(await cluster.evictions())).toContain('web 429');
+    const run = await drainAsTheRollout(cluster.api, cluster.node('a'), settling, realClock);
+    expect(run.outcome).toBe('drained');
+    expect(run.rounds.some((round) => round.blocked.length > 0)).toBe(true);
+    const answers = evictionSummary(await cluster.evictions());
+    expect(answers).toContain('web 429');
+    expect(answers.filter((a) => a === 'web 201')).toHaveLength(2);
     expect(await cluster.podsOn('a', { includeTerminating: true })).toEqual([]);
     await expect
       .poll(async () => workloads(await cluster.podsOn('b')), { timeout: 30_000 })
       .toEqual(['web', 'web', 'web']);
   });
 
-  it('evicted pods that never leave end in DrainTimeoutError, node uncordoned', async () => {
+  it('evicted pods that never leave end the node as blocked (timed out) at drainTimeoutSeconds, node uncordoned', async () => {
     const cluster = await backend.cluster({
       nodes: [{ short: 'a' }, { short: 'b' }],
       deployments: [{ name: 'web', perNode: { a: 1 } }],
       termination: 'held',
     });
-    const error = await cordonAndDrain(cluster.api, cluster.node('a'), {
-      timeoutMs: 5_000,
-      pollMs: 1_000,
-      ...virtualClock(),
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DrainTimeoutError);
-    expect(workloads((error as DrainTimeoutError).remainingPods)).toEqual(['web']);
+    const run = await drainAsTheRollout(
+      cluster.api,
+      cluster.node('a'),
+      { drainSeconds: 5, pollSeconds: 1 },
+      virtualClock(),
+    );
+    expect(run.outcome).toBe('blocked');
+    expect(run.uncordoned).toBe(true);
+    expect(run.detail).toMatch(
+      /^not stopped: drain timed out: \S+\/web-\S+ still on the node within drainTimeoutSeconds \(5 s\); uncordoned/,
+    );
+    const last = run.rounds.at(-1)!;
+    expect(workloads(last.remaining)).toEqual(['web']);
+    expect(last.blocked).toEqual([]);
+    expect(evictionSummary(await cluster.evictions())).toEqual(['web 201']);
     expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
   });
 
@@ -327,13 +436,16 @@ describe.each(backends)('drain against the $name', (backend) => {
       deployments: [{ name: 'web', perNode: { a: 1, b: 1 } }],
       budgets: [{ name: 'web', app: 'web', minAvailable: 2 }],
     });
-    const error = await cordonAndDrain(cluster.api, cluster.node('a'), {
-      timeoutMs: 3_000,
-      pollMs: 1_000,
-      ...virtualClock(),
-    }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(DrainBlockedError);
-    expect((error as DrainBlockedError).uncordoned).toBe(false);
+    const run = await drainAsTheRollout(
+      cluster.api,
+      cluster.node('a'),
+      { drainSeconds: 3, pollSeconds: 1 },
+      virtualClock(),
+    );
+    expect(run.alreadyCordoned).toBe(true);
+    expect(run.outcome).toBe('blocked');
+    expect(run.uncordoned).toBe(false);
+    expect(run.detail).toContain('left cordoned (it was before)');
     expect((await cluster.readNode('a')).spec.unschedulable).toBe(true);
   });
 
@@ -350,45 +462,68 @@ describe.each(backends)('drain against the $name', (backend) => {
     expect(await cluster.nodePatches()).toEqual([409, 200]);
   });
 
-  it('waits through a stop and start until the node is Ready, then uncordons', async () => {
+  it('the Ready check: a node whose kubelet stays away makes the rollout give the new type up after nodeSeconds; once back it is Ready and uncordoned', async () => {
     const id = uniqueInstanceId();
     const cluster = await backend.cluster({ nodes: [{ short: 'a', instanceId: id }] });
-    const name = cluster.node('a');
-    await cordon(cluster.api, name);
+    const drainer = kubernetesNodeDrainer(cluster.api);
+    await drainer.cordon(id);
     await cluster.instanceStopped(id);
     expect(isNodeReady(await cluster.readNode('a'))).toBe(false);
 
-    const stillStopped = await waitForReady(cluster.api, name, {
-      timeoutMs: 3_000,
-      pollMs: 1_000,
-      ...virtualClock(),
-    }).catch((e: unknown) => e);
-    expect(stillStopped).toBeInstanceOf(NodeNotReadyError);
-    expect((stillStopped as Error).message).toMatch(/not Ready within 3000 ms/);
+    // EC2 says the instance runs again, but its kubelet does not come back.
+    const time = virtualClock();
+    const stillDown = await readyAsTheRollout(
+      drainer,
+      id,
+      { nodeSeconds: 3, pollSeconds: 1 },
+      time,
+    );
+    expect(stillDown.polls).toEqual([false, false, false, false]);
+    expect(stillDown.decision).toEqual({
+      kind: 'next',
+      step: expect.objectContaining({
+        phase: 'stop',
+        toward: 'from',
+        cause: 'NodeNotReadyError: the node on m6i.xlarge was not Ready within 3 s',
+      }),
+      waitSeconds: 0,
+    });
+    // Still cordoned: the old type goes back on first.
+    expect((await cluster.readNode('a')).spec.unschedulable).toBe(true);
 
     await cluster.instanceStarted(id);
-    expect(isNodeReady(await waitForReady(cluster.api, name, settling))).toBe(true);
-    await uncordon(cluster.api, name);
+    const up = await readyAsTheRollout(
+      drainer,
+      id,
+      { nodeSeconds: 30, pollSeconds: settling.pollSeconds },
+      realClock,
+    );
+    expect(up.decision).toMatchObject({ kind: 'end', outcome: 'resized', uncordon: true });
+    expect(up.polls.at(-1)).toBe(true);
+    expect(isNodeReady(await cluster.readNode('a'))).toBe(true);
     expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
   });
 
-  it('a wrong token is a clear 401 error, not retried; no credentials at all is anonymous: 403', async () => {
-    const cluster = await backend.cluster({ nodes: [{ short: 'a' }, { short: 'b' }] });
+  it('a wrong token is a clear 401 error, not taken for a node that is not Ready; no credentials at all is anonymous: 403', async () => {
+    const id = uniqueInstanceId();
+    const cluster = await backend.cluster({
+      nodes: [{ short: 'a', instanceId: id }, { short: 'b' }],
+    });
     const wrong = createKubeApi(parseKubeconfig(withToken(cluster.kubeconfigJson, 'wrong')));
     cleanups.push(() => wrong.close());
+    const node = cluster.node('a');
 
-    const error = await cordonAndDrain(wrong, cluster.node('a'), {
-      timeoutMs: 1_000,
-      ...virtualClock(),
-    }).catch((e: unknown) => e);
+    const error = await cordon(wrong, node).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(KubeApiError);
     expect((error as KubeApiError).statusCode).toBe(401);
     expect((error as Error).message).toMatch(
       /401 \(Unauthorized\): the API server refused the credentials/,
     );
-    await expect(
-      waitForReady(wrong, cluster.node('a'), { timeoutMs: 60_000, ...virtualClock() }),
-    ).rejects.toThrow(/401/);
+    await expect(evictionRound(wrong, node)).rejects.toThrow(/401 \(Unauthorized\)/);
+    await expect(uncordon(wrong, node)).rejects.toThrow(/401 \(Unauthorized\)/);
+    // The Ready check takes a node it cannot find for one not Ready yet, never refused credentials.
+    expect(await kubernetesNodeDrainer(cluster.api).isReady(uniqueInstanceId())).toBe(false);
+    await expect(kubernetesNodeDrainer(wrong).isReady(id)).rejects.toThrow(/401 \(Unauthorized\)/);
     expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
 
     const { server, caData } = parseKubeconfig(cluster.kubeconfigJson);
@@ -440,7 +575,7 @@ describe.each(backends)('drain against the $name', (backend) => {
     ).rejects.toThrow(new RegExp(`no Kubernetes node for instance ${unknown}.*drpilot:node-name`));
   });
 
-  it("kubernetesNodeDrainer drains, waits for Ready after a stop/start and uncordons the instance's node", async () => {
+  it("kubernetesNodeDrainer cordons, evicts round by round, sees Ready after a stop/start and uncordons the instance's node", async () => {
     const [id, other] = [uniqueInstanceId(), uniqueInstanceId()];
     const cluster = await backend.cluster({
       nodes: [
@@ -449,23 +584,28 @@ describe.each(backends)('drain against the $name', (backend) => {
       ],
       deployments: [{ name: 'web', perNode: { a: 1 } }],
     });
-    const drained: string[] = [];
-    const drainer = kubernetesNodeDrainer(cluster.api, {
-      drain: settling,
-      ready: settling,
-      onDrained: (instance, result) =>
-        drained.push(`${instance}: ${workloads(result.evicted).join(',')}`),
-    });
+    const drainer = kubernetesNodeDrainer(cluster.api);
 
-    await drainer.drain(id);
-    expect(drained).toEqual([`${id}: web`]);
+    expect(await drainer.cordon(id)).toEqual({ alreadyCordoned: false });
     expect((await cluster.readNode('a')).spec.unschedulable).toBe(true);
+    // Rounds until the evicted pod is gone (the rollout waits between them).
+    let round = await drainer.evict(id);
+    expect(round.blocked).toEqual([]);
+    for (let i = 0; round.remaining.length > 0 && i < 100; i++) {
+      await realClock.sleep(settling.pollSeconds * 1000);
+      round = await drainer.evict(id);
+    }
+    expect(round).toEqual({ remaining: [], blocked: [] });
     expect(await cluster.podsOn('a')).toEqual([]);
 
     // What an EC2 executor's test forwards from its instance state changes.
     await cluster.instanceStopped(id);
+    expect(await drainer.isReady(id)).toBe(false);
     await cluster.instanceStarted(id);
-    await drainer.waitReady(id);
+    for (let i = 0; !(await drainer.isReady(id)) && i < 100; i++) {
+      await realClock.sleep(settling.pollSeconds * 1000);
+    }
+    expect(await drainer.isReady(id)).toBe(true);
     await drainer.uncordon(id);
     expect((await cluster.readNode('a')).spec.unschedulable).toBeUndefined();
     expect(await drainer.nodeName(id)).toBe(cluster.node('a'));
@@ -478,7 +618,8 @@ describe('drain identity on the real API server (RBAC)', () => {
       nodes: [{ short: 'a' }, { short: 'b' }],
       deployments: [{ name: 'web', perNode: { a: 1 } }],
     });
-    await cordonAndDrain(cluster.api, cluster.node('a'), settling);
+    const run = await drainAsTheRollout(cluster.api, cluster.node('a'), settling, realClock);
+    expect(run.outcome).toBe('drained');
     const [pod] = await cluster.podsOn('b');
     const answer = await cluster.api.call(
       'DELETE',
@@ -547,18 +688,26 @@ describe('optimistic concurrency, staged by the fake (a write just before the PA
 });
 
 describe('the fake kubelet', () => {
-  it('a started instance turns Ready after the given number of node reads; waitForReady polls at pollMs', async () => {
+  it('a started instance turns Ready after the given number of node reads; the rollout polls at pollSeconds', async () => {
     const { fake, api } = await fakeCluster({ nodes: [{ name: 'node-a', instanceId: 'i-0abc' }] });
     fake.instanceStopped('i-0abc');
     fake.instanceStarted('i-0abc', { readyAfterReads: 3 });
     const time = virtualClock();
-    const node = await waitForReady(api, 'node-a', { timeoutMs: 60_000, pollMs: 5_000, ...time });
-    expect(isNodeReady(node)).toBe(true);
+    const { decision, polls } = await readyAsTheRollout(
+      kubernetesNodeDrainer(api),
+      'i-0abc',
+      { nodeSeconds: 60, pollSeconds: 5 },
+      time,
+    );
+    expect(decision).toMatchObject({ kind: 'end', outcome: 'resized' });
+    expect(polls).toEqual([false, false, true]);
     expect(time.clock.sleeps).toEqual([5_000, 5_000]);
   });
 
-  it('setNodeReady flips the Ready condition; a wrong token is refused on every request', async () => {
-    const { fake, api } = await fakeCluster({ nodes: [{ name: 'node-a', ready: false }] });
+  it('setNodeReady flips the Ready condition; a wrong token is refused on every request, none retried', async () => {
+    const { fake, api } = await fakeCluster({
+      nodes: [{ name: 'node-a', ready: false, instanceId: 'i-0abc' }],
+    });
     expect(isNodeReady(await api.getNode('node-a'))).toBe(false);
     fake.setNodeReady('node-a', true);
     expect(isNodeReady(await api.getNode('node-a'))).toBe(true);
@@ -566,10 +715,11 @@ describe('the fake kubelet', () => {
     const wrong = createKubeApi(parseKubeconfig(fake.kubeconfigJson({ token: 'wrong' })));
     cleanups.push(() => wrong.close());
     const before = fake.requests.length;
-    await cordonAndDrain(wrong, 'node-a', { timeoutMs: 1_000, ...virtualClock() }).catch(
-      () => undefined,
-    );
-    expect(fake.requests.slice(before).map((r) => r.status)).toEqual([401]);
+    await expect(cordon(wrong, 'node-a')).rejects.toThrow(KubeApiError);
+    await expect(evictionRound(wrong, 'node-a')).rejects.toThrow(KubeApiError);
+    await expect(kubernetesNodeDrainer(wrong).isReady('i-0abc')).rejects.toThrow(KubeApiError);
+    await expect(uncordon(wrong, 'node-a')).rejects.toThrow(KubeApiError);
+    expect(fake.requests.slice(before).map((r) => r.status)).toEqual([401, 401, 401, 401]);
   });
 
   it('refuses a server whose certificate the kubeconfig CA did not sign', async () => {
@@ -591,11 +741,10 @@ describe('node names for EC2 instances', () => {
   };
 
   it('uses the tag, then the private DNS name, then the instance id', () => {
-    expect(nodeNameForInstance(instance)).toBe('ip-10-0-1-23.eu-west-1.compute.internal');
-    expect(nodeNameForInstance({ ...instance, tags: { [NODE_NAME_TAG]: 'worker-1' } })).toBe(
+    expect(nodeNameCandidates({ ...instance, tags: { [NODE_NAME_TAG]: 'worker-1' } })[0]).toBe(
       'worker-1',
     );
-    expect(nodeNameForInstance({ ...instance, privateDnsName: '' })).toBe('i-0abc');
+    expect(nodeNameCandidates({ ...instance, privateDnsName: '' })).toEqual(['i-0abc']);
     expect(nodeNameCandidates(instance)).toEqual([
       'ip-10-0-1-23.eu-west-1.compute.internal',
       'ip-10-0-1-23',

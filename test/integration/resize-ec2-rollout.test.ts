@@ -4,7 +4,13 @@ import { ec2Client } from '../../lambdas/adapters/aws/clients';
 import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
 import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
 import { isNodeReady } from '../../lambdas/adapters/kubernetes/kube-api';
-import { rollOutEc2, type NodeDrainer, type RolloutNode } from '../../lambdas/resize/ec2-rollout';
+import {
+  stepEc2Node,
+  type NodeDrainer,
+  type NodeReport,
+  type RolloutNode,
+} from '../../lambdas/resize/ec2-rollout';
+import type { NodeStep } from '../../lambdas/core/resize/node-steps';
 import { kubernetesDrainerFor } from '../../lambdas/resize/group-drainer';
 import { useK8sWorld } from '../support/k8s-world';
 import { kwokEstate } from '../support/kwok-estate';
@@ -52,21 +58,72 @@ function recordingDrainer(blocked: Set<string> = new Set()): NodeDrainer & { cal
   const calls: string[] = [];
   return {
     calls,
-    async drain(id) {
-      calls.push(`drain ${id}`);
-      if (blocked.has(id))
-        throw Object.assign(
-          new Error(`eviction of app/web-0 on ${id} blocked by PodDisruptionBudget web (429)`),
-          { name: 'DrainBlockedError' },
-        );
+    async cordon(id) {
+      calls.push(`cordon ${id}`);
+      return { alreadyCordoned: false };
     },
-    async waitReady(id) {
+    async evict(id) {
+      calls.push(`evict ${id}`);
+      const pods = blocked.has(id) ? ['app/web-0'] : [];
+      return { remaining: pods, blocked: pods };
+    },
+    async isReady(id) {
       calls.push(`ready ${id}`);
+      return true;
     },
     async uncordon(id) {
       calls.push(`uncordon ${id}`);
     },
   };
+}
+
+interface RolloutOptions {
+  nodeMs: number;
+  drainMs: number;
+  pollMs: number;
+  sleep?: (ms: number) => Promise<void>;
+  now?: () => Date;
+  page: (message: string) => Promise<void>;
+}
+
+/**
+ * The nodes one after the other, each through its sub-steps with the waits slept in between, as
+ * advanceRollout and the state machine run them; the first node not resized stops the rollout.
+ */
+async function rollOut(
+  ec2: EC2Client,
+  drainer: NodeDrainer,
+  nodes: readonly RolloutNode[],
+  options: RolloutOptions,
+): Promise<NodeReport[]> {
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const limits = {
+    drainSeconds: options.drainMs / 1000,
+    nodeSeconds: options.nodeMs / 1000,
+    pollSeconds: options.pollMs / 1000,
+  };
+  const reports: NodeReport[] = [];
+  for (const node of nodes) {
+    if (reports.some((r) => r.outcome !== 'resized')) {
+      reports.push({ ...node, outcome: 'not-started', detail: 'the rollout stopped earlier' });
+      continue;
+    }
+    let step: NodeStep | null = null;
+    for (;;) {
+      const result = await stepEc2Node(ec2, drainer, node, step, {
+        limits,
+        now: options.now ?? (() => new Date()),
+        page: options.page,
+      });
+      if (result.kind === 'end') {
+        reports.push(result.report);
+        break;
+      }
+      step = result.step;
+      if (result.waitSeconds > 0) await sleep(options.pollMs);
+    }
+  }
+  return reports;
 }
 
 /** moto starts any type; EC2 answers InsufficientInstanceCapacity when a type has none left. */
@@ -105,12 +162,18 @@ function noCapacityFor(ec2: EC2Client, types: string[]): void {
   );
 }
 
-const options = (pages: string[] = []) => ({
-  timeoutMs: 5_000,
-  pollMs: 10,
-  sleep: async () => undefined,
-  page: async (message: string) => void pages.push(message),
-});
+/** Virtual time: each sleep moves the clock on. */
+const options = (pages: string[] = []): RolloutOptions => {
+  let now = Date.parse('2026-12-02T10:00:00Z');
+  return {
+    nodeMs: 5_000,
+    drainMs: 5_000,
+    pollMs: 1_000,
+    sleep: async (ms) => void (now += ms),
+    now: () => new Date(now),
+    page: async (message: string) => void pages.push(message),
+  };
+};
 
 const nodesOf = (ids: string[], to = 'm6i.xlarge'): RolloutNode[] =>
   ids.map((id) => ({ id, from: 'm6i.large', to, tags: {} }));
@@ -120,12 +183,12 @@ describe('ec2 rollout against moto', () => {
     const ec2 = ec2Client(REGION);
     const ids = await runNodes(ec2, 3);
     const drainer = recordingDrainer();
-    const reports = await rollOutEc2(ec2, drainer, nodesOf(ids), options());
+    const reports = await rollOut(ec2, drainer, nodesOf(ids), options());
     expect(reports.map((r) => r.outcome)).toEqual(['resized', 'resized', 'resized']);
     for (const id of ids)
       expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.xlarge' });
     expect(drainer.calls).toEqual(
-      ids.flatMap((id) => [`drain ${id}`, `ready ${id}`, `uncordon ${id}`]),
+      ids.flatMap((id) => [`cordon ${id}`, `evict ${id}`, `ready ${id}`, `uncordon ${id}`]),
     );
   });
 
@@ -134,7 +197,7 @@ describe('ec2 rollout against moto', () => {
     const ids = await runNodes(ec2, 3);
     noCapacityFor(ec2, ['m6i.xlarge']);
     const pages: string[] = [];
-    const reports = await rollOutEc2(ec2, recordingDrainer(), nodesOf(ids), options(pages));
+    const reports = await rollOut(ec2, recordingDrainer(), nodesOf(ids), options(pages));
     expect(reports.map((r) => r.outcome)).toEqual(['restored', 'not-started', 'not-started']);
     expect(reports[0]!.detail).toContain('InsufficientInstanceCapacity');
     for (const id of ids)
@@ -147,7 +210,7 @@ describe('ec2 rollout against moto', () => {
     const [id] = await runNodes(ec2, 1);
     noCapacityFor(ec2, ['m6i.xlarge', 'm6i.large']);
     const pages: string[] = [];
-    const [report] = await rollOutEc2(ec2, recordingDrainer(), nodesOf([id!]), options(pages));
+    const [report] = await rollOut(ec2, recordingDrainer(), nodesOf([id!]), options(pages));
     expect(report!.outcome).toBe('stranded');
     expect(pages).toHaveLength(1);
     expect(pages[0]).toContain(`node ${id} is stranded`);
@@ -156,7 +219,7 @@ describe('ec2 rollout against moto', () => {
   it('an eviction blocked by a PodDisruptionBudget: the node is not stopped, the rollout stops', async () => {
     const ec2 = ec2Client(REGION);
     const ids = await runNodes(ec2, 2);
-    const reports = await rollOutEc2(
+    const reports = await rollOut(
       ec2,
       recordingDrainer(new Set([ids[0]!])),
       nodesOf(ids),
@@ -164,6 +227,7 @@ describe('ec2 rollout against moto', () => {
     );
     expect(reports.map((r) => r.outcome)).toEqual(['blocked', 'not-started']);
     expect(reports[0]!.detail).toContain('PodDisruptionBudget');
+    expect(reports[0]!.detail).toContain('within drainTimeoutSeconds (5 s); uncordoned');
     for (const id of ids)
       expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.large' });
   });
@@ -173,7 +237,7 @@ describe('ec2 rollout against moto', () => {
     const [asgNode] = await runNodes(ec2, 1, { 'aws:autoscaling:groupName': 'workers-asg' });
     const [karpenterNode] = await runNodes(ec2, 1, { 'karpenter.sh/nodepool': 'default' });
     const drainer = recordingDrainer();
-    const asg = await rollOutEc2(
+    const asg = await rollOut(
       ec2,
       drainer,
       [
@@ -186,7 +250,7 @@ describe('ec2 rollout against moto', () => {
       ],
       options(),
     );
-    const karp = await rollOutEc2(
+    const karp = await rollOut(
       ec2,
       drainer,
       [
@@ -224,10 +288,10 @@ describe('ec2 rollout against moto and kube-apiserver + kwok (nodes by providerI
       privateDnsName: null,
     }));
   /** The production drainer: kubeconfig from Secrets Manager, real sleeps, short polls. */
-  const drainer = (ids: string[], nodeMs = 60_000) =>
-    kubernetesDrainerFor(group, REGION, rolloutNodes(ids), { nodeMs, pollMs: 100 });
-  const realOptions = (pages: string[] = []) => ({
-    timeoutMs: 60_000,
+  const drainer = (ids: string[]) => kubernetesDrainerFor(group, REGION, rolloutNodes(ids));
+  const realOptions = (pages: string[] = [], drainMs = 60_000): RolloutOptions => ({
+    nodeMs: 60_000,
+    drainMs,
     pollMs: 100,
     page: async (message: string) => void pages.push(message),
   });
@@ -238,7 +302,7 @@ describe('ec2 rollout against moto and kube-apiserver + kwok (nodes by providerI
     const ids = instances.map((i) => i.id);
     const cluster = await kwokEstate(k8s, { region: REGION, instances, secretName: SECRET });
 
-    const reports = await rollOutEc2(ec2, await drainer(ids), nodesOf(ids), realOptions());
+    const reports = await rollOut(ec2, await drainer(ids), nodesOf(ids), realOptions());
 
     expect(reports.map((r) => r.outcome)).toEqual(['resized', 'resized', 'resized']);
     for (const id of ids) {
@@ -269,7 +333,7 @@ describe('ec2 rollout against moto and kube-apiserver + kwok (nodes by providerI
     noCapacityFor(ec2, ['m6i.xlarge']);
     const pages: string[] = [];
 
-    const reports = await rollOutEc2(ec2, await drainer(ids), nodesOf(ids), realOptions(pages));
+    const reports = await rollOut(ec2, await drainer(ids), nodesOf(ids), realOptions(pages));
 
     expect(reports.map((r) => r.outcome)).toEqual(['restored', 'not-started']);
     expect(reports[0]!.detail).toContain('InsufficientInstanceCapacity');
@@ -302,10 +366,12 @@ describe('ec2 rollout against moto and kube-apiserver + kwok (nodes by providerI
       budget: { minAvailable: 'all' },
     });
 
-    const reports = await rollOutEc2(ec2, await drainer(ids, 2_000), nodesOf(ids), realOptions());
+    const reports = await rollOut(ec2, await drainer(ids), nodesOf(ids), realOptions([], 2_000));
 
     expect(reports.map((r) => r.outcome)).toEqual(['blocked', 'not-started']);
-    expect(reports[0]!.detail).toMatch(/DrainBlockedError: .*PodDisruptionBudget.*429/);
+    expect(reports[0]!.detail).toMatch(
+      /^not stopped: drain blocked by a PodDisruptionBudget: .*429 TooManyRequests.*drainTimeoutSeconds \(2 s\); uncordoned/,
+    );
     expect(cluster.events).toEqual([]);
     for (const id of ids) {
       expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.large' });

@@ -10,6 +10,8 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { autoScalingClient, ec2Client, eksClient } from '../../lambdas/adapters/aws/clients';
 import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
 import {
+  cancelTemplateRollout,
+  pollTemplateRollout,
   startTemplateRollout,
   templateGroupMembers,
   type TemplateTarget,
@@ -100,6 +102,7 @@ const eksGroup: NodeGroupConfig = {
   scaleUpAt: 75,
   scaleDownAt: 30,
   cooldownSeconds: 1800,
+  drainTimeoutSeconds: 180,
 };
 
 async function nodegroupTemplateVersion() {
@@ -186,6 +189,20 @@ describe('eks-managed rollout against moto + NodegroupUpdateFake + LaunchTemplat
       'is Failed: PodEvictionFailure: Reached max retries while trying to evict pods from nodes in node group workers (ip-10-0-1-23.eu-west-1.compute.internal)',
     );
     expect(await nodegroupTemplateVersion()).toBe('1');
+  });
+
+  it('an update still running at the rollout bound cannot be cancelled: Finish says so, citing EKS CancelUpdate, calls nothing, and the update goes on', async () => {
+    await seedNodegroup();
+    const handle = await startTemplateRollout(await checkedTarget(), 'm6i.xlarge', 'test');
+    const calls = recordCommands(ec2Client(REGION), eksClient(REGION));
+
+    const said = await cancelTemplateRollout(handle);
+
+    expect(said).toBe(
+      `update ${handle.operationId} of node group ${NODEGROUP} cannot be cancelled (EKS CancelUpdate supports only VersionRollback updates on EKS Auto Mode clusters, https://docs.aws.amazon.com/eks/latest/APIReference/API_CancelUpdate.html): it is still running; watch it with aws eks describe-update`,
+    );
+    expect(calls).toEqual([]);
+    expect((await pollTemplateRollout(handle)).status).toBe('in-progress');
   });
 
   const refusals: Array<[string, Seed, string[]]> = [

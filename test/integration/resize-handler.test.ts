@@ -21,10 +21,13 @@ import { StateStore } from '../../lambdas/adapters/aws/state-store';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { notificationTopicName, resizeAlarmName } from '../../lambdas/core/shared-names';
 import { RESIZE_STATE_MACHINE_ENV } from '../../lambdas/core/shared-names';
+import { nodeStepBudget } from '../../lambdas/core/resize/node-steps';
+import { rolloutTimedOutCause } from '../../lambdas/core/resize/rollout-bound';
+import { nodeLimitsFor } from '../../lambdas/resize/advance-rollout';
 import { createResizeHandler } from '../../lambdas/resize/handler';
 import type { ResizeResult, RolloutState } from '../../lambdas/resize/rollout-state';
 import { ResizeRollout } from '../../lib/resize';
-import { newTestApp, TEST_ACCOUNT } from '../infra/synth';
+import { newTestApp, TEST_ACCOUNT, validExampleConfig } from '../infra/synth';
 import { recordCommands } from '../support/command-recorder';
 import { startFakeLambdaInvoke } from '../support/fake-lambda-invoke';
 import { useMoto } from '../support/moto';
@@ -50,11 +53,9 @@ let definition: AslDefinition;
 beforeAll(() => {
   const app = newTestApp(false);
   const stack = new Stack(app, 'Primary', { env: { account: TEST_ACCOUNT, region: REGION } });
-  const config = JSON.parse(
-    readFileSync(join(import.meta.dirname, '../../drpilot.config.example.json'), 'utf8'),
-  );
   new ResizeRollout(stack, 'Resize', {
-    config,
+    // The example config as validated (defaults filled in).
+    config: validExampleConfig(),
     side: 'primary',
     alarmTopic: new sns.Topic(stack, 'Topic'),
     encryptionKey: new kms.Key(stack, 'Key'),
@@ -184,6 +185,22 @@ async function memberAlarm(
   return alarm;
 }
 
+/**
+ * The Advance → Done? → Count → Within bound? → Wait rounds of an execution that ends with a done
+ * Advance and Finish; throws when the execution took another path.
+ */
+function roundsOf(visited: string[]): number {
+  const round = ['Advance', 'Done?', 'Count', 'Within bound?', 'Wait'];
+  const rounds = (visited.length - 3) / round.length;
+  expect(visited).toEqual([
+    ...Array.from({ length: rounds }, () => round).flat(),
+    'Advance',
+    'Done?',
+    'Finish',
+  ]);
+  return rounds;
+}
+
 describe('resize handler (fake Step Functions runs the synthesized rollout definition; moto cannot run Lambda tasks)', () => {
   it('an alarm plans, hands the rollout to the state machine, which resizes node by node and finishes', async () => {
     const { config, ids } = await estate.estateWithCluster();
@@ -200,7 +217,9 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     expect(started).toMatchObject({ outcome: 'started', to: 'm6i.xlarge' });
     const [execution] = await finished(sfn);
     expect(execution!.status).toBe('SUCCEEDED');
-    expect(execution!.visited).toEqual(['Advance', 'Done?', 'Finish']);
+    // One node's sub-steps (cordon and evict, [evict again], stop, stopped?, start, Ready?),
+    // each an Advance, with the state machine's Wait in between.
+    expect(roundsOf(execution!.visited)).toBeGreaterThanOrEqual(4);
     const result = execution!.output as ResizeResult;
     expect(result).toMatchObject({ outcome: 'resized', group: GROUP, to: 'm6i.xlarge' });
     const [moved] = result.nodes;
@@ -228,8 +247,8 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     expect(started).toMatchObject({ outcome: 'started' });
     expect(started.nodes).toHaveLength(3);
     const [execution] = await finished(sfn);
-    const round = ['Advance', 'Done?', 'Count', 'Within bound?', 'Wait'];
-    expect(execution!.visited).toEqual([...round, ...round, 'Advance', 'Done?', 'Finish']);
+    // Three nodes one after the other, at least five sub-steps each.
+    expect(roundsOf(execution!.visited)).toBeGreaterThanOrEqual(3 * 5 - 1);
     const result = execution!.output as ResizeResult;
     expect(result.outcome).toBe('resized');
     expect(result.nodes.map((n) => n.outcome)).toEqual(['resized', 'resized', 'resized']);
@@ -329,20 +348,22 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     })) as { outcome: string };
     expect(started.outcome).toBe('started');
     const [execution] = await finished(sfn);
-    // Per-node budget × nodes: an ec2 rollout of 3 nodes gets 3 Advances and one more.
-    expect((execution!.input as RolloutState).poll).toEqual({ count: 0, max: 4 });
-    expect(advances).toBe(4);
+    // Per-node budget × nodes: one Advance plus every sub-step each of the 3 nodes may take.
+    const max =
+      1 + 3 * nodeStepBudget(nodeLimitsFor(config.nodeGroups.find((g) => g.id === GROUP)!));
+    expect((execution!.input as RolloutState).poll).toEqual({ count: 0, max });
+    expect(advances).toBe(max);
     const round = ['Advance', 'Done?', 'Count', 'Within bound?'];
     expect(execution!.visited).toEqual([
       ...round,
-      ...[1, 2, 3].flatMap(() => ['Wait', ...round]),
+      ...Array.from({ length: max - 1 }, () => ['Wait', ...round]).flat(),
       'Timed out',
       'Finish',
     ]);
     expect(execution!.status).toBe('SUCCEEDED');
     const result = execution!.output as ResizeResult;
     expect(result.outcome).toBe('failed');
-    expect(result.reason).toMatch(/^timed out: no result after 4 of 4 polls/);
+    expect(result.reason).toBe(rolloutTimedOutCause({ count: max, max }));
     expect(result.nodes.map((n) => n.outcome)).toEqual([
       'interrupted',
       'not-started',
@@ -351,7 +372,7 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
     const pages = published.filter((p) => p.Subject === 'drpilot acme: NODE DOWN');
     expect(pages).toHaveLength(1);
     expect(pages[0]!.Message).toMatch(
-      /the resize of .* stopped \(timed out: no result after 4 of 4/,
+      new RegExp(`the resize of .* stopped \\(timed out: no result after ${max} of ${max}`),
     );
     expect(published.map((p) => p.Subject)).toContain(`drpilot acme: resize ${GROUP} failed`);
     for (const id of ids)

@@ -171,3 +171,60 @@ describe('resize without a rollout: a derived ladder, and the CLI refusing bad i
     expect(offLadder.json().error.message).toMatch(/to: c5\.large is not on the ladder of/);
   });
 });
+
+describe('the local runner waits between sub-steps like the state machine (virtual clock)', () => {
+  it('a drain a PodDisruptionBudget keeps blocking: eviction rounds 10 s apart until drainTimeoutSeconds, then the node is uncordoned, never stopped, and the rollout ends blocked', async () => {
+    const { config, ids } = await fakeEstate.estateWithCluster();
+    const configured = {
+      ...config,
+      nodeGroups: config.nodeGroups.map((g) =>
+        g.id === GROUP ? { ...g, drainTimeoutSeconds: 60 } : g,
+      ),
+    };
+    let clock = Date.now();
+    const slept: number[] = [];
+    const calls: string[] = [];
+    const result = await runResize(configured, GROUP, {
+      request: { kind: 'to', type: 'm6i.xlarge' },
+      dryRun: false,
+      trigger: 'test',
+      now: () => new Date(clock),
+      sleep: async (ms) => {
+        slept.push(ms);
+        clock += ms;
+      },
+      // Every eviction refused (429), as under a budget that allows no disruption.
+      drainerFor: async () => ({
+        cordon: async (id) => {
+          calls.push(`cordon ${id}`);
+          return { alreadyCordoned: false };
+        },
+        evict: async (id) => {
+          calls.push(`evict ${id}`);
+          return { remaining: ['app/web-0'], blocked: ['app/web-0'] };
+        },
+        isReady: async () => true,
+        uncordon: async (id) => void calls.push(`uncordon ${id}`),
+      }),
+    });
+    expect(result.outcome).toBe('failed');
+    expect(result.nodes.map((n) => n.outcome)).toEqual(['blocked', 'not-started', 'not-started']);
+    const [first] = result.nodes;
+    expect(first!.detail).toMatch(
+      /^not stopped: drain blocked by a PodDisruptionBudget: app\/web-0 .* within drainTimeoutSeconds \(60 s\); uncordoned, still m6i\.large$/,
+    );
+    // Rounds at 0, 10, …, 60 s: the runner slept the state machine's 10 s waits in between.
+    expect(slept).toEqual(Array<number>(6).fill(10_000));
+    expect(calls).toEqual([
+      `cordon ${first!.id}`,
+      ...Array<string>(7).fill(`evict ${first!.id}`),
+      `uncordon ${first!.id}`,
+    ]);
+    for (const id of ids) {
+      expect(await instanceState(ec2Client(REGION), id)).toEqual({
+        state: 'running',
+        type: 'm6i.large',
+      });
+    }
+  });
+});

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  ActiveInstanceRefreshNotFoundFault,
   AutoScalingClient,
   AutoScalingServiceException,
   DescribeAutoScalingGroupsCommand,
@@ -55,7 +56,12 @@ const validationError = (message: string) =>
  *   moto) by ones launched from it;
  * - after failNextRefresh(reason) (say, new instances fail their health checks) the next refresh
  *   goes Pending → InProgress → RollbackInProgress → RollbackSuccessful with AutoRollback, or
- *   → Failed without; the group keeps its old launch template and instances.
+ *   → Failed without; the group keeps its old launch template and instances;
+ * - after stallNextRefresh() the next refresh stays InProgress (an instance that never passes its
+ *   health check, a drain that never ends);
+ * - CancelInstanceRefresh moves the group's active refresh to Cancelling, then Cancelled; with
+ *   none active it fails with ActiveInstanceRefreshNotFound
+ *   (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CancelInstanceRefresh.html).
  */
 export class InstanceRefreshFake {
   /** Every StartInstanceRefresh accepted, in order. */
@@ -63,8 +69,20 @@ export class InstanceRefreshFake {
   private readonly refreshes = new Map<string, Refresh[]>();
   private failure: string | null = null;
 
+  private stall = false;
+
   failNextRefresh(reason: string): void {
     this.failure = reason;
+  }
+
+  stallNextRefresh(): void {
+    this.stall = true;
+  }
+
+  /** The status of the group's newest refresh, as the next DescribeInstanceRefreshes reports it. */
+  newestStatus(groupName: string): string | undefined {
+    const [newest] = this.refreshes.get(groupName) ?? [];
+    return newest?.steps[newest.at]?.status;
   }
 
   install(autoScaling: AutoScalingClient, region: string): void {
@@ -80,6 +98,8 @@ export class InstanceRefreshFake {
             };
           case 'DescribeInstanceRefreshesCommand':
             return { output: (await this.describe(moto.autoScaling, input)) as any, response: {} };
+          case 'CancelInstanceRefreshCommand':
+            return { output: this.cancel(input.AutoScalingGroupName) as any, response: {} };
           default:
             return next(args);
         }
@@ -132,22 +152,43 @@ export class InstanceRefreshFake {
     }
     const reason = this.failure;
     this.failure = null;
+    const stalled = this.stall;
+    this.stall = false;
     const steps: Step[] = [
       { status: 'Pending', percent: 0 },
       { status: 'InProgress', percent: 50 },
-      ...(reason === null
-        ? [{ status: 'Successful', percent: 100 } as const]
-        : autoRollback
-          ? [
-              { status: 'RollbackInProgress', percent: 25, reason } as const,
-              { status: 'RollbackSuccessful', percent: 0, reason } as const,
-            ]
-          : [{ status: 'Failed', percent: 50, reason } as const]),
+      ...(stalled
+        ? []
+        : reason === null
+          ? [{ status: 'Successful', percent: 100 } as const]
+          : autoRollback
+            ? [
+                { status: 'RollbackInProgress', percent: 25, reason } as const,
+                { status: 'RollbackSuccessful', percent: 0, reason } as const,
+              ]
+            : [{ status: 'Failed', percent: 50, reason } as const]),
     ];
     const refresh: Refresh = { id: randomUUID(), input, steps, at: 0, startTime: new Date() };
     this.refreshes.set(name, [refresh, ...refreshes]);
     this.started.push(input);
     return { InstanceRefreshId: refresh.id, $metadata: {} };
+  }
+
+  private cancel(name: string) {
+    const active = (this.refreshes.get(name) ?? []).find((r) => ACTIVE.has(r.steps[r.at]!.status));
+    if (!active) {
+      throw new ActiveInstanceRefreshNotFoundFault({
+        message: `No in progress or pending Instance Refresh found for Auto Scaling group ${name}`,
+        $metadata: { httpStatusCode: 400 },
+      });
+    }
+    const percent = active.steps[active.at]!.percent;
+    active.steps = [
+      ...active.steps.slice(0, active.at),
+      { status: 'Cancelling', percent },
+      { status: 'Cancelled', percent },
+    ];
+    return { InstanceRefreshId: active.id, $metadata: {} };
   }
 
   private async describe(moto: AutoScalingClient, input: Record<string, any>) {

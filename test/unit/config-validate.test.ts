@@ -208,6 +208,21 @@ const badConfigs: [string, Mutation, { path: string; message: string }[]][] = [
     ],
   ],
   [
+    'an encryption mode that does not exist',
+    (c) => (c.encryption = 'aws-managed'),
+    [
+      {
+        path: 'encryption',
+        message: 'expected "service-managed" or "customer-managed", got "aws-managed"',
+      },
+    ],
+  ],
+  [
+    'tracing as a string',
+    (c) => (c.observability = { tracing: 'yes' }),
+    [{ path: 'observability.tracing', message: 'expected boolean, got "yes"' }],
+  ],
+  [
     'eks-managed group without its node group name',
     (c) => (c.nodeGroups[0].kind = 'eks-managed'),
     [
@@ -258,6 +273,26 @@ const badConfigs: [string, Mutation, { path: string; message: string }[]][] = [
     ],
   ],
   [
+    'drill reports kept 0 days',
+    (c) => (c.drills = { reportRetentionDays: 0 }),
+    [{ path: 'drills.reportRetentionDays', message: 'expected at least 1 day, got 0' }],
+  ],
+  [
+    'drill reports kept beyond 100 years',
+    (c) => (c.drills = { reportRetentionDays: 36501 }),
+    [
+      {
+        path: 'drills.reportRetentionDays',
+        message: 'expected at most 36500 days (100 years), got 36501',
+      },
+    ],
+  ],
+  [
+    'drill reports kept part of a day',
+    (c) => (c.drills = { reportRetentionDays: 1.5 }),
+    [{ path: 'drills.reportRetentionDays', message: 'expected a whole number of days, got 1.5' }],
+  ],
+  [
     'clusters as an array',
     (c) => (c.clusters = []),
     [{ path: 'clusters', message: 'expected object, got []' }],
@@ -285,6 +320,10 @@ describe('validateConfig', () => {
     expect(result.config.tunnels).toBeUndefined();
     expect(result.config.backups.multipartThresholdBytes).toBe(5 * 1024 ** 3);
     expect(result.config.dns.healthCheckIntervalSeconds).toBe(30);
+    expect(result.config.drills.reportRetentionDays).toBe(365);
+    // What costs money every month without doing drpilot's job is opt-in (docs/cost.md).
+    expect(result.config.encryption).toBe('service-managed');
+    expect(result.config.observability).toEqual({ tracing: false, dashboard: false });
   });
 
   it.each(badConfigs)('rejects %s with the exact message', (_name, mutate, expected) => {

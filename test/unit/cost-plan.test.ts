@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatCostTables } from '../../lambdas/core/cost/format';
 import {
+  costGoalVerdicts,
   planCost,
   type CfnResource,
   type CostService,
@@ -78,10 +79,11 @@ function fixture(extra: Record<string, CfnResource> = {}): NamedTemplate[] {
       Properties: {
         BillingMode: 'PAY_PER_REQUEST',
         PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS', KMSMasterKeyId: getAtt('Key') },
       },
     },
-    Queue: { Type: 'AWS::SQS::Queue', Properties: {} },
-    Topic: { Type: 'AWS::SNS::Topic', Properties: {} },
+    Queue: { Type: 'AWS::SQS::Queue', Properties: { SqsManagedSseEnabled: true } },
+    Topic: { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: getAtt('Key') } },
     Secret: { Type: 'Custom::DrpilotWebhookSecret', Properties: { SecretName: 'acme/x' } },
     Role: { Type: 'AWS::IAM::Role', Properties: {} },
     ...extra,
@@ -178,6 +180,59 @@ describe('planCost arithmetic', () => {
     expect(monthly(at100, 'Step Functions', /transitions/).quantity).toBe(4 * 10 + 4 * 8 * 100);
   });
 
+  it('charges KMS requests only for data under a customer key', () => {
+    // The table is under the key: a request per invocation; the topic: one per publish.
+    expect(monthly(at3, 'KMS', /requests/)).toMatchObject({
+      item: 'requests (1 tables, queues and log groups and 1 topics under a customer key)',
+      quantity: 8_860 + 100,
+    });
+    // The same stack with service-managed encryption (the DynamoDB AWS owned key, SQS-managed SSE)
+    // and its topic under the AWS managed key makes none that are billed.
+    const [control] = fixture();
+    const resources = { ...control?.template.Resources };
+    resources.Table = {
+      Type: 'AWS::DynamoDB::Table',
+      Properties: { BillingMode: 'PAY_PER_REQUEST' },
+    };
+    resources.Topic = { Type: 'AWS::SNS::Topic', Properties: { KmsMasterKeyId: 'alias/aws/sns' } };
+    const serviceManaged = planCost(
+      [{ stack: 'acme-drpilot-control', template: { Resources: resources } }],
+      ASSUMPTIONS,
+    );
+    expect(monthly(serviceManaged, 'KMS', /requests/).quantity).toBe(0);
+  });
+
+  it('prices the scale-up-only design: one alarm per node and a GetMetricData re-plan', () => {
+    const design = (nodes: number) =>
+      planCost(fixture(), {
+        ...ASSUMPTIONS,
+        nodes,
+        memberAlarms: 'scale-up-only',
+        scaleDownReviewMinutes: 60,
+      });
+    const at100design = design(100);
+    expect(monthly(at100design, 'CloudWatch alarms', /scale-up alarm per node/)).toMatchObject({
+      quantity: 100,
+      perNode: true,
+    });
+    // 100 metrics requested every hour: 73,000 a month at $0.01 per 1,000.
+    const reads = monthly(at100design, 'CloudWatch API', /GetMetricData/);
+    expect(reads.quantity).toBe(73_000);
+    expect(reads.monthly).toBeCloseTo(0.73, 10);
+    // Against the up/down pairs: 200 alarm metrics ($20) become 100 alarms and the reads.
+    expect(at100.total - at100design.total).toBeCloseTo(20 - 10 - 0.73, 2);
+    expect(design(3).lines.length).toBe(at100design.lines.length);
+  });
+
+  it('says which goal each node count meets, by how much it misses, and what weighs most', () => {
+    const [at3Goal, at100Goal] = costGoalVerdicts([at3, at100]);
+    expect(at3Goal).toBe('goal under $10.00 at 3 nodes: met ($7.42)');
+    expect(at100Goal).toMatch(
+      /^goal under \$15\.00 at 100 nodes: NOT met \(\$26\.90, \$11\.90 over\); largest lines: node group member alarms \(up\/down pair per node, 1 groups\) \$20\.00; /,
+    );
+    expect(costGoalVerdicts([planCost(fixture(), { ...ASSUMPTIONS, nodes: 7 })])).toEqual([]);
+  });
+
   it('charges rotated backing keys from the second year, at most two per key', () => {
     const rotated = (years: number) =>
       monthly(planCost(fixture(), { keyAgeYears: years }), 'KMS', /rotated/).quantity;
@@ -187,10 +242,10 @@ describe('planCost arithmetic', () => {
   it('adds up to known totals at 3 and 100 nodes', () => {
     // Fixed: checks 1.50 + 2.50, key 1.00, alarm metrics 4 × 0.10, composite 0.50, custom
     // metric 0.30, secret 0.40 = 6.60; member pairs 0.60 (3 nodes) or 20.00 (100 nodes); the
-    // 8,860 invocations and the rest ≈ 0.2174 (3 nodes) or ≈ 0.2950 (100 nodes).
-    expect(at3.lines.reduce((s, l) => s + l.monthly, 0)).toBeCloseTo(7.4174, 3);
+    // 8,860 invocations, 100 publishes and the rest ≈ 0.2177 (3 nodes) or ≈ 0.2953 (100 nodes).
+    expect(at3.lines.reduce((s, l) => s + l.monthly, 0)).toBeCloseTo(7.4177, 3);
     expect(at3.total).toBe(7.42);
-    expect(at100.lines.reduce((s, l) => s + l.monthly, 0)).toBeCloseTo(26.895, 3);
+    expect(at100.lines.reduce((s, l) => s + l.monthly, 0)).toBeCloseTo(26.8953, 3);
     expect(at100.total).toBe(26.9);
   });
 
@@ -211,6 +266,8 @@ describe('planCost arithmetic', () => {
     expect(text).toMatch(/^total\s+\$7\.42\s+\$26\.90$/m);
     expect(text).toContain('Assumptions:');
     expect(text).toMatch(/member alarms.*\*/);
+    expect(text).toContain('Goals (issue 14):');
+    expect(text).toContain('  - goal under $10.00 at 3 nodes: met ($7.42)');
   });
 
   it('uses the documented unit prices', () => {

@@ -104,7 +104,7 @@ describe('actionForTrigger: manual payloads', () => {
     ...(reason ? { reason } : {}),
   });
 
-  it.each(['failover', 'failback', 'status', 'reconcile'])('%s passes through', (action) => {
+  it.each(['failover', 'failback', 'verify', 'reconcile'])('%s passes through', (action) => {
     expect(actionForTrigger(manual(action, 'drill'), config(false))).toEqual({
       action,
       reason: 'drill',
@@ -115,9 +115,9 @@ describe('actionForTrigger: manual payloads', () => {
     });
   });
 
-  it('ignores an action that is not a DNS action', () => {
-    expect(actionForTrigger(manual('resize'), config(false))).toEqual({
-      ignore: 'manual action resize is not a DNS action',
+  it.each(['resize', 'status'])('ignores %s, which is not a DNS action', (action) => {
+    expect(actionForTrigger(manual(action), config(false))).toEqual({
+      ignore: `manual action ${action} is not a DNS action`,
       notify: false,
     });
   });

@@ -37,6 +37,7 @@ describe('drill runbook --via lambda: the report from a recorded execution histo
       ['re-sync', true, false],
       ['restore drill', true, false],
       ['switch to dr', true, false],
+      ['verify DNS and TLS', true, false],
       ['AKS told', false, false],
       ['undo: switch back to primary', true, false],
     ]);
@@ -84,7 +85,7 @@ describe('drill runbook --via lambda: the report from a recorded execution histo
     expect(markdown).toContain('# drpilot drill: runbook');
     expect(markdown).toContain('**Verdict:** ❌ failed');
     expect(markdown).toContain('- RPO: 1800.0 s');
-    expect(markdown).toMatch(/\| 6 \| AKS told \| \*\*failed\*\* \|/);
+    expect(markdown).toMatch(/\| 7 \| AKS told \| \*\*failed\*\* \|/);
     expect(markdown).toContain('## Undone');
     expect(markdown).toContain('- undo: switch back to primary: ok');
   });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { runRunbook, type RunbookInvoker } from '../../cli/drill/runbook-runner';
+import {
+  runRunbook,
+  type RunbookExtras,
+  type RunbookInvoker,
+} from '../../cli/drill/runbook-runner';
+import type { StepRecorder } from '../../cli/drill/step-recorder';
 import { validateConfig } from '../../lambdas/core/config/validate';
 import {
   drillRunbook,
@@ -48,6 +53,7 @@ describe('the drill runbook of the example config', () => {
       're-sync',
       'restore drill',
       'switch to dr ⟲ undo: switch back to primary',
+      'verify DNS and TLS',
       'AKS told',
       'AKS confirmed',
       'switch back to primary',
@@ -129,5 +135,80 @@ describe('the drill runbook of the example config', () => {
     expect(run.steps.find((s) => s.name === 'undo: switch back to primary')?.detail).toMatch(
       /outcome is "refused".*lease held/,
     );
+  });
+
+  describe('with extra steps around the runbook (drill full)', () => {
+    /** Extras that record a step named after where they ran; `failAt` throws there. */
+    function extras(failAt: string | null) {
+      const extra = (name: string) => async (steps: StepRecorder, answer: unknown) => {
+        await steps.run(name, async () => {
+          if (name === failAt) throw new Error('injected extra failure');
+          return JSON.stringify(answer);
+        });
+      };
+      return {
+        before: { preflight: extra('before preflight'), 'switch to dr': extra('outage') },
+        after: { 're-sync': extra('after re-sync'), 'AKS told': extra('after AKS told') },
+        end: extra('at the end'),
+      } satisfies RunbookExtras;
+    }
+
+    it('runs each before its step, after it with its answer, and at the end', async () => {
+      const { invoke } = invoker(null, 'throws');
+      const run = await runRunbook(runbook, input, invoke, () => {}, extras(null));
+      expect(run.ok).toBe(true);
+      const names = run.steps.map((s) => s.name);
+      expect(names).toEqual([
+        'before preflight',
+        'preflight',
+        'scale up dr-workers',
+        're-sync',
+        'after re-sync',
+        'restore drill',
+        'outage',
+        'switch to dr',
+        'verify DNS and TLS',
+        'AKS told',
+        'after AKS told',
+        'AKS confirmed',
+        'switch back to primary',
+        'at the end',
+      ]);
+      expect(run.steps.find((s) => s.name === 'after re-sync')?.detail).toBe(
+        JSON.stringify({ rpoSeconds: 600, outcome: 'copied' }),
+      );
+    });
+
+    it('a failed extra stops the run and undoes the reversible steps done', async () => {
+      const { invoke, calls } = invoker(null, 'throws');
+      const run = await runRunbook(runbook, input, invoke, () => {}, extras('after AKS told'));
+      expect(run.ok).toBe(false);
+      expect(run.steps.find((s) => !s.ok)).toMatchObject({
+        name: 'after AKS told',
+        detail: 'injected extra failure',
+      });
+      expect(calls.map((c) => c.id)).not.toContain('AKS confirmed');
+      expect(run.undone).toEqual([
+        { name: 'undo: switch back to primary', ok: true },
+        { name: 'undo: scale down dr-workers', ok: true },
+      ]);
+    });
+
+    it('a failed extra before the first step stops the run before any function is asked', async () => {
+      const { invoke, calls } = invoker(null, 'throws');
+      const run = await runRunbook(runbook, input, invoke, () => {}, extras('before preflight'));
+      expect(run.ok).toBe(false);
+      expect(calls).toEqual([]);
+      expect(run.undone).toEqual([]);
+    });
+
+    it('a failed extra at the end fails the run, with nothing left to undo', async () => {
+      const { invoke, calls } = invoker(null, 'throws');
+      const run = await runRunbook(runbook, input, invoke, () => {}, extras('at the end'));
+      expect(run.ok).toBe(false);
+      expect(run.steps.at(-1)).toMatchObject({ name: 'at the end', ok: false });
+      expect(calls.map((c) => c.id)).toEqual(runbook.map((s) => s.id));
+      expect(run.undone).toEqual([]);
+    });
   });
 });

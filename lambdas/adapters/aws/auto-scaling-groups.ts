@@ -1,4 +1,5 @@
 import {
+  CancelInstanceRefreshCommand,
   DescribeAutoScalingGroupsCommand,
   DescribeInstanceRefreshesCommand,
   DescribeLifecycleHooksCommand,
@@ -118,6 +119,22 @@ export async function startInstanceRefresh(
   );
   if (!InstanceRefreshId) throw new Error(`StartInstanceRefresh on ${groupName} returned no id`);
   return InstanceRefreshId;
+}
+
+/**
+ * Cancels the group's refresh in progress; returns the id AWS cancels. AWS: "If an instance
+ * refresh or rollback is not in progress, an ActiveInstanceRefreshNotFound error occurs", and
+ * cancelling "does not roll back any replacements that have already been completed"
+ * (https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_CancelInstanceRefresh.html).
+ */
+export async function cancelInstanceRefresh(
+  autoScaling: AutoScalingClient,
+  groupName: string,
+): Promise<string | null> {
+  const { InstanceRefreshId } = await autoScaling.send(
+    new CancelInstanceRefreshCommand({ AutoScalingGroupName: groupName }),
+  );
+  return InstanceRefreshId ?? null;
 }
 
 /** The group's refreshes, newest first; only those of `ids` when given. */

@@ -1,5 +1,5 @@
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import { s3Client } from './clients';
+import { s3Client } from './sdk-clients/s3';
 
 export interface ReportFile {
   key: string;

@@ -24,23 +24,6 @@ export async function instanceState(
   };
 }
 
-/** Polls until the instance is in `wanted`, or throws after the timeout naming the last state. */
-export async function waitForState(
-  ec2: EC2Client,
-  id: string,
-  wanted: InstanceState,
-  options: { timeoutMs: number; pollMs: number; sleep: (ms: number) => Promise<void> },
-): Promise<void> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const { state } = await instanceState(ec2, id);
-    if (state === wanted) return;
-    if (Date.now() > deadline)
-      throw new Error(`${id} is ${state}, not ${wanted}, after ${options.timeoutMs} ms`);
-    await options.sleep(options.pollMs);
-  }
-}
-
 export async function stopInstance(ec2: EC2Client, id: string): Promise<void> {
   await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
 }

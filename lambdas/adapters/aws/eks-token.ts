@@ -17,7 +17,7 @@
  */
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider } from '@smithy/types';
-import { endpointOverride } from './clients';
+import { endpointOverride } from './sdk-clients/cache';
 import { NodeSha256 } from './node-sha256';
 
 export const EKS_TOKEN_PREFIX = 'k8s-aws-v1.';

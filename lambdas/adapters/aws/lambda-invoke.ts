@@ -1,5 +1,5 @@
 import { InvokeCommand } from '@aws-sdk/client-lambda';
-import { lambdaClient } from './clients';
+import { lambdaClient } from './sdk-clients/lambda';
 
 /** Invokes a function synchronously and returns its JSON answer; a function error is thrown. */
 export async function invokeFunction(

@@ -1,5 +1,5 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { secretsManagerClient } from './clients';
+import { secretsManagerClient } from './sdk-clients/secrets-manager';
 
 /** A secret's string value (a binary-only secret reads as empty). */
 export async function readSecretString(region: string, secretId: string): Promise<string> {

@@ -5,7 +5,7 @@ import {
   StartExecutionCommand,
   type HistoryEvent,
 } from '@aws-sdk/client-sfn';
-import { sfnClient } from './clients';
+import { sfnClient } from './sdk-clients/sfn';
 
 /** Starts an execution named `name` (unique per state machine for 90 days); returns its ARN. */
 export async function startExecution(

@@ -1,5 +1,5 @@
 import { PutObjectCommand, DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import { s3Client } from './clients';
+import { s3Client } from './sdk-clients/s3';
 import { listObjects, readTextObject } from './s3-objects';
 import type { BackupsConfig, Side } from '../../core/config/schema';
 import { MIRRORED_AREAS, type MirroredArea } from '../../core/resync/bucket-layout';
@@ -37,6 +37,20 @@ export async function listMirrored(
   const wanted = areas.map((area) => `${side.prefix}${area}/`);
   const listed = await listObjects(side.s3, side.bucket, side.prefix);
   return listed.filter((o) => wanted.some((start) => o.key.startsWith(start)));
+}
+
+/**
+ * Lists what re-sync mirrors on the target, one listing per area, all at once (a bucket of
+ * several pages per area is listed in the time of its longest area, not of all pages in a row).
+ * Only for the target: drpilot alone writes there, under its lease, so the backups-first order
+ * `listMirrored` keeps for the source does not apply (core/resync/sync-plan.ts, step 1). The
+ * result is in key order, as one listing would return it.
+ */
+export async function listMirroredTarget(side: BucketSide): Promise<ObjectInfo[]> {
+  const areas = await Promise.all(
+    MIRRORED_AREAS.map((area) => listObjects(side.s3, side.bucket, `${side.prefix}${area}/`)),
+  );
+  return areas.flat();
 }
 
 /** The bodies of `keys` as text, `readConcurrency` at a time; null for a key that has vanished. */

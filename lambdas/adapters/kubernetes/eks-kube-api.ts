@@ -4,7 +4,7 @@
  * identity to Kubernetes groups through its access entry; RBAC on those groups decides the rest.
  */
 import { DescribeClusterCommand, ResourceNotFoundException } from '@aws-sdk/client-eks';
-import { eksClient } from '../aws/clients';
+import { eksClient } from '../aws/sdk-clients/eks';
 import { eksTokenSource } from '../aws/eks-token';
 import { createKubeApi, type KubeApiClient, type KubeApiOptions } from './kube-api';
 import type { KubeCredentials } from './kubeconfig';

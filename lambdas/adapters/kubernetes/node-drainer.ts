@@ -1,34 +1,33 @@
 /**
- * Drain, readiness and uncordon keyed by EC2 instance id — the shape the `ec2` rollout's
- * `NodeDrainer` asks for (matched structurally; this module imports nothing from the rollout).
+ * Cordon, eviction rounds, readiness and uncordon keyed by EC2 instance id — the shape the `ec2`
+ * rollout's `NodeDrainer` asks for (matched structurally; this module imports nothing from the
+ * rollout). Nothing here waits: the rollout waits between its sub-steps.
  */
 import {
-  cordonAndDrain,
+  cordon,
+  evictionRound,
   findNodeForInstance,
   uncordon,
-  waitForReady,
-  type DrainOptions,
-  type DrainResult,
+  type EvictionRound,
   type Ec2InstanceRef,
-  type WaitOptions,
 } from './drain';
-import type { KubeApi } from './kube-api';
+import { isNodeReady, type KubeApi } from './kube-api';
 
 export interface KubernetesNodeDrainerOptions {
-  drain: DrainOptions;
-  ready: WaitOptions;
   /**
    * What is known about an instance (private DNS name, tags) for the node-name conventions;
    * without it the node is found by `spec.providerID` alone.
    */
   describeInstance?: (instanceId: string) => Promise<Ec2InstanceRef> | Ec2InstanceRef;
-  /** Called with each finished drain. */
-  onDrained?: (instanceId: string, result: DrainResult) => void;
 }
 
 export interface InstanceNodeDrainer {
-  drain(instanceId: string): Promise<void>;
-  waitReady(instanceId: string): Promise<void>;
+  /** Marks the node unschedulable; whether it already was. */
+  cordon(instanceId: string): Promise<{ alreadyCordoned: boolean }>;
+  /** One eviction round (`evictionRound`): what is still on the node. */
+  evict(instanceId: string): Promise<EvictionRound>;
+  /** Whether the node's Ready condition is True now. */
+  isReady(instanceId: string): Promise<boolean>;
   uncordon(instanceId: string): Promise<void>;
   /** The node name resolved for an instance (cached after the first look-up). */
   nodeName(instanceId: string): Promise<string>;
@@ -36,10 +35,10 @@ export interface InstanceNodeDrainer {
 
 export function kubernetesNodeDrainer(
   api: KubeApi,
-  options: KubernetesNodeDrainerOptions,
+  options: KubernetesNodeDrainerOptions = {},
 ): InstanceNodeDrainer {
-  // Resolved once, while the node is up: a stopped node keeps its name but the look-up may
-  // race its object being recreated.
+  // Resolved once per drainer, while the node is up: a stopped node keeps its name but the
+  // look-up may race its object being recreated.
   const names = new Map<string, string>();
   const nodeName = async (instanceId: string) => {
     const known = names.get(instanceId);
@@ -51,12 +50,22 @@ export function kubernetesNodeDrainer(
   };
   return {
     nodeName,
-    async drain(instanceId) {
-      const result = await cordonAndDrain(api, await nodeName(instanceId), options.drain);
-      options.onDrained?.(instanceId, result);
+    async cordon(instanceId) {
+      const { alreadyCordoned } = await cordon(api, await nodeName(instanceId));
+      return { alreadyCordoned };
     },
-    async waitReady(instanceId) {
-      await waitForReady(api, await nodeName(instanceId), options.ready);
+    async evict(instanceId) {
+      return evictionRound(api, await nodeName(instanceId));
+    },
+    async isReady(instanceId) {
+      try {
+        return isNodeReady(await api.getNode(await nodeName(instanceId)));
+      } catch (error) {
+        // The node object may be briefly absent while the instance starts; 401/403 are not that.
+        const statusCode = (error as { statusCode?: number }).statusCode;
+        if (statusCode === 401 || statusCode === 403) throw error;
+        return false;
+      }
     },
     async uncordon(instanceId) {
       await uncordon(api, await nodeName(instanceId));

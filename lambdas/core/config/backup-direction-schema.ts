@@ -6,12 +6,7 @@
 import { z } from 'zod';
 import { NAMESPACE_NAME } from '../restore/names';
 import { eksClusterName } from './eks-cluster-name';
-import {
-  KUBERNETES_AUTH,
-  kubernetesAccess,
-  type KubernetesAccess,
-  type KubernetesAccessInput,
-} from './kubernetes-access';
+import { KUBERNETES_AUTH } from './kubernetes-access';
 import type { Side } from './sides';
 
 /** A Kubernetes object name (RFC 1123 subdomain), as Velero's locations and schedules have. */
@@ -64,59 +59,3 @@ export const backupDirectionSchema = z
 
 export type BackupDirectionConfig = z.output<typeof backupDirectionSchema>;
 export type VeleroSideConfig = BackupDirectionConfig[Side];
-
-const hasAccess = (block: KubernetesAccessInput) =>
-  block.auth !== undefined ||
-  block.kubeconfigSecret !== undefined ||
-  block.clusterName !== undefined;
-
-/**
- * The access drpilot uses for a side's cluster: its own block's, or — for the DR side with none —
- * backups.restoreDrill's. `path` is relative to backups.velero.
- */
-export function veleroSideAccess(
-  velero: BackupDirectionConfig,
-  side: Side,
-  restoreDrill: KubernetesAccessInput | undefined,
-): { ok: true; access: KubernetesAccess } | { ok: false; path: string[]; message: string } {
-  const block = velero[side];
-  if (!hasAccess(block)) {
-    if (side === 'dr' && restoreDrill) {
-      const inherited = kubernetesAccess(restoreDrill);
-      if (inherited.ok) return inherited;
-    }
-    return {
-      ok: false,
-      path: [side, 'kubeconfigSecret'],
-      message:
-        side === 'dr'
-          ? 'required (or clusterName with auth "eks"), unless backups.restoreDrill names the DR cluster'
-          : 'required (or clusterName with auth "eks"): drpilot flips this cluster\'s Velero through its API',
-    };
-  }
-  const own = kubernetesAccess(block);
-  return own.ok ? own : { ...own, path: [side, ...own.path] };
-}
-
-/** Rules across backups.velero's fields; paths are relative to backups.velero. */
-export function backupDirectionIssues(
-  velero: BackupDirectionConfig,
-  restoreDrill: KubernetesAccessInput | undefined,
-): { path: (string | number)[]; message: string }[] {
-  const issues: { path: (string | number)[]; message: string }[] = [];
-  for (const side of ['primary', 'dr'] as const) {
-    const access = veleroSideAccess(velero, side, restoreDrill);
-    if (!access.ok) issues.push({ path: access.path, message: access.message });
-    const { schedules } = velero[side];
-    if (schedules !== 'all') {
-      schedules.forEach((name, i) => {
-        if (schedules.indexOf(name) !== i)
-          issues.push({ path: [side, 'schedules', i], message: `lists "${name}" twice` });
-      });
-    }
-  }
-  return issues;
-}
-
-/** The Kubernetes group the DNS function's EKS access entry maps to; the README's Role binds it. */
-export const EKS_BACKUP_DIRECTION_GROUP = 'drpilot-backup-direction';

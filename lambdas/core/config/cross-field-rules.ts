@@ -1,6 +1,6 @@
 import { SIDES, type DrpilotConfig, type NodeGroupConfig } from './schema';
 import { restoreDrillIssues } from './restore-drill-schema';
-import { backupDirectionIssues } from './backup-direction-schema';
+import { backupDirectionIssues } from './backup-direction-access';
 import { kubernetesAccess } from './kubernetes-access';
 
 export type ConfigIssue = { path: (string | number)[]; message: string };

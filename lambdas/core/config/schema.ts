@@ -191,6 +191,14 @@ const nodeGroup = z.strictObject({
   scaleUpAt: percent.default(75).describe('utilisation (%) that triggers a step up'),
   scaleDownAt: percent.default(30).describe('utilisation (%) that allows a step down'),
   cooldownSeconds: seconds.default(1800).describe('no further rollout this long after one'),
+  drainTimeoutSeconds: z
+    .int()
+    .min(10, { error: 'expected a drain timeout of 10 to 3600 seconds' })
+    .max(3600, { error: 'expected a drain timeout of 10 to 3600 seconds' })
+    .default(180)
+    .describe(
+      'kind ec2: how long a node may take to drain (evictions blocked by a PodDisruptionBudget, pods terminating); after it the node is uncordoned, not stopped, and the rollout ends as blocked',
+    ),
   approveAboveShare: z
     .number()
     .min(0, { error: 'expected a share of the nodes from 0 to 1' })
@@ -355,6 +363,55 @@ const triggers = z
   .prefault({})
   .describe('how far drpilot trusts an alarm event before it re-observes the alarm');
 
+export const ENCRYPTION_MODES = ['service-managed', 'customer-managed'] as const;
+
+// What drpilot's own resources are encrypted with. Either way the notification topics keep a
+// customer managed key: CloudWatch alarms can publish to an SSE topic only when the key policy
+// lets cloudwatch.amazonaws.com use the key, and the policy of the AWS managed key alias/aws/sns
+// cannot be changed ("Enable compatibility between event sources from AWS services and encrypted
+// topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+const encryption = z
+  .enum(ENCRYPTION_MODES, { error: 'expected "service-managed" or "customer-managed"' })
+  .default('service-managed')
+  .describe(
+    'service-managed: failure and event queues use SQS-managed SSE and the state table the DynamoDB AWS owned key (no KMS request charges); customer-managed: both use the stack’s customer managed key, which the notification topic needs either way (about $0.40 a month more in KMS requests at the default schedules: npm run cost)',
+  );
+
+const observability = z
+  .strictObject({
+    tracing: z
+      .boolean()
+      .default(false)
+      .describe(
+        'X-Ray active tracing of every function ($5 per million traces: about $0.72 a month at the default schedules); the state machines are traced either way',
+      ),
+    dashboard: z
+      .boolean()
+      .default(false)
+      .describe(
+        'the CloudWatch dashboard <name>-drpilot in controlRegion ($3.00 a month beyond the account’s first three dashboards)',
+      ),
+  })
+  .prefault({})
+  .describe('optional observability that costs money every month');
+
+const drills = z
+  .strictObject({
+    reportRetentionDays: z
+      .int({ error: 'expected a whole number of days' })
+      // S3 takes Object Lock's default retention as a positive number of days
+      // (https://docs.aws.amazon.com/AmazonS3/latest/API/API_DefaultRetention.html); drpilot caps it
+      // at 100 years, since a governance lock cannot be shortened on reports already written.
+      .min(1, { error: 'expected at least 1 day' })
+      .max(36500, { error: 'expected at most 36500 days (100 years)' })
+      .default(365)
+      .describe(
+        'how long each drill report stays in the drill report bucket, locked (Object Lock, governance mode) and then expired by the lifecycle',
+      ),
+  })
+  .prefault({})
+  .describe('the drill runbook and its reports');
+
 /** The structure of drpilot.config.json; validateConfig adds the cross-field rules once it holds. */
 export const configSchema = z.strictObject({
   $schema: z.string().optional().describe('path or URL of drpilot.schema.json, for editors'),
@@ -390,6 +447,9 @@ export const configSchema = z.strictObject({
     .describe('node groups drpilot may resize'),
   backups: backups.describe('Velero backup re-sync between the sides'),
   triggers: triggers,
+  encryption: encryption,
+  observability: observability,
+  drills: drills,
   tunnels: tunnels.optional().describe('VPN tunnels to AKS'),
   azure: azure.optional().describe('the paired Azure Function (AKS side)'),
 });

@@ -1,4 +1,4 @@
-import { describeAssumptions, type CostTable } from './plan-cost';
+import { costGoalVerdicts, describeAssumptions, type CostTable } from './plan-cost';
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 
@@ -44,6 +44,7 @@ export function formatCostTables(tables: readonly CostTable[]): string {
       .join('  ')
       .trimEnd();
   const rule = widths.map((w) => '-'.repeat(w)).join('  ');
+  const goals = costGoalVerdicts(tables);
   return [
     `drpilot monthly cost (${first.region} list prices as of ${first.pricesAsOf}, USD)`,
     '',
@@ -55,6 +56,7 @@ export function formatCostTables(tables: readonly CostTable[]): string {
     '',
     '* grows with the node count',
     '',
+    ...(goals.length > 0 ? ['Goals (issue 14):', ...goals.map((g) => `  - ${g}`), ''] : []),
     'Assumptions:',
     ...describeAssumptions(first.assumptions).map((s) => `  - ${s}`),
     ...(first.unpricedTypes.length > 0

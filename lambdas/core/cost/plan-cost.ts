@@ -7,7 +7,7 @@
  * run time (how long a function runs, how many events arrive, how many nodes there are) comes
  * from the assumptions, which the table lists next to its lines.
  */
-import { DAYS_PER_MONTH, PRICES, PRICES_AS_OF, PRICES_REGION } from './prices';
+import { DAYS_PER_MONTH, HOURS_PER_MONTH, PRICES, PRICES_AS_OF, PRICES_REGION } from './prices';
 import { firesPerMonth } from './schedule';
 
 export interface CfnResource {
@@ -28,9 +28,22 @@ export interface NamedTemplate {
 /**
  * `per-member`: what drpilot keeps for an `ec2` node group (an up/down alarm pair per member
  * instance: tag-selected instances share no dimension). `per-group`: one pair per node group, as
- * for the Auto Scaling kinds (one aggregated dimension).
+ * for the Auto Scaling kinds (one aggregated dimension). `scale-up-only`: a design measured here,
+ * not built — one scale-up alarm per member, and scale-down planned by a scheduled re-plan that
+ * reads every member's metric with GetMetricData every `scaleDownReviewMinutes`.
+ *
+ * A Metrics Insights query alarm or a metric-math alarm over the members would not be cheaper:
+ * CloudWatch bills the first per metric it analyzes and the second per metric in it
+ * (https://aws.amazon.com/cloudwatch/pricing/, "Alarms").
  */
-export type MemberAlarmMode = 'per-member' | 'per-group';
+export const MEMBER_ALARM_MODES = ['per-member', 'per-group', 'scale-up-only'] as const;
+export type MemberAlarmMode = (typeof MEMBER_ALARM_MODES)[number];
+
+/** The monthly goals for drpilot's own resources (issue 14), by node count. */
+export const COST_GOALS: readonly { nodes: number; underUsd: number }[] = [
+  { nodes: 3, underUsd: 10 },
+  { nodes: 100, underUsd: 15 },
+];
 
 export interface CostAssumptions {
   /** Nodes across all node groups (each a member of one group). */
@@ -58,6 +71,8 @@ export interface CostAssumptions {
   readonly stateTableGb: number;
   /** KMS requests per invocation (SQS, SNS, DynamoDB and Logs cache their data keys). */
   readonly kmsRequestsPerInvocation: number;
+  /** `scale-up-only` member alarms: how often the re-plan reads every member's metric. */
+  readonly scaleDownReviewMinutes: number;
   /** GetSecretValue calls per secret per month (cached per container). */
   readonly secretCallsPerSecret: number;
   /** Notifications published per topic per month. */
@@ -86,6 +101,7 @@ export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   stateTableReadsPerInvocation: 2,
   stateTableGb: 0.1,
   kmsRequestsPerInvocation: 1,
+  scaleDownReviewMinutes: 60,
   secretCallsPerSecret: 3_000,
   publishesPerTopic: 100,
   extraCustomMetrics: 2,
@@ -97,6 +113,7 @@ export type CostService =
   | 'KMS'
   | 'CloudWatch alarms'
   | 'CloudWatch metrics'
+  | 'CloudWatch API'
   | 'CloudWatch Logs'
   | 'Lambda'
   | 'Step Functions'
@@ -408,19 +425,50 @@ export function planCost(
   // The member alarms the resize-alarms function keeps at run time (not in the templates).
   const nodeGroups = [...new Set(of('AWS::Events::Rule').flatMap((r) => nodeGroupsOf(r.props)))];
   if (nodeGroups.length > 0) {
-    const perMember = a.memberAlarms === 'per-member';
-    lines.push(
-      line(
-        'CloudWatch alarms',
-        perMember
-          ? `node group member alarms (up/down pair per node, ${nodeGroups.length} groups)`
-          : `node group alarms (up/down pair per group, ${nodeGroups.length} groups)`,
-        perMember ? 2 * a.nodes : 2 * nodeGroups.length,
-        'alarm-metric-month',
-        cloudwatch.standardAlarmMetric,
-        perMember,
-      ),
-    );
+    const groups = `${nodeGroups.length} groups`;
+    if (a.memberAlarms === 'per-group') {
+      lines.push(
+        line(
+          'CloudWatch alarms',
+          `node group alarms (up/down pair per group, ${groups})`,
+          2 * nodeGroups.length,
+          'alarm-metric-month',
+          cloudwatch.standardAlarmMetric,
+        ),
+      );
+    } else if (a.memberAlarms === 'per-member') {
+      lines.push(
+        line(
+          'CloudWatch alarms',
+          `node group member alarms (up/down pair per node, ${groups})`,
+          2 * a.nodes,
+          'alarm-metric-month',
+          cloudwatch.standardAlarmMetric,
+          true,
+        ),
+      );
+    } else {
+      lines.push(
+        line(
+          'CloudWatch alarms',
+          `node group member alarms (scale-up alarm per node, ${groups})`,
+          a.nodes,
+          'alarm-metric-month',
+          cloudwatch.standardAlarmMetric,
+          true,
+        ),
+      );
+      lines.push(
+        line(
+          'CloudWatch API',
+          `GetMetricData of every member each ${a.scaleDownReviewMinutes} min (scale-down re-plan)`,
+          a.nodes * ((HOURS_PER_MONTH * 60) / a.scaleDownReviewMinutes),
+          'metric requested',
+          cloudwatch.getMetricDataMetric,
+          true,
+        ),
+      );
+    }
   }
   const dashboards = of('AWS::CloudWatch::Dashboard').length;
   if (dashboards > 0) {
@@ -535,11 +583,27 @@ export function planCost(
       ),
     );
   }
+  // KMS requests: only data under a customer managed key costs them (SQS-managed SSE, DynamoDB's
+  // AWS owned key and the default Logs encryption make none that are billed). Invocations touch
+  // the state table and queues; every publish to a topic under a customer key takes a data key.
+  const customerKey = (key: unknown) =>
+    key !== undefined && !(typeof key === 'string' && key.startsWith('alias/aws/'));
+  const customerKeyStores =
+    of('AWS::DynamoDB::Table').filter(
+      (t) =>
+        isRecord(t.props.SSESpecification) && customerKey(t.props.SSESpecification.KMSMasterKeyId),
+    ).length +
+    of('AWS::SQS::Queue').filter((q) => customerKey(q.props.KmsMasterKeyId)).length +
+    of('AWS::Logs::LogGroup').filter((g) => customerKey(g.props.KmsKeyId)).length;
+  const customerKeyTopics = of('AWS::SNS::Topic').filter((t) =>
+    customerKey(t.props.KmsMasterKeyId),
+  ).length;
   lines.push(
     line(
       'KMS',
-      'requests (data keys for queues, topics, table, logs)',
-      totalInvocations * a.kmsRequestsPerInvocation,
+      `requests (${customerKeyStores} tables, queues and log groups and ${customerKeyTopics} topics under a customer key)`,
+      (customerKeyStores > 0 ? totalInvocations * a.kmsRequestsPerInvocation : 0) +
+        customerKeyTopics * a.publishesPerTopic,
       'request',
       PRICES.kms.request,
     ),
@@ -684,15 +748,42 @@ export function planCost(
   };
 }
 
+const MEMBER_ALARM_TEXT: Record<MemberAlarmMode, (a: CostAssumptions) => string> = {
+  'per-member': () => 'one up/down pair per node (ec2 node groups)',
+  'per-group': () => 'one up/down pair per node group',
+  'scale-up-only': (a) =>
+    `one scale-up alarm per node and a scale-down re-plan reading every node's metric each ${a.scaleDownReviewMinutes} min (a design priced here, not built)`,
+};
+
+/**
+ * Each goal of COST_GOALS whose node count is among `tables`: met or not, by how much, and the
+ * lines that weigh most (what would buy the rest).
+ */
+export function costGoalVerdicts(tables: readonly CostTable[]): string[] {
+  return COST_GOALS.flatMap((goal) => {
+    const table = tables.find((t) => t.assumptions.nodes === goal.nodes);
+    if (!table) return [];
+    const head = `goal under $${goal.underUsd.toFixed(2)} at ${goal.nodes} nodes`;
+    if (table.total < goal.underUsd) return [`${head}: met ($${table.total.toFixed(2)})`];
+    const biggest = [...table.lines]
+      .sort((x, y) => y.monthly - x.monthly)
+      .slice(0, 4)
+      .map((l) => `${l.item} $${l.monthly.toFixed(2)}`);
+    return [
+      `${head}: NOT met ($${table.total.toFixed(2)}, $${(table.total - goal.underUsd).toFixed(2)} over); largest lines: ${biggest.join('; ')}`,
+    ];
+  });
+}
+
 /** The assumptions as sentences, for the table and the README. */
 export function describeAssumptions(a: CostAssumptions): string[] {
   return [
     `${PRICES_REGION} list prices as of ${PRICES_AS_OF}, 730 hours a month, no free tiers (they are per account).`,
-    `Nodes: ${a.nodes}; member alarms ${a.memberAlarms === 'per-member' ? 'one up/down pair per node (ec2 node groups)' : 'one up/down pair per node group'}.`,
+    `Nodes: ${a.nodes}; member alarms ${MEMBER_ALARM_TEXT[a.memberAlarms](a)}.`,
     `Health checks probe ${a.healthCheckEndpoints === 'aws' ? 'AWS endpoints (the clusters’ load balancers in this account)' : 'non-AWS endpoints'}; HTTPS, the 10 s interval, latency and string matching are priced features.`,
-    `KMS keys in year ${Math.ceil(a.keyAgeYears)} of yearly rotation (each of the first two rotations adds $1/key-month); ${a.kmsRequestsPerInvocation} KMS request per invocation.`,
+    `KMS keys in year ${Math.ceil(a.keyAgeYears)} of yearly rotation (each of the first two rotations adds $1/key-month, so from year 3 a key costs $3/month); ${a.kmsRequestsPerInvocation} KMS request per invocation when the state table or queues are under a customer key, 1 per publish to a topic under one.`,
     `Functions run ${a.averageDurationMs} ms per invocation; schedules fire as written; each event-pattern rule invokes its function ${a.eventInvocationsPerRule} times a month.`,
-    `Every invocation writes ${a.logBytesPerInvocation} bytes of logs, is traced by X-Ray (active tracing, default sampling), and makes ${a.stateTableWritesPerInvocation} writes and ${a.stateTableReadsPerInvocation} reads on the state table (${a.stateTableGb} GB).`,
+    `Every invocation writes ${a.logBytesPerInvocation} bytes of logs, is traced by X-Ray when its function has active tracing (one trace each), and makes ${a.stateTableWritesPerInvocation} writes and ${a.stateTableReadsPerInvocation} reads on the state table (${a.stateTableGb} GB).`,
     `Each resize state machine runs ${a.rolloutsPerStateMachine} rollouts a month of ${a.transitionsPerRollout} transitions plus ${a.transitionsPerNodeRollout} per node moved.`,
     `On-failure queues stay empty; a queue consumed by Lambda is long-polled ${a.sqsPollsPerMapping} times a month; ${a.publishesPerTopic} notifications per topic; ${a.secretCallsPerSecret} GetSecretValue calls per secret; ${a.extraCustomMetrics} custom metrics besides the alarmed ones.`,
     'Not counted: the hosted zone, its records and DNS queries (the user’s), EventBridge (scheduled rules and AWS service events on the default bus are free; cross-region forwarding of backup events is $1 per million), CloudWatch API requests, S3 requests and data transfer of the Velero re-sync (they depend on backup size).',

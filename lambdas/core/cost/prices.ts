@@ -49,6 +49,8 @@ export const PRICES = {
     metricsInsightsAlarmMetric: 0.1,
     /** Dashboard, per dashboard-month (the account's first three are free). */
     dashboard: 3.0,
+    /** GetMetricData, per metric requested ($0.01 per 1,000 metrics, "API" on the same page). */
+    getMetricDataMetric: 0.01 / 1_000,
     /** Custom metric, per metric-month (first 10,000 metrics). */
     customMetric: 0.3,
     /** Logs: standard ingestion, per GB. */
@@ -119,6 +121,7 @@ export const PRICE_CONFIRMATION = {
     'stepFunctions.standardTransition (aws.amazon.com/step-functions/pricing, secondary sources)',
     'dynamodb on-demand WRU/RRU after the November 2024 reduction (secondary sources)',
     'secretsManager secret-month and API calls (secondary sources)',
+    'cloudwatch.getMetricDataMetric $0.01 per 1,000 metrics requested (secondary sources: support.site24x7.com, vantage.sh, 2026-12-02)',
   ],
   unconfirmed: [
     'route53 optional-feature prices ($1.00 AWS / $2.00 non-AWS endpoint)',

@@ -21,9 +21,6 @@ export function resultKey(id: string): string {
   return id.replace(/[^A-Za-z0-9]/g, '_');
 }
 
-/** How long a drill report is kept, locked against deletion (drill reports are audit evidence). */
-export const DRILL_REPORT_RETENTION_DAYS = 365;
-
 /**
  * The bucket drill reports are stored in, `<name>-drpilot-drills-<account>` (bucket names are
  * global; the account keeps them apart, the name keeps within S3's 63 characters).

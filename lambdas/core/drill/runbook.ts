@@ -53,8 +53,9 @@ const DRILL = { input: 'drill' } as const;
  * The steps of a drill for this config: preflight; the optional scale-up of each DR node group;
  * re-sync; the restore drill (with backups.restoreDrill); switch to dr (the DNS function's switch
  * checks the target's TLS certificate for the main name and waits for INSYNC before it answers
- * `switched`); the AKS side told (with azure) and confirmed through its signed state endpoint;
- * switch back. RTO and RPO come from the switch's duration and the re-sync's answer.
+ * `switched`); verify DNS and TLS (the switched record points at dr, and dr's endpoint presents a
+ * certificate covering the main name); the AKS side told (with azure) and confirmed through its
+ * signed state endpoint; switch back. RTO and RPO come from the switch's duration and the re-sync's answer.
  */
 export function drillRunbook(config: DrpilotConfig): RunbookStep[] {
   const scaleUps: RunbookStep[] = config.nodeGroups
@@ -136,6 +137,14 @@ export function drillRunbook(config: DrpilotConfig): RunbookStep[] {
         payload: { action: 'failback', reason: `${REASON}: undo`, drill: DRILL, force: true },
         accept: { path: ['outcome'], oneOf: ['switched', 'noop'] },
       },
+    },
+    {
+      id: 'verify DNS and TLS',
+      job: 'dns',
+      region: 'control',
+      // The record (as Route 53 holds it) points at dr, whose certificate covers the main name.
+      payload: { action: 'verify', reason: REASON, drill: DRILL },
+      accept: { path: ['verifiedSide'], oneOf: ['dr'] },
     },
     ...aks,
     {

@@ -62,7 +62,10 @@ export interface ManualTrigger<A extends string = string> {
   backup?: string;
   /** failover/failback: proceed although an Ingress lists the main name in spec.tls. */
   ignoreIngressTlsSpec?: boolean;
-  /** failover/failback: flip dns.drillRecordName instead of the main record (a drill). */
+  /**
+   * failover/failback: flip dns.drillRecordName instead of the main record (a drill); verify:
+   * check the drill record instead of the main one.
+   */
   drill?: boolean;
 }
 
@@ -543,11 +546,12 @@ function crossFieldIssues(payload: z.infer<typeof manualSchema>): TriggerEventIs
   if (
     payload.drill !== undefined &&
     payload.action !== 'failover' &&
-    payload.action !== 'failback'
+    payload.action !== 'failback' &&
+    payload.action !== 'verify'
   ) {
     issues.push({
       path: SWITCH_ONLY[0],
-      message: 'only applies to actions "failover" and "failback"',
+      message: 'only applies to actions "failover", "failback" and "verify"',
     });
   }
   if (payload.action === 'resize') {

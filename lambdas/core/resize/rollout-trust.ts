@@ -10,6 +10,7 @@ import en from 'zod/v4/locales/en.js';
 import * as z from 'zod/mini';
 import { INSTANCE_TYPE, NODE_GROUP_ID } from '../config/patterns';
 import { formatPath } from '../field-path';
+import { NODE_PHASES } from './node-steps';
 
 export const ROLLOUT_MARKER = 'drpilotRollout';
 
@@ -72,6 +73,14 @@ const template = z.looseObject({
   detail: text(8192),
 });
 
+const nodeStep = z.object({
+  phase: z.enum(NODE_PHASES),
+  toward: z.enum(['to', 'from']),
+  since: z.iso.datetime(),
+  alreadyCordoned: z.boolean(),
+  cause: z.nullable(text(8192)),
+});
+
 const rolloutStateSchema = z.object({
   [ROLLOUT_MARKER]: z.literal(1),
   id: text(80, z.regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a rollout id' })),
@@ -83,6 +92,7 @@ const rolloutStateSchema = z.object({
   p95Percent: z.nullable(z.number()),
   nodes: z.array(rolloutNode).check(z.maxLength(1000)),
   next: count(0),
+  step: z.optional(z.nullable(nodeStep)),
   template: z.nullable(template),
   done: z.boolean(),
   waitSeconds: count(0, 86400),

@@ -10,8 +10,9 @@
  *    drpilot-manifest.json, if any) and `assessBackup`. For each target backup directory: read
  *    its json and manifest, `assessBackup` (keepLatest and RPO use these) and pass the manifest
  *    text in `target.manifests`.
- * 3. `planSync`, then run `plan.stages` in order (steps of a stage concurrently), skipping
- *    steps `stepMayRun` refuses after a failure; copy with `CopySourceIfMatch: step.etag`.
+ * 3. `planSync`, then run `plan.stages` in order (steps of a stage concurrently), or each step
+ *    once its waits in `StepSchedule` (step-schedule.ts) are over, skipping steps `stepMayRun`
+ *    refuses after a failure; copy with `CopySourceIfMatch: step.etag`.
  * 4. Store `plan.missing.next` (one map per target bucket) in the state table.
  */
 import { assertBslPrefix, assertMirroredTargetKey, backupDirectories } from './bucket-layout';

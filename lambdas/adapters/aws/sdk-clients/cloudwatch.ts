@@ -1,0 +1,4 @@
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { clientFor } from './cache';
+
+export const cloudWatchClient = (region: string) => clientFor(CloudWatchClient, region);

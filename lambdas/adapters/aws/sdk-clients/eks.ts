@@ -1,0 +1,4 @@
+import { EKSClient } from '@aws-sdk/client-eks';
+import { clientFor } from './cache';
+
+export const eksClient = (region: string) => clientFor(EKSClient, region);

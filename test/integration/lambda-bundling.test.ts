@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { build, type Metafile } from 'esbuild';
+import { afterAll, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lambdas/core/config/validate';
+import {
+  configDefine,
+  CREATE_REQUIRE_BANNER,
+  ESBUILD_ALIAS,
+  ESBUILD_TARGET,
+  MAIN_FIELDS,
+} from '../../lib/lambda-bundling';
+import { useMoto } from '../support/moto';
+
+useMoto();
+
+const REPO_ROOT = new URL('../..', import.meta.url).pathname;
+// Under node_modules so the bundles resolve the repository's packages and stay out of git.
+const cacheRoot = join(REPO_ROOT, 'node_modules', '.cache');
+mkdirSync(cacheRoot, { recursive: true });
+const workDir = mkdtempSync(join(cacheRoot, 'lambda-bundling-test-'));
+afterAll(() => rmSync(workDir, { recursive: true, force: true }));
+
+/** Bundles `source` with the options lib/reactive-function.ts gives NodejsFunction. */
+async function bundle(
+  name: string,
+  source: string,
+  define: Record<string, string> = {},
+): Promise<{ file: string; inputs: string[] }> {
+  const entry = join(workDir, `${name}.ts`);
+  writeFileSync(entry, source);
+  const outfile = join(workDir, `${name}.mjs`);
+  const { metafile } = (await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: ESBUILD_TARGET,
+    mainFields: MAIN_FIELDS,
+    banner: { js: CREATE_REQUIRE_BANNER },
+    minify: true,
+    define,
+    alias: { ...ESBUILD_ALIAS },
+    absWorkingDir: REPO_ROOT,
+    metafile: true,
+    logLevel: 'error',
+  })) as { metafile: Metafile };
+  // The modules with code in the output (a module tree-shaken away has 0 bytes there).
+  const output = Object.values(metafile.outputs)[0]?.inputs ?? {};
+  const inputs = Object.entries(output).filter(([, input]) => input.bytesInOutput > 0);
+  return { file: outfile, inputs: inputs.map(([path]) => path) };
+}
+
+const resolverClient = join(REPO_ROOT, 'lambdas/adapters/aws/sdk-clients/route53-resolver.ts');
+const powertools = join(REPO_ROOT, 'lambdas/shared/powertools.ts');
+
+function exampleConfig(tracing: boolean) {
+  const validated = validateConfig(
+    JSON.parse(readFileSync(join(REPO_ROOT, 'drpilot.config.example.json'), 'utf8')),
+  );
+  if (!validated.ok) throw new Error('drpilot.config.example.json is invalid');
+  return {
+    ...validated.config,
+    observability: { ...validated.config.observability, tracing },
+  };
+}
+
+describe('Lambda bundling (lib/lambda-bundling.ts)', () => {
+  it("gives the pinned Route 53 Resolver client the repository's credential chain, which signs its calls", async () => {
+    const { file, inputs } = await bundle(
+      'resolver',
+      `import { ListResolverEndpointsCommand } from '@aws-sdk/client-route53resolver';
+import { route53ResolverClient } from ${JSON.stringify(resolverClient)};
+const out = await route53ResolverClient('eu-west-1').send(new ListResolverEndpointsCommand({}));
+process.stdout.write(JSON.stringify(out.ResolverEndpoints));`,
+    );
+    expect(
+      inputs.filter((p) => /client-route53resolver\/node_modules\/@aws-sdk\/credential/.test(p)),
+    ).toEqual([]);
+    expect(inputs.filter((p) => p.includes('/@aws-sdk/client-sts/'))).toEqual([]);
+    expect(inputs).toContain(
+      'node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js',
+    );
+    // The environment useMoto set (endpoint, static credentials) reaches the bundled client.
+    const out = execFileSync(process.execPath, [file], { env: process.env }).toString();
+    expect(JSON.parse(out)).toEqual([]);
+  });
+
+  it("leaves Powertools' Tracer and the X-Ray SDK out of an untraced function, in a traced one", async () => {
+    const source = `import { withObservability } from ${JSON.stringify(powertools)};
+export const handler = withObservability('t', async () => 'ok');`;
+    const xray = (inputs: string[]) => inputs.some((p) => p.includes('/aws-xray-sdk-core/'));
+    const tracer = (inputs: string[]) =>
+      inputs.some((p) => p.includes('/@aws-lambda-powertools/tracer/'));
+
+    const untraced = await bundle('untraced', source, configDefine(exampleConfig(false)));
+    expect([xray(untraced.inputs), tracer(untraced.inputs)]).toEqual([false, false]);
+    const traced = await bundle('traced', source, configDefine(exampleConfig(true)));
+    expect([xray(traced.inputs), tracer(traced.inputs)]).toEqual([true, true]);
+  });
+});
