@@ -26,7 +26,12 @@ export default defineConfig({
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'] } },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
-      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
+      // An e2e test runs the CLI as a process that starts its own emulators (moto, kube-apiserver,
+      // CoreDNS): a guard against hangs, with room for a loaded 2-core CI machine.
+      {
+        extends: true,
+        test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'], testTimeout: 180_000 },
+      },
       { extends: true, test: { name: 'azure', include: ['azure-functions/test/**/*.test.ts'] } },
     ],
   },

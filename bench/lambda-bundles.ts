@@ -2,15 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build, type Metafile } from 'esbuild';
+import type { Metafile } from 'esbuild';
 import { validateConfig } from '../lambdas/core/config/validate';
-import {
-  configDefine,
-  CREATE_REQUIRE_BANNER,
-  ESBUILD_ALIAS,
-  ESBUILD_TARGET,
-  MAIN_FIELDS,
-} from '../lib/lambda-bundling';
+import { configDefine } from '../lib/lambda-bundling';
+import { bundleLikeConstruct } from './bundle-like-construct';
 
 /** Issue 17's targets for every function: bundle under 1 MB, module init under 8× an empty one. */
 export const BUNDLE_TARGETS = { maxBytes: 1_000_000, maxInitRatio: 8 };
@@ -53,29 +48,16 @@ export function handlerEntries(): string[] {
     .map((dir) => `lambdas/${dir}/handler.ts`);
 }
 
-/** Bundles a handler as the CDK construct does: ESM, minified, the pinned SDK inside. */
+/** Bundles a handler as the CDK construct does. */
 async function bundle(
   entry: string,
   define: Record<string, string>,
 ): Promise<{ file: string; metafile: Metafile }> {
   const outfile = join(OUT_DIR, entry.replace(/[/.]/g, '_') + '.mjs');
-  const { metafile } = await build({
-    entryPoints: [join(REPO_ROOT, entry)],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: ESBUILD_TARGET,
-    mainFields: MAIN_FIELDS,
-    banner: { js: CREATE_REQUIRE_BANNER },
-    minify: true,
-    define,
-    alias: { ...ESBUILD_ALIAS },
-    absWorkingDir: REPO_ROOT,
-    metafile: true,
-    logLevel: 'error',
-  });
-  return { file: outfile, metafile };
+  return {
+    file: outfile,
+    metafile: await bundleLikeConstruct(join(REPO_ROOT, entry), outfile, define),
+  };
 }
 
 // The package the repository depends on, not the copies nested inside it.

@@ -17,6 +17,7 @@ const EXIT_BY_OUTCOME: Record<DecisionOutcome, ExitCode> = {
   // The approved re-plan's own plan grew past what was approved: a new request waits.
   pending: ExitCode.done,
   refused: ExitCode.refused,
+  held: ExitCode.refused,
   failed: ExitCode.failed,
   unknown: ExitCode.usage,
   expired: ExitCode.usage,

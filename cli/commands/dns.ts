@@ -49,7 +49,7 @@ export function renderSwitch(result: SwitchResult): string {
 }
 
 /** commander's parser for the repeatable `--connect-to`: a bad mapping is a usage error (exit 2). */
-function collectConnectTo(value: string, previous?: ConnectTo): ConnectTo {
+export function collectConnectTo(value: string, previous?: ConnectTo): ConnectTo {
   try {
     return addConnectTo(value, previous);
   } catch (error) {

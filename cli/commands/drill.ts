@@ -3,9 +3,11 @@ import { Argument, type Command } from 'commander';
 import type { CommandContext } from '../command-context';
 import { confirmed } from '../confirm';
 import { parseConfigText } from '../../lambdas/core/config/config-file';
+import { resolverWith, type ConnectTo } from '../../lambdas/adapters/tls/connect-to';
 import { DRILL_SCENARIOS, type DrillResult, type DrillScenario } from '../drill/drill-result';
 import { ExitCode } from '../exit-codes';
 import { configOrReport } from '../load-config-or-exit';
+import { collectConnectTo } from './dns';
 import { readFileSync } from 'node:fs';
 
 const EMBEDDED_CONFIG = fileURLToPath(
@@ -18,6 +20,7 @@ interface DrillFlags {
   realK8s: boolean;
   scaleUp: boolean;
   report?: string;
+  connectTo?: ConnectTo;
 }
 
 function renderDrill(result: DrillResult, reportFile: string | null): string {
@@ -63,6 +66,11 @@ export function registerDrill(program: Command, context: CommandContext): void {
       false,
     )
     .option(
+      '--connect-to <name=address:port>',
+      'against an estate: where the TLS checks connect for an endpoint name (repeatable; SNI and certificate checks unchanged)',
+      collectConnectTo,
+    )
+    .option(
       '--report <dir>',
       'write drill-report.md, drill-timeline.svg and drill-result.json here',
     )
@@ -101,6 +109,7 @@ export function registerDrill(program: Command, context: CommandContext): void {
       const { runRunbookDrill } = await import('../drill/run-runbook-drill');
       const { writeDrillReport } = await import('../drill/write-report');
       const onProgress = (message: string) => output.progress(message);
+      const resolver = flags.connectTo ? resolverWith(flags.connectTo) : undefined;
       const result =
         scenario === 'runbook'
           ? await runRunbookDrill({
@@ -108,6 +117,7 @@ export function registerDrill(program: Command, context: CommandContext): void {
               embedded: flags.embedded,
               live: flags.live,
               scaleUp: flags.scaleUp,
+              ...(resolver ? { resolver } : {}),
               onProgress,
             })
           : await runDrill({
@@ -116,6 +126,7 @@ export function registerDrill(program: Command, context: CommandContext): void {
               embedded: flags.embedded,
               live: flags.live,
               realKubernetes: flags.realK8s,
+              ...(resolver ? { resolver } : {}),
               onProgress,
             });
       const reportFile = flags.report ? writeDrillReport(flags.report, result) : null;
@@ -134,6 +145,12 @@ function usageProblem(
   if (flags.scaleUp && scenario !== 'runbook') return '--scale-up is a step of `drill runbook`';
   if (via === 'lambda' && scenario !== 'runbook')
     return '--via lambda runs the deployed runbook state machine: use `drill runbook --via lambda`';
+  if (flags.connectTo && ['resize', 'resync', 'restore'].includes(scenario))
+    return `--connect-to steers TLS checks, and \`drill ${scenario}\` runs none`;
+  if (flags.connectTo && flags.embedded)
+    return "--connect-to points the TLS checks at an estate's endpoints; --embedded serves its own: choose one";
+  if (flags.connectTo && via === 'lambda')
+    return '--connect-to steers TLS checks run in this process; the deployed functions resolve names themselves: drop it with --via lambda';
   if (via === 'lambda' && flags.embedded)
     return '--via lambda runs in the deployed account; --embedded runs in this process: choose one';
   return null;

@@ -13,6 +13,8 @@ const EXIT_BY_OUTCOME: Record<ResizeResult['outcome'], ExitCode> = {
   'dry-run': ExitCode.done,
   failed: ExitCode.failed,
   refused: ExitCode.refused,
+  // A pause held the rollout at a node boundary: refused, as a paused job is.
+  held: ExitCode.refused,
   // Only an alarm or the re-plan waits for approval; a person's resize is not held.
   pending: ExitCode.done,
 };

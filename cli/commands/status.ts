@@ -93,9 +93,10 @@ function designedRtoLines(rto: StatusReport['dns']['designedRto'] | undefined): 
 function approvalLines(approvals: StatusReport['approvals']): string[] {
   if (!approvals) return [];
   if (approvals.length === 0) return ['nothing waits for approval'];
-  return approvals.map(
-    (a) =>
-      `${a.id}  ${a.action} ${a.target} until ${a.expiresAt}: ${a.reason} (${approveCommand(a.id)})`,
+  return approvals.map((a) =>
+    a.status === 'pending'
+      ? `${a.id}  ${a.action} ${a.target} until ${a.expiresAt}: ${a.reason} (${approveCommand(a.id)})`
+      : `${a.id}  ${a.action} ${a.target} approved by ${a.decidedBy ?? 'unknown'}, no result yet (attempt ${a.execution?.attempt ?? 1}, lease until ${a.execution?.leaseUntil ?? '?'}; after it, ${approveCommand(a.id)} resumes or expires it)`,
   );
 }
 

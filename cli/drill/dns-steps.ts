@@ -21,6 +21,8 @@ export interface DnsDrillOptions {
    * down to a DNS answer) and before the next one.
    */
   afterSwitch?: (side: Side) => Promise<void>;
+  /** Against an estate: where the TLS checks connect for an endpoint name (`--connect-to`). */
+  resolver?: Resolver;
 }
 
 /** The emulated endpoints: both clusters' ingress as local TLS servers with drill certificates. */
@@ -99,7 +101,7 @@ export async function runDnsSteps(
   let rto: number | null = null;
   try {
     let config = initial;
-    let resolver: Resolver = dnsResolver;
+    let resolver: Resolver = options.resolver ?? dnsResolver;
     if (options.embedded) {
       await steps.run('serve both endpoints over TLS with drill certificates', async () => {
         endpoints = await serveEndpoints(initial);

@@ -32,7 +32,10 @@ export interface FullDrillContext {
   live: boolean;
   realKubernetes: boolean;
   drillId: string;
-  /** Embedded: where the DNS function and the cooldown check reach the local endpoints' TLS. */
+  /**
+   * Where the DNS function and the cooldown check reach the endpoints' TLS: embedded, the local
+   * endpoints; against an estate, `--connect-to`'s overrides (DNS without it).
+   */
   resolver?: Resolver;
   aks: DrillAksSide | null;
   /** What the restore drill runs against (prepareRestoreDrill, before the runbook). */

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import type { Resolver } from '../../lambdas/adapters/tls/tls-probe';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { seedEstate } from '../embedded/estate';
 import type { DrillResult, DrillScenario, RestoreFigures } from './drill-result';
-import { startEmulatedAws, type EmulatedAws } from '../emulator/emulated-aws';
+import type { EmulatedAws } from '../emulator/emulated-aws';
 import {
   attachDrillAksSide,
   describeAksSide,
@@ -11,7 +11,8 @@ import {
   type DrillAksSide,
 } from './aks-steps';
 import { runRulesetSwitchStep, runTunnelFlapBothSidesSteps } from './aks-ruleset-steps';
-import { runDnsSteps, serveEndpoints, type DrillEndpoints } from './dns-steps';
+import { runDnsSteps, type DrillEndpoints } from './dns-steps';
+import { serveEndpointsStep, startEstate } from './embedded-setup';
 import { runFullDrill, type FullDrillRun } from './full-drill';
 import { runResizeSteps } from './resize-steps';
 import { prepareRestoreDrill, runRestoreSteps } from './restore-steps';
@@ -60,6 +61,7 @@ async function scenarioSteps(
     embedded: options.embedded,
     live: options.live,
     withFailback: scenario !== 'failover',
+    ...(options.resolver ? { resolver: options.resolver } : {}),
     ...(aks
       ? {
           afterSwitch: async (side: 'primary' | 'dr') => {
@@ -94,36 +96,12 @@ export interface DrillOptions {
    * restore drill with real Velero servers (when Velero is set up) instead of skipping it.
    */
   realKubernetes: boolean;
+  /**
+   * Against an estate: where the TLS checks connect for an endpoint name (`--connect-to`);
+   * embedded, the drill serves the endpoints itself.
+   */
+  resolver?: Resolver;
   onProgress: (message: string) => void;
-}
-
-/** Embedded: moto started and the two-region estate seeded in it, as setup steps. */
-async function startEstate(
-  steps: StepRecorder,
-  initial: DrpilotConfig,
-): Promise<{ emulated: EmulatedAws | undefined; config: DrpilotConfig }> {
-  let emulated: EmulatedAws | undefined;
-  let config = initial;
-  await steps.run(
-    'start emulated AWS (moto)',
-    async () => {
-      emulated = await startEmulatedAws();
-      return `moto at ${emulated.endpoint}`;
-    },
-    { setup: true },
-  );
-  await steps.run(
-    'seed the two-region estate',
-    async () => {
-      const estate = await seedEstate(initial);
-      config = estate.config;
-      const nodeCount = Object.values(estate.nodes).flat().length;
-      const phases = estate.backups.map((b) => `${b.side}:${b.phase}`).join(', ');
-      return `zone ${config.dns.hostedZoneId} with ${config.dns.recordName} and ${config.dns.drillRecordName} on primary, 2 health checks and alarms, ${nodeCount} tagged nodes, Velero backups (${phases}) with a kopia repository, state table ${config.stateTable}`;
-    },
-    { setup: true },
-  );
-  return { emulated, config };
 }
 
 export async function runDrill(options: DrillOptions): Promise<DrillResult> {
@@ -183,16 +161,7 @@ async function runFull(options: DrillOptions): Promise<DrillResult> {
     let config = options.config;
     if (options.embedded) {
       ({ emulated, config } = await startEstate(setup, options.config));
-      await setup.run(
-        'serve both endpoints over TLS with drill certificates',
-        async () => {
-          endpoints = await serveEndpoints(config);
-          const served = config;
-          config = endpoints.config;
-          return `${served.clusters.primary.endpoint} and ${served.clusters.dr.endpoint} on 127.0.0.1, certificates from a drill CA covering ${served.dns.recordName}`;
-        },
-        { setup: true },
-      );
+      ({ endpoints, config } = await serveEndpointsStep(setup, config));
       if (setup.ok) {
         ({ config, aks } = await attachDrillAksSide(setup, config, options.config.azure, {
           live: options.live,
@@ -202,6 +171,7 @@ async function runFull(options: DrillOptions): Promise<DrillResult> {
       }
     }
     const restore = setup.ok ? await prepareRestoreDrill(setup, config, options) : null;
+    const resolver = endpoints?.resolver ?? options.resolver;
     if (setup.ok && restore) {
       run = await runFullDrill({
         config,
@@ -209,7 +179,7 @@ async function runFull(options: DrillOptions): Promise<DrillResult> {
         live: options.live,
         realKubernetes: options.realKubernetes,
         drillId: randomUUID(),
-        ...(endpoints ? { resolver: endpoints.resolver } : {}),
+        ...(resolver ? { resolver } : {}),
         aks,
         restore,
         onProgress: options.onProgress,

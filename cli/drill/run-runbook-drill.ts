@@ -1,10 +1,11 @@
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { drillRunbook, type RunbookInput } from '../../lambdas/core/drill/runbook';
-import { seedEstate } from '../embedded/estate';
-import { startEmulatedAws, type EmulatedAws } from '../emulator/emulated-aws';
+import type { Resolver } from '../../lambdas/adapters/tls/tls-probe';
+import type { EmulatedAws } from '../emulator/emulated-aws';
 import { attachDrillAksSide, describeAksSide, type DrillAksSide } from './aks-steps';
-import { serveEndpoints, type DrillEndpoints } from './dns-steps';
+import type { DrillEndpoints } from './dns-steps';
 import type { DrillResult } from './drill-result';
+import { serveEndpointsStep, startEstate } from './embedded-setup';
 import { localInvoker } from './runbook-local-invoker';
 import { runRunbook } from './runbook-runner';
 import { StepRecorder } from './step-recorder';
@@ -14,6 +15,8 @@ export interface RunbookDrillOptions {
   embedded: boolean;
   live: boolean;
   scaleUp: boolean;
+  /** Against an estate: where the DNS function's TLS checks connect (`--connect-to`). */
+  resolver?: Resolver;
   onProgress: (message: string) => void;
 }
 
@@ -49,7 +52,7 @@ export async function runRunbookDrill(options: RunbookDrillOptions): Promise<Dri
     const run = await runRunbook(
       drillRunbook(options.config),
       input,
-      localInvoker(options.config),
+      localInvoker(options.config, options.resolver),
       options.onProgress,
     );
     return result([], run, null);
@@ -60,32 +63,9 @@ export async function runRunbookDrill(options: RunbookDrillOptions): Promise<Dri
   let endpoints: DrillEndpoints | undefined;
   let aks: DrillAksSide | null = null;
   try {
-    let config = options.config;
-    await setup.run(
-      'start emulated AWS (moto)',
-      async () => {
-        emulated = await startEmulatedAws();
-        return `moto at ${emulated.endpoint}`;
-      },
-      { setup: true },
-    );
-    await setup.run(
-      'seed the two-region estate',
-      async () => {
-        config = (await seedEstate(options.config)).config;
-        return `zone ${config.dns.hostedZoneId}, health alarms, tagged nodes, Velero backups, state table ${config.stateTable}`;
-      },
-      { setup: true },
-    );
-    await setup.run(
-      'serve both endpoints over TLS with drill certificates',
-      async () => {
-        endpoints = await serveEndpoints(config);
-        config = endpoints.config;
-        return `${config.clusters.primary.endpoint} and ${config.clusters.dr.endpoint} on 127.0.0.1`;
-      },
-      { setup: true },
-    );
+    let config: DrpilotConfig;
+    ({ emulated, config } = await startEstate(setup, options.config));
+    ({ endpoints, config } = await serveEndpointsStep(setup, config));
     if (setup.ok) {
       ({ config, aks } = await attachDrillAksSide(setup, config, options.config.azure, {
         live: options.live,

@@ -2,7 +2,13 @@ import { ApprovalStore } from '../adapters/aws/approval-store';
 import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
 import { StateStore } from '../adapters/aws/state-store';
 import type { Resolver } from '../adapters/tls/tls-probe';
-import { approvability, type ApprovalRequest } from '../core/approval/approval-rules';
+import {
+  approvability,
+  approveCommand,
+  type ApprovalRequest,
+  type Approvability,
+  type Recovery,
+} from '../core/approval/approval-rules';
 import type { DrpilotConfig } from '../core/config/schema';
 import type { SwitchAction } from '../core/dns/plan-switch';
 import { runSwitch, type SwitchOptions, type SwitchResult } from '../dns/run-switch';
@@ -16,8 +22,10 @@ export type DecisionOutcome =
   | 'failed'
   | 'dry-run'
   | 'pending'
+  /** A resize rollout a pause held at a node boundary. */
+  | 'held'
   | 'rejected'
-  /** Already approved or rejected: nothing to do. */
+  /** Already approved (and carried out, or being carried out) or rejected: nothing to do. */
   | 'already-decided'
   | 'unknown'
   | 'expired';
@@ -58,8 +66,24 @@ async function undecidable(
   id: string,
   nowMs: number,
 ): Promise<DecisionAnswer | ApprovalRequest> {
-  const judged = approvability(id, await approvals.get(id), nowMs);
+  return answerOrRequest(id, approvability(id, await approvals.get(id), nowMs));
+}
+
+function answerOrRequest(id: string, judged: Approvability): DecisionAnswer | ApprovalRequest {
   if (judged.kind === 'approvable') return judged.request;
+  if (judged.kind === 'interrupted') {
+    const { recovery, request } = judged;
+    return {
+      outcome: 'already-decided',
+      id,
+      request,
+      reason:
+        recovery.kind === 'executing'
+          ? recovery.message
+          : `${id} was already approved by ${request.decidedBy ?? 'unknown'} and was not carried out: ${approveCommand(id)} resumes or expires it`,
+      result: null,
+    };
+  }
   return {
     outcome: judged.kind === 'decided' ? 'already-decided' : judged.kind,
     id,
@@ -76,6 +100,8 @@ const isAnswer = (value: DecisionAnswer | ApprovalRequest): value is DecisionAns
  * `drpilot approve <id>`: wins the request (a conditional write: of concurrent approvals one
  * does, the others answer that it was already approved), then re-plans from scratch — alarms
  * re-read, every check run again under the DNS lease — and acts only if the checks still pass.
+ * An approved request whose process stopped before its result (planRecovery) is taken over and
+ * re-planned, or expired with the reason, by one caller.
  */
 export async function approveRequest(
   config: DrpilotConfig,
@@ -83,8 +109,12 @@ export async function approveRequest(
   options: DecideOptions,
 ): Promise<DecisionAnswer> {
   const now = options.now ?? (() => new Date());
-  const { approvals, audit } = stores(config, now);
-  const found = await undecidable(approvals, id, now().getTime());
+  const { approvals } = stores(config, now);
+  const judged = approvability(id, await approvals.get(id), now().getTime());
+  if (judged.kind === 'interrupted' && !options.dryRun) {
+    return recover(config, judged.request, judged.recovery, options, now);
+  }
+  const found = answerOrRequest(id, judged);
   if (isAnswer(found)) return found;
   if (options.dryRun) {
     const result = await replan(config, found, options, now, true);
@@ -92,24 +122,107 @@ export async function approveRequest(
   }
   const lost = await win(approvals, found, 'approved', options.by, now);
   if (lost) return lost;
-  await audit.appendAudit(found.kind, {
-    trigger: 'cli',
+  return execute(config, found, 1, options, now, {
     action: 'approve',
     outcome: 'approved',
-    approvalId: id,
-    by: options.by,
-    [found.kind === 'dns' ? 'recordName' : 'group']: found.target,
     reason: `${options.by} approved ${id} (${found.action} ${found.target}); re-planning with every check`,
   });
-  const result = await replan(config, found, options, now, false);
-  await approvals.recordResult(id, { outcome: result.outcome, reason: result.reason });
+}
+
+/** Audits the start of `attempt`, re-plans, and records what the re-plan did. */
+async function execute(
+  config: DrpilotConfig,
+  request: ApprovalRequest,
+  attempt: number,
+  options: DecideOptions,
+  now: () => Date,
+  started: { action: string; outcome: string; reason: string },
+): Promise<DecisionAnswer> {
+  const { approvals, audit } = stores(config, now);
+  await audit.appendAudit(request.kind, {
+    trigger: 'cli',
+    ...started,
+    approvalId: request.id,
+    attempt,
+    by: options.by,
+    [request.kind === 'dns' ? 'recordName' : 'group']: request.target,
+  });
+  const result = await replan(config, request, options, now, false);
+  const recorded = await approvals.recordResult(request, attempt, {
+    outcome: result.outcome,
+    reason: result.reason,
+  });
   return {
     outcome: result.outcome,
-    id,
-    request: { ...found, status: 'approved', decidedBy: options.by },
-    reason: result.reason,
+    id: request.id,
+    request: {
+      ...request,
+      status: 'approved',
+      decidedBy: request.decidedBy ?? options.by,
+      result: { outcome: result.outcome, reason: result.reason },
+    },
+    reason: recorded
+      ? result.reason
+      : `${result.reason} (not recorded on ${request.id}: another attempt took it over)`,
     result,
   };
+}
+
+/** Carries out planRecovery's answer for an approved request without a result. */
+async function recover(
+  config: DrpilotConfig,
+  request: ApprovalRequest,
+  recovery: Recovery,
+  options: DecideOptions,
+  now: () => Date,
+): Promise<DecisionAnswer> {
+  const { approvals, audit } = stores(config, now);
+  const attempt = request.execution?.attempt ?? 1;
+  const lostTo = async (): Promise<DecisionAnswer> => {
+    const again = await undecidable(approvals, request.id, now().getTime());
+    if (isAnswer(again)) return again;
+    throw new Error(`approval request ${request.id} is pending again after it was approved`);
+  };
+  if (recovery.kind === 'executing') {
+    return {
+      outcome: 'already-decided',
+      id: request.id,
+      request,
+      reason: recovery.message,
+      result: null,
+    };
+  }
+  if (recovery.kind === 'expire') {
+    if (!(await approvals.recordResult(request, attempt, recovery.result))) return lostTo();
+    await audit.appendAudit(request.kind, {
+      trigger: 'cli',
+      action: 'approval-expired',
+      outcome: 'expired',
+      approvalId: request.id,
+      attempt,
+      by: options.by,
+      [request.kind === 'dns' ? 'recordName' : 'group']: request.target,
+      reason: recovery.result.reason,
+    });
+    return {
+      outcome: 'expired',
+      id: request.id,
+      request: { ...request, result: recovery.result },
+      reason: recovery.result.reason,
+      result: null,
+    };
+  }
+  const next = { attempt: recovery.attempt, leaseUntilMs: recovery.leaseUntilMs };
+  if (!(await approvals.takeOver(request, attempt, next))) return lostTo();
+  const taken: ApprovalRequest = {
+    ...request,
+    execution: { attempt: next.attempt, leaseUntil: new Date(next.leaseUntilMs).toISOString() },
+  };
+  return execute(config, taken, next.attempt, options, now, {
+    action: 'approve-resumed',
+    outcome: 'approved',
+    reason: `${options.by}: ${recovery.message}`,
+  });
 }
 
 /** `drpilot reject <id>`: the request is closed; nothing is re-planned. */

@@ -93,7 +93,10 @@ export interface StatusReport {
   warnings: string[];
   /** Jobs paused now: who, why, until when (`drpilot pause`). */
   pauses?: Pause[];
-  /** Requests waiting for `drpilot approve <id>` (approval mode). */
+  /**
+   * Requests waiting for `drpilot approve <id>` (approval mode), then approved ones without a
+   * result yet (being carried out, or interrupted).
+   */
   approvals?: ApprovalRequest[];
   /** Each job's newest audit entry (`drpilot history` has the rest). */
   lastActions?: HistoryEntry[];

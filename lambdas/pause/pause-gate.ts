@@ -15,6 +15,16 @@ export interface PausedAnswer {
   reason: string;
 }
 
+/** The pause holding a job now, or null: for a rollout under way, which decides what it means. */
+export async function pauseOf(
+  config: DrpilotConfig,
+  job: PausableJob,
+  now: () => Date = () => new Date(),
+): Promise<Pause | null> {
+  const db = dynamoDbDocumentClient(config.controlRegion);
+  return new PauseStore(db, config.stateTable, () => now().getTime()).inForce(job);
+}
+
 /**
  * The first thing every handler path asks: is this job paused now? When it is, the refusal is
  * audited (with what the job would have done) and returned; the caller then returns without
@@ -38,9 +48,9 @@ export async function refuseIfPaused(
   },
 ): Promise<PausedAnswer | null> {
   const clock = () => (attempt.now ?? (() => new Date()))().getTime();
-  const db = dynamoDbDocumentClient(config.controlRegion);
-  const pause = await new PauseStore(db, config.stateTable, clock).inForce(job);
+  const pause = await pauseOf(config, job, () => new Date(clock()));
   if (!pause) return null;
+  const db = dynamoDbDocumentClient(config.controlRegion);
   const wouldHave =
     typeof attempt.wouldHave === 'string' ? attempt.wouldHave : await attempt.wouldHave();
   const entry = {

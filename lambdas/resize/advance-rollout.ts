@@ -2,6 +2,8 @@ import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
 import type { DrpilotConfig, NodeGroupConfig } from '../core/config/schema';
 import type { NodeLimits } from '../core/resize/node-steps';
 import { rolloutPollBound, type RolloutPollBound } from '../core/resize/rollout-bound';
+import { decideRolloutPause, type RolloutHold } from '../core/resize/rollout-pause';
+import { pauseOf } from '../pause/pause-gate';
 import { stepEc2Node, type NodeDrainer } from './ec2-rollout';
 import { kubernetesDrainerFor } from './group-drainer';
 import { LEASE_SECONDS, resizeContext } from './resize-context';
@@ -70,10 +72,43 @@ export async function advanceRollout(
   // A state started before the poll bound existed gets it here.
   const state = { ...given, poll: given.poll ?? pollBoundFor(group, given.nodes.length) };
   const progress = options.onProgress ?? (() => undefined);
+  const now = options.now ?? (() => new Date());
+  /** Asks the pause; `atBoundary`: before a node (or AWS's rollout) starts. */
+  const pauseDecision = async (atBoundary: boolean) =>
+    decideRolloutPause(await pauseOf(config, 'resize', now), now().getTime(), {
+      kind: group.kind,
+      atBoundary,
+      done: state.nodes.slice(0, state.next).map((n) => ({ id: n.id, outcome: n.outcome })),
+      notStarted: state.nodes.slice(state.template ? 0 : state.next).map((n) => n.id),
+      toType: state.plan.to.type,
+    });
+  /** Held at a boundary: every node not started says why, and the rollout goes to Finish. */
+  const heldAt = (hold: RolloutHold, from: number) => {
+    progress(`${group.id}: ${hold.detail}`);
+    return {
+      ...state,
+      lease,
+      held: hold,
+      nodes: state.nodes.map((n, i) =>
+        i >= from
+          ? {
+              ...n,
+              outcome: 'not-started' as const,
+              detail: `held by the pause of resize (paused by ${hold.by}: ${hold.reason})`,
+            }
+          : n,
+      ),
+      step: null,
+      done: true,
+      waitSeconds: 0,
+    };
+  };
 
   if (state.template) {
     const { template } = state;
     if (!template.handle) {
+      const decided = await pauseDecision(true);
+      if (decided.kind === 'hold') return heldAt(decided.hold, 0);
       progress(
         `${group.id}: new launch-template version with ${state.plan.to.type}, then the rollout`,
       );
@@ -91,6 +126,9 @@ export async function advanceRollout(
     }
     const polled = await pollTemplateRollout(template.handle);
     progress(`${group.id}: ${polled.status} — ${polled.detail}`);
+    // AWS's rollout is not stopped by a pause; the first one seen is noted for the result.
+    const noted = state.held ? null : await pauseDecision(false);
+    if (noted?.kind === 'note') progress(`${group.id}: ${noted.hold.detail}`);
     const finished = polled.status !== 'in-progress';
     const nodeOutcome =
       polled.status === 'succeeded'
@@ -102,6 +140,7 @@ export async function advanceRollout(
       ...state,
       lease,
       template: { ...template, status: polled.status, detail: polled.detail },
+      held: noted?.kind === 'note' ? noted.hold : (state.held ?? null),
       nodes: finished
         ? state.nodes.map((n) => ({ ...n, outcome: nodeOutcome, detail: polled.detail }))
         : state.nodes,
@@ -112,12 +151,17 @@ export async function advanceRollout(
 
   const node = state.nodes[state.next];
   if (!node) return { ...state, lease, done: true, waitSeconds: 0 };
+  if (!state.step) {
+    // A node boundary: the pause is asked before a node starts, never in the middle of one.
+    const decided = await pauseDecision(true);
+    if (decided.kind === 'hold') return heldAt(decided.hold, state.next);
+  }
   const drainer = options.drainerFor
     ? await options.drainerFor(group, state.nodes)
     : await kubernetesDrainerFor(group, context.region, state.nodes);
   const stepped = await stepEc2Node(ec2Client(context.region), drainer, node, state.step ?? null, {
     limits: nodeLimitsFor(group, options.timeouts?.nodeMs),
-    now: options.now ?? (() => new Date()),
+    now,
     onProgress: progress,
     page: context.page,
   });

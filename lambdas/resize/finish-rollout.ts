@@ -38,7 +38,8 @@ function nodesAfterError(state: RolloutState, cause: string): RolloutNode[] {
 /**
  * The last step of a rollout: cooldown when anything moved, audit, notification, lease released.
  * A rollout the state machine cut short (`error`) is reported failed and pages, since a node may
- * be stopped or cordoned.
+ * be stopped or cordoned; one a pause held at a node boundary is reported `held` and pages, since
+ * the group may be left on two types.
  */
 export async function finishRollout(
   config: DrpilotConfig,
@@ -57,6 +58,16 @@ export async function finishRollout(
       ? [describeError(state.error), stopped].filter(Boolean).join('; ')
       : null;
     const nodes = cause ? nodesAfterError(state, cause) : state.nodes;
+    // Held by a pause: the group may be left split between two types, so a person hears of it.
+    const held = !cause && state.held?.stopped ? state.held : null;
+    if (held) {
+      await context.page(
+        `drpilot: the resize of ${group.id} was held by a pause (${held.detail}); nodes: ${nodes
+          .map((n) => `${n.id} ${n.outcome}`)
+          .join(', ')}`,
+        'RESIZE HELD',
+      );
+    }
     if (cause) {
       await context.page(
         `drpilot: the resize of ${group.id} stopped (${cause}); nodes: ${nodes
@@ -74,12 +85,17 @@ export async function finishRollout(
     }
     const allResized = !cause && nodes.every((n) => n.outcome === 'resized');
     const firstProblem = nodes.find((n) => n.outcome !== 'resized');
-    const reason = allResized
+    const ended = allResized
       ? plan.reason
-      : timedOut
-        ? (cause ?? '')
-        : `rollout stopped: ${cause ?? firstProblem?.detail ?? state.template?.detail ?? ''}`;
-    const result = resizeResult(group.id, allResized ? 'resized' : 'failed', reason, {
+      : held
+        ? `rollout ${held.detail}`
+        : timedOut
+          ? (cause ?? '')
+          : `rollout stopped: ${cause ?? firstProblem?.detail ?? state.template?.detail ?? ''}`;
+    // A template rollout AWS ran on past a pause says so.
+    const reason = state.held && !state.held.stopped ? `${ended}; ${state.held.detail}` : ended;
+    const outcome = allResized ? 'resized' : held ? 'held' : 'failed';
+    const result = resizeResult(group.id, outcome, reason, {
       from: plan.from.types,
       to: plan.to.type,
       p95Percent: state.p95Percent,

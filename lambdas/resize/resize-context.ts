@@ -16,9 +16,14 @@ export interface ResizeContext {
   store: StateStore;
   /** Audits a result and notifies people unless nothing happened; returns the result. */
   record(result: ResizeResult, trigger: string): Promise<ResizeResult>;
-  /** For a node left down or a rollout cut short: a person must act now. */
-  page(message: string): Promise<void>;
+  /**
+   * For a node left down or a rollout cut short: a person must act now. The subject names why:
+   * `NODE DOWN` by default, `RESIZE HELD` for a rollout a pause held at a node boundary.
+   */
+  page(message: string, headline?: PageHeadline): Promise<void>;
 }
+
+export type PageHeadline = 'NODE DOWN' | 'RESIZE HELD';
 
 export function resizeContext(
   config: DrpilotConfig,
@@ -50,8 +55,8 @@ export function resizeContext(
       }
       return result;
     },
-    async page(message) {
-      await notify(sns, topic, `drpilot ${config.name}: NODE DOWN`, { message });
+    async page(message, headline = 'NODE DOWN') {
+      await notify(sns, topic, `drpilot ${config.name}: ${headline}`, { message });
     },
   };
 }

@@ -2,11 +2,14 @@ import type { Lease } from '../adapters/aws/state-store';
 import type { NodeStep } from '../core/resize/node-steps';
 import type { ResizePlan, ResizeStep } from '../core/resize/plan-resize';
 import type { RolloutPollBound } from '../core/resize/rollout-bound';
+import type { RolloutHold } from '../core/resize/rollout-pause';
 import type { TemplateTarget } from '../core/resize/template-target';
 import type { NodeReport } from './ec2-rollout';
 import type { TemplateRolloutHandle } from './template-rollout';
 
-export type ResizeOutcome = 'resized' | 'noop' | 'refused' | 'dry-run' | 'failed' | 'pending';
+/** `held`: a pause of `resize` held the rollout at a node boundary (some nodes not started). */
+export type ResizeOutcome =
+  'resized' | 'noop' | 'refused' | 'dry-run' | 'failed' | 'pending' | 'held';
 
 /** The contract's resize result. */
 export interface ResizeResult {
@@ -69,6 +72,11 @@ export interface RolloutState {
    * states started before the bound existed; the next Advance sets it.
    */
   poll?: RolloutPollBound;
+  /**
+   * A pause of `resize` seen during the rollout (`decideRolloutPause`): `stopped`, it held the
+   * rollout at a node boundary; otherwise AWS's template rollout ran on past it.
+   */
+  held?: RolloutHold | null;
   error?: { Error?: string; Cause?: string };
 }
 

@@ -20,7 +20,7 @@ import { templateGroupMembers } from '../resize/template-rollout';
 import { readFunctionAppState, readOutbox, readTunnelRecords } from '../aks/read-aks-status';
 import { HISTORY_JOBS, lastActions as lastActionsOf } from '../core/history/audit-history';
 import { pausesInForce } from '../pause/set-pause';
-import { pendingApprovals } from '../approval/pending-approvals';
+import { openApprovals } from '../approval/pending-approvals';
 import { readHistory } from './read-history';
 
 async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
@@ -83,7 +83,7 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
     ]);
   const [pauses, approvals, newest] = await Promise.all([
     pausesInForce(config, () => now.getTime()),
-    pendingApprovals(config, () => now.getTime()),
+    openApprovals(config, () => now.getTime()),
     Promise.all(HISTORY_JOBS.map((job) => readHistory(config, { jobs: [job], limit: 1 }))),
   ]);
   const summary = summarizeStatus(config, {

@@ -1,27 +1,20 @@
-import type { CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { tunnelAlarmName, tunnelCompositeName } from '../../lambdas/core/aks/names';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import { FLUSH_INPUT, RESOLVER_IPS_INPUT } from '../../lib/aks-events';
-import type { ReactiveFunction } from '../../lib/reactive-function';
 import { TUNNELS_INPUT } from '../../lib/tunnel-watch';
 import {
+  actionsOf,
+  type NagRun,
   newTestApp,
+  statementsOf,
+  type TemplateJson,
   TEST_ACCOUNT,
   validExampleConfig,
   watchNag,
-  type NagRun,
-  type TemplateJson,
 } from './synth';
-
-interface Statement {
-  Sid?: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
 
 let config: DrpilotConfig;
 let stacks: DrpilotStacks;
@@ -40,16 +33,6 @@ beforeAll(() => {
   dr = Template.fromStack(stacks.regions.dr);
 });
 
-function statementsOf(stack: Stack, reactive: ReactiveFunction): Statement[] {
-  const roleId = stack.resolve((reactive.role.node.defaultChild as CfnResource).logicalId);
-  return Object.values<TemplateJson>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
-    .filter((p) =>
-      (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === `{"Ref":"${roleId}"}`),
-    )
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
-
-const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action);
 const text = (value: unknown) => JSON.stringify(value);
 
 describe('AWS → AKS sender (control stack)', () => {

@@ -1,11 +1,14 @@
-import type { CfnResource, Stack } from 'aws-cdk-lib';
+import type { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { addDrpilotStacks } from '../../lib/drpilot-app';
-import type { ReactiveFunction } from '../../lib/reactive-function';
-import { newTestApp, TEST_ACCOUNT, validExampleConfig, type TemplateJson } from './synth';
-
-type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
+import {
+  newTestApp,
+  statementsOf,
+  type TemplateJson,
+  TEST_ACCOUNT,
+  validExampleConfig,
+} from './synth';
 
 /** backups.velero: the primary by EKS auth, DR by the restore drill's kubeconfig secret. */
 function synth(velero: unknown) {
@@ -16,18 +19,6 @@ function synth(velero: unknown) {
   const stacks = addDrpilotStacks(app, config, TEST_ACCOUNT);
   app.synth();
   return stacks;
-}
-
-const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
-  stack.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
-
-function statementsOf(stack: Stack, fn: ReactiveFunction): Statement[] {
-  const roleId = logicalId(stack, fn.role);
-  return Object.values<TemplateJson>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
-    .filter((p) =>
-      (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === `{"Ref":"${roleId}"}`),
-    )
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
 describe('backups.velero: what the DNS function may use to flip each cluster’s Velero', () => {

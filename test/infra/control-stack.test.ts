@@ -7,6 +7,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   acknowledgementsIn,
+  actionsOf,
   defined,
   synthExampleApp,
   TEST_ACCOUNT,
@@ -68,8 +69,6 @@ function statementsOf(
       })),
     );
 }
-
-const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action);
 
 describe('control stack', () => {
   it('is pinned to the control region and named after the config', () => {

@@ -16,29 +16,22 @@ import {
 } from '../../lib/dns';
 import {
   acknowledgementsIn,
+  actionsOf,
   defined,
   nagFindings,
+  type NagRun,
   newTestApp,
+  type PolicyStatement as Statement,
+  resourcesOf,
+  type TemplateJson,
   TEST_ACCOUNT,
   validExampleConfig,
   watchNag,
-  type NagRun,
-  type TemplateJson,
 } from './synth';
-
-type Statement = {
-  Sid?: string;
-  Action: string | string[];
-  Resource: unknown;
-  Effect: string;
-  Condition?: Record<string, Record<string, unknown>>;
-};
 
 const ZONE_ARN = 'arn:aws:route53:::hostedzone/Z0123456789';
 const VELERO_KEY = 'arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 
-const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action);
-const resourcesOf = (s: Statement) => ([] as unknown[]).concat(s.Resource);
 const sideId = (side: Side) => (side === 'primary' ? 'Primary' : 'Dr');
 
 interface Synth {

@@ -38,9 +38,7 @@ beforeAll(() => {
   stacks = addDrpilotStacks(app, config, TEST_ACCOUNT);
   ({ runs } = watchNag(() => app.synth()));
   control = Template.fromStack(stacks.control);
-  definition = definitionFromTemplate(
-    control.toJSON() as Parameters<typeof definitionFromTemplate>[0],
-  );
+  definition = definitionFromTemplate(control);
   runbook = drillRunbook(config);
 });
 

@@ -1,19 +1,19 @@
-import type { CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
-import type { ReactiveFunction } from '../../lib/reactive-function';
 import {
+  actionsOf,
   defined,
+  logicalId,
   nagFindings,
   newTestApp,
+  type PolicyStatement,
+  statementsOf,
+  type TemplateJson,
   TEST_ACCOUNT,
   validExampleConfig,
   watchNag,
-  type TemplateJson,
 } from './synth';
-
-type Statement = { Sid?: string; Action: string | string[]; Resource: unknown };
 
 /** The example config with EKS auth for the primary group and the restore drill. */
 function synth() {
@@ -29,20 +29,7 @@ function synth() {
   return { app, stacks, runs };
 }
 
-const logicalId = (stack: Stack, construct: { node: { defaultChild?: unknown } }) =>
-  stack.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
-
-function statementsOf(stack: Stack, fn: ReactiveFunction): Statement[] {
-  const roleId = logicalId(stack, fn.role);
-  return Object.values<TemplateJson>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
-    .filter((p) =>
-      (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === `{"Ref":"${roleId}"}`),
-    )
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
-
-const actions = (statements: Statement[]) =>
-  statements.flatMap((s) => ([] as string[]).concat(s.Action));
+const actions = (statements: PolicyStatement[]) => statements.flatMap(actionsOf);
 
 describe('kubernetes auth "eks" (primary node group and restore drill)', () => {
   let s: ReturnType<typeof synth>;

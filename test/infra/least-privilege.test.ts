@@ -4,7 +4,13 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { RETYPE_CONDITION_KEY } from '../../lambdas/core/resize/retype-condition';
 import { addDrpilotStacks } from '../../lib/drpilot-app';
-import { newTestApp, TEST_ACCOUNT, validExampleConfig, type TemplateJson } from './synth';
+import {
+  actionsOf,
+  newTestApp,
+  TEST_ACCOUNT,
+  validExampleConfig,
+  type TemplateJson,
+} from './synth';
 
 interface Statement {
   Sid?: string;
@@ -44,7 +50,6 @@ function covers(pattern: string, action: string): boolean {
   return regex.test(action);
 }
 
-const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action);
 const allowing = (stacks: Stack[], action: string) =>
   stacks
     .flatMap(statementsIn)

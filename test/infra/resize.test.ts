@@ -1,18 +1,18 @@
-import type { CfnResource, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { RESIZE_STATE_MACHINE_ENV } from '../../lambdas/core/shared-names';
 import { INSTANCE_EVENTS } from '../../lambdas/resize-alarms/instance-batch';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
-import type { ReactiveFunction } from '../../lib/reactive-function';
 import {
+  logicalId,
+  type NagRun,
   newTestApp,
+  statementsOf,
+  type TemplateJson,
   TEST_ACCOUNT,
   validExampleConfig,
   watchNag,
-  type NagRun,
-  type TemplateJson,
 } from './synth';
 import { LAMBDA_TRANSIENT_ERRORS } from '../../lib/resize';
 import { firstNodeStep, nextNodeStep } from '../../lambdas/core/resize/node-steps';
@@ -29,13 +29,6 @@ import {
   type AslDefinition,
   type AslState,
 } from '../support/step-functions-fake';
-
-interface Statement {
-  Sid?: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-}
 
 /** The example config plus an Auto Scaling group (by name and by tag) and an EKS nodegroup. */
 function withEveryKind(doc: Record<string, any>) {
@@ -65,17 +58,6 @@ beforeAll(() => {
   primary = Template.fromStack(stacks.regions.primary);
 });
 
-function statementsOf(stack: Stack, reactive: ReactiveFunction): Statement[] {
-  const roleId = stack.resolve(
-    (reactive.role.node.defaultChild as CfnResource).logicalId,
-  ) as string;
-  return Object.values<TemplateJson>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
-    .filter((p) =>
-      (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === `{"Ref":"${roleId}"}`),
-    )
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
-}
-
 const resizeStatements = () =>
   statementsOf(stacks.regions.primary, stacks.regions.primary.resize!.reactive);
 const bySid = (sid: string) => {
@@ -95,9 +77,7 @@ describe('node resize in the region stacks', () => {
   });
 
   it("rolls out in a state machine: Advance → Done? → Count → Within bound? → Wait (the step's own waitSeconds) → Advance, Catch → Finish", () => {
-    const definition = definitionFromTemplate(
-      primary.toJSON() as Parameters<typeof definitionFromTemplate>[0],
-    );
+    const definition = definitionFromTemplate(primary);
     expect(definition.StartAt).toBe('Advance');
     const { Advance, Wait, Finish } = definition.States;
     expect(Advance).toMatchObject({
@@ -145,9 +125,7 @@ describe('node resize in the region stacks', () => {
   });
 
   it('no path of the definition skips Finish: every path from StartAt reaches Finish or the Finish-failure page', () => {
-    const definition = definitionFromTemplate(
-      primary.toJSON() as Parameters<typeof definitionFromTemplate>[0],
-    );
+    const definition = definitionFromTemplate(primary);
     const sinks = new Set(['Finish', 'Page Finish failure']);
     for (const sink of sinks) expect(definition.States[sink]?.Type).toBe('Task');
     const reachable = statesFrom(definition, definition.StartAt, new Set());
@@ -200,9 +178,7 @@ describe('node resize in the region stacks', () => {
   });
 
   it('every Lambda task retries the transient Lambda errors and throttling with backoff; the Finish-failure page goes to the alarm topic', () => {
-    const definition = definitionFromTemplate(
-      primary.toJSON() as Parameters<typeof definitionFromTemplate>[0],
-    );
+    const definition = definitionFromTemplate(primary);
     const lambdaTasks = Object.entries(definition.States).filter(
       ([, s]) => s.Type === 'Task' && !String(s.Resource).includes(':states:::'),
     );
@@ -389,10 +365,10 @@ describe('node resize in the region stacks', () => {
   it('takes instance state changes from a queue, in batches, never one invocation per instance', () => {
     const memberAlarms = stacks.regions.primary.memberAlarms!;
     const ref = (construct: { node: { defaultChild?: unknown } }) =>
-      stacks.regions.primary.resolve((construct.node.defaultChild as CfnResource).logicalId);
-    const queueId = ref(memberAlarms.instanceEvents) as string;
-    const functionId = ref(memberAlarms.reactive.fn) as string;
-    const failedId = ref(memberAlarms.failedInstanceEvents) as string;
+      logicalId(stacks.regions.primary, construct);
+    const queueId = ref(memberAlarms.instanceEvents);
+    const functionId = ref(memberAlarms.reactive.fn);
+    const failedId = ref(memberAlarms.failedInstanceEvents);
 
     // The rule targets the queue; no rule targets the function with instance events.
     const rules = Object.values<TemplateJson>(
@@ -471,19 +447,28 @@ describe('node resize in the region stacks', () => {
 
 describe('the synthesized rollout definition, run by the Step Functions fake (virtual time)', () => {
   const T0 = Date.parse('2026-12-02T10:00:00Z');
-  /** The definition with a virtual clock its Wait states move on, and what Finish was given. */
+  /**
+   * Runs the definition on a virtual clock its Wait states move on: the Finish task records its
+   * state in `finished`, the Advance task is `advance`.
+   */
   function harness() {
-    const definition = definitionFromTemplate(
-      primary.toJSON() as Parameters<typeof definitionFromTemplate>[0],
-    );
+    const definition = definitionFromTemplate(primary);
     let now = T0;
     const finished: RolloutState[] = [];
     const sleep = async (seconds: number) => void (now += seconds * 1000);
-    const finish = (state: RolloutState) => {
-      finished.push(state);
-      return { outcome: 'finished' };
-    };
-    return { definition, sleep, finished, finish, now: () => new Date(now) };
+    const run = (state: RolloutState, advance: (current: RolloutState) => unknown) =>
+      runStateMachine(
+        definition,
+        state,
+        async (_resource, input) => {
+          const current = input as RolloutState;
+          if (!current.done && !current.error) return advance(current);
+          finished.push(current);
+          return { outcome: 'finished' };
+        },
+        sleep,
+      );
+    return { run, finished, now: () => new Date(now) };
   }
   const rollout = (groupId: string, nodes: number, template: RolloutState['template']) => {
     const group = config.nodeGroups.find((g) => g.id === groupId)!;
@@ -515,44 +500,37 @@ describe('the synthesized rollout definition, run by the Step Functions fake (vi
     const limits = nodeLimitsFor(group);
     expect(limits.drainSeconds).toBe(180);
     const actions: string[] = [];
-    const record = await runStateMachine(
-      h.definition,
-      state,
-      async (_resource, input) => {
-        const current = input as RolloutState;
-        if (current.done || current.error) return h.finish(current);
-        // Advance: one sub-step of the first node (core planner), its evictions always refused.
-        const node = current.nodes[current.next]!;
-        const step = current.step ?? firstNodeStep(h.now());
-        actions.push(step.phase);
-        const decision = nextNodeStep(
-          node,
-          step,
-          {
-            phase: step.phase as 'cordon' | 'drain',
-            alreadyCordoned: false,
-            remaining: ['app/web-0'],
-            blocked: ['app/web-0'],
-          },
-          limits,
-          h.now(),
-        );
-        if (decision.kind === 'next')
-          return { ...current, step: decision.step, waitSeconds: decision.waitSeconds };
-        if (decision.uncordon) actions.push('uncordon');
-        return {
-          ...current,
-          step: null,
-          next: current.next + 1,
-          done: true,
-          waitSeconds: 0,
-          nodes: current.nodes.map((n, i) =>
-            i === current.next ? { ...n, outcome: decision.outcome, detail: decision.detail } : n,
-          ),
-        };
-      },
-      h.sleep,
-    );
+    const record = await h.run(state, (current) => {
+      // Advance: one sub-step of the first node (core planner), its evictions always refused.
+      const node = current.nodes[current.next]!;
+      const step = current.step ?? firstNodeStep(h.now());
+      actions.push(step.phase);
+      const decision = nextNodeStep(
+        node,
+        step,
+        {
+          phase: step.phase as 'cordon' | 'drain',
+          alreadyCordoned: false,
+          remaining: ['app/web-0'],
+          blocked: ['app/web-0'],
+        },
+        limits,
+        h.now(),
+      );
+      if (decision.kind === 'next')
+        return { ...current, step: decision.step, waitSeconds: decision.waitSeconds };
+      if (decision.uncordon) actions.push('uncordon');
+      return {
+        ...current,
+        step: null,
+        next: current.next + 1,
+        done: true,
+        waitSeconds: 0,
+        nodes: current.nodes.map((n, i) =>
+          i === current.next ? { ...n, outcome: decision.outcome, detail: decision.detail } : n,
+        ),
+      };
+    });
     expect(record.status).toBe('SUCCEEDED');
     // Cordon and the first round, then a round after every 10 s Wait until 180 s have passed.
     expect(actions).toEqual(['cordon', ...Array<string>(18).fill('drain'), 'uncordon']);
@@ -584,17 +562,10 @@ describe('the synthesized rollout definition, run by the Step Functions fake (vi
       // 1 + ⌈3 nodes × 900 s / 30 s⌉
       expect(state.poll).toEqual({ count: 0, max: 91 });
       let advances = 0;
-      const record = await runStateMachine(
-        h.definition,
-        state,
-        async (_resource, input) => {
-          const current = input as RolloutState;
-          if (current.done || current.error) return h.finish(current);
-          advances++;
-          return { ...current, waitSeconds: TEMPLATE_POLL_SECONDS };
-        },
-        h.sleep,
-      );
+      const record = await h.run(state, (current) => {
+        advances++;
+        return { ...current, waitSeconds: TEMPLATE_POLL_SECONDS };
+      });
       expect(record.status).toBe('SUCCEEDED');
       expect(advances).toBe(91);
       expect(h.now().getTime() - T0).toBe(90 * TEMPLATE_POLL_SECONDS * 1000);

@@ -1,27 +1,22 @@
-import type { CfnResource } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import type { RestoreDrill } from '../../lib/restore';
 import {
   defined,
+  logicalId,
   nagFindings,
   newTestApp,
+  type PolicyStatement,
+  statementsOf,
+  type TemplateJson,
   TEST_ACCOUNT,
   validExampleConfig,
   watchNag,
-  type TemplateJson,
 } from './synth';
 
-type Statement = {
-  Sid?: string;
-  Action: string | string[];
-  Resource: unknown;
-  Condition?: Record<string, Record<string, unknown>>;
-};
-
 const DR_KEY = 'arn:aws:kms:eu-central-1:123456789012:key/11111111-2222-3333-4444-555555555555';
-const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action).sort();
+const actionsOf = (s: PolicyStatement) => ([] as string[]).concat(s.Action).sort();
 
 function synth(edit?: Parameters<typeof validExampleConfig>[0]) {
   const app = newTestApp(false);
@@ -30,18 +25,6 @@ function synth(edit?: Parameters<typeof validExampleConfig>[0]) {
   const { runs } = watchNag(() => app.synth());
   const template = Template.fromStack(stacks.control);
   return { app, config, stacks, runs, template, resources: template.toJSON().Resources };
-}
-
-const logicalId = (stacks: DrpilotStacks, construct: { node: { defaultChild?: unknown } }) =>
-  stacks.control.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
-
-function statementsOf(s: ReturnType<typeof synth>, drill: RestoreDrill): Statement[] {
-  const roleId = logicalId(s.stacks, drill.reactive.role);
-  return Object.values<TemplateJson>(s.template.findResources('AWS::IAM::Policy'))
-    .filter((p) =>
-      (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === `{"Ref":"${roleId}"}`),
-    )
-    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
 }
 
 describe('RestoreDrill (example config: backups.restoreDrill weekly)', () => {
@@ -53,7 +36,7 @@ describe('RestoreDrill (example config: backups.restoreDrill weekly)', () => {
   });
 
   it('runs one drill at a time for up to 15 minutes under its CLI name, never retried automatically', () => {
-    const fnId = logicalId(s.stacks, drill.reactive.fn);
+    const fnId = logicalId(s.stacks.control, drill.reactive.fn);
     expect(s.resources[fnId].Properties).toMatchObject({
       FunctionName: 'acme-drpilot-restore',
       ReservedConcurrentExecutions: 1,
@@ -68,7 +51,7 @@ describe('RestoreDrill (example config: backups.restoreDrill weekly)', () => {
 
   it('drills on the configured schedule and publishes the verified RPO hourly, with manual payloads', () => {
     const rule = (construct: { node: { defaultChild?: unknown } }) =>
-      s.resources[logicalId(s.stacks, construct)].Properties;
+      s.resources[logicalId(s.stacks.control, construct)].Properties;
     expect(rule(drill.schedule)).toMatchObject({
       ScheduleExpression: 'rate(7 days)',
       Targets: [{ Input: '{"action":"verify-restore","reason":"scheduled: rate(7 days)"}' }],
@@ -80,7 +63,7 @@ describe('RestoreDrill (example config: backups.restoreDrill weekly)', () => {
   });
 
   it('alarms when the verified RPO exceeds its bound or is not published (missing data breaches)', () => {
-    const alarm = s.resources[logicalId(s.stacks, drill.verifiedRpoAlarm)].Properties;
+    const alarm = s.resources[logicalId(s.stacks.control, drill.verifiedRpoAlarm)].Properties;
     expect(alarm).toMatchObject({
       AlarmName: 'acme-drpilot-verified-rpo',
       Namespace: 'drpilot',
@@ -96,7 +79,7 @@ describe('RestoreDrill (example config: backups.restoreDrill weekly)', () => {
   });
 
   it("reads only the DR bucket's backups/ and restores/, and the DR kubeconfig secret by name, never writes S3", () => {
-    const statements = statementsOf(s, drill);
+    const statements = statementsOf(s.stacks.control, drill.reactive);
     const s3 = statements.filter((st) => actionsOf(st).some((a) => a.startsWith('s3:')));
     expect(s3.map((st) => [st.Sid, actionsOf(st), st.Resource, st.Condition])).toEqual([
       [
@@ -151,7 +134,7 @@ describe('RestoreDrill variants', () => {
       doc['backups'].restoreDrill.schedule = 'cron(0 3 ? * SUN *)';
     });
     const drill = defined(s.stacks.control.restoreDrill ?? undefined, 'the restore drill');
-    const statements = statementsOf(s, drill);
+    const statements = statementsOf(s.stacks.control, drill.reactive);
     expect(statements.find((st) => st.Sid === 'ReadDrBackupsAndRestores')?.Resource).toEqual([
       'arn:aws:s3:::acme-velero-eu-central-1/velero/backups/*',
       'arn:aws:s3:::acme-velero-eu-central-1/velero/restores/*',
@@ -161,9 +144,9 @@ describe('RestoreDrill variants', () => {
       Resource: DR_KEY,
       Condition: { StringEquals: { 'kms:ViaService': 's3.eu-central-1.amazonaws.com' } },
     });
-    expect(s.resources[logicalId(s.stacks, drill.schedule)].Properties.ScheduleExpression).toBe(
-      'cron(0 3 ? * SUN *)',
-    );
+    expect(
+      s.resources[logicalId(s.stacks.control, drill.schedule)].Properties.ScheduleExpression,
+    ).toBe('cron(0 3 ? * SUN *)');
     expect(nagFindings(s.app)).toEqual([]);
   });
 });

@@ -10,30 +10,22 @@ import {
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import {
   acknowledgementsIn,
+  actionsOf,
   defined,
   nagFindings,
+  type NagRun,
   newTestApp,
+  type PolicyStatement as Statement,
+  resourcesOf,
   synthExampleApp,
+  type TemplateJson,
   TEST_ACCOUNT,
   validExampleConfig,
   watchNag,
-  type NagRun,
-  type TemplateJson,
 } from './synth';
-
-type Statement = {
-  Sid?: string;
-  Action: string | string[];
-  Resource: unknown;
-  Effect: string;
-  Condition?: Record<string, Record<string, unknown>>;
-};
 
 const PRIMARY_KEY = 'arn:aws:kms:eu-west-1:123456789012:key/11111111-2222-3333-4444-555555555555';
 const CONTROL_BUS = `arn:aws:events:us-east-1:${TEST_ACCOUNT}:event-bus/default`;
-
-const actionsOf = (s: Statement) => ([] as string[]).concat(s.Action);
-const resourcesOf = (s: Statement) => ([] as unknown[]).concat(s.Resource);
 
 interface Synth {
   config: DrpilotConfig;

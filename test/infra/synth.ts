@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { App, Validations, type Stack } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
+import { App, Validations, type CfnResource, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
@@ -48,6 +48,41 @@ export function newTestApp(bundle: boolean, context: Record<string, unknown> = {
 
 /** Template JSON as aws-cdk-lib/assertions hands it out (untyped CloudFormation). */
 export type TemplateJson = ReturnType<Template['toJSON']>;
+
+/** One statement of an IAM policy document in a synthesized template. */
+export interface PolicyStatement {
+  Sid?: string;
+  Effect?: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+/** A statement's actions as a list (CloudFormation allows one string or a list). */
+export const actionsOf = (s: { Action: string | string[] }): string[] =>
+  ([] as string[]).concat(s.Action);
+
+/** A statement's resources as a list. */
+export const resourcesOf = (s: { Resource: unknown }): unknown[] =>
+  ([] as unknown[]).concat(s.Resource);
+
+/** The logical id `stack` gives the CloudFormation resource behind `construct`. */
+export function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.resolve((construct.node.defaultChild as CfnResource).logicalId) as string;
+}
+
+/** The statements of every AWS::IAM::Policy in `stack` attached to the role of `fn`. */
+export function statementsOf(
+  stack: Stack,
+  fn: { role: { node: { defaultChild?: unknown } } },
+): PolicyStatement[] {
+  const roleId = logicalId(stack, fn.role);
+  return Object.values<TemplateJson>(Template.fromStack(stack).findResources('AWS::IAM::Policy'))
+    .filter((p) =>
+      (p.Properties.Roles as unknown[]).some((r) => JSON.stringify(r) === `{"Ref":"${roleId}"}`),
+    )
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as PolicyStatement[]);
+}
 
 export function defined<T>(value: T | undefined, what: string): T {
   if (value === undefined) throw new Error(`expected ${what}`);

@@ -1,14 +1,13 @@
 import {
-  CreateBucketCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   ListObjectVersionsCommand,
-  PutObjectLockConfigurationCommand,
 } from '@aws-sdk/client-s3';
 import { describe, expect, it } from 'vitest';
 import { s3Client } from '../../lambdas/adapters/aws/clients';
 import { storeDrillReport } from '../../lambdas/adapters/aws/drill-report-store';
 import { drillReportBucketName, drillReportPrefix } from '../../lambdas/core/drill/runbook-states';
+import { createDrillReportBucket } from '../support/drill-report-bucket';
 import { useMoto } from '../support/moto';
 
 useMoto();
@@ -19,17 +18,7 @@ describe('the drill report store (real SDK against moto)', () => {
   it('stores each file under the execution, locked by the bucket default retention', async () => {
     const bucket = drillReportBucketName({ name: 'acme' }, '123456789012');
     const s3 = s3Client(REGION);
-    // As lib/drill-runbook.ts creates it: Object Lock on, a governance default retention.
-    await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
-    await s3.send(
-      new PutObjectLockConfigurationCommand({
-        Bucket: bucket,
-        ObjectLockConfiguration: {
-          ObjectLockEnabled: 'Enabled',
-          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } },
-        },
-      }),
-    );
+    await createDrillReportBucket(REGION, bucket, 365);
     const prefix = drillReportPrefix('drill-2026-06-01T10-00-00-000Z-abcd1234');
     const stored = await storeDrillReport(REGION, bucket, [
       {

@@ -1,9 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import {
-  CreateBucketCommand,
-  GetObjectCommand,
-  PutObjectLockConfigurationCommand,
-} from '@aws-sdk/client-s3';
+import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRunbookViaLambda } from '../../cli/drill/runbook-via-lambda';
 import { clearAwsClientCache, s3Client } from '../../lambdas/adapters/aws/clients';
@@ -15,6 +11,7 @@ import {
 } from '../../lambdas/core/drill/runbook-states';
 import { addDrpilotStacks } from '../../lib/drpilot-app';
 import { newTestApp, TEST_ACCOUNT, validExampleConfig } from '../infra/synth';
+import { createDrillReportBucket } from '../support/drill-report-bucket';
 import {
   definitionFromTemplate,
   startFakeStepFunctions,
@@ -43,9 +40,7 @@ beforeAll(() => {
   config = validExampleConfig();
   const app = newTestApp(false);
   const stacks = addDrpilotStacks(app, config, TEST_ACCOUNT);
-  definition = definitionFromTemplate(
-    Template.fromStack(stacks.control).toJSON() as Parameters<typeof definitionFromTemplate>[0],
-  );
+  definition = definitionFromTemplate(Template.fromStack(stacks.control));
 }, 120_000);
 
 afterAll(() => {
@@ -82,21 +77,8 @@ async function deploy(invoke: TaskInvoker) {
   const sfn = await startFakeStepFunctions(definition, invoke, undefined, arn);
   process.env.AWS_ENDPOINT_URL_SFN = sfn.endpoint;
   clearAwsClientCache();
-  // The report bucket as lib/drill-runbook.ts creates it: Object Lock, governance retention.
   const bucket = drillReportBucketName(config, TEST_ACCOUNT);
-  const s3 = s3Client(REGION);
-  await s3.send(new CreateBucketCommand({ Bucket: bucket, ObjectLockEnabledForBucket: true }));
-  await s3.send(
-    new PutObjectLockConfigurationCommand({
-      Bucket: bucket,
-      ObjectLockConfiguration: {
-        ObjectLockEnabled: 'Enabled',
-        Rule: {
-          DefaultRetention: { Mode: 'GOVERNANCE', Days: config.drills.reportRetentionDays },
-        },
-      },
-    }),
-  );
+  await createDrillReportBucket(REGION, bucket, config.drills.reportRetentionDays);
   return { sfn, bucket };
 }
 

@@ -1,16 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build, type Metafile } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lambdas/core/config/validate';
-import {
-  configDefine,
-  CREATE_REQUIRE_BANNER,
-  ESBUILD_ALIAS,
-  ESBUILD_TARGET,
-  MAIN_FIELDS,
-} from '../../lib/lambda-bundling';
+import { bundleLikeConstruct } from '../../bench/bundle-like-construct';
+import { configDefine } from '../../lib/lambda-bundling';
 import { useMoto } from '../support/moto';
 
 useMoto();
@@ -31,22 +25,7 @@ async function bundle(
   const entry = join(workDir, `${name}.ts`);
   writeFileSync(entry, source);
   const outfile = join(workDir, `${name}.mjs`);
-  const { metafile } = (await build({
-    entryPoints: [entry],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: ESBUILD_TARGET,
-    mainFields: MAIN_FIELDS,
-    banner: { js: CREATE_REQUIRE_BANNER },
-    minify: true,
-    define,
-    alias: { ...ESBUILD_ALIAS },
-    absWorkingDir: REPO_ROOT,
-    metafile: true,
-    logLevel: 'error',
-  })) as { metafile: Metafile };
+  const metafile = await bundleLikeConstruct(entry, outfile, define);
   // The modules with code in the output (a module tree-shaken away has 0 bytes there).
   const output = Object.values(metafile.outputs)[0]?.inputs ?? {};
   const inputs = Object.entries(output).filter(([, input]) => input.bytesInOutput > 0);

@@ -13,7 +13,13 @@ import {
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { publishUtilisation } from '../../cli/embedded/seed-load';
-import { autoScalingClient, cloudWatchClient, ec2Client } from '../../lambdas/adapters/aws/clients';
+import {
+  autoScalingClient,
+  cloudWatchClient,
+  dynamoDbDocumentClient,
+  ec2Client,
+} from '../../lambdas/adapters/aws/clients';
+import { PauseStore } from '../../lambdas/adapters/aws/pause-store';
 import { probeRunInstances } from '../../lambdas/adapters/aws/launch-templates';
 import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';
 import { runResize } from '../../lambdas/resize/run-resize';
@@ -260,6 +266,36 @@ describe('asg rollout against moto + InstanceRefreshFake + LaunchTemplateVersion
     });
     expect(refreshes.newestStatus(GROUP)).toBe('Cancelled');
     expect((await runResize(config, 'workers', ask)).outcome).toBe('dry-run');
+  });
+
+  it('end to end through runResize: a pause set once the instance refresh runs does not cancel it; the result says the pause could not stop it', async () => {
+    const { config: example } = await seedExampleEstate();
+    await seedGroup();
+    const config: DrpilotConfig = { ...example, nodeGroups: [...example.nodeGroups, asgGroup()] };
+    const pauses = new PauseStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
+    const result = await runResize(config, 'workers', {
+      request: { kind: 'to', type: 'm6i.xlarge' },
+      dryRun: false,
+      trigger: 'test',
+      timeouts: { nodeMs: 5_000, pollMs: 1 },
+      // The first wait follows StartInstanceRefresh: the pause arrives while AWS rolls out.
+      sleep: async () => {
+        if (!(await pauses.inForce('resize'))) {
+          await pauses.pause('resize', {
+            by: 'alice',
+            reason: 'CHG-1234',
+            untilMs: Date.now() + 3_600_000,
+          });
+        }
+      },
+    });
+    expect(result.outcome).toBe('resized');
+    expect(result.nodes.map((n) => n.outcome)).toEqual(['resized', 'resized']);
+    expect(result.reason).toMatch(
+      /; not held by the pause of resize \(paused by alice until \S+: CHG-1234\): an instance refresh cannot be stopped safely mid-way .*, so AWS's rollout ran on$/,
+    );
+    expect(refreshes.newestStatus(GROUP)).toBe('Successful');
+    expect(await groupLaunchTemplateVersion()).toBe('2');
   });
 
   it('end to end through runResize: a group whose Auto Scaling group does not exist is refused, naming it', async () => {

@@ -88,6 +88,9 @@ const realClock: Clock = {
 /** For drains that finish once the cluster has moved (pods gone, replacements Ready): real time. */
 const settling = { drainSeconds: 30, pollSeconds: 0.05 };
 
+/** For drains that end at drainTimeoutSeconds (blocked or timed out): virtual time. */
+const bounded = { drainSeconds: 5, pollSeconds: 1 };
+
 /** The node as the planner names it in its decisions (the instance types only appear in texts). */
 const MOVE = { id: 'i-0drain', from: 'm6i.large', to: 'm6i.xlarge' };
 
@@ -374,12 +377,7 @@ describe.each(backends)('drain against the $name', (backend) => {
       deployments: [{ name: 'web', perNode: { a: 3 } }],
       budgets: [{ name: 'web', app: 'web', maxUnavailable: 1 }],
     });
-    const run = await drainAsTheRollout(
-      cluster.api,
-      cluster.node('a'),
-      { drainSeconds: 5, pollSeconds: 1 },
-      virtualClock(),
-    );
+    const run = await drainAsTheRollout(cluster.api, cluster.node('a'), bounded, virtualClock());
     expect(run.outcome).toBe('blocked');
     const refused = run.rounds.at(-1)!.blocked;
     expect(workloads(refused)).toEqual(['web', 'web']);
@@ -412,12 +410,7 @@ describe.each(backends)('drain against the $name', (backend) => {
       deployments: [{ name: 'web', perNode: { a: 1 } }],
       termination: 'held',
     });
-    const run = await drainAsTheRollout(
-      cluster.api,
-      cluster.node('a'),
-      { drainSeconds: 5, pollSeconds: 1 },
-      virtualClock(),
-    );
+    const run = await drainAsTheRollout(cluster.api, cluster.node('a'), bounded, virtualClock());
     expect(run.outcome).toBe('blocked');
     expect(run.uncordoned).toBe(true);
     expect(run.detail).toMatch(

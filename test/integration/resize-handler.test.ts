@@ -31,6 +31,7 @@ import { newTestApp, TEST_ACCOUNT, validExampleConfig } from '../infra/synth';
 import { recordCommands } from '../support/command-recorder';
 import { startFakeLambdaInvoke } from '../support/fake-lambda-invoke';
 import { useMoto } from '../support/moto';
+import { pausingDrainerFor } from '../support/pausing-drainer';
 import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
 import { runCli } from '../support/run-cli';
 import {
@@ -60,9 +61,7 @@ beforeAll(() => {
     alarmTopic: new sns.Topic(stack, 'Topic'),
     encryptionKey: new kms.Key(stack, 'Key'),
   });
-  definition = definitionFromTemplate(
-    Template.fromStack(stack).toJSON() as Parameters<typeof definitionFromTemplate>[0],
-  );
+  definition = definitionFromTemplate(Template.fromStack(stack));
 });
 
 const closers: (() => Promise<void>)[] = [];
@@ -389,6 +388,51 @@ describe('resize handler (fake Step Functions runs the synthesized rollout defin
       reason: 'retry',
     })) as ResizeResult;
     expect(dry.outcome).toBe('dry-run');
+  });
+
+  it('a pause set while node 1 is mid-drain: node 1 finishes, node 2 never starts; the execution ends through Finish, held, and pages', async () => {
+    const { config, ids } = await estate.estateWithCluster();
+    await publishCpu(ids, 50);
+    const { calls, set, drainerFor } = pausingDrainerFor(config);
+    const pausing = createResizeHandler({ ...fast, drainerFor });
+    const sfn = await deploy(config, (_resource, input) =>
+      pausing(input as never, { awsRequestId: 'test' } as never),
+    );
+    const published = await notificationsOf(config);
+    const started = (await invoke({
+      action: 'resize',
+      groupId: GROUP,
+      to: 'm6i.xlarge',
+      reason: 'capacity planning',
+    })) as { outcome: string };
+    expect(started.outcome).toBe('started');
+    const [execution] = await finished(sfn);
+    expect(execution!.status).toBe('SUCCEEDED');
+    expect(execution!.visited.at(-1)).toBe('Finish');
+    const result = execution!.output as ResizeResult;
+    expect(result.outcome).toBe('held');
+    expect(result.nodes.map((n) => n.outcome)).toEqual(['resized', 'not-started', 'not-started']);
+    const [first, ...rest] = result.nodes;
+    expect(result.reason).toMatch(
+      new RegExp(
+        `^rollout held at a node boundary \\(done: ${first!.id} resized; not started: ${rest.map((n) => n.id).join(', ')}\\): paused by alice until ${set.pause!.until}: CHG-1234`,
+      ),
+    );
+    expect(await instanceState(ec2Client(REGION), first!.id)).toEqual({
+      state: 'running',
+      type: 'm6i.xlarge',
+    });
+    for (const n of rest)
+      expect(await instanceState(ec2Client(REGION), n.id)).toEqual({
+        state: 'running',
+        type: 'm6i.large',
+      });
+    expect(calls.filter((c) => !c.endsWith(first!.id))).toEqual([]);
+    expect(calls).toContain(`uncordon ${first!.id}`);
+    const pages = published.filter((p) => p.Subject === 'drpilot acme: RESIZE HELD');
+    expect(pages).toHaveLength(1);
+    expect(pages[0]!.Message).toMatch(/the resize of .* was held by a pause/);
+    expect(published.map((p) => p.Subject)).toContain(`drpilot acme: resize ${GROUP} held`);
   });
 
   it('a Finish that fails (after its retries) is caught: the failure is paged on the alarm topic and the execution fails', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Template } from 'aws-cdk-lib/assertions';
 
 /**
  * A fake of Step Functions for the states drpilot's rollout and drill runbook use (moto stores
@@ -361,10 +362,12 @@ export async function runStateMachine(
  * `DefinitionString` (`Fn::Join` of strings and `Fn::GetAtt`s of the function) replaced by the
  * referenced logical id, so Task resources name the function resource.
  */
-export function definitionFromTemplate(template: {
-  Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }>;
-}): AslDefinition {
-  const machines = Object.values(template.Resources).filter(
+export function definitionFromTemplate(template: Template): AslDefinition {
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown> }
+  >;
+  const machines = Object.values(resources).filter(
     (r) => r.Type === 'AWS::StepFunctions::StateMachine',
   );
   if (machines.length !== 1)
@@ -418,6 +421,12 @@ export async function startFakeStepFunctions(
         });
         response.end(JSON.stringify(json));
       };
+      const noSuchExecution = () =>
+        reply(
+          400,
+          { message: `Execution Does Not Exist: '${body.executionArn}'` },
+          'ExecutionDoesNotExist',
+        );
       if (target.endsWith('.StartExecution')) {
         const name = body.name ?? randomUUID();
         const executionArn = `${body.stateMachineArn!.replace(':stateMachine:', ':execution:')}:${name}`;
@@ -449,12 +458,7 @@ export async function startFakeStepFunctions(
       }
       if (target.endsWith('.DescribeExecution')) {
         const record = executions.get(body.executionArn ?? '');
-        if (!record)
-          return reply(
-            400,
-            { message: `Execution Does Not Exist: '${body.executionArn}'` },
-            'ExecutionDoesNotExist',
-          );
+        if (!record) return noSuchExecution();
         return reply(200, {
           executionArn: body.executionArn,
           stateMachineArn: body
@@ -472,12 +476,7 @@ export async function startFakeStepFunctions(
       if (target.endsWith('.GetExecutionHistory')) {
         // One page: the fake's executions are short.
         const record = executions.get(body.executionArn ?? '');
-        if (!record)
-          return reply(
-            400,
-            { message: `Execution Does Not Exist: '${body.executionArn}'` },
-            'ExecutionDoesNotExist',
-          );
+        if (!record) return noSuchExecution();
         return reply(200, { events: record.history });
       }
       if (target.endsWith('.ListStateMachines') && stateMachineArn) {

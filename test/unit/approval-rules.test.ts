@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   approvability,
   dnsNeedsApproval,
+  EXECUTION_LEASE_SECONDS,
+  MAX_EXECUTION_ATTEMPTS,
+  planRecovery,
   resizeNeedsApproval,
   type ApprovalRequest,
 } from '../../lambdas/core/approval/approval-rules';
@@ -22,6 +25,7 @@ const request = (over: Partial<ApprovalRequest> = {}): ApprovalRequest => ({
   decidedBy: null,
   decidedAt: null,
   result: null,
+  execution: null,
   ...over,
 });
 
@@ -93,5 +97,71 @@ describe('approvability', () => {
     expect(answer.kind === 'decided' && answer.message).toBe(
       'dns-0a1b2c3d was already approved by alice at 2026-12-02T10:10:00.000Z; its re-plan was switched: main.example.com now points at dr: nothing to do',
     );
+  });
+});
+
+describe('planRecovery: an approved request without a result', () => {
+  // Approved at 10:10, attempt 1's lease runs until 10:30; the request could be approved until 11:00.
+  const interrupted = (attempt = 1) =>
+    request({
+      status: 'approved',
+      decidedBy: 'alice',
+      decidedAt: '2026-12-02T10:10:00.000Z',
+      execution: { attempt, leaseUntil: '2026-12-02T10:30:00.000Z' },
+    });
+  const at = (iso: string) => Date.parse(iso);
+
+  it('is routed to recovery by approvability, whatever the time', () => {
+    const judged = approvability('dns-0a1b2c3d', interrupted(), at('2026-12-02T10:20:00Z'));
+    expect(judged).toMatchObject({ kind: 'interrupted', recovery: { kind: 'executing' } });
+  });
+  it('while its lease runs: executing, left alone', () => {
+    expect(planRecovery(interrupted(), at('2026-12-02T10:29:59Z'))).toEqual({
+      kind: 'executing',
+      message:
+        'dns-0a1b2c3d was approved by alice at 2026-12-02T10:10:00.000Z and attempt 1 is carrying it out (its lease runs until 2026-12-02T10:30:00.000Z): nothing to do',
+    });
+  });
+  it('past its lease, inside the approval window: the next attempt re-plans it under a new lease', () => {
+    const now = at('2026-12-02T10:30:00Z');
+    expect(planRecovery(interrupted(), now)).toEqual({
+      kind: 'resume',
+      attempt: 2,
+      leaseUntilMs: now + EXECUTION_LEASE_SECONDS * 1000,
+      message:
+        'dns-0a1b2c3d was approved by alice at 2026-12-02T10:10:00.000Z but attempt 1 stopped before recording a result (its lease ran out at 2026-12-02T10:30:00.000Z); attempt 2 re-plans it with every check',
+    });
+  });
+  it('past its lease and its approval window: expired with the reason, nothing acted on', () => {
+    expect(planRecovery(interrupted(), at('2026-12-02T11:00:00Z'))).toEqual({
+      kind: 'expire',
+      result: {
+        outcome: 'expired',
+        reason:
+          'dns-0a1b2c3d was approved by alice at 2026-12-02T10:10:00.000Z but attempt 1 stopped before recording a result (its lease ran out at 2026-12-02T10:30:00.000Z); its approval window closed at 2026-12-02T11:00:00.000Z: expired without acting (a standing alarm asks again)',
+      },
+    });
+  });
+  it(`after ${MAX_EXECUTION_ATTEMPTS} interrupted attempts: expired, not tried again`, () => {
+    const recovery = planRecovery(interrupted(MAX_EXECUTION_ATTEMPTS), at('2026-12-02T10:31:00Z'));
+    expect(recovery.kind === 'expire' && recovery.result.reason).toMatch(
+      new RegExp(`; ${MAX_EXECUTION_ATTEMPTS} attempts were interrupted: expired without acting`),
+    );
+    expect(
+      planRecovery(interrupted(MAX_EXECUTION_ATTEMPTS - 1), at('2026-12-02T10:31:00Z')),
+    ).toMatchObject({
+      kind: 'resume',
+      attempt: MAX_EXECUTION_ATTEMPTS,
+    });
+  });
+  it('approved before leases were kept: the lease counts from the approval', () => {
+    const legacy = { ...interrupted(), execution: null };
+    const leaseEnd = at('2026-12-02T10:10:00Z') + EXECUTION_LEASE_SECONDS * 1000;
+    expect(planRecovery(legacy, leaseEnd - 1).kind).toBe('executing');
+    expect(planRecovery(legacy, leaseEnd)).toMatchObject({ kind: 'resume', attempt: 2 });
+  });
+  it('a request with a result is decided, not recovered', () => {
+    const done = { ...interrupted(), result: { outcome: 'noop', reason: 'nothing to do' } };
+    expect(approvability('dns-0a1b2c3d', done, at('2026-12-02T10:40:00Z')).kind).toBe('decided');
   });
 });

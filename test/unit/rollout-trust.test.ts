@@ -61,6 +61,21 @@ describe('rollout states are claims', () => {
     if (!bad.ok) expect(bad.issues.map((i) => i.path)).toEqual(['poll.count', 'poll.max']);
   });
 
+  it('carries the pause that held the rollout when it is well formed', () => {
+    const held = {
+      by: 'alice',
+      reason: 'CHG-1234',
+      since: '2026-12-02T09:55:00.000Z',
+      until: '2026-12-02T12:00:00.000Z',
+      stopped: true,
+      detail: 'held at a node boundary (…)',
+    };
+    expect(checkRolloutShape({ ...state(), held }).ok).toBe(true);
+    const bad = checkRolloutShape({ ...state(), held: { ...held, stopped: 'yes' } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues.map((i) => i.path)).toEqual(['held.stopped']);
+  });
+
   it('is recognised by its marker only', () => {
     expect(looksLikeRolloutState({ drpilotRollout: 'anything' })).toBe(true);
     expect(looksLikeRolloutState({ action: 'resize' })).toBe(false);

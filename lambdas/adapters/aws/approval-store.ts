@@ -1,11 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import {
   GetCommand,
+  QueryCommand,
   TransactWriteCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import {
+  EXECUTION_LEASE_SECONDS,
   isOpen,
   type ApprovalKind,
   type ApprovalRequest,
@@ -18,7 +20,7 @@ const RETENTION_SECONDS = 30 * 24 * 3600;
 
 export type NewRequest = Omit<
   ApprovalRequest,
-  'id' | 'status' | 'requestedAt' | 'expiresAt' | 'decidedBy' | 'decidedAt' | 'result'
+  'id' | 'status' | 'requestedAt' | 'expiresAt' | 'decidedBy' | 'decidedAt' | 'result' | 'execution'
 >;
 
 /**
@@ -26,7 +28,11 @@ export type NewRequest = Omit<
  * `approval-open#<subject>` names the one pending request of a subject. Both are written in one
  * transaction, so a repeated decision finds the pending request instead of adding another, and a
  * decision (approve or reject) is a conditional write on the request's status: of concurrent
- * deciders exactly one wins. A failed condition cancels the whole transaction
+ * deciders exactly one wins. Approving also records the first attempt at carrying it out (attempt,
+ * lease) and puts `approval-executing#<subject>` / `<id>`, removed with the result: what stays is
+ * an approval whose process stopped before its result, for `approve` to resume or expire and for
+ * `status` to show. Taking over an attempt and recording a result are conditional on the attempt,
+ * so one caller does each. A failed condition cancels the whole transaction
  * (TransactionCanceledException; "DynamoDB cancels a TransactWriteItems request [when] a condition
  * in one of the condition expressions is not met", API reference, TransactWriteItems). The
  * functions' roles need no new action: a transaction's Put, Update and Delete are authorised as
@@ -56,6 +62,7 @@ export class ApprovalStore {
       decidedBy: null,
       decidedAt: null,
       result: null,
+      execution: null,
     };
     const expiresAt = Math.floor(expiresAtMs / 1000) + RETENTION_SECONDS;
     try {
@@ -124,10 +131,13 @@ export class ApprovalStore {
 
   /**
    * Approves or rejects a pending, unexpired request and frees its subject; false when another
-   * decider won, or it expired meanwhile (re-read it to say which).
+   * decider won, or it expired meanwhile (re-read it to say which). An approval starts attempt 1
+   * with a lease of EXECUTION_LEASE_SECONDS.
    */
   async decide(request: ApprovalRequest, status: Exclude<ApprovalStatus, 'pending'>, by: string) {
     const nowMs = this.now();
+    const approving = status === 'approved';
+    const leaseUntilMs = nowMs + EXECUTION_LEASE_SECONDS * 1000;
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -136,7 +146,7 @@ export class ApprovalStore {
               Update: {
                 TableName: this.table,
                 Key: { pk: requestKey(request.id), sk: SK },
-                UpdateExpression: 'SET #status = :status, decidedBy = :by, decidedAt = :at',
+                UpdateExpression: `SET #status = :status, decidedBy = :by, decidedAt = :at${approving ? ', execution = :execution, attempt = :one' : ''}`,
                 ConditionExpression: '#status = :pending AND expiresAtMs > :now',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
@@ -145,9 +155,33 @@ export class ApprovalStore {
                   ':at': new Date(nowMs).toISOString(),
                   ':pending': 'pending',
                   ':now': nowMs,
+                  ...(approving
+                    ? {
+                        ':execution': {
+                          attempt: 1,
+                          leaseUntil: new Date(leaseUntilMs).toISOString(),
+                        },
+                        ':one': 1,
+                      }
+                    : {}),
                 },
               },
             },
+            ...(approving
+              ? [
+                  {
+                    Put: {
+                      TableName: this.table,
+                      Item: {
+                        pk: executingKey(request.subject),
+                        sk: requestKey(request.id),
+                        id: request.id,
+                        expiresAt: Math.floor(nowMs / 1000) + RETENTION_SECONDS,
+                      },
+                    },
+                  },
+                ]
+              : []),
             {
               Delete: {
                 TableName: this.table,
@@ -166,17 +200,104 @@ export class ApprovalStore {
     }
   }
 
-  /** What the approved request's re-plan did. */
-  async recordResult(id: string, result: { outcome: string; reason: string }): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: { pk: requestKey(id), sk: SK },
-        UpdateExpression: 'SET #result = :result',
-        ExpressionAttributeNames: { '#result': 'result' },
-        ExpressionAttributeValues: { ':result': result },
+  /**
+   * Takes over an approved request whose `attempt` stopped without a result and whose lease ran
+   * out, as `next.attempt` with a new lease; false when another caller took it over or recorded a
+   * result first.
+   */
+  async takeOver(
+    request: ApprovalRequest,
+    attempt: number,
+    next: { attempt: number; leaseUntilMs: number },
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: { pk: requestKey(request.id), sk: SK },
+          UpdateExpression: 'SET execution = :execution, attempt = :next',
+          ConditionExpression: `#status = :approved AND ${NO_RESULT} AND ${atAttempt(attempt)}`,
+          ExpressionAttributeNames: { '#status': 'status', '#result': 'result' },
+          ExpressionAttributeValues: {
+            ':approved': 'approved',
+            ':null': 'NULL',
+            ':attempt': attempt,
+            ':next': next.attempt,
+            ':execution': {
+              attempt: next.attempt,
+              leaseUntil: new Date(next.leaseUntilMs).toISOString(),
+            },
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isCancelled(error)) return false;
+      throw error;
+    }
+  }
+
+  /**
+   * What the approved request's re-plan did (or why it was expired), recorded once by the attempt
+   * that holds it; false when another attempt holds it or a result is already there.
+   */
+  async recordResult(
+    request: ApprovalRequest,
+    attempt: number,
+    result: { outcome: string; reason: string },
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.table,
+                Key: { pk: requestKey(request.id), sk: SK },
+                UpdateExpression: 'SET #result = :result',
+                ConditionExpression: `${NO_RESULT} AND ${atAttempt(attempt)}`,
+                ExpressionAttributeNames: { '#result': 'result' },
+                ExpressionAttributeValues: {
+                  ':result': result,
+                  ':null': 'NULL',
+                  ':attempt': attempt,
+                },
+              },
+            },
+            {
+              Delete: {
+                TableName: this.table,
+                Key: { pk: executingKey(request.subject), sk: requestKey(request.id) },
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (isCancelled(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Approved requests of these subjects without a result yet (running, or interrupted). */
+  async unfinished(subjects: readonly string[]): Promise<ApprovalRequest[]> {
+    const found = await Promise.all(
+      subjects.map(async (subject) => {
+        const { Items = [] } = await this.db.send(
+          new QueryCommand({
+            TableName: this.table,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': executingKey(subject) },
+            ConsistentRead: true,
+          }),
+        );
+        return Promise.all(Items.map((item) => this.get(String(item['id']))));
       }),
     );
+    return found
+      .flat()
+      .filter((r): r is ApprovalRequest => r?.status === 'approved' && r.result === null);
   }
 
   /** Every subject's pending, unexpired request. */
@@ -188,6 +309,12 @@ export class ApprovalStore {
 
 const requestKey = (id: string) => `approval#${id}`;
 const openKey = (subject: string) => `approval-open#${subject}`;
+const executingKey = (subject: string) => `approval-executing#${subject}`;
+/** No result yet: the attribute is absent or stored as null (a new request's `result: null`). */
+const NO_RESULT = '(attribute_not_exists(#result) OR attribute_type(#result, :null))';
+/** Still held by `:attempt` (a request approved before attempts were kept counts as attempt 1). */
+const atAttempt = (attempt: number) =>
+  attempt === 1 ? '(attempt = :attempt OR attribute_not_exists(attempt))' : 'attempt = :attempt';
 
 function isCancelled(error: unknown): boolean {
   const name = (error as { name?: string } | null)?.name;
@@ -212,5 +339,6 @@ function toRequest(item: Record<string, unknown>): ApprovalRequest {
     decidedBy: (item['decidedBy'] as string | null) ?? null,
     decidedAt: (item['decidedAt'] as string | null) ?? null,
     result: (item['result'] as ApprovalRequest['result']) ?? null,
+    execution: (item['execution'] as ApprovalRequest['execution']) ?? null,
   };
 }

@@ -39,7 +39,22 @@ export interface ApprovalRequest {
   decidedAt: string | null;
   /** What the approval's re-plan did: its outcome and reason. */
   result: { outcome: string; reason: string } | null;
+  /**
+   * Set when the request is approved: which attempt at carrying it out holds it, and until when
+   * (its lease). Approved with no result past `leaseUntil`: that attempt was interrupted.
+   */
+  execution: { attempt: number; leaseUntil: string } | null;
 }
+
+/**
+ * How long an approved request's re-plan may take before another `approve` of it may take over:
+ * longer than a Lambda function can run (15 minutes, "Configure Lambda function timeout",
+ * https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html) and than a DNS
+ * switch's INSYNC wait, so a live attempt is never taken over.
+ */
+export const EXECUTION_LEASE_SECONDS = 20 * 60;
+/** Attempts at carrying out one approval before it is expired instead of tried again. */
+export const MAX_EXECUTION_ATTEMPTS = 3;
 
 export const dnsSubject = (recordName: string) => `dns#${recordName}`;
 export const resizeSubject = (groupId: string) => `resize#${groupId}`;
@@ -85,6 +100,7 @@ export function resizeNeedsApproval(input: {
 
 export type Approvability =
   | { kind: 'approvable'; request: ApprovalRequest }
+  | { kind: 'interrupted'; request: ApprovalRequest; recovery: Recovery }
   | { kind: 'unknown'; message: string }
   | { kind: 'expired'; request: ApprovalRequest; message: string }
   | { kind: 'decided'; request: ApprovalRequest; message: string };
@@ -100,6 +116,9 @@ export function approvability(
       kind: 'unknown',
       message: `no approval request ${id} (drpilot status lists the pending ones)`,
     };
+  }
+  if (request.status === 'approved' && request.result === null) {
+    return { kind: 'interrupted', request, recovery: planRecovery(request, nowMs) };
   }
   if (request.status !== 'pending') {
     const result = request.result
@@ -119,6 +138,64 @@ export function approvability(
     };
   }
   return { kind: 'approvable', request };
+}
+
+export type Recovery =
+  /** Its attempt still holds the lease: leave it alone. */
+  | { kind: 'executing'; message: string }
+  /** Take it over as `attempt` and re-plan: the re-plan re-observes the world before acting. */
+  | { kind: 'resume'; attempt: number; leaseUntilMs: number; message: string }
+  /** Close it without acting: the result to record. */
+  | { kind: 'expire'; result: { outcome: 'expired'; reason: string } };
+
+/**
+ * An approved request without a result: its process stopped between winning the approval and
+ * recording what the re-plan did. While its lease runs it may still be working. Past the lease it
+ * is re-planned from scratch (a trigger is a claim, not a fact: the re-plan re-reads the alarms and
+ * runs every check, so a failover whose primary has recovered moves nothing) while the request's
+ * approval window is open and fewer than MAX_EXECUTION_ATTEMPTS attempts were made; otherwise it is
+ * expired with the reason. Both are conditional writes on the attempt, so one caller does it.
+ */
+export function planRecovery(request: ApprovalRequest, nowMs: number): Recovery {
+  const attempt = request.execution?.attempt ?? 1;
+  // A request approved before executions had leases: its lease counts from its approval.
+  const leaseUntil =
+    request.execution?.leaseUntil ??
+    new Date(
+      Date.parse(request.decidedAt ?? request.requestedAt) + EXECUTION_LEASE_SECONDS * 1000,
+    ).toISOString();
+  const approvedBy = `approved by ${request.decidedBy ?? 'unknown'} at ${request.decidedAt ?? '?'}`;
+  if (Date.parse(leaseUntil) > nowMs) {
+    return {
+      kind: 'executing',
+      message: `${request.id} was ${approvedBy} and attempt ${attempt} is carrying it out (its lease runs until ${leaseUntil}): nothing to do`,
+    };
+  }
+  const interrupted = `${request.id} was ${approvedBy} but attempt ${attempt} stopped before recording a result (its lease ran out at ${leaseUntil})`;
+  if (attempt >= MAX_EXECUTION_ATTEMPTS) {
+    return {
+      kind: 'expire',
+      result: {
+        outcome: 'expired',
+        reason: `${interrupted}; ${attempt} attempts were interrupted: expired without acting (a standing alarm asks again)`,
+      },
+    };
+  }
+  if (Date.parse(request.expiresAt) <= nowMs) {
+    return {
+      kind: 'expire',
+      result: {
+        outcome: 'expired',
+        reason: `${interrupted}; its approval window closed at ${request.expiresAt}: expired without acting (a standing alarm asks again)`,
+      },
+    };
+  }
+  return {
+    kind: 'resume',
+    attempt: attempt + 1,
+    leaseUntilMs: nowMs + EXECUTION_LEASE_SECONDS * 1000,
+    message: `${interrupted}; attempt ${attempt + 1} re-plans it with every check`,
+  };
 }
 
 /** Pending and not expired at `nowMs`: what `status` lists. */

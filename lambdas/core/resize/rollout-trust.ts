@@ -81,6 +81,15 @@ const nodeStep = z.object({
   cause: z.nullable(text(8192)),
 });
 
+const hold = z.object({
+  by: text(256),
+  reason: text(4096),
+  since: text(64),
+  until: text(64),
+  stopped: z.boolean(),
+  detail: text(8192),
+});
+
 const rolloutStateSchema = z.object({
   [ROLLOUT_MARKER]: z.literal(1),
   id: text(80, z.regex(/^[a-z0-9][a-z0-9-]*$/, { error: 'expected a rollout id' })),
@@ -97,6 +106,7 @@ const rolloutStateSchema = z.object({
   done: z.boolean(),
   waitSeconds: count(0, 86400),
   poll: z.optional(z.object({ count: count(0), max: count(1, 100_000) })),
+  held: z.optional(z.nullable(hold)),
   // Step Functions' Catch puts { Error, Cause } here; a Cause can be a long stack: kept, clipped when shown.
   error: z.optional(z.object({ Error: z.optional(z.string()), Cause: z.optional(z.string()) })),
 });
