@@ -28,7 +28,7 @@ export function backupDirectionNeedsRoleName(config: DrpilotConfig): boolean {
 /**
  * What the DNS function needs to flip each cluster's Velero: its kubeconfig secret by name, or
  * eks:DescribeCluster on that one cluster (the rights inside come from the access entry's group
- * and the README's Role).
+ * and the Role in docs/resync.md).
  */
 export function grantBackupDirection(reactive: ReactiveFunction, config: DrpilotConfig): void {
   for (const side of ['primary', 'dr'] as const) {

@@ -68,7 +68,7 @@ export class DrpilotDashboard extends Construct {
     });
     this.dashboard.addWidgets(
       new cloudwatch.TextWidget({
-        markdown: `# drpilot ${config.name}\nMain record \`${config.dns.recordName}\`; primary \`${config.clusters.primary.endpoint}\` (${config.clusters.primary.region}), DR \`${config.clusters.dr.endpoint}\` (${config.clusters.dr.region}). The README's "Dashboard" paragraph (Deployment) says what each widget shows.`,
+        markdown: `# drpilot ${config.name}\nMain record \`${config.dns.recordName}\`; primary \`${config.clusters.primary.endpoint}\` (${config.clusters.primary.region}), DR \`${config.clusters.dr.endpoint}\` (${config.clusters.dr.region}). drpilot's docs/deploy.md ("Dashboard") says what each widget shows.`,
         width: GRID,
         height: 2,
       }),

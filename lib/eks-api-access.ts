@@ -33,7 +33,7 @@ export function describeClusterStatement(
 
 /**
  * An EKS access entry mapping `principalArn` to one Kubernetes group (no access policy: the
- * README's ClusterRole bound to that group is all it may do). One per principal and cluster, as
+ * ClusterRole in docs/resize.md bound to that group is all it may do). One per principal and cluster, as
  * EKS allows; a second call for the same pair returns the first entry.
  */
 export function eksAccessEntry(

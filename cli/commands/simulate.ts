@@ -87,7 +87,10 @@ export function registerSimulate(program: Command, context: CommandContext): voi
       wholeNumber('--drain-minutes', 0, 60),
       DEFAULT_TIMING.drainMinutes,
     )
-    .option('--prices <file>', 'JSON list prices for the group’s region (see README)')
+    .option(
+      '--prices <file>',
+      'JSON list prices for the group’s region (see docs/resize-simulator.md)',
+    )
     .option(
       '--tune',
       'also replay the ladder policy with other thresholds and suggest cheaper ones',

@@ -2,9 +2,9 @@ import { KubeApiError } from '../../lambdas/adapters/kubernetes/kube-api';
 import { tokenKubeconfigJson, type KubeAdmin } from './kube-admin';
 
 /**
- * The rights the README tells users to grant drpilot's drain identity, and no more: get/list/patch
+ * The rights docs/resize.md tells users to grant drpilot's drain identity, and no more: get/list/patch
  * on nodes, list on pods, create on pods/eviction. A real API server enforces them (RBAC), so a
- * drain that works with this role proves the README's list is enough.
+ * drain that works with this role proves that list is enough.
  */
 export const DRAIN_CLUSTER_ROLE = {
   apiVersion: 'rbac.authorization.k8s.io/v1',

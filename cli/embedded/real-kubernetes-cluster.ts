@@ -39,7 +39,7 @@ const byKey = (pods: KubePod[]) =>
  * and kwok from `npm run setup:k8s`; never built here): one kwok node per instance of the group
  * with `spec.providerID` `aws:///<az>/<instance id>`, the same workloads as the fake cluster
  * (Deployments placed like `podsOn`, a DaemonSet, a real PodDisruptionBudget), drpilot's
- * identity (a ServiceAccount with the README's RBAC) as a kubeconfig in the group's secret, and
+ * identity (a ServiceAccount with the RBAC docs/resize.md lists) as a kubeconfig in the group's secret, and
  * EC2 stops and starts relayed to kwok. What drpilot asked comes from the API server's audit log;
  * how many guarded pods were down at once from a watch of them.
  */

@@ -2,7 +2,7 @@ import { KubeApiError } from '../../lambdas/adapters/kubernetes/kube-api';
 import { tokenKubeconfigJson, type KubeAdmin } from './kube-admin';
 
 /**
- * The rights the README tells users to grant the restore drill's identity in the DR cluster, and
+ * The rights docs/restore-drill.md tells users to grant the restore drill's identity in the DR cluster, and
  * no more. Velero creates the restored objects; drpilot only asks Velero and cleans up:
  * - in the Velero namespace (a Role): get Backups; create, get and delete Restores and the
  *   modifier ConfigMap (create cannot be limited by name in RBAC, delete could but the names

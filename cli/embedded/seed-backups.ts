@@ -123,7 +123,7 @@ export async function seedVeleroBuckets(
           : { CreateBucketConfiguration: { LocationConstraint: region as never } }),
       }),
     );
-    // As the README asks of Velero's buckets: versioned, or re-sync deletes nothing.
+    // As docs/resync.md asks of Velero's buckets: versioned, or re-sync deletes nothing.
     await s3.send(
       new PutBucketVersioningCommand({
         Bucket: bucket,

@@ -148,7 +148,7 @@ export async function startVeleroDrillWorld(
             SecretString: identity.kubeconfigJson,
           }),
         );
-        return `Velero ${drill.veleroNamespace} (pid ${drServer.pid}) on ${config.backups.buckets.dr.bucket}, ReadOnly; drpilot's identity ${identity.username} (the README's rights) in ${drill.kubeconfigSecret}`;
+        return `Velero ${drill.veleroNamespace} (pid ${drServer.pid}) on ${config.backups.buckets.dr.bucket}, ReadOnly; drpilot's identity ${identity.username} (the rights docs/restore-drill.md lists) in ${drill.kubeconfigSecret}`;
       },
       inspect: (plan) => inspectScratch(admin, plan),
       close,

@@ -180,7 +180,7 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
     const bucket = versioning?.[side];
     if (bucket && bucket.state !== 'Enabled') {
       warnings.push(
-        `Velero bucket ${bucket.bucket} (${side}): ${bucket.state === 'unreadable' ? `versioning could not be read (${bucket.detail ?? 'unknown error'})` : bucket.state === 'Disabled' ? 'versioning was never enabled' : `versioning is ${bucket.state}`}; re-sync deletes nothing until both buckets have versioning Enabled (see the README: versioning and a noncurrent-version expiry)`,
+        `Velero bucket ${bucket.bucket} (${side}): ${bucket.state === 'unreadable' ? `versioning could not be read (${bucket.detail ?? 'unknown error'})` : bucket.state === 'Disabled' ? 'versioning was never enabled' : `versioning is ${bucket.state}`}; re-sync deletes nothing until both buckets have versioning Enabled (see docs/resync.md: versioning and a noncurrent-version expiry)`,
       );
     }
   }

@@ -1,8 +1,8 @@
 /**
  * The backup direction follows the active side, against the real kube-apiserver with Velero's own
  * CRDs (no Velero server): each side's BackupStorageLocation and Schedules in its own namespace,
- * reached through a kubeconfig in moto's Secrets Manager by an identity holding only the README's
- * Role, after a DNS switch on moto.
+ * reached through a kubeconfig in moto's Secrets Manager by an identity holding only the
+ * Role in docs/resync.md, after a DNS switch on moto.
  */
 import type { PublishCommand } from '@aws-sdk/client-sns';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';

@@ -3,7 +3,7 @@
  * aws-iam-authenticator does (test/support/aws-iam-authenticator-webhook.ts), with moto's STS
  * behind the signature check STS makes (test/support/sts-presign-signature-check-proxy.ts). The
  * access entry maps the resize role to the drpilot-drainer group; RBAC binds that group to the
- * README's ClusterRole. A separate API-only world: the shared one has no token webhook.
+ * ClusterRole in docs/resize.md. A separate API-only world: the shared one has no token webhook.
  */
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -183,7 +183,7 @@ describe('an EKS token through aws-iam-authenticator in front of a real kube-api
     );
   });
 
-  it('cordons, lists and evicts with the README ClusterRole bound to the group, and no more', async () => {
+  it('cordons, lists and evicts with the ClusterRole of docs/resize.md bound to the group, and no more', async () => {
     const api = apiWith(eksTokenSource(tokenInput()));
     const cordoned = await api.patchNodeUnschedulable('ip-10-0-1-10', true);
     expect(cordoned.spec.unschedulable).toBe(true);

@@ -2,7 +2,7 @@
  * Cordon, eviction rounds, the Ready check and uncordon — driven as the `ec2` rollout drives
  * them, one sub-step at a time with its planner deciding — as scenarios that run against two API
  * servers: the real one (kube-apiserver v1.37.2 with its controller-manager, scheduler and kwok nodes; drpilot
- * authenticated as a ServiceAccount holding only the README's RBAC rights) and the in-process
+ * authenticated as a ServiceAccount holding only the RBAC rights docs/resize.md lists) and the in-process
  * fake the embedded drill uses. The same assertions hold on both, so the fake cannot drift from
  * Kubernetes. Below them: what only the fake can stage (a write injected just before a PATCH,
  * the kubelet's heartbeats counted) and the pure parts (node names, kubeconfig parsing).
@@ -606,7 +606,7 @@ describe.each(backends)('drain against the $name', (backend) => {
 });
 
 describe('drain identity on the real API server (RBAC)', () => {
-  it("the README's rights drain a node and allow nothing more: deleting a pod is forbidden (403)", async () => {
+  it('the rights docs/resize.md lists drain a node and allow nothing more: deleting a pod is forbidden (403)', async () => {
     const cluster = await realBackend(k8s).cluster({
       nodes: [{ short: 'a' }, { short: 'b' }],
       deployments: [{ name: 'web', perNode: { a: 1 } }],

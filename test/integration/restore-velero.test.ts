@@ -5,7 +5,7 @@
  * Velero syncs them from the DR bucket, and the restore drill restores into scratch namespaces and
  * cleans up. Only one Velero server runs per machine (port 8080), so the primary's runs first and
  * stops, then the DR side's runs for the rest of the file. drpilot talks to the DR cluster as a
- * ServiceAccount holding only the README's rights for the drill.
+ * ServiceAccount holding only the rights docs/restore-drill.md lists for the drill.
  */
 import { DeleteObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';

@@ -183,7 +183,7 @@ describe('summarizeStatus', () => {
     });
     expect(report.backups.versioning).toEqual({ primary: 'Enabled', dr: 'Suspended' });
     expect(report.warnings).toEqual([
-      'Velero bucket acme-velero-eu-central-1 (dr): versioning is Suspended; re-sync deletes nothing until both buckets have versioning Enabled (see the README: versioning and a noncurrent-version expiry)',
+      'Velero bucket acme-velero-eu-central-1 (dr): versioning is Suspended; re-sync deletes nothing until both buckets have versioning Enabled (see docs/resync.md: versioning and a noncurrent-version expiry)',
     ]);
     const versioned = summarizeStatus(config(), {
       mainRecord: { target: 'primary.example.com', ttl: 30 },

@@ -112,7 +112,7 @@ export function isNodeReady(node: KubeNode): boolean {
 
 const HINTS: Record<number, string> = {
   401: 'the API server refused the credentials (the kubeconfig token or client certificate expired or wrong; with auth "eks": no access entry for the role, or the cluster does not accept access entries)',
-  403: 'the identity lacks RBAC rights for this call (see the rights each job needs in the README; with auth "eks": the access entry group\'s binding)',
+  403: 'the identity lacks RBAC rights for this call (the rights each job needs: docs/resize.md, docs/restore-drill.md, docs/resync.md; with auth "eks": the access entry group\'s binding)',
 };
 
 const encode = encodeURIComponent;

@@ -64,5 +64,5 @@ export function backupDirectionIssues(
   return issues;
 }
 
-/** The Kubernetes group the DNS function's EKS access entry maps to; the README's Role binds it. */
+/** The Kubernetes group the DNS function's EKS access entry maps to; the Role in docs/resync.md binds it. */
 export const EKS_BACKUP_DIRECTION_GROUP = 'drpilot-backup-direction';

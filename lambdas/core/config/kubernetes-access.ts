@@ -8,7 +8,7 @@
 export const KUBERNETES_AUTH = ['kubeconfig', 'eks'] as const;
 export type KubernetesAuth = (typeof KUBERNETES_AUTH)[number];
 
-/** The Kubernetes group the resize role's access entry maps to; the README's ClusterRole binds it. */
+/** The Kubernetes group the resize role's access entry maps to; the ClusterRole in docs/resize.md binds it. */
 export const EKS_DRAIN_GROUP = 'drpilot-drainer';
 /** The Kubernetes group the restore drill role's access entry maps to. */
 export const EKS_RESTORE_DRILL_GROUP = 'drpilot-restore-drill';

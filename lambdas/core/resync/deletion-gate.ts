@@ -4,7 +4,7 @@
  * failover), so a bug — or a plan made from a wrong listing — could otherwise delete the only good
  * copy of a backup. With S3 versioning Enabled on both buckets a delete only adds a delete marker:
  * the object stays restorable as a noncurrent version (a lifecycle rule expires those later; see
- * the README). Pure: the executor reads GetBucketVersioning and passes what it saw.
+ * docs/resync.md). Pure: the executor reads GetBucketVersioning and passes what it saw.
  */
 import type { Side } from '../config/schema';
 import type { SyncPlan } from './sync-plan';
