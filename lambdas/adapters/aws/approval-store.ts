@@ -146,7 +146,7 @@ export class ApprovalStore {
               Update: {
                 TableName: this.table,
                 Key: { pk: requestKey(request.id), sk: SK },
-                UpdateExpression: `SET #status = :status, decidedBy = :by, decidedAt = :at${approving ? ', execution = :execution, attempt = :one' : ''}`,
+                UpdateExpression: `SET #status = :status, decidedBy = :by, decidedAt = :at${approving ? ', execution = :execution' : ''}`,
                 ConditionExpression: '#status = :pending AND expiresAtMs > :now',
                 ExpressionAttributeNames: { '#status': 'status' },
                 ExpressionAttributeValues: {
@@ -161,7 +161,6 @@ export class ApprovalStore {
                           attempt: 1,
                           leaseUntil: new Date(leaseUntilMs).toISOString(),
                         },
-                        ':one': 1,
                       }
                     : {}),
                 },
@@ -215,14 +214,13 @@ export class ApprovalStore {
         new UpdateCommand({
           TableName: this.table,
           Key: { pk: requestKey(request.id), sk: SK },
-          UpdateExpression: 'SET execution = :execution, attempt = :next',
+          UpdateExpression: 'SET execution = :execution',
           ConditionExpression: `#status = :approved AND ${NO_RESULT} AND ${atAttempt(attempt)}`,
           ExpressionAttributeNames: { '#status': 'status', '#result': 'result' },
           ExpressionAttributeValues: {
             ':approved': 'approved',
             ':null': 'NULL',
             ':attempt': attempt,
-            ':next': next.attempt,
             ':execution': {
               attempt: next.attempt,
               leaseUntil: new Date(next.leaseUntilMs).toISOString(),
@@ -314,7 +312,9 @@ const executingKey = (subject: string) => `approval-executing#${subject}`;
 const NO_RESULT = '(attribute_not_exists(#result) OR attribute_type(#result, :null))';
 /** Still held by `:attempt` (a request approved before attempts were kept counts as attempt 1). */
 const atAttempt = (attempt: number) =>
-  attempt === 1 ? '(attempt = :attempt OR attribute_not_exists(attempt))' : 'attempt = :attempt';
+  attempt === 1
+    ? '(execution.attempt = :attempt OR attribute_not_exists(execution))'
+    : 'execution.attempt = :attempt';
 
 function isCancelled(error: unknown): boolean {
   const name = (error as { name?: string } | null)?.name;
