@@ -20,6 +20,31 @@ export interface FailureQueueProps {
 const ID = 'FailureQueue';
 
 /**
+ * An alarm that goes off as soon as a queue of failures (an on-failure destination, a dead-letter
+ * queue) holds a message, and notifies `alarmTopic`: a failed reaction is never lost silently.
+ */
+export function alarmWhenQueueHoldsMessages(
+  scope: Construct,
+  id: string,
+  props: { queue: sqs.IQueue; alarmTopic: sns.ITopic; alarmName: string; alarmDescription: string },
+): cloudwatch.Alarm {
+  const alarm = new cloudwatch.Alarm(scope, id, {
+    alarmName: props.alarmName,
+    alarmDescription: props.alarmDescription,
+    metric: props.queue.metricApproximateNumberOfMessagesVisible({
+      period: Duration.minutes(1),
+      statistic: cloudwatch.Stats.MAXIMUM,
+    }),
+    threshold: 0,
+    comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    evaluationPeriods: 1,
+    treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+  });
+  alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+  return alarm;
+}
+
+/**
  * The one on-failure destination of every asynchronous function in a stack, and its alarm: a
  * reaction that failed after its retries (or expired) is kept 14 days and pages. One queue per
  * stack rather than per function loses nothing: Lambda's invocation record names the function
@@ -63,19 +88,12 @@ export class FailureQueue extends Construct {
       retentionPeriod: Duration.days(14),
     });
 
-    this.alarm = new cloudwatch.Alarm(this, 'Alarm', {
+    this.alarm = alarmWhenQueueHoldsMessages(this, 'Alarm', {
+      queue: this.queue,
+      alarmTopic: props.alarmTopic,
       alarmName: `${stack.stackName}-failed-invocations`,
       alarmDescription: `An asynchronous invocation of a function of ${stack.stackName} failed or expired; the record in the failure queue names the function (requestContext.functionArn).`,
-      metric: this.queue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.alarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
 
     acknowledge(this.queue, [
       {

@@ -1,6 +1,5 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -17,6 +16,7 @@ import {
 } from '../lambdas/core/shared-names';
 import { INSTANCE_EVENTS, RECONCILER_RESERVED_CONCURRENCY } from '../lambdas/core/instance-events';
 import { queueEncryption } from './encryption-key';
+import { alarmWhenQueueHoldsMessages } from './failure-queue';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
@@ -93,20 +93,15 @@ export class MemberAlarmReconciler extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.failedInstanceEventsAlarm = new cloudwatch.Alarm(this, 'FailedInstanceEventsAlarm', {
-      alarmName: `${names.function(config, 'resize-alarms')}-failed-instance-events`,
-      alarmDescription: `A batch of instance state changes failed ${INSTANCE_EVENTS.maxReceiveCount} times in ${names.function(config, 'resize-alarms')}; its events are in the dead-letter queue FailedInstanceEvents.`,
-      metric: this.failedInstanceEvents.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(1),
-        statistic: cloudwatch.Stats.MAXIMUM,
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.failedInstanceEventsAlarm.addAlarmAction(
-      new cloudwatchActions.SnsAction(props.alarmTopic),
+    this.failedInstanceEventsAlarm = alarmWhenQueueHoldsMessages(
+      this,
+      'FailedInstanceEventsAlarm',
+      {
+        queue: this.failedInstanceEvents,
+        alarmTopic: props.alarmTopic,
+        alarmName: `${names.function(config, 'resize-alarms')}-failed-instance-events`,
+        alarmDescription: `A batch of instance state changes failed ${INSTANCE_EVENTS.maxReceiveCount} times in ${names.function(config, 'resize-alarms')}; its events are in the dead-letter queue FailedInstanceEvents.`,
+      },
     );
     this.instanceEvents = new sqs.Queue(this, 'InstanceEvents', {
       ...queueEncryption(config, props.encryptionKey),
