@@ -1,7 +1,7 @@
 import { build, type Metafile } from 'esbuild';
 import {
   CREATE_REQUIRE_BANNER,
-  ESBUILD_ALIAS,
+  esbuildAlias,
   ESBUILD_TARGET,
   MAIN_FIELDS,
 } from '../lib/lambda-bundling';
@@ -28,7 +28,7 @@ export async function bundleLikeConstruct(
     banner: { js: CREATE_REQUIRE_BANNER },
     minify: true,
     define,
-    alias: { ...ESBUILD_ALIAS },
+    alias: esbuildAlias(),
     absWorkingDir: REPO_ROOT,
     metafile: true,
     logLevel: 'error',

@@ -60,8 +60,13 @@ async function bundle(
   };
 }
 
-// The package the repository depends on, not the copies nested inside it.
-const packageOf = (path: string) => /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
+/**
+ * The package the repository depends on, not the copies nested inside it; a tree-shakable SDK copy
+ * (lib/shakable-sdk.ts) counts as the package it copies.
+ */
+const packageOf = (path: string) =>
+  /drpilot-shakable-sdk\/(@[^/+]+)\+([^/@]+)@/.exec(path)?.slice(1).join('/') ??
+  /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(path)?.[1];
 
 /**
  * The shortest chain of repository modules, each with code in the bundle, from `entry` to one
@@ -116,10 +121,12 @@ export function largestParts(metafile: Metafile, entry: string, count = 3): Bund
 /** What the bench has found behind a large part, printed with it. */
 const KNOWN_CAUSES: Record<string, string> = {
   '@aws-sdk/client-ec2':
-    'kept where a function sends an EC2 command (the import chain names the module that does); its one schemas file uses computed keys, which esbuild cannot tree-shake (aws/aws-sdk-js-v3#7607, unfixed in the newest release); `import()` does not take it out of a one-file bundle, see docs/benchmarks.md',
+    'kept where a function sends an EC2 command (the import chain names the module that does); bundled from its tree-shakable copy (lib/shakable-sdk.ts), so only the shapes of the commands sent',
+  '@smithy/core':
+    "the SDK's shared runtime (protocols, serde, schema walker): every function that sends a command evaluates it at load",
   zod: 'full zod: a module on this path imports `zod`, not `zod/mini`',
   '@aws-sdk/client-sts':
-    'the credential chain of an older SDK release: check ESBUILD_ALIAS in lib/lambda-bundling.ts',
+    'the credential chain of an older SDK release: check esbuildAlias in lib/lambda-bundling.ts',
 };
 
 const kb = (bytes: number) => `${Math.round(bytes / 1000)} kB`;

@@ -170,6 +170,17 @@ export const COMMAND_FLAGS: Readonly<Record<string, CommandFlags>> = {
     },
     examples: ['reject dns-3f2a9c1e', 'reject resize-5b07d2aa --json'],
   },
+  'agent-config': {
+    honours: ['config', 'json'],
+    exits: {
+      0: 'the fragment printed',
+      2: 'usage or config error, an unknown node group, or one not of kind ec2',
+    },
+    examples: [
+      'agent-config primary-workers > drpilot-agent.json',
+      'agent-config dr-workers --json',
+    ],
+  },
   history: {
     honours: ['config', 'json'],
     exits: { 0: 'history read', 1: 'reading it failed', 2: 'usage or config error' },

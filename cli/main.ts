@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { CommandContext } from './command-context';
 import { applyCommandFlags } from './command-help';
+import { registerAgentConfig } from './commands/agent-config';
 import { registerDrill } from './commands/drill';
 import { registerHistory } from './commands/history';
 import { registerNotify } from './commands/notify';
@@ -34,6 +35,7 @@ export function buildProgram(context: CommandContext): Command {
   registerResync(program, context);
   registerResize(program, context);
   registerSimulate(program, context);
+  registerAgentConfig(program, context);
   registerVerifyRestore(program, context);
   registerDrill(program, context);
   registerNotify(program, context);

@@ -68,6 +68,19 @@ const LAYERS = [
   },
 ];
 
+/**
+ * Project modules some layers may not import although their folder is allowed. A Lambda bundle
+ * carries every package its imports reach, so one import of clients.ts adds the whole SDK.
+ */
+const FORBIDDEN_MODULES = [
+  {
+    module: 'lambdas/adapters/aws/clients',
+    importers: ['lambdas/', 'cli/'],
+    message:
+      "it loads all twelve AWS SDK packages. Import each client from its service's own module in lambdas/adapters/aws/sdk-clients/ (ec2Client from sdk-clients/ec2, s3Client from sdk-clients/s3, clearAwsClientCache from sdk-clients/cache, ...) so each Lambda bundle carries only the SDK clients it calls (issue 17: lean Lambdas) and the CLI loads only the ones its command uses. clients.ts is for tests and benches.",
+  },
+];
+
 function layerOf(file) {
   return LAYERS.find((layer) => layer.files.some((prefix) => file.startsWith(prefix)));
 }
@@ -82,6 +95,19 @@ function checkSource(context, node, source) {
     const target = relative(root, resolve(dirname(context.filename), source))
       .split('\\')
       .join('/');
+    const forbidden = FORBIDDEN_MODULES.find(
+      (f) =>
+        target.replace(/\.[cm]?[jt]s$/, '') === f.module &&
+        f.importers.some((prefix) => file.startsWith(prefix)),
+    );
+    if (forbidden) {
+      context.report({
+        node,
+        messageId: 'module',
+        data: { file, target, message: forbidden.message },
+      });
+      return;
+    }
     const inside = (prefixes) => prefixes.some((p) => `${target}/`.startsWith(p));
     const allowed = layer.mayImport ? inside(layer.mayImport) : !inside(layer.mayNotImport);
     if (!allowed) {
@@ -110,6 +136,7 @@ const importBoundaries = {
     messages: {
       layer: '{{file}} may not import {{target}}: {{message}}',
       package: '{{file}} may not import {{target}}: {{message}}',
+      module: '{{file}} may not import {{target}}: {{message}}',
     },
   },
   create(context) {

@@ -1,6 +1,5 @@
 import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,6 +17,7 @@ import {
   webhookSecretArn,
 } from './aks-grants';
 import { names } from './names';
+import { Pager } from './pager';
 import { ReactiveFunction } from './reactive-function';
 import { readZoneStatement } from './shared-statements';
 
@@ -32,7 +32,7 @@ export interface AksEventsProps {
   /** The outbox lives here. */
   readonly stateTable: dynamodb.ITable;
   readonly notificationTopic: sns.ITopic;
-  readonly encryptionKey: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -126,15 +126,22 @@ export class AksEvents extends Construct {
     this.problemAlarms = {
       unauthorized: this.problemAlarm(
         'unauthorized',
-        props.notificationTopic,
         `The AKS side answers 401 to signed events: the secret ${azure.secretName} differs from the Function app's (Key Vault). Events are held, not retried blindly; fix the secret, then run drpilot notify --test.`,
       ),
       'no-attached-resolver-ips': this.problemAlarm(
         'no-attached-resolver-ips',
-        props.notificationTopic,
         "The active side's Route 53 Resolver inbound endpoint has no ATTACHED address: resolver.ips is not sent and AKS keeps forwarding to the last set. See drpilot status.",
       ),
     };
+    // A problem and its end both page.
+    const pager = Pager.of(this, {
+      config,
+      topic: props.notificationTopic,
+      encryptionKey: props.encryptionKey,
+    });
+    for (const alarm of Object.values(this.problemAlarms)) {
+      pager.pageOnAlarm(alarm, { alsoWhenOk: true });
+    }
   }
 
   /**
@@ -147,11 +154,7 @@ export class AksEvents extends Construct {
     grantReadResolverEndpoints(reactive, this.config);
   }
 
-  private problemAlarm(
-    problem: AksProblem,
-    topic: sns.ITopic,
-    description: string,
-  ): cloudwatch.Alarm {
+  private problemAlarm(problem: AksProblem, description: string): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(this, `Problem-${problem}`, {
       alarmName: names.alarm(this.config, `aks-${problem}`),
       alarmDescription: description,
@@ -168,8 +171,6 @@ export class AksEvents extends Construct {
       // The flush publishes every minute; a function that stops running has its own alarm.
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-    alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
     return alarm;
   }
 }

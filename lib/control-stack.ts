@@ -19,10 +19,12 @@ export interface ControlStackProps extends StackProps {
 
 /**
  * The control plane in `controlRegion` (us-east-1: Route 53's record API and health-check metrics
- * live there): the state table, the notification topic, their key, and the control functions.
+ * live there): the state table, the notification topic, their key (under `encryption: "customer-managed"`), and
+ * the control functions.
  */
 export class ControlStack extends Stack {
-  readonly encryptionKey: EncryptionKey;
+  /** Only under `encryption: "customer-managed"`. */
+  readonly encryptionKey: EncryptionKey | undefined;
   readonly notifications: NotificationTopic;
   readonly stateTable: StateTable;
   readonly status: StatusFunction;
@@ -41,39 +43,36 @@ export class ControlStack extends Stack {
     super(scope, id, props);
     const { config } = props;
 
-    this.encryptionKey = new EncryptionKey(this, 'EncryptionKey', {
+    this.encryptionKey = EncryptionKey.forConfig(this, 'EncryptionKey', config, {
       alias: names.controlKeyAlias(config),
-      description:
-        config.encryption === 'customer-managed'
-          ? `drpilot ${config.name}: notification topic, state table, failure queues`
-          : `drpilot ${config.name}: notification topic`,
+      description: `drpilot ${config.name}: notification topic, state table, failure queues`,
     });
-    this.encryptionKey.allowAlarmNotifications();
+    const key = this.encryptionKey?.key;
 
     this.notifications = new NotificationTopic(this, 'Notifications', {
       topicName: names.notificationTopic(config),
       displayName: `drpilot ${config.name}`,
-      key: this.encryptionKey.key,
+      key,
     });
 
     this.stateTable = new StateTable(this, 'State', {
       tableName: config.stateTable,
       config,
-      key: this.encryptionKey.key,
+      key,
     });
 
     this.status = new StatusFunction(this, 'Status', {
       config,
       stateTable: this.stateTable.table,
       alarmTopic: this.notifications.topic,
-      encryptionKey: this.encryptionKey.key,
+      encryptionKey: key,
     });
 
     this.backupResync = new BackupResync(this, 'BackupResync', {
       config,
       stateTable: this.stateTable.table,
       alarmTopic: this.notifications.topic,
-      encryptionKey: this.encryptionKey.key,
+      encryptionKey: key,
     });
 
     this.restoreDrill = config.backups.restoreDrill
@@ -81,7 +80,7 @@ export class ControlStack extends Stack {
           config,
           stateTable: this.stateTable.table,
           alarmTopic: this.notifications.topic,
-          encryptionKey: this.encryptionKey.key,
+          encryptionKey: key,
         })
       : null;
 
@@ -89,7 +88,7 @@ export class ControlStack extends Stack {
       config,
       stateTable: this.stateTable.table,
       notificationTopic: this.notifications.topic,
-      encryptionKey: this.encryptionKey.key,
+      encryptionKey: key,
     });
 
     this.aksEvents = config.azure
@@ -97,7 +96,7 @@ export class ControlStack extends Stack {
           config,
           stateTable: this.stateTable.table,
           notificationTopic: this.notifications.topic,
-          encryptionKey: this.encryptionKey.key,
+          encryptionKey: key,
         })
       : null;
     // The DNS function tells the AKS side after every switch.

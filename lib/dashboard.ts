@@ -1,11 +1,7 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
-import {
-  AKS_PROBLEM_METRIC,
-  tunnelAlarmName,
-  tunnelCompositeName,
-} from '../lambdas/core/aks/names';
+import { AKS_PROBLEM_METRIC, tunnelAlarmName } from '../lambdas/core/aks/names';
 import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
 import {
   METRICS_NAMESPACE,
@@ -189,8 +185,8 @@ export class DrpilotDashboard extends Construct {
   /**
    * Node resize. The resize functions publish no metric of their own (only Powertools' error
    * counters), and no metric carries a group's instance types: the outcomes are the rollout state
-   * machine's executions (AWS/States, one machine per cluster region with node groups), and its
-   * failed-rollout alarm (lib/resize.ts).
+   * machine's executions (AWS/States, one machine per cluster region with node groups). A failed,
+   * timed-out or aborted execution pages through the region's pager (lib/pager.ts), not an alarm.
    */
   private resizeWidgets(): cloudwatch.IWidget[] {
     const sides = SIDES.filter((side) => this.config.nodeGroups.some((g) => g.cluster === side));
@@ -205,7 +201,7 @@ export class DrpilotDashboard extends Construct {
     return [
       new cloudwatch.GraphWidget({
         title: 'Node group rollouts (resize state machine executions)',
-        width: 12,
+        width: 18,
         stacked: true,
         left: sides.flatMap((side) => {
           const region = this.config.clusters[side].region;
@@ -229,17 +225,6 @@ export class DrpilotDashboard extends Construct {
               }),
           );
         }),
-      }),
-      new cloudwatch.AlarmStatusWidget({
-        title: 'Failed rollouts',
-        width: 6,
-        alarms: sides.map((side) =>
-          this.alarmIn(
-            `FailedRollouts-${side}`,
-            this.config.clusters[side].region,
-            `${names.resizeStateMachine(this.config)}-failed`,
-          ),
-        ),
       }),
       new cloudwatch.TextWidget({
         markdown: [
@@ -285,22 +270,15 @@ export class DrpilotDashboard extends Construct {
         new cloudwatch.AlarmStatusWidget({
           title: 'Tunnel alarms',
           width: this.config.azure ? 6 : 12,
-          alarms: connections.flatMap((c) => [
-            ...c.outsideIps.map((ip) =>
+          alarms: connections.flatMap((c) =>
+            c.outsideIps.map((ip) =>
               this.alarmIn(
                 `Tunnel-${c.id}-${ip}`,
                 c.region,
                 tunnelAlarmName(this.config, c.id, ip),
               ),
             ),
-            ...(['any-down', 'both-down'] as const).map((which) =>
-              this.alarmIn(
-                `Tunnel-${c.id}-${which}`,
-                c.region,
-                tunnelCompositeName(this.config, c.id, which),
-              ),
-            ),
-          ]),
+          ),
         }),
       );
     }

@@ -1,6 +1,5 @@
 import { Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -21,6 +20,7 @@ import {
 } from '../lambdas/core/shared-names';
 import { names } from './names';
 import { acknowledge } from './nag';
+import { Pager } from './pager';
 import { ReactiveFunction } from './reactive-function';
 import { backupDirectionNeedsRoleName, grantBackupDirection } from './backup-direction-access';
 import { describeHealthAlarmsStatement, readZoneStatement } from './shared-statements';
@@ -92,7 +92,7 @@ export interface DnsFailoverProps {
   /** Health alarms (OK and ALARM), the failure alarm and the function's decisions go here. */
   readonly notificationTopic: sns.ITopic;
   /** Encrypts the failure queue. */
-  readonly encryptionKey: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -128,9 +128,16 @@ export class DnsFailover extends Construct {
       dr: this.healthCheck('dr'),
     };
     this.healthAlarms = {
-      primary: this.healthAlarm('primary', props.notificationTopic),
-      dr: this.healthAlarm('dr', props.notificationTopic),
+      primary: this.healthAlarm('primary'),
+      dr: this.healthAlarm('dr'),
     };
+    // People hear both ways: a side going down, and coming back.
+    const pager = Pager.of(this, {
+      config,
+      topic: props.notificationTopic,
+      encryptionKey: props.encryptionKey,
+    });
+    for (const side of SIDES) pager.pageOnAlarm(this.healthAlarms[side], { alsoWhenOk: true });
 
     this.reactive = new ReactiveFunction(this, 'Dns', {
       entry: 'lambdas/dns/handler.ts',
@@ -203,7 +210,7 @@ export class DnsFailover extends Construct {
     });
   }
 
-  private healthAlarm(side: Side, topic: sns.ITopic): cloudwatch.Alarm {
+  private healthAlarm(side: Side): cloudwatch.Alarm {
     const { config } = this;
     const { endpoint, healthAlarm } = config.clusters[side];
     const alarm = new cloudwatch.Alarm(this, `${sideId(side)}HealthAlarm`, {
@@ -227,8 +234,6 @@ export class DnsFailover extends Construct {
       // reported first could pull the record over.
       treatMissingData: cloudwatch.TreatMissingData.MISSING,
     });
-    alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-    alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
     return alarm;
   }
 

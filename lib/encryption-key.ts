@@ -1,5 +1,4 @@
-import { RemovalPolicy, Stack } from 'aws-cdk-lib';
-import * as iam from 'aws-cdk-lib/aws-iam';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -14,10 +13,10 @@ import type { DrpilotConfig } from '../lambdas/core/config/schema';
  */
 export function queueEncryption(
   config: Pick<DrpilotConfig, 'encryption'>,
-  key: kms.IKey,
+  key: kms.IKey | undefined,
 ): Pick<sqs.QueueProps, 'encryption' | 'encryptionMasterKey'> {
   return config.encryption === 'customer-managed'
-    ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key }
+    ? { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: customerKey(config, key) }
     : { encryption: sqs.QueueEncryption.SQS_MANAGED };
 }
 
@@ -28,11 +27,23 @@ export function queueEncryption(
  */
 export function tableEncryption(
   config: Pick<DrpilotConfig, 'encryption'>,
-  key: kms.IKey,
+  key: kms.IKey | undefined,
 ): Pick<dynamodb.TableProps, 'encryption' | 'encryptionKey'> {
   return config.encryption === 'customer-managed'
-    ? { encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED, encryptionKey: key }
+    ? {
+        encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
+        encryptionKey: customerKey(config, key),
+      }
     : { encryption: dynamodb.TableEncryption.DEFAULT };
+}
+
+function customerKey(config: Pick<DrpilotConfig, 'encryption'>, key: kms.IKey | undefined) {
+  if (!key) {
+    throw new Error(
+      `encryption is "${config.encryption}" but the stack made no customer managed key (EncryptionKey.forConfig)`,
+    );
+  }
+  return key;
 }
 
 export interface EncryptionKeyProps {
@@ -41,15 +52,28 @@ export interface EncryptionKeyProps {
 }
 
 /**
- * drpilot's customer-managed key for one stack: its notification topic always (CloudWatch alarms
- * publish to an encrypted topic only under a customer managed key whose policy lets
- * cloudwatch.amazonaws.com use it:
- * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services),
- * and the state table and queues when `encryption` is `customer-managed`. Rotated yearly and
- * retained on stack deletion: a retained state table encrypted with it would be unreadable without it.
+ * drpilot's customer managed key for one stack, made only under `encryption: "customer-managed"`:
+ * the state table, the queues and the notification topic use it. Under the default
+ * ("service-managed") no stack has one: the queues use SQS-managed SSE, the table the DynamoDB
+ * AWS owned key and the topic the AWS managed key alias/aws/sns (NotificationTopic); alarms page
+ * through EventBridge (lib/pager.ts), so no key policy has to let CloudWatch in. Rotated yearly
+ * and retained on stack deletion: a retained state table encrypted with it would be unreadable
+ * without it.
  */
 export class EncryptionKey extends Construct {
   readonly key: kms.Key;
+
+  /** The stack's key when `config.encryption` is `customer-managed`, else undefined. */
+  static forConfig(
+    scope: Construct,
+    id: string,
+    config: Pick<DrpilotConfig, 'encryption'>,
+    props: EncryptionKeyProps,
+  ): EncryptionKey | undefined {
+    return config.encryption === 'customer-managed'
+      ? new EncryptionKey(scope, id, props)
+      : undefined;
+  }
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
@@ -59,21 +83,5 @@ export class EncryptionKey extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-  }
-
-  /**
-   * A CloudWatch alarm publishes to a KMS-encrypted topic as cloudwatch.amazonaws.com, which needs
-   * the key policy to let it use the key; without this the alarm fires and nobody hears it.
-   */
-  allowAlarmNotifications(): void {
-    this.key.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'AllowCloudWatchAlarmsToPublishToEncryptedTopics',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
   }
 }

@@ -1,6 +1,10 @@
 /** How every drpilot Lambda is bundled; the CDK construct and `npm run bench` share it. */
+import { fileURLToPath } from 'node:url';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { CONFIG_ENV } from '../lambdas/core/shared-names';
+import { shakableSdkAliases } from './shakable-sdk';
+
+const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 /** esbuild's target follows the newest Lambda Node.js runtime (nodejs24.x). */
 export const ESBUILD_TARGET = 'node24';
@@ -9,7 +13,7 @@ export const ESBUILD_TARGET = 'node24';
 export const MAIN_FIELDS = ['module', 'main'];
 
 /**
- * esbuild `alias`, for package paths esbuild resolves from the working directory (the repository
+ * The credential chain alias, for package paths esbuild resolves from the working directory (the repository
  * root) instead of from the importing file (https://esbuild.github.io/api/#alias). The registry
  * serves @aws-sdk/client-route53resolver no newer than 3.654.0 (`npm view
  * @aws-sdk/client-route53resolver versions`); that release nests its own
@@ -19,13 +23,21 @@ export const MAIN_FIELDS = ['module', 'main'];
  * contract (@aws-sdk/credential-provider-node/dist-es/defaultProvider.js), built on
  * @aws-sdk/nested-clients, which the bundles carry already.
  */
-export const ESBUILD_ALIAS: Readonly<Record<string, string>> = {
+const CREDENTIAL_CHAIN_ALIAS: Readonly<Record<string, string>> = {
   '@aws-sdk/credential-provider-node': '@aws-sdk/credential-provider-node',
 };
 
-/** {@link ESBUILD_ALIAS} as NodejsFunction `esbuildArgs` (`--alias:from=to`). */
+/**
+ * esbuild `alias` for every bundle (Lambdas, the bench, the CLI): the credential chain above, and
+ * each schema-based SDK client to its tree-shakable copy (lib/shakable-sdk.ts), made on first use.
+ */
+export function esbuildAlias(): Record<string, string> {
+  return { ...shakableSdkAliases(REPO_ROOT), ...CREDENTIAL_CHAIN_ALIAS };
+}
+
+/** {@link esbuildAlias} as NodejsFunction `esbuildArgs` (`--alias:from=to`). */
 export function esbuildAliasArgs(): { '--alias': string[] } {
-  return { '--alias': Object.entries(ESBUILD_ALIAS).map(([from, to]) => `${from}=${to}`) };
+  return { '--alias': Object.entries(esbuildAlias()).map(([from, to]) => `${from}=${to}`) };
 }
 
 /**

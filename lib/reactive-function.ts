@@ -21,6 +21,7 @@ import {
 } from './lambda-bundling';
 import { FailureQueue } from './failure-queue';
 import { acknowledge } from './nag';
+import { topicKeyGrantFindings } from './notification-topic';
 
 const REPO_ROOT = fileURLToPath(new URL('..', import.meta.url));
 
@@ -43,10 +44,10 @@ export interface ReactiveFunctionProps {
   readonly functionName?: string;
   /** Physical name of the role; set it when a stack in another region must name the role. */
   readonly roleName?: string;
-  /** The stack's failure alarm notifies this topic (same region as the function). */
+  /** The stack's failure alarm pages on this topic (same region as the function, lib/pager.ts). */
   readonly alarmTopic: sns.ITopic;
-  /** Encrypts the stack's failure queue when `config.encryption` is `customer-managed`. */
-  readonly encryptionKey: kms.IKey;
+  /** The stack's customer managed key (`encryption: "customer-managed"`): the failure queue's. */
+  readonly encryptionKey?: kms.IKey;
   /** @default Duration.minutes(1) */
   readonly timeout?: Duration;
   /** @default 256 */
@@ -75,7 +76,7 @@ export interface UnscopedPermission {
  * A Lambda function that alarms or EventBridge invoke asynchronously: a reaction that fails is
  * never lost silently. Failed and expired invocations land in the stack's encrypted failure queue
  * (FailureQueue: one per stack, the record names the function), and an alarm on that queue
- * notifies the topic. Its role starts empty (no AWS managed policies): logs to its
+ * pages on the topic through the stack's pager (lib/pager.ts). Its role starts empty (no AWS managed policies): logs to its
  * own log group, X-Ray, the failure queue, and whatever the owner grants.
  */
 export class ReactiveFunction extends Construct {
@@ -178,9 +179,11 @@ export class ReactiveFunction extends Construct {
   }
 
   /**
-   * Lets the function publish to `topic`. The topic is under a customer managed key (CloudWatch
-   * alarms need one to publish to it), so CDK's grant adds kms:Decrypt and kms:GenerateDataKey* on
-   * that one key.
+   * Lets the function publish to `topic`: sns:Publish, and kms:Decrypt and kms:GenerateDataKey* on
+   * the topic's key, which a publisher to an encrypted topic needs ("Configuring AWS KMS
+   * permissions", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html). CDK's grant
+   * scopes them to the stack's customer managed key, or, for the AWS managed key alias/aws/sns
+   * (imported by alias), to key/* where kms:ResourceAliases is that alias.
    */
   allowPublish(topic: sns.ITopic): void {
     topic.grantPublish(this.role);
@@ -188,8 +191,8 @@ export class ReactiveFunction extends Construct {
       {
         rule: 'AwsSolutions-IAM5',
         reason:
-          'CDK grant for publishing to the KMS-encrypted notification topic; scoped to that one key ARN, the wildcard only spans GenerateDataKey variants.',
-        appliesTo: ['Action::kms:GenerateDataKey*'],
+          "CDK grant for publishing to the KMS-encrypted notification topic: one key (the stack's customer managed key, or key/* limited by kms:ResourceAliases to alias/aws/sns); the action wildcard only spans GenerateDataKey variants.",
+        appliesTo: ['Action::kms:GenerateDataKey*', ...topicKeyGrantFindings(this, topic)],
       },
     ]);
   }

@@ -24,8 +24,8 @@ export interface RegionStackProps extends StackProps {
 /**
  * What drpilot needs in one cluster region, where the regional capabilities (node resize, backup
  * re-sync, tunnel alarms) will live: CloudWatch alarms notify and invoke only in their own region.
- * It holds the region's key (failure queues, and later the backup re-sync's copies) and the
- * region's alarm topic, and forwards the S3 events of the Velero bucket in its region to the control
+ * It holds the region's alarm topic and, under `encryption: "customer-managed"`, the region's key
+ * (failure queues, alarm topic), and forwards the S3 events of the Velero bucket in its region to the control
  * region's default event bus (VeleroEventForwarder). It references nothing in other stacks: what it
  * needs from the control region (the state table, the event bus) is addressed by name or derived
  * from the config and the account, see names.ts.
@@ -33,7 +33,8 @@ export interface RegionStackProps extends StackProps {
 export class RegionStack extends Stack {
   readonly side: Side;
   readonly cluster: ClusterConfig;
-  readonly encryptionKey: EncryptionKey;
+  /** Only under `encryption: "customer-managed"`. */
+  readonly encryptionKey: EncryptionKey | undefined;
   readonly alarms: NotificationTopic;
   readonly veleroEvents: VeleroEventForwarder;
   /** Node resize, when a node group of this side is configured. */
@@ -49,16 +50,16 @@ export class RegionStack extends Stack {
     this.side = side;
     this.cluster = config.clusters[side];
 
-    this.encryptionKey = new EncryptionKey(this, 'EncryptionKey', {
+    this.encryptionKey = EncryptionKey.forConfig(this, 'EncryptionKey', config, {
       alias: names.regionKeyAlias(config, side),
-      description: `drpilot ${config.name} ${side} (${this.cluster.region}): alarm topic, failure queues, backup copies`,
+      description: `drpilot ${config.name} ${side} (${this.cluster.region}): alarm topic, failure queues`,
     });
-    this.encryptionKey.allowAlarmNotifications();
+    const key = this.encryptionKey?.key;
 
     this.alarms = new NotificationTopic(this, 'Alarms', {
       topicName: names.regionAlarmTopic(config, side),
       displayName: `drpilot ${config.name} ${side}`,
-      key: this.encryptionKey.key,
+      key,
     });
 
     this.veleroEvents = new VeleroEventForwarder(this, 'VeleroEvents', { config, side });
@@ -71,7 +72,7 @@ export class RegionStack extends Stack {
             config,
             side,
             alarmTopic: this.alarms.topic,
-            encryptionKey: this.encryptionKey.key,
+            encryptionKey: key,
           });
     const resize = this.resize;
     this.nodeGroups = resize
@@ -91,7 +92,7 @@ export class RegionStack extends Stack {
             config,
             groups,
             alarmTopic: this.alarms.topic,
-            encryptionKey: this.encryptionKey.key,
+            encryptionKey: key,
           });
     if (resize) {
       new CfnOutput(this, 'ResizeFunctionName', { value: resize.reactive.fn.functionName });
@@ -126,10 +127,10 @@ export class RegionStack extends Stack {
             config,
             connections,
             alarmTopic: this.alarms.topic,
-            encryptionKey: this.encryptionKey.key,
+            encryptionKey: key,
           });
 
     new CfnOutput(this, 'AlarmTopicArn', { value: this.alarms.topic.topicArn });
-    new CfnOutput(this, 'EncryptionKeyArn', { value: this.encryptionKey.key.keyArn });
+    if (key) new CfnOutput(this, 'EncryptionKeyArn', { value: key.keyArn });
   }
 }

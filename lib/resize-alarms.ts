@@ -1,5 +1,4 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -16,7 +15,7 @@ import {
 } from '../lambdas/core/shared-names';
 import { INSTANCE_EVENTS, RECONCILER_RESERVED_CONCURRENCY } from '../lambdas/core/instance-events';
 import { queueEncryption } from './encryption-key';
-import { alarmWhenQueueHoldsMessages } from './failure-queue';
+import { FailureQueue } from './failure-queue';
 import { names } from './names';
 import { acknowledge } from './nag';
 import { ReactiveFunction } from './reactive-function';
@@ -32,7 +31,7 @@ export interface MemberAlarmReconcilerProps {
   /** The node groups of this region. */
   readonly groups: readonly NodeGroupConfig[];
   readonly alarmTopic: sns.ITopic;
-  readonly encryptionKey: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -46,8 +45,8 @@ export interface MemberAlarmReconcilerProps {
  * a burst of churn would age invocations into the failure queue and page. The rule feeds an SQS
  * queue instead, and the function takes the queue in batches (a batching window) and reconciles
  * once per batch; reconciling is idempotent and re-observes every group, so coalescing loses
- * nothing (lambdas/core/instance-events.ts). A batch that keeps failing moves to a
- * dead-letter queue whose alarm pages, as the failure queue of asynchronous invocations does.
+ * nothing (lambdas/core/instance-events.ts). The events of a batch that keeps failing move to the
+ * stack's failure queue (its dead-letter queue), whose alarm pages (lib/failure-queue.ts).
  */
 export class MemberAlarmReconciler extends Construct {
   readonly reactive: ReactiveFunction;
@@ -55,9 +54,6 @@ export class MemberAlarmReconciler extends Construct {
   readonly instanceChanges: events.Rule;
   /** Where instanceChanges puts the events until a batch of them is taken. */
   readonly instanceEvents: sqs.Queue;
-  /** Where events of batches that kept failing go; its alarm pages. */
-  readonly failedInstanceEvents: sqs.Queue;
-  readonly failedInstanceEventsAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: MemberAlarmReconcilerProps) {
     super(scope, id);
@@ -88,21 +84,6 @@ export class MemberAlarmReconciler extends Construct {
         }),
       ],
     });
-    this.failedInstanceEvents = new sqs.Queue(this, 'FailedInstanceEvents', {
-      ...queueEncryption(config, props.encryptionKey),
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    this.failedInstanceEventsAlarm = alarmWhenQueueHoldsMessages(
-      this,
-      'FailedInstanceEventsAlarm',
-      {
-        queue: this.failedInstanceEvents,
-        alarmTopic: props.alarmTopic,
-        alarmName: `${names.function(config, 'resize-alarms')}-failed-instance-events`,
-        alarmDescription: `A batch of instance state changes failed ${INSTANCE_EVENTS.maxReceiveCount} times in ${names.function(config, 'resize-alarms')}; its events are in the dead-letter queue FailedInstanceEvents.`,
-      },
-    );
     this.instanceEvents = new sqs.Queue(this, 'InstanceEvents', {
       ...queueEncryption(config, props.encryptionKey),
       enforceSSL: true,
@@ -110,10 +91,12 @@ export class MemberAlarmReconciler extends Construct {
       // AWS's advice for an SQS event source: six times the function's timeout, so a batch is not
       // handed out again while it still runs.
       visibilityTimeout: Duration.minutes(12),
-      deadLetterQueue: {
-        queue: this.failedInstanceEvents,
-        maxReceiveCount: INSTANCE_EVENTS.maxReceiveCount,
-      },
+      // The stack's failure queue, which pages: a message there is the event itself.
+      deadLetterQueue: FailureQueue.of(this, {
+        config,
+        alarmTopic: props.alarmTopic,
+        encryptionKey: props.encryptionKey,
+      }).asDeadLetterQueue(INSTANCE_EVENTS.maxReceiveCount),
     });
     this.instanceChanges = new events.Rule(this, 'InstanceChanges', {
       description: `drpilot ${config.name}: an instance started running or terminated; node group alarms follow`,
@@ -154,6 +137,15 @@ export class MemberAlarmReconciler extends Construct {
         'DescribeInstances and DescribeAutoScalingGroups support no resource-level permissions; read-only, limited to this region (aws:RequestedRegion).',
       conditions: { StringEquals: { 'aws:RequestedRegion': stack.region } },
     });
+    // alarms "auto": the reconciler asks whether the agent publishes a group's metric.
+    if (props.groups.some((group) => group.kind === 'ec2' && group.alarms === 'auto')) {
+      this.reactive.allowOnAnyResource('FindGroupMetrics', {
+        actions: ['cloudwatch:ListMetrics'],
+        reason:
+          'ListMetrics supports no resource-level permissions (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html); read-only, limited to this region (aws:RequestedRegion).',
+        conditions: { StringEquals: { 'aws:RequestedRegion': stack.region } },
+      });
+    }
     acknowledge(this.reactive.role, [
       {
         rule: 'AwsSolutions-IAM5',

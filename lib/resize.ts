@@ -1,6 +1,4 @@
 import { ArnFormat, Duration, Stack, type CfnElement } from 'aws-cdk-lib';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -20,6 +18,8 @@ import {
 } from '../lambdas/core/shared-names';
 import { names } from './names';
 import { acknowledge } from './nag';
+import { SNS_AWS_MANAGED_KEY_ALIAS, topicKeyGrantFindings } from './notification-topic';
+import { Pager } from './pager';
 import { ReactiveFunction } from './reactive-function';
 import { grantListAlarms } from './shared-statements';
 
@@ -58,9 +58,9 @@ const LAMBDA_RETRY: sfn.RetryProps = {
 export interface ResizeRolloutProps {
   readonly config: DrpilotConfig;
   readonly side: Side;
-  /** The failure alarms notify this topic (the region's alarm topic). */
+  /** Failures page on this topic (the region's alarm topic). */
   readonly alarmTopic: sns.ITopic;
-  readonly encryptionKey: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -78,7 +78,6 @@ export interface ResizeRolloutProps {
 export class ResizeRollout extends Construct {
   readonly reactive: ReactiveFunction;
   readonly stateMachine: sfn.StateMachine;
-  readonly failedRolloutAlarm: cloudwatch.Alarm;
   readonly replanSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: ResizeRolloutProps) {
@@ -151,7 +150,7 @@ export class ResizeRollout extends Construct {
     });
 
     // A Finish that fails (after its retries) leaves the lease held and maybe a node cordoned:
-    // page on the region's alarm topic, then fail the execution (the FailedRollouts alarm too).
+    // page on the region's alarm topic, then fail the execution (which pages too, lib/pager.ts).
     const finishFailed = new sfn.Fail(this, 'Finish failed', {
       error: 'drpilot.FinishFailed',
       cause: 'the Finish step of the rollout failed; it was paged on the alarm topic',
@@ -241,9 +240,9 @@ export class ResizeRollout extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
-    // The Finish-failure page: the SNS task grants sns:Publish only, and the alarm topic is
-    // encrypted with the region's key, which publishing needs.
-    props.encryptionKey.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
+    // The Finish-failure page: the SNS task grants sns:Publish only, and a publisher to the
+    // encrypted alarm topic needs its key too (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html).
+    props.alarmTopic.masterKey?.grant(this.stateMachine, 'kms:Decrypt', 'kms:GenerateDataKey');
     acknowledge(this.stateMachine, [
       {
         rule: 'AwsSolutions-IAM5',
@@ -258,26 +257,24 @@ export class ResizeRollout extends Construct {
         appliesTo: ['Resource::*'],
       },
     ]);
-
-    this.failedRolloutAlarm = new cloudwatch.Alarm(this, 'FailedRollouts', {
-      alarmName: `${names.resizeStateMachine(config)}-failed`,
-      alarmDescription:
-        'A node group rollout execution failed, timed out or was aborted: nodes may be cordoned or stopped. See the execution history.',
-      metric: new cloudwatch.MathExpression({
-        expression: 'failed + timedOut + aborted',
-        usingMetrics: {
-          failed: this.stateMachine.metricFailed({ statistic: 'Sum' }),
-          timedOut: this.stateMachine.metricTimedOut({ statistic: 'Sum' }),
-          aborted: this.stateMachine.metricAborted({ statistic: 'Sum' }),
+    const topicKeyFindings = topicKeyGrantFindings(this, props.alarmTopic);
+    if (topicKeyFindings.length > 0) {
+      acknowledge(this.stateMachine, [
+        {
+          rule: 'AwsSolutions-IAM5',
+          reason:
+            'The Finish-failure page publishes to the alarm topic under the AWS managed key alias/aws/sns: CDK grants on key/* limited by kms:ResourceAliases to that alias.',
+          appliesTo: topicKeyFindings,
         },
-        period: Duration.minutes(5),
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    this.failedRolloutAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+      ]);
+    }
+
+    // A rollout that failed, timed out or was aborted may leave nodes cordoned or stopped.
+    Pager.of(this, {
+      config,
+      topic: props.alarmTopic,
+      encryptionKey: props.encryptionKey,
+    }).pageOnFailedExecutions(this.stateMachine);
   }
 
   /** The state table and notification topic of the control region, and their key (by alias). */
@@ -315,7 +312,14 @@ export class ResizeRollout extends Construct {
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
         resources: [controlKeys],
         conditions: {
-          'ForAnyValue:StringEquals': { 'kms:ResourceAliases': names.controlKeyAlias(config) },
+          // The state table and topic under customer-managed; otherwise only the topic is under
+          // a KMS key, the AWS managed one (lib/notification-topic.ts).
+          'ForAnyValue:StringEquals': {
+            'kms:ResourceAliases':
+              config.encryption === 'customer-managed'
+                ? names.controlKeyAlias(config)
+                : SNS_AWS_MANAGED_KEY_ALIAS,
+          },
         },
       }),
     );

@@ -1,6 +1,5 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -16,6 +15,7 @@ import { SCHEDULED_ACTIONS, scheduledPayload } from '../lambdas/core/shared-name
 import { describeClusterStatement } from './eks-api-access';
 import { names } from './names';
 import { acknowledge } from './nag';
+import { Pager } from './pager';
 import { ReactiveFunction } from './reactive-function';
 
 /** What the drill reads in the DR bucket: backups (and their resource lists), its restore's files. */
@@ -27,7 +27,7 @@ export interface RestoreDrillProps {
   /** The failure alarm and the verified-RPO alarm notify this topic. */
   readonly alarmTopic: sns.ITopic;
   /** Encrypts the failure queue. */
-  readonly encryptionKey: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -119,7 +119,11 @@ export class RestoreDrill extends Construct {
       // No datapoint means nothing was ever verified, or the hourly publication stopped.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    this.verifiedRpoAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+    Pager.of(this, {
+      config,
+      topic: props.alarmTopic,
+      encryptionKey: props.encryptionKey,
+    }).pageOnAlarm(this.verifiedRpoAlarm);
   }
 
   /**

@@ -1,6 +1,5 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -14,6 +13,7 @@ import { BACKUP_METADATA_FILE, MIRRORED_AREAS } from '../lambdas/core/resync/buc
 import { SCHEDULED_ACTIONS, scheduledPayload } from '../lambdas/core/shared-names';
 import { names } from './names';
 import { acknowledge } from './nag';
+import { Pager } from './pager';
 import { ReactiveFunction } from './reactive-function';
 import { readBucketVersioningStatement, readZoneStatement } from './shared-statements';
 
@@ -132,7 +132,7 @@ export interface BackupResyncProps {
   /** The failure alarm and the RPO alarm notify this topic. */
   readonly alarmTopic: sns.ITopic;
   /** Encrypts the failure queue. */
-  readonly encryptionKey: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
@@ -236,7 +236,11 @@ export class BackupResync extends Construct {
       // No metric means no re-sync: that is an RPO nobody measures, so it alarms.
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
-    this.rpoAlarm.addAlarmAction(new cloudwatchActions.SnsAction(props.alarmTopic));
+    Pager.of(this, {
+      config,
+      topic: props.alarmTopic,
+      encryptionKey: props.encryptionKey,
+    }).pageOnAlarm(this.rpoAlarm);
   }
 
   /**

@@ -9,7 +9,7 @@ export interface StateTableProps {
   readonly tableName: string;
   /** `encryption` picks the AWS owned key or `key`. */
   readonly config: Pick<DrpilotConfig, 'encryption'>;
-  readonly key: kms.IKey;
+  readonly key?: kms.IKey;
 }
 
 /**

@@ -18,7 +18,7 @@ export interface StatusFunctionProps {
   readonly config: DrpilotConfig;
   readonly stateTable: dynamodb.ITable;
   readonly alarmTopic: sns.ITopic;
-  readonly encryptionKey: kms.IKey;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**

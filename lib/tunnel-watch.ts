@@ -1,13 +1,12 @@
 import { ArnFormat, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { TUNNELS_ACTION, tunnelAlarmName, tunnelCompositeName } from '../lambdas/core/aks/names';
+import { TUNNELS_ACTION, tunnelAlarmName } from '../lambdas/core/aks/names';
 import type { DrpilotConfig } from '../lambdas/core/config/schema';
 import { NOTIFICATION_TOPIC_ENV } from '../lambdas/core/shared-names';
 import { grantOutboxFromRegion, grantReadWebhookSecret } from './aks-grants';
@@ -23,27 +22,24 @@ export interface TunnelWatchProps {
   /** The connections whose tunnels end in this region. */
   readonly connections: readonly VpnConnection[];
   readonly alarmTopic: sns.ITopic;
-  readonly encryptionKey: kms.IKey;
-}
-
-export interface ConnectionAlarms {
-  readonly tunnels: cloudwatch.Alarm[];
-  readonly anyDown: cloudwatch.CompositeAlarm;
-  readonly bothDown: cloudwatch.CompositeAlarm;
+  readonly encryptionKey?: kms.IKey;
 }
 
 /**
  * The tunnel watch of one cluster region. Per tunnel, an alarm on AWS/VPN TunnelState (dimensions
  * VpnId and TunnelIpAddress, Maximum < 1 over one minute; missing data breaches: a tunnel that
- * reports nothing is not up), and per connection the composite alarms "any tunnel down" (a
- * warning) and "both tunnels down" (a page), both notifying this region's alarm topic. The
- * tunnel function receives the per-tunnel alarms' state changes, records each tunnel's state and
- * since when, notifies, and sends `tunnel.state` to the AKS side. The tunnel outside IPs come from
- * the config (tunnels.vpnConnections[].outsideIps).
+ * reports nothing is not up). The tunnel function receives their state changes, records each
+ * tunnel's state and since when, warns (one tunnel down) or pages (every tunnel down) on this
+ * region's topic, and sends `tunnel.state` to the AKS side. That function is the one notification
+ * path: composite "any down" / "both down" alarms notifying the same topic would send every change
+ * twice, at $0.50 a composite a month (https://aws.amazon.com/cloudwatch/pricing/), and a failed
+ * run of the function is not silent either (its failure queue pages). The tunnel outside IPs come
+ * from the config (tunnels.vpnConnections[].outsideIps).
  */
 export class TunnelWatch extends Construct {
   readonly reactive: ReactiveFunction;
-  readonly alarms: Record<string, ConnectionAlarms>;
+  /** Per connection id, one alarm per tunnel. */
+  readonly alarms: Record<string, cloudwatch.Alarm[]>;
   readonly alarmChanged: events.Rule;
   readonly schedule: events.Rule;
 
@@ -53,10 +49,7 @@ export class TunnelWatch extends Construct {
     const stack = Stack.of(this);
 
     this.alarms = Object.fromEntries(
-      connections.map((connection) => [
-        connection.id,
-        this.connectionAlarms(config, connection, props.alarmTopic),
-      ]),
+      connections.map((connection) => [connection.id, this.tunnelAlarms(config, connection)]),
     );
     const tunnelAlarmNames = connections.flatMap((c) =>
       c.outsideIps.map((ip) => tunnelAlarmName(config, c.id, ip)),
@@ -116,12 +109,8 @@ export class TunnelWatch extends Construct {
     });
   }
 
-  private connectionAlarms(
-    config: DrpilotConfig,
-    connection: VpnConnection,
-    topic: sns.ITopic,
-  ): ConnectionAlarms {
-    const tunnels = connection.outsideIps.map(
+  private tunnelAlarms(config: DrpilotConfig, connection: VpnConnection): cloudwatch.Alarm[] {
+    return connection.outsideIps.map(
       (ip) =>
         new cloudwatch.Alarm(this, `Tunnel-${connection.id}-${ip}`, {
           alarmName: tunnelAlarmName(config, connection.id, ip),
@@ -139,37 +128,5 @@ export class TunnelWatch extends Construct {
           treatMissingData: cloudwatch.TreatMissingData.BREACHING,
         }),
     );
-    // By name, as people read them in the console; each composite depends on its tunnel alarms.
-    const names = connection.outsideIps.map(
-      (ip) => `ALARM(${JSON.stringify(tunnelAlarmName(config, connection.id, ip))})`,
-    );
-    const composite = (
-      which: 'any-down' | 'both-down',
-      rule: cloudwatch.IAlarmRule,
-      text: string,
-    ) => {
-      const alarm = new cloudwatch.CompositeAlarm(this, `${which}-${connection.id}`, {
-        compositeAlarmName: tunnelCompositeName(config, connection.id, which),
-        alarmDescription: `drpilot ${config.name}: VPN ${connection.id}: ${text}`,
-        alarmRule: rule,
-      });
-      for (const tunnel of tunnels) alarm.node.addDependency(tunnel);
-      alarm.addAlarmAction(new cloudwatchActions.SnsAction(topic));
-      alarm.addOkAction(new cloudwatchActions.SnsAction(topic));
-      return alarm;
-    };
-    return {
-      tunnels,
-      anyDown: composite(
-        'any-down',
-        cloudwatch.AlarmRule.fromString(names.join(' OR ')),
-        'a tunnel is down (warning: traffic runs over the other one)',
-      ),
-      bothDown: composite(
-        'both-down',
-        cloudwatch.AlarmRule.fromString(names.join(' AND ')),
-        'every tunnel is down (page: AKS cannot reach AWS; DNS rewrites on the AKS side wait)',
-      ),
-    };
   }
 }

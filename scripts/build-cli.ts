@@ -20,7 +20,7 @@ import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BUILD_INFO, CLI_ENTRY, DIST_DIR, type CliBuildInfo } from '../cli/launch.mjs';
 import { WORKER_PROVIDED } from '../azure-functions/deploy/build-zip';
-import { ESBUILD_ALIAS } from '../lib/lambda-bundling';
+import { esbuildAlias } from '../lib/lambda-bundling';
 
 const repoRoot = fileURLToPath(new URL('../', import.meta.url));
 
@@ -91,7 +91,7 @@ export async function buildCli(dir = join(repoRoot, DIST_DIR)): Promise<BuiltCli
     external: WORKER_PROVIDED,
     // As in the Lambdas: the Route 53 Resolver client gets the other clients' credential chain, so
     // a command reaching it does not also load the STS, SSO and SSO-OIDC clients of an older release.
-    alias: { ...ESBUILD_ALIAS },
+    alias: esbuildAlias(),
     // CommonJS dependencies bundled into ES modules still call require() for Node built-ins.
     banner: {
       js: "import { createRequire as __drpilotCreateRequire } from 'node:module'; const require = __drpilotCreateRequire(import.meta.url);",

@@ -2,7 +2,8 @@
  * `npm run cost [-- --cdk-out DIR] [--json] [--nodes 3,100]
  * [--member-alarms per-member|per-group|scale-up-only]
  * [--config FILE]`: drpilot's own monthly cost from the synthesized templates, at the dated list
- * prices in lambdas/core/cost/prices.ts. Without --cdk-out it reads ./cdk.out, and when that holds
+ * prices in lambdas/core/cost/prices.ts. Node group alarms are priced as the config sets each
+ * group's `alarms` (alarmCostModes); --member-alarms prices every group one way instead. Without --cdk-out it reads ./cdk.out, and when that holds
  * no templates it synthesizes the app (offline, without bundling: the templates are the same) into
  * a temporary directory from --config, $DRPILOT_CONFIG or ./drpilot.config.json, else the example.
  */
@@ -14,6 +15,7 @@ import { App } from 'aws-cdk-lib';
 import { configFileSystem } from '../bin/config-file-system';
 import { formatCostTables } from '../lambdas/core/cost/format';
 import {
+  alarmCostModes,
   costGoalVerdicts,
   MEMBER_ALARM_MODES,
   planCost,
@@ -42,8 +44,8 @@ export function readTemplates(dir: string): NamedTemplate[] {
     }));
 }
 
-/** Synthesizes the app for `configFlag` (or the usual lookup, else the example) into a temp dir. */
-function synthesize(configFlag: string | undefined): string {
+/** The app settings for `configFlag`, or the usual lookup, else the example config. */
+function settingsFor(configFlag: string | undefined) {
   const cwd = process.cwd();
   const lookedUp = configFlag ?? process.env.DRPILOT_CONFIG;
   const fallback =
@@ -58,6 +60,11 @@ function synthesize(configFlag: string | undefined): string {
     fs: configFileSystem,
   });
   if (!settings.ok) usage(formatSettingsErrors(settings));
+  return settings;
+}
+
+/** Synthesizes the app for `settings` into a temp dir. */
+function synthesize(settings: ReturnType<typeof settingsFor>): string {
   const outdir = mkdtempSync(join(tmpdir(), 'drpilot-cost-'));
   const context = JSON.parse(readFileSync(join(ROOT, 'cdk.json'), 'utf8')).context;
   const app = new App({ outdir, context: { ...context, 'aws:cdk:bundling-stacks': [] } });
@@ -74,7 +81,7 @@ function main(): void {
       config: { type: 'string' },
       json: { type: 'boolean', default: false },
       nodes: { type: 'string', default: '3,100' },
-      'member-alarms': { type: 'string', default: 'per-member' },
+      'member-alarms': { type: 'string' },
     },
     strict: true,
   });
@@ -83,10 +90,15 @@ function main(): void {
     usage(`--nodes: whole numbers separated by commas, got "${values.nodes}"`);
   }
   const memberAlarms = values['member-alarms'];
-  if (!(MEMBER_ALARM_MODES as readonly string[]).includes(memberAlarms)) {
+  if (
+    memberAlarms !== undefined &&
+    !(MEMBER_ALARM_MODES as readonly string[]).includes(memberAlarms)
+  ) {
     usage(`--member-alarms: ${MEMBER_ALARM_MODES.join(', ')}; got "${memberAlarms}"`);
   }
 
+  let loaded: ReturnType<typeof settingsFor> | undefined;
+  const settings = () => (loaded ??= settingsFor(values.config));
   let dir: string;
   if (values['cdk-out'] !== undefined) {
     dir = resolve(values['cdk-out']);
@@ -95,12 +107,17 @@ function main(): void {
     }
   } else {
     const local = resolve('cdk.out');
-    dir = existsSync(local) && readTemplates(local).length > 0 ? local : synthesize(values.config);
+    dir = existsSync(local) && readTemplates(local).length > 0 ? local : synthesize(settings());
   }
   const templates = readTemplates(dir);
-  const tables = nodes.map((n) =>
-    planCost(templates, { nodes: n, memberAlarms: memberAlarms as MemberAlarmMode }),
-  );
+  const alarms =
+    memberAlarms === undefined
+      ? {
+          memberAlarms: 'per-member' as const,
+          groupAlarms: alarmCostModes(settings().config.nodeGroups),
+        }
+      : { memberAlarms: memberAlarms as MemberAlarmMode, groupAlarms: {} };
+  const tables = nodes.map((n) => planCost(templates, { nodes: n, ...alarms }));
   if (values.json) {
     const goals = costGoalVerdicts(tables);
     process.stdout.write(`${JSON.stringify({ cdkOut: dir, scenarios: tables, goals }, null, 2)}\n`);

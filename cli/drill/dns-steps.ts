@@ -1,4 +1,4 @@
-import { route53Client } from '../../lambdas/adapters/aws/clients';
+import { route53Client } from '../../lambdas/adapters/aws/sdk-clients/route53';
 import { readRecord } from '../../lambdas/adapters/aws/route53-records';
 import type { DrpilotConfig, Side } from '../../lambdas/core/config/schema';
 import { sameDnsName } from '../../lambdas/core/dns/dns-names';

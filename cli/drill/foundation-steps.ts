@@ -1,4 +1,4 @@
-import { dynamoDbDocumentClient } from '../../lambdas/adapters/aws/clients';
+import { dynamoDbDocumentClient } from '../../lambdas/adapters/aws/sdk-clients/dynamodb';
 import { StateStore } from '../../lambdas/adapters/aws/state-store';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { readStatus } from '../../lambdas/status/read-status';

@@ -1,4 +1,5 @@
-import { cloudWatchClient, ec2Client } from '../../lambdas/adapters/aws/clients';
+import { cloudWatchClient } from '../../lambdas/adapters/aws/sdk-clients/cloudwatch';
+import { ec2Client } from '../../lambdas/adapters/aws/sdk-clients/ec2';
 import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
 import { MEMBER_METRICS } from '../../lambdas/core/resize/member-alarms';
 import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';

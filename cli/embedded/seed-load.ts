@@ -6,7 +6,7 @@ export const LOAD_MINUTES = 10;
 
 /**
  * Utilisation the way EC2 (cpu) or the CloudWatch agent (memory) publishes it: one average per
- * instance per minute, `percent` for each of the last LOAD_MINUTES minutes. Real CloudWatch
+ * instance per minute, `percent` for each of the LOAD_MINUTES minutes before `atMs` (now). Real CloudWatch
  * reserves `AWS/` namespaces to AWS services; moto lets the drill play EC2.
  */
 export async function publishUtilisation(
@@ -14,9 +14,10 @@ export async function publishUtilisation(
   metric: ResizeMetric,
   instanceIds: readonly string[],
   percent: number,
+  atMs = Date.now(),
 ): Promise<void> {
   const { namespace, metricName: name } = MEMBER_METRICS[metric];
-  const minute = Math.floor(Date.now() / 60_000) * 60_000;
+  const minute = Math.floor(atMs / 60_000) * 60_000;
   for (const id of instanceIds) {
     await cloudwatch.send(
       new PutMetricDataCommand({

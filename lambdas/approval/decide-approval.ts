@@ -4,6 +4,7 @@ import { StateStore } from '../adapters/aws/state-store';
 import type { Resolver } from '../adapters/tls/tls-probe';
 import {
   approvability,
+  approvalTrigger,
   approveCommand,
   type ApprovalRequest,
   type Approvability,
@@ -11,6 +12,7 @@ import {
 } from '../core/approval/approval-rules';
 import type { DrpilotConfig } from '../core/config/schema';
 import type { SwitchAction } from '../core/dns/plan-switch';
+import { resizeScope } from '../core/resize/rollout-trust';
 import { runSwitch, type SwitchOptions, type SwitchResult } from '../dns/run-switch';
 import { runResize, type ResizeOptions, type ResizeResult } from '../resize/run-resize';
 
@@ -109,8 +111,14 @@ export async function approveRequest(
   options: DecideOptions,
 ): Promise<DecisionAnswer> {
   const now = options.now ?? (() => new Date());
-  const { approvals } = stores(config, now);
-  const judged = approvability(id, await approvals.get(id), now().getTime());
+  const { approvals, audit } = stores(config, now);
+  const request = await approvals.get(id);
+  // An approved resize without a result: its rollout may still hold the group's lease.
+  const rollout =
+    request?.kind === 'resize' && request.status === 'approved' && request.result === null
+      ? await audit.readLease(resizeScope(request.target))
+      : null;
+  const judged = approvability(id, request, now().getTime(), rollout);
   if (judged.kind === 'interrupted' && !options.dryRun) {
     return recover(config, judged.request, judged.recovery, options, now);
   }
@@ -300,7 +308,7 @@ async function replan(
   now: () => Date,
   dryRun: boolean,
 ): Promise<SwitchResult | ResizeResult> {
-  const trigger = `approval ${request.id} by ${options.by}`;
+  const trigger = approvalTrigger(request.id, options.by);
   if (request.kind === 'dns') {
     return runSwitch(config, {
       ...options.switchOptions,

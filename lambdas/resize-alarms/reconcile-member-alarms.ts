@@ -7,12 +7,15 @@ import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
 import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
 import { eksClient } from '../adapters/aws/sdk-clients/eks';
 import { describeNodegroup } from '../adapters/aws/eks-nodegroups';
+import { metricListed } from '../adapters/aws/listed-metrics';
 import { deleteAlarms, listMetricAlarms, putMetricAlarm } from '../adapters/aws/metric-alarms';
 import { instancesWithTag } from '../adapters/aws/tagged-instances';
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../core/config/schema';
+import { groupDimensions, groupMetric } from '../core/resize/agent-config';
 import {
   planMemberAlarms,
   type AlarmMember,
+  type AlarmModeInEffect,
   type SkippedMember,
 } from '../core/resize/member-alarms';
 import { resizeAlarmPrefix } from '../core/shared-names';
@@ -37,6 +40,8 @@ export interface MemberAlarmsOptions {
 export interface GroupAlarmsReport {
   id: string;
   kind: NodeGroupConfig['kind'];
+  /** The alarms it has: a pair per member or one pair on the agent's group metric (null: unread). */
+  mode: AlarmModeInEffect | null;
   /** Instance ids (kind ec2) or Auto Scaling group names (kinds asg and eks-managed). */
   members: string[];
   put: string[];
@@ -90,12 +95,33 @@ async function membersOf(region: string, group: NodeGroupConfig): Promise<AlarmM
   }
 }
 
+/**
+ * A group's members and, for a kind ec2 group whose alarms are `auto`, whether the CloudWatch
+ * agent publishes its group metric (the planner then alarms on it).
+ */
+async function readGroup(
+  region: string,
+  group: NodeGroupConfig,
+): Promise<{ members: AlarmMember[]; groupMetricListed?: boolean }> {
+  const [members, groupMetricListed] = await Promise.all([
+    membersOf(region, group),
+    group.kind === 'ec2' && group.alarms === 'auto'
+      ? metricListed(cloudWatchClient(region), {
+          ...groupMetric(group.metric),
+          dimensions: groupDimensions(group.id),
+        })
+      : undefined,
+  ]);
+  return groupMetricListed === undefined ? { members } : { members, groupMetricListed };
+}
+
 const describeError = (error: unknown) =>
   error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 
 /**
- * Keeps one up/down alarm pair per member of every node group in `region`: reads the members and
- * the alarms under the resize prefix, plans, deletes what is gone and puts what is missing or
+ * Keeps one up/down alarm pair per member of every node group in `region`, or one per group whose
+ * alarms are on the agent's group metric: reads the members (and whether that metric is listed)
+ * and the alarms under the resize prefix, plans, deletes what is gone and puts what is missing or
  * drifted (at most `maxPuts`). A group whose members cannot be read is reported with its error
  * and its alarms are left alone; the others go ahead.
  */
@@ -110,13 +136,16 @@ export async function reconcileMemberAlarms(
     (group) => config.clusters[group.cluster as Side].region === region,
   );
   const [reads, existing] = await Promise.all([
-    Promise.allSettled(groups.map((group) => membersOf(region, group))),
+    Promise.allSettled(groups.map((group) => readGroup(region, group))),
     listMetricAlarms(cloudwatch, resizeAlarmPrefix(config)),
   ]);
-  const members = reads.map((read) => (read.status === 'fulfilled' ? read.value : null));
+  const members = reads.map((read) => (read.status === 'fulfilled' ? read.value.members : null));
   const plan = planMemberAlarms({
     config,
-    groups: groups.map((group, i) => ({ group, members: members[i] ?? null })),
+    groups: groups.map((group, i) => {
+      const read = reads[i];
+      return read?.status === 'fulfilled' ? { group, ...read.value } : { group, members: null };
+    }),
     existing,
     maxPuts: options.maxPuts ?? MAX_PUTS_PER_RUN,
   });
@@ -145,6 +174,7 @@ export async function reconcileMemberAlarms(
       return {
         id: planned.id,
         kind: (groups[i] as NodeGroupConfig).kind,
+        mode: planned.mode,
         members: (members[i] ?? []).map((member) => member.id),
         put: planned.put.map((put) => put.spec.name),
         deleted: planned.delete,
@@ -177,6 +207,7 @@ export const reportSummary = (report: MemberAlarmsReport) => ({
   dryRun: report.dryRun,
   groups: report.groups.map((g) => ({
     id: g.id,
+    mode: g.mode,
     members: g.members.length,
     put: g.put.length,
     deleted: g.deleted.length,

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { cloudWatchClient, dynamoDbDocumentClient, route53Client } from '../adapters/aws/clients';
+import { cloudWatchClient } from '../adapters/aws/sdk-clients/cloudwatch';
+import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
+import { route53Client } from '../adapters/aws/sdk-clients/route53';
 import { readRecord } from '../adapters/aws/route53-records';
 import { publishRpo } from '../adapters/aws/rpo-metrics';
 import { StateStore } from '../adapters/aws/state-store';

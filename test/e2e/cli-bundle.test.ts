@@ -122,7 +122,10 @@ function sdkClientsLoadedWith(entryPoint: string): string[] {
   const clients = new Set<string>();
   for (const chunk of chunks) {
     for (const input of Object.keys(outputs[chunk]?.inputs ?? {})) {
-      for (const [, name] of input.matchAll(/node_modules\/@aws-sdk\/client-([^/]+)\//g)) {
+      // The package itself, or its tree-shakable copy (lib/shakable-sdk.ts).
+      const packages =
+        /(?:node_modules\/@aws-sdk\/|drpilot-shakable-sdk\/@aws-sdk\+)client-([^/@]+)[/@]/g;
+      for (const [, name] of input.matchAll(packages)) {
         if (name) clients.add(name);
       }
     }

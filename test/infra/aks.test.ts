@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { tunnelAlarmName, tunnelCompositeName } from '../../lambdas/core/aks/names';
+import { tunnelAlarmName } from '../../lambdas/core/aks/names';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import { FLUSH_INPUT, RESOLVER_IPS_INPUT } from '../../lib/aks-events';
@@ -10,6 +10,7 @@ import {
   type NagRun,
   newTestApp,
   statementsOf,
+  logicalId,
   type TemplateJson,
   TEST_ACCOUNT,
   validExampleConfig,
@@ -77,8 +78,16 @@ describe('AWS → AKS sender (control stack)', () => {
         Dimensions: [{ Name: 'Problem', Value: problem }],
         ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
-        AlarmActions: Match.anyValue(),
       });
+    }
+    // Both page, going to ALARM and back to OK (test/infra/pager.test.ts reads the rule).
+    const pattern = JSON.stringify(
+      Object.values<TemplateJson>(control.findResources('AWS::Events::Rule')).find((r) =>
+        JSON.stringify(r.Properties.EventPattern ?? {}).includes('"OK"'),
+      )?.Properties.EventPattern,
+    );
+    for (const alarm of Object.values(stacks.control.aksEvents!.problemAlarms)) {
+      expect(pattern).toContain(logicalId(stacks.control, alarm));
     }
   });
 
@@ -154,19 +163,16 @@ describe('tunnel watch (region stacks)', () => {
     }
   });
 
-  it('combines them into "any down" (OR) and "both down" (AND) composite alarms that notify', () => {
-    const [a, b] = vpn().outsideIps.map((ip) => tunnelAlarmName(config, vpn().id, ip));
-    const composites = Object.values<TemplateJson>(
-      primary.findResources('AWS::CloudWatch::CompositeAlarm'),
-    );
-    const byName = (which: 'any-down' | 'both-down') =>
-      composites.find(
-        (c) => c.Properties.AlarmName === tunnelCompositeName(config, vpn().id, which),
-      )!;
-    expect(byName('any-down').Properties.AlarmRule).toBe(`ALARM("${a}") OR ALARM("${b}")`);
-    expect(byName('both-down').Properties.AlarmRule).toBe(`ALARM("${a}") AND ALARM("${b}")`);
-    for (const which of ['any-down', 'both-down'] as const) {
-      expect(byName(which).Properties.AlarmActions).toHaveLength(1);
+  it('has no composite alarms: the tunnel function is the one notification path', () => {
+    primary.resourceCountIs('AWS::CloudWatch::CompositeAlarm', 0);
+    for (const ip of vpn().outsideIps) {
+      const [alarm] = Object.values<TemplateJson>(
+        primary.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { AlarmName: tunnelAlarmName(config, vpn().id, ip) },
+        }),
+      );
+      expect(alarm?.Properties.AlarmActions ?? []).toEqual([]);
+      expect(alarm?.Properties.OKActions ?? []).toEqual([]);
     }
   });
 

@@ -130,7 +130,7 @@ describe('control stack', () => {
     });
   });
 
-  it('by default, encrypts every queue with SQS-managed SSE and uses the key for the topic only', () => {
+  it('by default, encrypts every queue with SQS-managed SSE and makes no key', () => {
     for (const stack of synthesized.all) {
       const t = Template.fromStack(stack);
       const queues = Object.values<Resource>(t.findResources('AWS::SQS::Queue'));
@@ -139,14 +139,9 @@ describe('control stack', () => {
         expect(queue.Properties).toMatchObject({ SqsManagedSseEnabled: true });
         expect(queue.Properties.KmsMasterKeyId).toBeUndefined();
       }
-      // The key is referenced by the topic (CloudWatch needs a customer managed key to publish to
-      // an encrypted topic) and by grants to publish to it, nothing that stores data of its own.
-      const [keyId] = Object.keys(t.findResources('AWS::KMS::Key'));
-      const users = Object.entries(t.toJSON().Resources as Record<string, Resource>)
-        .filter(([, r]) => !['AWS::IAM::Policy', 'AWS::KMS::Alias'].includes(r.Type))
-        .filter(([id, r]) => id !== keyId && JSON.stringify(r).includes(`"${keyId}"`))
-        .map(([, r]) => r.Type);
-      expect([...new Set(users)]).toEqual(['AWS::SNS::Topic']);
+      // The topic is under the AWS managed key alias/aws/sns (alarms page through EventBridge,
+      // lib/pager.ts): no key of drpilot's own (test/infra/pager.test.ts covers every stack).
+      expect(t.findResources('AWS::KMS::Key')).toEqual({});
     }
   });
 
@@ -160,7 +155,6 @@ describe('control stack', () => {
         defined(name.Ref ?? name['Fn::GetAtt']?.[0], JSON.stringify(name));
       const topics = ofType('AWS::SNS::Topic').map(([id]) => id);
       expect(topics, stack.stackName).toHaveLength(1);
-      const topicId = defined(topics[0], 'topic');
       // Asynchronous invokers: EventBridge rules and CloudWatch alarm actions.
       const invoked = new Set(
         ofType('AWS::Lambda::Permission')
@@ -189,39 +183,26 @@ describe('control stack', () => {
       expect([...failureQueues], stack.stackName).toHaveLength(1);
       const [queueId] = [...failureQueues];
       expect(all[defined(queueId, 'queue')]?.Type).toBe('AWS::SQS::Queue');
-      t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: `${stack.stackName}-failed-invocations`,
-        Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
-        AlarmActions: [{ Ref: topicId }],
-      });
+      const alarms = Object.keys(
+        t.findResources('AWS::CloudWatch::Alarm', {
+          Properties: {
+            AlarmName: `${stack.stackName}-failed-invocations`,
+            Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
+          },
+        }),
+      );
+      expect(alarms, stack.stackName).toHaveLength(1);
+      // It pages through the stack's pager, which publishes to the one topic (pager.test.ts).
+      const pagerRule = Object.entries(all).find(([id]) => id.startsWith('PagerAlarmStateChanged'));
+      expect(JSON.stringify(pagerRule?.[1].Properties.EventPattern)).toContain(`"${alarms[0]}"`);
     }
   });
 
-  it('has one customer-managed key: rotated, retained, usable by CloudWatch alarms of this account', () => {
-    template.hasResource('AWS::KMS::Key', {
-      DeletionPolicy: 'Retain',
-      Properties: {
-        EnableKeyRotation: true,
-        KeyPolicy: {
-          Statement: Match.arrayWith([
-            Match.objectLike({
-              Principal: { Service: 'cloudwatch.amazonaws.com' },
-              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-              Condition: { StringEquals: { 'aws:SourceAccount': TEST_ACCOUNT } },
-            }),
-          ]),
-        },
-      },
-    });
-    template.hasResourceProperties('AWS::KMS::Alias', { AliasName: 'alias/acme-drpilot-control' });
-  });
-
-  it('notifies through a KMS-encrypted, TLS-only topic', () => {
-    const keyId = logicalIdOf('AWS::KMS::Key');
+  it('notifies through a TLS-only topic under the AWS managed key', () => {
     const topicId = logicalIdOf('AWS::SNS::Topic');
     template.hasResourceProperties('AWS::SNS::Topic', {
       TopicName: 'acme-drpilot-notifications',
-      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      KmsMasterKeyId: `arn:aws:kms:us-east-1:${TEST_ACCOUNT}:alias/aws/sns`,
     });
     template.hasResourceProperties('AWS::SNS::TopicPolicy', {
       Topics: [{ Ref: topicId }],
@@ -291,6 +272,9 @@ describe('control stack', () => {
         'acme-drpilot-aks',
         'acme-drpilot-aks-secret',
         'acme-drpilot-dns',
+        'acme-drpilot-pager',
+        'acme-drpilot-pager',
+        'acme-drpilot-pager',
         'acme-drpilot-resize',
         'acme-drpilot-resize',
         'acme-drpilot-resize-alarms',
@@ -354,8 +338,20 @@ describe('control stack', () => {
         Threshold: 0,
         EvaluationPeriods: 1,
         TreatMissingData: 'notBreaching',
-        AlarmActions: [{ Ref: topicId }],
       });
+      // It pages through the stack's pager, which publishes to the topic (pager.test.ts).
+      const pager = synthesized.stacks.control.node.findChild('Pager');
+      const pagerFunction = resources[logicalIdOf('AWS::Lambda::Function', pager)];
+      expect(pagerFunction.Properties.Environment.Variables).toMatchObject({
+        DRPILOT_NOTIFICATION_TOPIC_ARN: { Ref: topicId },
+      });
+      const alarmId = Object.keys(
+        template.findResources('AWS::CloudWatch::Alarm', {
+          Properties: { AlarmName: 'acme-drpilot-control-failed-invocations' },
+        }),
+      )[0];
+      const pagerRule = resources[logicalIdOf('AWS::Events::Rule', pager)];
+      expect(JSON.stringify(pagerRule.Properties.EventPattern)).toContain(`"${alarmId}"`);
     });
 
     it('has a role with no managed policies', () => {

@@ -79,6 +79,11 @@ describe('DnsFailover (example config)', () => {
   let synth: Synth;
   let functionId: string;
   let topicId: string;
+  /** The event pattern of the control stack's pager rule (lib/pager.ts). */
+  const pagerAlarmPattern = () =>
+    Object.entries<TemplateJson>(synth.resources as Record<string, TemplateJson>).find(([id]) =>
+      id.startsWith('PagerAlarmStateChanged'),
+    )?.[1].Properties.EventPattern;
 
   beforeAll(() => {
     synth = synthWith();
@@ -166,9 +171,11 @@ describe('DnsFailover (example config)', () => {
         Threshold: 1,
         ComparisonOperator: 'LessThanThreshold',
         TreatMissingData: 'missing',
-        AlarmActions: [{ Ref: topicId }],
-        OKActions: [{ Ref: topicId }],
       });
+      // It pages going to ALARM and back to OK, through the stack's pager (pager.test.ts).
+      const pattern = JSON.stringify(pagerAlarmPattern());
+      expect(pattern).toContain(`{"resources":[`);
+      expect(pattern.match(new RegExp(`"${alarmId}"`, 'g'))).toHaveLength(2);
     });
   });
 
@@ -191,10 +198,11 @@ describe('DnsFailover (example config)', () => {
         FunctionName: { Ref: functionId },
         DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
       });
-      synth.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-        AlarmName: 'acme-drpilot-control-failed-invocations',
-        AlarmActions: [{ Ref: topicId }],
-      });
+      const alarmId = synth.idOf(synth.stacks.control.dnsFailover.reactive.failureAlarm);
+      expect(synth.resources[alarmId].Properties.AlarmName).toBe(
+        'acme-drpilot-control-failed-invocations',
+      );
+      expect(JSON.stringify(pagerAlarmPattern())).toContain(`"${alarmId}"`);
     });
   });
 
@@ -359,9 +367,8 @@ describe('DnsFailover (example config)', () => {
       expect(synth.statements.filter((s) => s.Sid?.startsWith('DecryptBackups'))).toEqual([]);
     });
 
-    it('reads and writes the state table, publishes to the topic, both through the stack key', () => {
+    it('reads and writes the state table, publishes to the topic under the AWS managed key', () => {
       const tableId = synth.idOf(synth.stacks.control.stateTable.table);
-      const keyId = synth.idOf(synth.stacks.control.encryptionKey.key);
       const table = defined(
         synth.statements.find((s) => actionsOf(s).includes('dynamodb:PutItem')),
         'table statement',
@@ -380,11 +387,17 @@ describe('DnsFailover (example config)', () => {
       expect(synth.statements.filter((s) => actionsOf(s).includes('sns:Publish'))).toEqual([
         { Effect: 'Allow', Action: 'sns:Publish', Resource: { Ref: topicId } },
       ]);
+      // The table is under the DynamoDB AWS owned key (no KMS at all); the topic's key is
+      // alias/aws/sns, which CDK grants as key/* limited to that alias.
       const keyUse = synth.statements.filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
-      expect(keyUse.map((s) => s.Resource)).toEqual([{ 'Fn::GetAtt': [keyId, 'Arn'] }]);
-      expect(actionsOf(defined(keyUse[0], 'key use'))).toEqual(
-        expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
-      );
+      expect(keyUse).toEqual([
+        {
+          Effect: 'Allow',
+          Action: expect.arrayContaining(['kms:Decrypt', 'kms:GenerateDataKey*']),
+          Resource: 'arn:aws:kms:us-east-1:123456789012:key/*',
+          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/aws/sns' } },
+        },
+      ]);
     });
 
     it('uses no * (X-Ray is opt-in), and acknowledges exactly its wildcard ARNs with reasons', () => {
@@ -394,6 +407,8 @@ describe('DnsFailover (example config)', () => {
         a.id.startsWith('AwsSolutions-IAM5[Resource::arn:'),
       );
       expect(acks.map((a) => a.id).sort()).toEqual([
+        // Publishing to the topic under alias/aws/sns (limited by kms:ResourceAliases).
+        'AwsSolutions-IAM5[Resource::arn:aws:kms:us-east-1:123456789012:key/*]',
         'AwsSolutions-IAM5[Resource::arn:aws:route53:::change/*]',
         'AwsSolutions-IAM5[Resource::arn:aws:s3:::acme-velero-eu-central-1/backups/*]',
         'AwsSolutions-IAM5[Resource::arn:aws:s3:::acme-velero-eu-west-1/backups/*]',

@@ -5,6 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { describe, expect, it } from 'vitest';
 import { checkWithNag } from '../../lib/nag';
+import type { Pager } from '../../lib/pager';
 import {
   NODE_RUNTIME,
   ReactiveFunction,
@@ -12,8 +13,10 @@ import {
 } from '../../lib/reactive-function';
 import {
   acknowledgementsIn,
+  actionsOf,
   nagFindings,
   newTestApp,
+  statementsOf,
   TEST_ACCOUNT,
   validExampleConfig,
   type TemplateJson,
@@ -113,7 +116,7 @@ describe('ReactiveFunction', () => {
     });
   });
 
-  it('exposes the function, its failure queue and the alarm that notifies the topic', () => {
+  it('exposes the function, its failure queue and the alarm that pages on the topic', () => {
     const { stack, reactive, topic } = withFunction();
     const template = Template.fromStack(stack);
     const queueId = stack.getLogicalId(reactive.failureQueue.node.defaultChild as never);
@@ -126,7 +129,18 @@ describe('ReactiveFunction', () => {
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }],
       Threshold: 0,
       ComparisonOperator: 'GreaterThanThreshold',
-      AlarmActions: [{ Ref: topicId }],
+    });
+    // The alarm pages through the stack's pager (lib/pager.ts), which publishes to the topic.
+    const pager = stack.node.findChild('Pager') as Pager;
+    const alarmId = stack.getLogicalId(reactive.failureAlarm.node.defaultChild as never);
+    const rule =
+      template.toJSON().Resources[stack.getLogicalId(pager.alarmRule.node.defaultChild as never)];
+    expect(rule.Properties.EventPattern).toMatchObject({
+      resources: [{ 'Fn::GetAtt': [alarmId, 'Arn'] }],
+      detail: { state: { value: ['ALARM'] } },
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: { DRPILOT_NOTIFICATION_TOPIC_ARN: { Ref: topicId } } },
     });
     expect(reactive.fn.role).toBe(reactive.role);
     expect(reactive.failureAlarm.alarmArn).toBeDefined();
@@ -151,14 +165,14 @@ describe('ReactiveFunction', () => {
     const configs = Object.values<TemplateJson>(
       template.findResources('AWS::Lambda::EventInvokeConfig'),
     );
-    expect(configs.map((c) => c.Properties.DestinationConfig)).toEqual([
-      { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
-      { OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } },
-    ]);
+    // The two probes and the stack's pager.
+    expect(configs.map((c) => c.Properties.DestinationConfig)).toEqual(
+      Array(3).fill({ OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } }),
+    );
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Probe-failed-invocations',
       AlarmDescription: Match.stringLikeRegexp(
-        'names the function \\(requestContext.functionArn\\)',
+        'the record names the function, requestContext.functionArn',
       ),
     });
   });
@@ -182,10 +196,9 @@ describe('ReactiveFunction', () => {
   it('writes logs only to its own log group', () => {
     const { stack, reactive } = withFunction();
     const logGroupId = stack.getLogicalId(reactive.logGroup.node.defaultChild as never);
-    const policies = Template.fromStack(stack).findResources('AWS::IAM::Policy');
-    const logStatements = Object.values<TemplateJson>(policies)
-      .flatMap((p) => p.Properties.PolicyDocument.Statement)
-      .filter((s) => [].concat(s.Action).some((a: string) => a.startsWith('logs:')));
+    const logStatements = statementsOf(stack, reactive).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('logs:')),
+    );
     expect(logStatements).toEqual([
       expect.objectContaining({
         Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],

@@ -19,23 +19,15 @@ describe.each(SIDES)('%s region stack', (side) => {
     expect(stack().stackName).toBe(`acme-drpilot-${side}`);
   });
 
-  it('holds a rotated, retained regional key that CloudWatch alarms may use', () => {
-    template().hasResource('AWS::KMS::Key', {
-      DeletionPolicy: 'Retain',
-      Properties: { EnableKeyRotation: true },
-    });
-    template().hasResourceProperties('AWS::KMS::Alias', {
-      AliasName: `alias/acme-drpilot-${side}`,
-    });
-    const keyPolicy = JSON.stringify(template().findResources('AWS::KMS::Key'));
-    expect(keyPolicy).toContain('cloudwatch.amazonaws.com');
+  it('holds no key of its own by default (test/infra/pager.test.ts: customer-managed)', () => {
+    template().resourceCountIs('AWS::KMS::Key', 0);
+    template().resourceCountIs('AWS::KMS::Alias', 0);
   });
 
-  it('holds the regional alarm topic, encrypted with that key and TLS-only', () => {
-    const [keyId] = Object.keys(template().findResources('AWS::KMS::Key'));
+  it('holds the regional alarm topic under the AWS managed key, TLS-only', () => {
     template().hasResourceProperties('AWS::SNS::Topic', {
       TopicName: `acme-drpilot-${side}-alarms`,
-      KmsMasterKeyId: { 'Fn::GetAtt': [keyId, 'Arn'] },
+      KmsMasterKeyId: `arn:aws:kms:${stack().region}:${TEST_ACCOUNT}:alias/aws/sns`,
     });
     template().resourceCountIs('AWS::SNS::TopicPolicy', 1);
     expect(JSON.stringify(template().findResources('AWS::SNS::TopicPolicy'))).toContain(

@@ -326,10 +326,11 @@ describe('node resize in the region stacks', () => {
     const rules = primary.findResources('AWS::Events::Rule', {
       Properties: { EventPattern: { source: ['aws.cloudwatch'] } },
     });
-    // The tunnel alarms' rule (the AKS side) shares the source; only the resize rules count here.
+    // The tunnel alarms' rule (the AKS side) and the pager's (alarms by ARN, lib/pager.ts) share
+    // the source; only the resize rules count here.
     const patterns = Object.values<TemplateJson>(rules)
       .map((r) => r.Properties.EventPattern.detail)
-      .filter((detail) => JSON.stringify(detail.alarmName).includes('drpilot-resize.'));
+      .filter((detail) => JSON.stringify(detail?.alarmName ?? null).includes('drpilot-resize.'));
     expect(patterns).toEqual(
       expect.arrayContaining(
         ['primary-workers', 'named-asg', 'tagged-asg', 'eks-ng'].map((id) => ({
@@ -362,13 +363,35 @@ describe('node resize in the region stacks', () => {
     });
   });
 
+  it('may list metrics in its region for the ec2 groups whose alarms are "auto", and only then', () => {
+    const listMetrics = (of: DrpilotStacks) =>
+      statementsOf(of.regions.primary, of.regions.primary.memberAlarms!.reactive).filter(
+        (s) => JSON.stringify(s.Action) === '"cloudwatch:ListMetrics"',
+      );
+    expect(listMetrics(stacks)).toEqual([
+      expect.objectContaining({
+        Effect: 'Allow',
+        Resource: '*',
+        Condition: { StringEquals: { 'aws:RequestedRegion': 'eu-west-1' } },
+      }),
+    ]);
+    const members = addDrpilotStacks(
+      newTestApp(false),
+      validExampleConfig((doc) => {
+        for (const group of doc.nodeGroups) group.alarms = 'members';
+      }),
+      TEST_ACCOUNT,
+    );
+    expect(listMetrics(members)).toEqual([]);
+  });
+
   it('takes instance state changes from a queue, in batches, never one invocation per instance', () => {
     const memberAlarms = stacks.regions.primary.memberAlarms!;
     const ref = (construct: { node: { defaultChild?: unknown } }) =>
       logicalId(stacks.regions.primary, construct);
     const queueId = ref(memberAlarms.instanceEvents);
     const functionId = ref(memberAlarms.reactive.fn);
-    const failedId = ref(memberAlarms.failedInstanceEvents);
+    const failedId = ref(memberAlarms.reactive.failureQueue);
 
     // The rule targets the queue; no rule targets the function with instance events.
     const rules = Object.values<TemplateJson>(
@@ -387,7 +410,7 @@ describe('node resize in the region stacks', () => {
     ]);
 
     // The queue keeps events for days, hands a batch out again only after six function timeouts,
-    // and moves what keeps failing to a dead-letter queue whose alarm pages.
+    // and moves what keeps failing to the stack's failure queue, whose alarm pages.
     primary.hasResourceProperties('AWS::SQS::Queue', {
       MessageRetentionPeriod: INSTANCE_EVENTS.retentionDays * 86_400,
       VisibilityTimeout: 6 * 120,
@@ -399,11 +422,14 @@ describe('node resize in the region stacks', () => {
       },
     });
 
+    expect(primary.findResources('AWS::SQS::Queue')).toEqual({
+      [failedId]: expect.anything(),
+      [queueId]: expect.anything(),
+    });
     primary.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'acme-drpilot-resize-alarms-failed-instance-events',
+      AlarmName: 'acme-drpilot-primary-failed-invocations',
       Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [failedId, 'QueueName'] } }],
       Threshold: 0,
-      AlarmActions: [Match.anyValue()],
     });
 
     // One invocation per batch: a batching window, partial failures, bounded concurrency.
@@ -428,8 +454,11 @@ describe('node resize in the region stacks', () => {
     const drRules = dr.findResources('AWS::Events::Rule', {
       Properties: { EventPattern: { source: ['aws.cloudwatch'] } },
     });
+    // Besides the pager's rule, which matches alarms by ARN (lib/pager.ts).
     expect(
-      Object.values<TemplateJson>(drRules).map((r) => r.Properties.EventPattern.detail.alarmName),
+      Object.values<TemplateJson>(drRules)
+        .map((r) => r.Properties.EventPattern.detail.alarmName)
+        .filter((name) => name !== undefined),
     ).toEqual([[{ prefix: 'acme-drpilot-resize.dr-workers.' }]]);
 
     const app = newTestApp(false);

@@ -1,6 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
+import type { Pager } from '../../lib/pager';
 import type { RestoreDrill } from '../../lib/restore';
 import {
   defined,
@@ -75,7 +76,15 @@ describe('RestoreDrill (example config: backups.restoreDrill weekly)', () => {
       TreatMissingData: 'breaching',
     });
     expect(alarm.Dimensions).toBeUndefined();
-    expect(alarm.AlarmActions).toHaveLength(1);
+    // It pages through the control stack's pager (lib/pager.ts), going to ALARM only.
+    const pager = s.stacks.control.node.findChild('Pager') as Pager;
+    const pattern =
+      s.resources[logicalId(s.stacks.control, pager.alarmRule)].Properties.EventPattern;
+    const alarmArn = { 'Fn::GetAtt': [logicalId(s.stacks.control, drill.verifiedRpoAlarm), 'Arn'] };
+    const branches: { resources: unknown[]; detail: unknown }[] = pattern.$or;
+    expect(
+      branches.filter((b) => expect.arrayContaining([alarmArn]).asymmetricMatch(b.resources)),
+    ).toEqual([{ resources: expect.anything(), detail: { state: { value: ['ALARM'] } } }]);
   });
 
   it("reads only the DR bucket's backups/ and restores/, and the DR kubeconfig secret by name, never writes S3", () => {

@@ -325,7 +325,6 @@ describe('BackupResync (example config)', () => {
 
   it('alarms when the worst RPO passes rpoAlarmSeconds or is not published at all', () => {
     const control = synth.stacks.control;
-    const topicId = Object.keys(template.findResources('AWS::SNS::Topic'))[0];
     const alarmId = control.resolve(
       (control.backupResync.rpoAlarm.node.defaultChild as CfnResource).logicalId,
     ) as string;
@@ -340,9 +339,13 @@ describe('BackupResync (example config)', () => {
       ComparisonOperator: 'GreaterThanThreshold',
       EvaluationPeriods: 1,
       TreatMissingData: 'breaching',
-      AlarmActions: [{ Ref: topicId }],
     });
     expect(resources[alarmId].Properties.Dimensions).toBeUndefined();
+    // It pages through the control stack's pager (lib/pager.ts).
+    const pagerRule = Object.entries<TemplateJson>(resources).find(([id]) =>
+      id.startsWith('PagerAlarmStateChanged'),
+    );
+    expect(JSON.stringify(pagerRule?.[1].Properties.EventPattern)).toContain(`"${alarmId}"`);
   });
 
   it('prints the command that turns on EventBridge notifications for each bucket', () => {

@@ -8,7 +8,7 @@ import { StateStore } from '../../lambdas/adapters/aws/state-store';
 import { handler as tunnelHandler } from '../../lambdas/aks/tunnel-handler';
 import { readTunnelRecords } from '../../lambdas/aks/read-aks-status';
 import { summarizeTunnels } from '../../lambdas/core/aks/aks-status';
-import { tunnelAlarmName, tunnelCompositeName } from '../../lambdas/core/aks/names';
+import { tunnelAlarmName } from '../../lambdas/core/aks/names';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { TriggerEventError } from '../../lambdas/core/events/trigger-event';
 import { alarmEventAs, type AlarmShape } from '../support/alarm-events';
@@ -214,8 +214,8 @@ describe('tunnel watch: events it must reject, touching nothing and sending noth
       ['another region', event({ region: 'eu-central-1' })],
       ['another account', event({ account: '210987654321' }, 'sns')],
       [
-        'the any-down composite',
-        event({ alarmName: tunnelCompositeName(w.config, VPN, 'any-down') }),
+        'the any-down composite of earlier versions',
+        event({ alarmName: `${w.config.name}-drpilot-tunnel.${VPN}.any-down` }),
       ],
       ['a health alarm', event({ alarmName: 'acme-primary-health' }, 'alarm-action')],
       ['an unconfigured VPN', event({ alarmName: tunnelAlarmName(w.config, 'vpn-0fff0000', A) })],

@@ -1,123 +1,60 @@
 /**
  * An approval whose process crashes between winning the approval (the conditional write that
  * marks it approved) and its re-plan, on moto. The crash is injected into the DynamoDB client:
- * once the approving transaction has succeeded, the next request throws, so nothing after the win
- * runs. The request then shows in `status` as approved without a result; while its lease runs a
+ * once the approving transaction has succeeded, every later request throws, so nothing after the
+ * win runs (test/support/approval-estate.ts). The request then shows in `status` as approved without a result; while its lease runs a
  * second `approve` leaves it alone; after it, one of several concurrent `approve`s re-plans it
  * (re-observing the world: a primary that recovered moves nothing) or, past its approval window,
  * expires it with the reason — once.
  */
-import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { setHealthAlarm } from '../../cli/embedded/seed-alarms';
-import {
-  dynamoDbClient,
-  dynamoDbDocumentClient,
-  route53Client,
-} from '../../lambdas/adapters/aws/clients';
-import { ApprovalStore } from '../../lambdas/adapters/aws/approval-store';
-import { approveRequest } from '../../lambdas/approval/decide-approval';
+import { route53Client } from '../../lambdas/adapters/aws/clients';
 import { openApprovals, pendingApprovals } from '../../lambdas/approval/pending-approvals';
 import { EXECUTION_LEASE_SECONDS } from '../../lambdas/core/approval/approval-rules';
-import { createDnsHandler } from '../../lambdas/dns/handler';
-import { alarmEventAs } from '../support/alarm-events';
-import { countCommands, useDnsEstate, type DnsEstate } from '../support/dns-estate';
+import {
+  after,
+  approveDns,
+  configFile,
+  crashProcess,
+  dies,
+  startsAttempt,
+  storedApproval,
+  theOneThat,
+  useApproveModeDns,
+  useProcessCrashes,
+} from '../support/approval-estate';
+import { countCommands, type DnsEstate } from '../support/dns-estate';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
 
 useMoto();
-const seed = useDnsEstate();
-
-const ACCOUNT = '123456789012';
-const inAccount = {
-  awsRequestId: 'approval-recovery-test',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:acme-drpilot-dns`,
-} as never;
-const noSleep = async () => undefined;
-const CRASH = 'injectCrashAfterApprovalWon';
-
-afterEach(() => {
-  dynamoDbClient('us-east-1').middlewareStack.remove(CRASH);
-  delete process.env.DRPILOT_CONFIG_JSON;
-});
-
-/**
- * The process "dies" right after winning an approval: once a TransactWriteItems that marks a
- * request as being carried out (it puts `approval-executing#…`) has succeeded, the next DynamoDB
- * request throws and the injector removes itself.
- */
-function crashAfterApprovalWon(): { crashed: () => boolean } {
-  const client = dynamoDbClient('us-east-1');
-  let armed = false;
-  let crashed = false;
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      if (armed) {
-        crashed = true;
-        armed = false;
-        client.middlewareStack.remove(CRASH);
-        throw new Error('injected crash after the approval was won');
-      }
-      const result = await next(args);
-      if (
-        context.commandName === 'TransactWriteItemsCommand' &&
-        JSON.stringify(args.input).includes('approval-executing#')
-      ) {
-        armed = true;
-      }
-      return result;
-    },
-    { step: 'initialize', name: CRASH, priority: 'low' },
-  );
-  return { crashed: () => crashed };
-}
+const approveModeEstate = useApproveModeDns('approval-recovery-test');
+useProcessCrashes();
 
 /** dns.mode "approve", the primary down, and one pending failover request. */
 async function pendingFailover() {
-  const estate = await seed();
-  estate.config.dns.mode = 'approve';
-  process.env.DRPILOT_CONFIG_JSON = JSON.stringify(estate.config);
-  await setHealthAlarm(estate.config, 'primary', 'ALARM', 'test: primary down');
-  const handler = createDnsHandler({
-    resolver: estate.resolver,
-    sleep: noSleep,
-    insyncPollMs: 1,
-  }) as (event: unknown, context: never) => Promise<Record<string, any>>;
-  const pending = await handler(
-    alarmEventAs('eventbridge', {
-      alarmName: estate.config.clusters.primary.healthAlarm,
-      state: 'ALARM',
-      region: 'us-east-1',
-      account: ACCOUNT,
-      at: new Date(Date.now() - 2000),
-    }),
-    inAccount,
-  );
+  const { estate, alarm } = await approveModeEstate();
+  const pending = await alarm();
   expect(pending).toMatchObject({ outcome: 'pending' });
   return { estate, id: pending.approvalId as string };
 }
 
 const approve = (estate: DnsEstate, id: string, by: string, now?: () => Date) =>
-  approveRequest(estate.config, id, {
-    by,
-    dryRun: false,
-    resolver: estate.resolver,
-    switchOptions: { sleep: noSleep, insyncPollMs: 1 },
-    ...(now ? { now } : {}),
-  });
+  approveDns(estate, id, { by, ...(now ? { now } : {}) });
 
-const stored = (estate: DnsEstate, id: string) =>
-  new ApprovalStore(dynamoDbDocumentClient('us-east-1'), estate.config.stateTable).get(id);
+const stored = (estate: DnsEstate, id: string) => storedApproval(estate.config, id);
 
-/** Crashes the first approval of `id`; checks what it left: approved, no result, Route 53 as is. */
+/**
+ * Crashes the first approval of `id` right after it was won (the transaction that marks it
+ * approved succeeded; nothing after it reaches the table); checks what it left: approved, no
+ * result, Route 53 as is.
+ */
 async function crashedApproval(estate: DnsEstate, id: string) {
-  const crash = crashAfterApprovalWon();
-  await expect(approve(estate, id, 'alice')).rejects.toThrow(
-    'injected crash after the approval was won',
-  );
+  const crash = crashProcess({ after: startsAttempt });
+  await dies(approve(estate, id, 'alice'));
   expect(crash.crashed()).toBe(true);
+  crash.revive();
   const left = await stored(estate, id);
   expect(left).toMatchObject({
     status: 'approved',
@@ -129,8 +66,6 @@ async function crashedApproval(estate: DnsEstate, id: string) {
   return left!;
 }
 
-const after = (seconds: number) => () => new Date(Date.now() + seconds * 1000);
-
 describe('an approval that crashed after it was won', () => {
   it('is shown by status; a second approve inside the lease leaves it alone; after the lease, of 6 concurrent approves one re-plans and switches, once', async () => {
     const { estate, id } = await pendingFailover();
@@ -139,8 +74,7 @@ describe('an approval that crashed after it was won', () => {
     expect((await openApprovals(estate.config)).map((r) => [r.id, r.status])).toEqual([
       [id, 'approved'],
     ]);
-    const file = join(tmpdir(), `drpilot-approval-recovery-${process.pid}-${Date.now()}.json`);
-    await writeFile(file, JSON.stringify(estate.config));
+    const file = await configFile(estate.config);
     const status = await runCli(['--config', file, 'status']);
     expect(status.stdout).toContain(
       `${id}  failover main.example.com approved by alice, no result yet (attempt 1, lease until ${left.execution!.leaseUntil}; after it, drpilot approve ${id} resumes or expires it)`,
@@ -158,8 +92,7 @@ describe('an approval that crashed after it was won', () => {
     const answers = await Promise.all(
       Array.from({ length: 6 }, (_, i) => approve(estate, id, `person-${i}`, later)),
     );
-    const outcomes = answers.map((a) => a.outcome).sort();
-    expect(outcomes).toEqual([...Array<string>(5).fill('already-decided'), 'switched']);
+    theOneThat(answers, 'switched');
     // The others were told attempt 2 holds it, or what it did.
     for (const answer of answers.filter((a) => a.outcome === 'already-decided')) {
       expect(answer.reason).toMatch(
@@ -220,8 +153,7 @@ describe('an approval that crashed after it was won', () => {
       approve(estate, id, 'bob', closed),
       approve(estate, id, 'carol', closed),
     ]);
-    expect(answers.map((a) => a.outcome).sort()).toEqual(['already-decided', 'expired']);
-    const expired = answers.find((a) => a.outcome === 'expired')!;
+    const expired = theOneThat(answers, 'expired');
     expect(expired.reason).toBe(
       `${id} was approved by alice at ${left.decidedAt} but attempt 1 stopped before recording a result (its lease ran out at ${left.execution!.leaseUntil}); its approval window closed at ${left.expiresAt}: expired without acting (a standing alarm asks again)`,
     );

@@ -14,13 +14,13 @@ import { RESIZE_STATE_MACHINE_ENV, resizeAlarmName } from '../../lambdas/core/sh
 import { createResizeHandler } from '../../lambdas/resize/handler';
 import { runResize } from '../../lambdas/resize/run-resize';
 import { alarmEventAs } from '../support/alarm-events';
+import { ACCOUNT, overShareEstate, pendingResize } from '../support/approval-estate';
 import { useMoto } from '../support/moto';
-import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
+import { fast, GROUP, REGION, useResizeEstate } from '../support/resize-estate';
 
 useMoto();
 const estate = useResizeEstate();
 
-const ACCOUNT = '123456789012';
 const ENV = ['AWS_REGION', RESIZE_STATE_MACHINE_ENV, 'DRPILOT_CONFIG_JSON'] as const;
 const saved = ENV.map((name) => [name, process.env[name]] as const);
 afterEach(() => {
@@ -35,32 +35,15 @@ const types = (ids: string[]) =>
 
 describe('approval above a share of the nodes', () => {
   it('an automatic resize moving 1 of 3 nodes with approveAboveShare 0.2 waits; approve re-plans and resizes', async () => {
-    const { config, ids } = await estate.estateWithCluster();
-    config.nodeGroups.find((g) => g.id === GROUP)!.approveAboveShare = 0.2;
-    await publishCpu(ids, 90);
-
-    const held = await runResize(config, GROUP, {
-      request: { kind: 'auto' },
-      dryRun: false,
-      trigger: `alarm ${GROUP} up`,
-      automatic: true,
-      ...fast,
-    });
-    expect(held.outcome).toBe('pending');
-    const [request] = await pendingApprovals(config);
-    expect(request).toMatchObject({
-      kind: 'resize',
-      target: GROUP,
-      plan: { from: ['m6i.large'], to: 'm6i.xlarge', moving: 1 },
-    });
-    expect(held.reason).toContain(`drpilot approve ${request!.id}`);
-    expect(request!.reason).toMatch(
+    const { config, ids, held, request } = await pendingResize(estate);
+    expect(held.reason).toContain(`drpilot approve ${request.id}`);
+    expect(request.reason).toMatch(
       /the plan moves 1 of 3 nodes \(33\.3%\), more than approveAboveShare 20%$/,
     );
     expect(await types(ids)).toEqual(['m6i.large', 'm6i.large', 'm6i.large']);
     expect(await estate.evictions()).toEqual([]);
 
-    const approved = await approveRequest(config, request!.id, {
+    const approved = await approveRequest(config, request.id, {
       by: 'alice',
       dryRun: false,
       resolver: dnsResolver,
@@ -72,9 +55,7 @@ describe('approval above a share of the nodes', () => {
   });
 
   it("a person's resize of the same size is not held", async () => {
-    const { config, ids } = await estate.estateWithCluster();
-    config.nodeGroups.find((g) => g.id === GROUP)!.approveAboveShare = 0.2;
-    await publishCpu(ids, 90);
+    const { config } = await overShareEstate(estate);
     const result = await runResize(config, GROUP, {
       request: { kind: 'auto' },
       dryRun: false,
@@ -86,9 +67,7 @@ describe('approval above a share of the nodes', () => {
   });
 
   it("the resize function's alarm and its re-plan leave one pending request and start no rollout", async () => {
-    const { config, ids } = await estate.estateWithCluster();
-    config.nodeGroups.find((g) => g.id === GROUP)!.approveAboveShare = 0.2;
-    await publishCpu(ids, 90);
+    const { config, ids } = await overShareEstate(estate);
     process.env.AWS_REGION = REGION;
     process.env[RESIZE_STATE_MACHINE_ENV] =
       `arn:aws:states:${REGION}:${ACCOUNT}:stateMachine:acme-drpilot-resize-rollout`;

@@ -5,9 +5,6 @@
  * `approve` re-plans with every check and switches only if they still pass, once however many
  * approve at the same time; `reject`, expiry, a second approve and an unknown id.
  */
-import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ListTopicsCommand, SubscribeCommand } from '@aws-sdk/client-sns';
 import {
   CreateQueueCommand,
@@ -23,57 +20,30 @@ import {
   snsClient,
 } from '../../lambdas/adapters/aws/clients';
 import { ApprovalStore } from '../../lambdas/adapters/aws/approval-store';
-import { approveRequest, rejectRequest } from '../../lambdas/approval/decide-approval';
+import { rejectRequest } from '../../lambdas/approval/decide-approval';
 import { pendingApprovals } from '../../lambdas/approval/pending-approvals';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { NOTIFICATION_TOPIC_ENV, notificationTopicName } from '../../lambdas/core/shared-names';
-import { createDnsHandler } from '../../lambdas/dns/handler';
-import { alarmEventAs } from '../support/alarm-events';
-import { countCommands, useDnsEstate, type DnsEstate } from '../support/dns-estate';
+import {
+  approveDns as approve,
+  configFile,
+  storedApproval,
+  theOneThat,
+  useApproveModeDns,
+} from '../support/approval-estate';
+import { countCommands } from '../support/dns-estate';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
 
 useMoto();
-const seed = useDnsEstate();
+/** The estate with dns.mode "approve", the primary down, and the DNS function over it. */
+const approveModeEstate = useApproveModeDns('approval-test');
 
-const ACCOUNT = '123456789012';
-const inAccount = {
-  awsRequestId: 'approval-test',
-  invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:acme-drpilot-dns`,
-} as never;
-const noSleep = async () => undefined;
 const ID = /^dns-[0-9a-f]{8}$/;
 
 afterEach(() => {
-  delete process.env.DRPILOT_CONFIG_JSON;
   Reflect.deleteProperty(process.env, NOTIFICATION_TOPIC_ENV);
 });
-
-/** The estate with dns.mode "approve", the primary down, and the DNS function over it. */
-async function approveModeEstate() {
-  const estate = await seed();
-  estate.config.dns.mode = 'approve';
-  process.env.DRPILOT_CONFIG_JSON = JSON.stringify(estate.config);
-  await setHealthAlarm(estate.config, 'primary', 'ALARM', 'test: primary down');
-  const handler = createDnsHandler({
-    resolver: estate.resolver,
-    sleep: noSleep,
-    insyncPollMs: 1,
-  }) as (event: unknown, context: never) => Promise<Record<string, any>>;
-  const alarm = () =>
-    handler(
-      alarmEventAs('eventbridge', {
-        alarmName: estate.config.clusters.primary.healthAlarm,
-        state: 'ALARM',
-        region: 'us-east-1',
-        account: ACCOUNT,
-        at: new Date(Date.now() - 2000),
-      }),
-      inAccount,
-    );
-  const replan = () => handler({ action: 'reconcile' }, inAccount);
-  return { estate, alarm, replan };
-}
 
 /** Subscribes a new SQS queue to the notification topic; `read` drains what arrived since. */
 async function subscribeQueue(config: DrpilotConfig) {
@@ -105,25 +75,6 @@ async function subscribeQueue(config: DrpilotConfig) {
       }
     }
   };
-}
-
-const approve = (
-  estate: DnsEstate,
-  id: string,
-  over: Partial<Parameters<typeof approveRequest>[2]> = {},
-) =>
-  approveRequest(estate.config, id, {
-    by: 'alice',
-    dryRun: false,
-    resolver: estate.resolver,
-    switchOptions: { sleep: noSleep, insyncPollMs: 1 },
-    ...over,
-  });
-
-async function configFile(config: DrpilotConfig): Promise<string> {
-  const file = join(tmpdir(), `drpilot-approval-${process.pid}-${Date.now()}.json`);
-  await writeFile(file, JSON.stringify(config));
-  return file;
 }
 
 describe('approval mode: an automatic switch becomes a pending request', () => {
@@ -250,11 +201,7 @@ describe('drpilot approve / reject', () => {
     );
     expect(route53.sent['ChangeResourceRecordSets']).toBeUndefined();
     expect(await estate.record()).toEqual({ target: 'primary.example.com', ttl: 30 });
-    const stored = await new ApprovalStore(
-      dynamoDbDocumentClient('us-east-1'),
-      estate.config.stateTable,
-    ).get(id);
-    expect(stored).toMatchObject({
+    expect(await storedApproval(estate.config, id)).toMatchObject({
       status: 'approved',
       decidedBy: 'alice',
       result: { outcome: 'refused' },
@@ -269,8 +216,7 @@ describe('drpilot approve / reject', () => {
     const answers = await Promise.all(
       Array.from({ length: 10 }, (_, i) => approve(estate, id, { by: `person-${i}` })),
     );
-    const outcomes = answers.map((a) => a.outcome).sort();
-    expect(outcomes).toEqual([...Array<string>(9).fill('already-decided'), 'switched']);
+    theOneThat(answers, 'switched');
     expect(route53.succeeded['ChangeResourceRecordSets']).toBe(1);
     expect(await estate.record()).toMatchObject({ target: 'dr.example.com' });
     const approvals = (await estate.store().recentAudit('dns')).filter(

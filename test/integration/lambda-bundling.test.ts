@@ -67,6 +67,36 @@ process.stdout.write(JSON.stringify(out.ResolverEndpoints));`,
     expect(JSON.parse(out)).toEqual([]);
   });
 
+  it('bundles the tree-shakable SDK copies, which carry only the shapes used and still speak EC2 Query and S3 REST-XML to moto', async () => {
+    const { file, inputs } = await bundle(
+      'shakable',
+      `import { EC2Client, RunInstancesCommand, DescribeInstancesCommand } from '@aws-sdk/client-ec2';
+import { S3Client, CreateBucketCommand, PutObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+const ec2 = new EC2Client({ region: 'eu-west-1' });
+const run = await ec2.send(new RunInstancesCommand({ ImageId: 'ami-12c6146b', MinCount: 1, MaxCount: 1,
+  InstanceType: 'm6i.large', TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'drpilot:group', Value: 'g' }] }] }));
+const described = await ec2.send(new DescribeInstancesCommand({ Filters: [{ Name: 'tag:drpilot:group', Values: ['g'] }] }));
+const s3 = new S3Client({ region: 'eu-west-1', forcePathStyle: true });
+await s3.send(new CreateBucketCommand({ Bucket: 'shakable', CreateBucketConfiguration: { LocationConstraint: 'eu-west-1' } }));
+await s3.send(new PutObjectCommand({ Bucket: 'shakable', Key: 'backups/a/velero-backup.json', Body: '{}' }));
+const listed = await s3.send(new ListObjectsV2Command({ Bucket: 'shakable', Prefix: 'backups/' }));
+process.stdout.write(JSON.stringify({
+  ran: run.Instances?.[0]?.InstanceId,
+  found: described.Reservations?.flatMap((r) => r.Instances ?? []).map((i) => [i.InstanceId, i.InstanceType, i.Tags]),
+  keys: listed.Contents?.map((o) => o.Key),
+}));`,
+    );
+    for (const pkg of ['client-ec2', 'client-s3']) {
+      expect(inputs.some((p) => p.includes(`drpilot-shakable-sdk/@aws-sdk+${pkg}@`))).toBe(true);
+      expect(inputs.filter((p) => p.startsWith(`node_modules/@aws-sdk/${pkg}/`))).toEqual([]);
+    }
+    // A shape of a command the script never sends (EC2's AcceptAddressTransfer) is left out.
+    expect(readFileSync(file, 'utf8')).not.toContain('AcceptAddressTransferRequest');
+    const out = JSON.parse(execFileSync(process.execPath, [file], { env: process.env }).toString());
+    expect(out.found).toEqual([[out.ran, 'm6i.large', [{ Key: 'drpilot:group', Value: 'g' }]]]);
+    expect(out.keys).toEqual(['backups/a/velero-backup.json']);
+  });
+
   it("leaves Powertools' Tracer and the X-Ray SDK out of an untraced function, in a traced one", async () => {
     const source = `import { withObservability } from ${JSON.stringify(powertools)};
 export const handler = withObservability('t', async () => 'ok');`;

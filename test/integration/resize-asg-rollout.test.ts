@@ -134,6 +134,7 @@ const asgGroup = (
   kind: 'asg',
   selector,
   metric: 'cpu',
+  alarms: 'auto',
   ladder: ['m6i.large', 'm6i.xlarge', 'm6i.2xlarge'],
   maxStepRatio: 2,
   headroom: 1.2,

@@ -96,6 +96,7 @@ const eksGroup: NodeGroupConfig = {
   kind: 'eks-managed',
   selector: { eks: { clusterName: CLUSTER, nodegroupName: NODEGROUP } },
   metric: 'memory',
+  alarms: 'auto',
   ladder: ['m6i.large', 'm6i.xlarge', 'm6i.2xlarge'],
   maxStepRatio: 2,
   headroom: 1.2,

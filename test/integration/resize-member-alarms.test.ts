@@ -6,6 +6,7 @@ import {
   DescribeAlarmsCommand,
   ListTagsForResourceCommand,
   PutMetricAlarmCommand,
+  PutMetricDataCommand,
   type MetricAlarm,
 } from '@aws-sdk/client-cloudwatch';
 import {
@@ -327,6 +328,93 @@ describe('member alarms of tag-selected ec2 groups, against moto', () => {
       pair('primary-workers', a!).reverse(),
     );
     expect((await alarms(PRIMARY)).size).toBe(0);
+  });
+});
+
+describe('alarms "auto": one pair per group once the agent publishes the group metric, against moto', () => {
+  /** What a member's CloudWatch agent sends under `drpilot agent-config primary-workers`. */
+  const publish = (
+    dimensions: { Name: string; Value: string }[],
+    MetricName = 'cpu_usage_active',
+  ) =>
+    cloudWatchClient(PRIMARY).send(
+      new PutMetricDataCommand({
+        Namespace: 'CWAgent',
+        MetricData: [
+          { MetricName, Dimensions: dimensions, Value: 42, Unit: 'Percent', Timestamp: new Date() },
+        ],
+      }),
+    );
+  const groupPair = pair('primary-workers', 'group');
+
+  it('without the metric: a pair per member; once published: one pair, member pairs deleted', async () => {
+    const config = testConfig();
+    const [a, b] = await runNodes(PRIMARY, 'primary-workers', 2);
+    const before = await reconcile(config);
+    expect(before.groups.find((g) => g.id === 'primary-workers')).toMatchObject({
+      mode: 'members',
+    });
+    expect(names(await alarms(PRIMARY, 'acme-drpilot-resize.primary-workers.'))).toEqual(
+      [...pair('primary-workers', a!), ...pair('primary-workers', b!)].sort(),
+    );
+
+    await publish([{ Name: 'DrpilotGroup', Value: 'primary-workers' }]);
+    const after = await reconcile(config);
+    expect(after.groups.find((g) => g.id === 'primary-workers')).toMatchObject({
+      mode: 'group',
+      members: [a, b],
+      put: [groupPair[1], groupPair[0]],
+      deleted: [...pair('primary-workers', a!), ...pair('primary-workers', b!)].sort(),
+    });
+    const held = await alarms(PRIMARY, 'acme-drpilot-resize.primary-workers.');
+    expect(names(held)).toEqual(groupPair);
+    expect(held.get(groupPair[1]!)).toMatchObject({
+      Namespace: 'CWAgent',
+      MetricName: 'cpu_usage_active',
+      Dimensions: [{ Name: 'DrpilotGroup', Value: 'primary-workers' }],
+      Statistic: 'Maximum',
+      Threshold: 75,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+
+    // A member joining changes nothing: the pair covers whoever publishes.
+    await runNodes(PRIMARY, 'primary-workers', 1);
+    const again = await reconcile(config);
+    expect(again.groups.find((g) => g.id === 'primary-workers')).toMatchObject({
+      put: [],
+      deleted: [],
+      unchanged: 2,
+    });
+  });
+
+  it("a metric with more dimensions than DrpilotGroup alone, or another group's, is not the group metric", async () => {
+    const config = testConfig();
+    const [a] = await runNodes(PRIMARY, 'primary-workers', 1);
+    await publish([
+      { Name: 'DrpilotGroup', Value: 'primary-workers' },
+      { Name: 'InstanceId', Value: a! },
+    ]);
+    await publish([{ Name: 'DrpilotGroup', Value: 'other-workers' }]);
+    await publish([{ Name: 'DrpilotGroup', Value: 'primary-workers' }], 'mem_used_percent');
+    const report = await reconcile(config);
+    expect(report.groups.find((g) => g.id === 'primary-workers')).toMatchObject({
+      mode: 'members',
+    });
+    expect(names(await alarms(PRIMARY))).toEqual(pair('primary-workers', a!));
+  });
+
+  it('alarms "members" keeps a pair per member although the metric is published', async () => {
+    const raw = JSON.parse(JSON.stringify(testConfig()));
+    raw.nodeGroups[0].alarms = 'members';
+    const result = validateConfig(raw);
+    if (!result.ok) throw new Error(JSON.stringify(result.errors));
+    const [a] = await runNodes(PRIMARY, 'primary-workers', 1);
+    await publish([{ Name: 'DrpilotGroup', Value: 'primary-workers' }]);
+    const report = await reconcile(result.config);
+    expect(report.groups.find((g) => g.id === 'primary-workers')).toMatchObject({
+      mode: 'members',
+    });
+    expect(names(await alarms(PRIMARY))).toEqual(pair('primary-workers', a!));
   });
 });
 

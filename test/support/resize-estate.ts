@@ -29,9 +29,9 @@ export const fast = { timeouts: { nodeMs: 60_000, pollMs: 1 }, sleep: async () =
 /** Against a real API server pods take real time to leave and start: short polls, real sleeps. */
 const settling = { timeouts: { nodeMs: 60_000, pollMs: 100 } };
 
-/** CPU of the primary group's members, as EC2 publishes it, for the last 10 minutes. */
-export const publishCpu = (ids: string[], percent: number) =>
-  publishUtilisation(cloudWatchClient(REGION), 'cpu', ids, percent);
+/** CPU of the primary group's members, as EC2 publishes it, for the 10 minutes before `at` (now). */
+export const publishCpu = (ids: string[], percent: number, at = new Date()) =>
+  publishUtilisation(cloudWatchClient(REGION), 'cpu', ids, percent, at.getTime());
 
 export interface ResizeEstate {
   /** Which Kubernetes API the group's nodes are registered in. */

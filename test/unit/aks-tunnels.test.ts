@@ -1,9 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  parseTunnelAlarmName,
-  tunnelAlarmName,
-  tunnelCompositeName,
-} from '../../lambdas/core/aks/names';
+import { parseTunnelAlarmName, tunnelAlarmName } from '../../lambdas/core/aks/names';
 import { mergeTunnelStates, severityOf, tunnelStateData } from '../../lambdas/core/aks/tunnels';
 
 const config = { name: 'acme' };
@@ -28,8 +24,9 @@ describe('tunnel alarm names', () => {
       outsideIp: '203.0.113.10',
     });
     for (const other of [
-      tunnelCompositeName(config, connection.id, 'any-down'),
-      tunnelCompositeName(config, connection.id, 'both-down'),
+      // the composite alarm names of earlier versions
+      'acme-drpilot-tunnel.vpn-0abc1234.any-down',
+      'acme-drpilot-tunnel.vpn-0abc1234.both-down',
       'acme-drpilot-tunnel.vpn-0abc1234.999.0.0.1',
       'acme-primary-health',
       'other-drpilot-tunnel.vpn-0abc1234.203.0.113.10',

@@ -160,6 +160,43 @@ describe('planRecovery: an approved request without a result', () => {
     expect(planRecovery(legacy, leaseEnd - 1).kind).toBe('executing');
     expect(planRecovery(legacy, leaseEnd)).toMatchObject({ kind: 'resume', attempt: 2 });
   });
+  it("a resize past its lease whose rollout still holds the group's lease: executing until that lease ends, also past its window or its attempts", () => {
+    const resize = {
+      ...interrupted(),
+      id: 'resize-0a1b2c3d',
+      kind: 'resize' as const,
+      subject: 'resize#primary-workers',
+      target: 'primary-workers',
+    };
+    const rollout = {
+      holder: 'approval resize-0a1b2c3d by alice#primary-workers-1796238250146',
+      expiresAtMs: at('2026-12-02T10:40:00Z'),
+    };
+    expect(planRecovery(resize, at('2026-12-02T10:35:00Z'), rollout)).toEqual({
+      kind: 'executing',
+      message:
+        'resize-0a1b2c3d was approved by alice at 2026-12-02T10:10:00.000Z; the rollout of attempt 1 still holds the lease of primary-workers until 2026-12-02T10:40:00.000Z: nothing to do (after it, drpilot approve resize-0a1b2c3d resumes or expires it)',
+    });
+    expect(approvability(resize.id, resize, at('2026-12-02T10:35:00Z'), rollout)).toMatchObject({
+      kind: 'interrupted',
+      recovery: { kind: 'executing' },
+    });
+    const closed = { ...resize, expiresAt: '2026-12-02T10:31:00.000Z' };
+    expect(planRecovery(closed, at('2026-12-02T10:35:00Z'), rollout).kind).toBe('executing');
+    const last = {
+      ...resize,
+      execution: { ...resize.execution!, attempt: MAX_EXECUTION_ATTEMPTS },
+    };
+    expect(planRecovery(last, at('2026-12-02T10:35:00Z'), rollout).kind).toBe('executing');
+    // The lease over, held by another rollout (a person's resize), or a DNS request: as before.
+    expect(planRecovery(resize, rollout.expiresAtMs, rollout)).toMatchObject({ kind: 'resume' });
+    const other = { ...rollout, holder: 'cli#primary-workers-1796238250146' };
+    expect(planRecovery(resize, at('2026-12-02T10:35:00Z'), other)).toMatchObject({
+      kind: 'resume',
+    });
+    const sameId = { ...rollout, holder: 'approval dns-0a1b2c3d by alice#x' };
+    expect(planRecovery(interrupted(), at('2026-12-02T10:35:00Z'), sameId).kind).toBe('resume');
+  });
   it('a request with a result is decided, not recovered', () => {
     const done = { ...interrupted(), result: { outcome: 'noop', reason: 'nothing to do' } };
     expect(approvability('dns-0a1b2c3d', done, at('2026-12-02T10:40:00Z')).kind).toBe('decided');

@@ -233,6 +233,31 @@ const badConfigs: [string, Mutation, { path: string; message: string }[]][] = [
     ],
   ],
   [
+    'an alarms mode that does not exist',
+    (c) => (c.nodeGroups[0].alarms = 'metric-math'),
+    [
+      {
+        path: 'nodeGroups[0].alarms',
+        message: 'expected one of "auto", "group", "members", got "metric-math"',
+      },
+    ],
+  ],
+  [
+    'alarms "group" on an Auto Scaling kind',
+    (c) => {
+      c.nodeGroups[0].kind = 'asg';
+      c.nodeGroups[0].selector = { autoScalingGroupName: 'workers' };
+      c.nodeGroups[0].alarms = 'group';
+    },
+    [
+      {
+        path: 'nodeGroups[0].alarms',
+        message:
+          '"group" is for kind "ec2" only: a kind "asg" group is alarmed per Auto Scaling group (AutoScalingGroupName covers its instances); use "auto" or "members"',
+      },
+    ],
+  ],
+  [
     'webhook over plain http',
     (c) => (c.azure.webhookUrl = 'http://acme.example.com/api/events'),
     [
@@ -317,6 +342,7 @@ describe('validateConfig', () => {
     expect(result.config.dns.autoFailback).toBe(false);
     expect(result.config.backups.acceptPhases).toEqual(['Completed']);
     expect(result.config.nodeGroups[0]?.maxStepRatio).toBe(2);
+    expect(result.config.nodeGroups[0]?.alarms).toBe('auto');
     expect(result.config.tunnels).toBeUndefined();
     expect(result.config.backups.multipartThresholdBytes).toBe(5 * 1024 ** 3);
     expect(result.config.dns.healthCheckIntervalSeconds).toBe(30);

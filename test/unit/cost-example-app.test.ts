@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
+  alarmCostModes,
   planCost,
   type CfnTemplate,
   type CostService,
@@ -9,7 +10,9 @@ import {
   type NamedTemplate,
 } from '../../lambdas/core/cost/plan-cost';
 import { PRICES } from '../../lambdas/core/cost/prices';
+import { validateConfig } from '../../lambdas/core/config/validate';
 import { synthExampleApp } from '../infra/synth';
+import { exampleConfig } from '../support/example-config';
 
 /** The example config's stacks as `cdk synth` writes them (without bundling: same templates). */
 function exampleTemplates(
@@ -58,7 +61,6 @@ describe('the cost of the example config', () => {
     expect(at3.unpricedTypes).toEqual([]);
     for (const type of [
       'AWS::Route53::HealthCheck',
-      'AWS::KMS::Key',
       'AWS::CloudWatch::Alarm',
       'AWS::Lambda::Function',
       'AWS::StepFunctions::StateMachine',
@@ -72,13 +74,16 @@ describe('the cost of the example config', () => {
     // X-Ray is opt-in (observability.tracing), and so is the dashboard.
     expect(new Set(at3.lines.map((l) => l.service))).toEqual(new Set(SERVICES));
     expect(at3.resourceCounts['AWS::CloudWatch::Dashboard']).toBeUndefined();
+    // So is a customer managed key (encryption "customer-managed"): alarms page through
+    // EventBridge (lib/pager.ts), the topics use the AWS managed key.
+    expect(at3.resourceCounts['AWS::KMS::Key']).toBeUndefined();
   });
 
-  it('by default, uses the keys for the notification topics only (no per-invocation KMS requests)', () => {
+  it('by default, makes no KMS requests under a customer key (the topics use alias/aws/sns)', () => {
     const requests = at3.lines.find((l) => l.service === 'KMS' && /requests/.test(l.item));
     expect(requests).toMatchObject({
-      item: 'requests (0 tables, queues and log groups and 3 topics under a customer key)',
-      quantity: 3 * 100,
+      item: 'requests (0 tables, queues and log groups and 0 topics under a customer key)',
+      quantity: 0,
     });
   });
 
@@ -98,18 +103,22 @@ describe('the cost of the example config', () => {
     expect(find('X-Ray', /traces/)?.quantity).toBe(invocations);
     expect(find('CloudWatch metrics', /dashboards/)?.monthly).toBe(PRICES.cloudwatch.dashboard);
     expect(find('KMS', /requests/)?.quantity).toBe(invocations + 3 * 100);
+    // customer-managed: a key per stack, and a request per invocation and per publish.
     const extra =
-      invocations * (PRICES.xray.traceRecorded + PRICES.kms.request) + PRICES.cloudwatch.dashboard;
+      invocations * (PRICES.xray.traceRecorded + PRICES.kms.request) +
+      3 * 100 * PRICES.kms.request +
+      PRICES.cloudwatch.dashboard +
+      templates.length * PRICES.kms.keyMonth;
     expect(optedIn.total - at3.total).toBeCloseTo(extra, 1);
   });
 
-  it('counts what drpilot creates: two 30 s HTTPS checks, a key per stack, the webhook secret', () => {
+  it('counts what drpilot creates: two 30 s HTTPS checks, no key, the webhook secret', () => {
     const checks = at3.lines.filter((l) => l.service === 'Route 53');
     expect(checks).toEqual([
       expect.objectContaining({ item: 'HTTPS health check, 30 s', quantity: 2, unitPrice: 1.5 }),
     ]);
     const keys = at3.lines.find((l) => l.item === 'customer managed keys');
-    expect(keys?.quantity).toBe(templates.length);
+    expect(keys?.quantity).toBe(0);
     const secrets = at3.lines.find((l) => l.service === 'Secrets Manager' && l.item === 'secrets');
     expect(secrets?.quantity).toBe(1);
     expect(at3.nodeGroups.sort()).toEqual(['dr-workers', 'primary-workers']);
@@ -130,8 +139,9 @@ describe('the cost of the example config', () => {
       );
       expect(failureAlarms, stack).toHaveLength(1);
     }
-    // 3 failure queues, and per region with node groups the instance-event queue and its DLQ.
-    expect(at3.lines.find((l) => l.service === 'SQS')?.item).toMatch(/^requests \(7 queues; 2 /);
+    // 3 failure queues, and per region with node groups the instance-event queue (its DLQ is
+    // the stack's failure queue).
+    expect(at3.lines.find((l) => l.service === 'SQS')?.item).toMatch(/^requests \(5 queues; 2 /);
   });
 
   it('grows with the nodes only through the member alarm pairs and the rollouts', () => {
@@ -145,11 +155,19 @@ describe('the cost of the example config', () => {
     for (const [i, l] of at3.lines.entries()) {
       if (!l.perNode) expect(at100.lines[i]?.monthly, l.item).toBe(l.monthly);
     }
-    // One alarm pair per group instead costs the same at any node count.
+    // One alarm pair and its metric per group instead costs the same at any node count.
     const perGroup = planCost(templates, { nodes: 100, memberAlarms: 'per-group' });
     expect(perGroup.total).toBeCloseTo(
-      at3.total - 0.6 + 0.4 + 97 * 4 * 8 * PRICES.stepFunctions.standardTransition,
+      at3.total - 0.6 + 0.4 + 0.6 + 97 * 4 * 8 * PRICES.stepFunctions.standardTransition,
       1,
     );
+    // The example's groups are ec2 with alarms "auto": priced per group as the config says.
+    const validated = validateConfig(exampleConfig());
+    if (!validated.ok) throw new Error(JSON.stringify(validated.errors));
+    const fromConfig = planCost(templates, {
+      nodes: 100,
+      groupAlarms: alarmCostModes(validated.config.nodeGroups),
+    });
+    expect(fromConfig.total).toBeCloseTo(perGroup.total, 10);
   });
 });

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { formatCostTables } from '../../lambdas/core/cost/format';
 import {
+  alarmCostModes,
   costGoalVerdicts,
+  describeAssumptions,
   planCost,
   type CfnResource,
   type CostService,
@@ -154,6 +156,11 @@ describe('planCost arithmetic', () => {
     expect(monthly(at100, 'CloudWatch alarms', /member alarms/).monthly).toBeCloseTo(20, 10);
     const perGroup = planCost(fixture(), { ...ASSUMPTIONS, nodes: 100, memberAlarms: 'per-group' });
     expect(monthly(perGroup, 'CloudWatch alarms', /pair per group, 1 groups/).quantity).toBe(2);
+    expect(monthly(perGroup, 'CloudWatch metrics', /node group metrics/)).toMatchObject({
+      quantity: 1,
+      monthly: 0.3,
+      perNode: false,
+    });
     expect(at3.nodeGroups).toEqual(['g1']);
     expect(monthly(at3, 'CloudWatch metrics', /custom metrics/).quantity).toBe(1);
   });
@@ -200,6 +207,50 @@ describe('planCost arithmetic', () => {
       ASSUMPTIONS,
     );
     expect(monthly(serviceManaged, 'KMS', /requests/).quantity).toBe(0);
+  });
+
+  it('prices each node group as the config sets its alarms, the nodes spread evenly', () => {
+    expect(
+      alarmCostModes([
+        { id: 'a', kind: 'ec2', alarms: 'auto' },
+        { id: 'b', kind: 'ec2', alarms: 'group' },
+        { id: 'c', kind: 'ec2', alarms: 'members' },
+        { id: 'd', kind: 'asg', alarms: 'members' },
+      ]),
+    ).toEqual({ a: 'per-group', b: 'per-group', c: 'per-member', d: 'per-group' });
+    // Two groups, g1 and g2: g1 per group, g2 (not in the config) per member with half the nodes.
+    const [control] = fixture();
+    const rules = Object.fromEntries(
+      Object.entries(control!.template.Resources ?? {}).filter(
+        ([, r]) => r.Type === 'AWS::Events::Rule',
+      ),
+    );
+    const second = Object.fromEntries(
+      Object.entries(rules)
+        .filter(([, r]) => JSON.stringify(r.Properties?.EventPattern ?? '').includes('resize.g1.'))
+        .map(([id, r]) => [
+          `${id}G2`,
+          JSON.parse(JSON.stringify(r).replaceAll('resize.g1.', 'resize.g2.')) as CfnResource,
+        ]),
+    );
+    const twoGroups = [
+      {
+        stack: control!.stack,
+        template: { Resources: { ...control!.template.Resources, ...second } },
+      },
+    ];
+    const mixed = planCost(twoGroups, {
+      ...ASSUMPTIONS,
+      nodes: 100,
+      groupAlarms: { g1: 'per-group' },
+    });
+    expect(mixed.nodeGroups).toEqual(['g1', 'g2']);
+    expect(monthly(mixed, 'CloudWatch alarms', /pair per group, 1 groups/).quantity).toBe(2);
+    expect(monthly(mixed, 'CloudWatch metrics', /node group metrics/).quantity).toBe(1);
+    expect(monthly(mixed, 'CloudWatch alarms', /pair per node, 1 groups/).quantity).toBe(100);
+    expect(describeAssumptions(mixed.assumptions)[1]).toMatch(
+      /^Nodes: 100; member alarms as the config sets each node group's alarms — g1: one up\/down pair per node group .*; a group the config does not name: one up\/down pair per node \(an ec2 group with alarms "auto" is assumed to run the CloudWatch agent/,
+    );
   });
 
   it('prices the scale-up-only design: one alarm per node and a GetMetricData re-plan', () => {

@@ -45,6 +45,14 @@ describe('layer boundaries', () => {
     ['adapter-imports-a-job.ts', /adapters only observe or carry out/],
     ['cli-imports-the-cdk-app.ts', /cli\/ never imports the CDK app/],
     ['cli-calls-the-sdk.ts', /the CLI reaches AWS through lambdas\/adapters\//],
+    [
+      'executor-imports-all-clients.ts',
+      /lambdas\/resync\/example\.ts may not import lambdas\/adapters\/aws\/clients: it loads all twelve AWS SDK packages\. Import each client from its service's own module in lambdas\/adapters\/aws\/sdk-clients\/.*so each Lambda bundle carries only the SDK clients it calls/,
+    ],
+    [
+      'cli-imports-all-clients.ts',
+      /cli\/drill\/example\.ts may not import lambdas\/adapters\/aws\/clients: it loads all twelve/,
+    ],
   ])('%s fires the rule, saying where the code belongs', async (fixture, message) => {
     const messages = await boundaryMessages(fixture);
     expect(messages).toHaveLength(1);

@@ -1,9 +1,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
+  alarmModeInEffect,
   GROUP_TAG_KEY,
   MEMBER_ALARM_WINDOWS,
   planMemberAlarms,
+  wantedGroupAlarms,
   wantedMemberAlarms,
   type AlarmGroup,
   type AlarmMember,
@@ -184,6 +186,7 @@ describe('planMemberAlarms', () => {
       groups: [
         {
           id: 'workers',
+          mode: 'members',
           put: [],
           deferred: [],
           delete: [],
@@ -310,6 +313,99 @@ describe('planMemberAlarms', () => {
     expect(planned.groups[0]!.delete).toHaveLength(4);
     expect(planned.groups[0]!.put).toEqual([]);
     expect(planned.groups[0]!.deferred).toHaveLength(2);
+  });
+});
+
+describe('alarms mode: one pair per group on the agent metric', () => {
+  const members = [instance('i-1'), instance('i-2')];
+  const groupPair = [
+    'acme-drpilot-resize.workers.down.group',
+    'acme-drpilot-resize.workers.up.group',
+  ];
+  const names = (alarms: readonly ExistingMetricAlarm[]) => alarms.map((a) => a.name).sort();
+
+  it.each([
+    ['members', false, 'members'],
+    ['members', true, 'members'],
+    ['group', false, 'group'],
+    ['group', true, 'group'],
+    ['auto', false, 'members'],
+    ['auto', true, 'group'],
+    [undefined, true, 'group'],
+    [undefined, undefined, 'members'],
+  ] as const)('alarms %s with the group metric listed=%s: %s', (alarms, listed, mode) => {
+    expect(alarmModeInEffect(alarms ? { alarms } : {}, listed)).toBe(mode);
+  });
+
+  it('watches the maximum of the DrpilotGroup rollup, named <group>.<direction>.group', () => {
+    const { alarms, skipped } = wantedGroupAlarms(config, { ...memoryGroup, id: 'workers' });
+    expect(skipped).toEqual([]);
+    expect(alarms.map((a) => a.spec)).toEqual([
+      expect.objectContaining({
+        name: 'acme-drpilot-resize.workers.up.group',
+        namespace: 'CWAgent',
+        metricName: 'mem_used_percent',
+        dimensions: [{ name: 'DrpilotGroup', value: 'workers' }],
+        statistic: 'Maximum',
+        threshold: 80,
+        comparisonOperator: 'GreaterThanOrEqualToThreshold',
+        ...MEMBER_ALARM_WINDOWS.up,
+      }),
+      expect.objectContaining({
+        name: 'acme-drpilot-resize.workers.down.group',
+        statistic: 'Maximum',
+        threshold: 35,
+        ...MEMBER_ALARM_WINDOWS.down,
+      }),
+    ]);
+    expect(wantedGroupAlarms(config, cpuGroup).alarms[0]!.spec.metricName).toBe('cpu_usage_active');
+    // The resize function maps the name back to its group as it does a member alarm's.
+    expect(parseResizeAlarmName(config, 'acme-drpilot-resize.workers.up.group')).toEqual({
+      groupId: 'workers',
+      direction: 'up',
+      memberId: 'group',
+    });
+  });
+
+  it('auto: one pair when the metric is listed, a pair per member when not', () => {
+    const auto = { ...cpuGroup, alarms: 'auto' as const };
+    const listed = plan([{ group: auto, members, groupMetricListed: true }]).groups[0]!;
+    expect(listed.mode).toBe('group');
+    expect(listed.put.map((p) => p.spec.name).sort()).toEqual(groupPair);
+    const unlisted = plan([{ group: auto, members, groupMetricListed: false }]).groups[0]!;
+    expect(unlisted.mode).toBe('members');
+    expect(unlisted.put).toHaveLength(4);
+  });
+
+  it('the switch to the group metric deletes the member pairs, and the way back the group pair', () => {
+    const auto = { ...cpuGroup, alarms: 'auto' as const };
+    const perMember = existingFor(cpuGroup, members);
+    const toGroup = plan([{ group: auto, members, groupMetricListed: true }], perMember);
+    expect(toGroup.groups[0]!.delete).toEqual(names(perMember));
+    const afterSwitch = apply(perMember, toGroup);
+    expect(names(afterSwitch)).toEqual(groupPair);
+    expect(
+      plan([{ group: auto, members, groupMetricListed: true }], afterSwitch).groups[0],
+    ).toMatchObject({ put: [], delete: [], unchanged: [...groupPair].reverse() });
+
+    const back = plan([{ group: auto, members, groupMetricListed: false }], afterSwitch);
+    expect(back.groups[0]!.delete).toEqual(groupPair);
+    expect(names(apply(afterSwitch, back))).toEqual(names(perMember));
+  });
+
+  it('members and group ignore the observed metric; unread members leave the pair alone', () => {
+    const listed = { members, groupMetricListed: true };
+    expect(
+      plan([{ group: { ...cpuGroup, alarms: 'members' }, ...listed }]).groups[0]!.put,
+    ).toHaveLength(4);
+    expect(
+      plan([{ group: { ...cpuGroup, alarms: 'group' }, members, groupMetricListed: false }])
+        .groups[0]!.put,
+    ).toHaveLength(2);
+    const existing = wantedGroupAlarms(config, cpuGroup).alarms.map(({ spec }) => held(spec));
+    expect(
+      plan([{ group: { ...cpuGroup, alarms: 'group' }, members: null }], existing).groups[0],
+    ).toMatchObject({ mode: null, put: [], delete: [], unchanged: groupPair });
   });
 });
 

@@ -17,10 +17,11 @@ import { secretsManagerClient } from './sdk-clients/secrets-manager';
 import { snsClient } from './sdk-clients/sns';
 
 /*
- * Every AWS SDK client drpilot makes, in one import: for tests, benches and the drill, which use
- * many services. This module loads all twelve SDK packages, so code in a Lambda or behind a CLI
+ * Every AWS SDK client drpilot makes, in one import: for tests and benches, which use many
+ * services. This module loads all twelve SDK packages, so code in a Lambda or behind a CLI
  * command imports the service's own module in ./sdk-clients/ (ec2, s3, …; the shared config and
- * cache in ./sdk-clients/cache) and loads only the packages whose commands it sends.
+ * cache in ./sdk-clients/cache) and loads only the packages whose commands it sends. The
+ * import-boundaries lint rule (eslint-rules/layers.js) keeps lambdas/ and cli/ off this module.
  */
 
 export * from './sdk-clients/cache';

@@ -36,3 +36,20 @@ export async function notify(
     return `notification to ${topicName} failed: ${error instanceof Error ? error.message : String(error)}`;
   }
 }
+
+/**
+ * Publishes a page as is. Unlike notify, it throws: the page is the only trace of what happened,
+ * so a failed publish must fail the invocation (Lambda retries it, then keeps it in the failure
+ * queue).
+ */
+export async function publishPage(
+  sns: SNSClient,
+  topicArn: string,
+  page: { subject: string; message: string },
+): Promise<string> {
+  const { MessageId } = await sns.send(
+    new PublishCommand({ TopicArn: topicArn, Subject: page.subject, Message: page.message }),
+  );
+  if (!MessageId) throw new Error(`publish to ${topicArn} returned no MessageId`);
+  return MessageId;
+}

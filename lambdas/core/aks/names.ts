@@ -2,7 +2,7 @@ import type { DrpilotConfig } from '../config/schema';
 
 /** Names shared by the AKS sender, the tunnel watch, the CDK app and the CLI. */
 
-/** The per-tunnel, any-down and both-down alarms of every connection start with this. */
+/** The per-tunnel alarms of every connection start with this. */
 export function tunnelAlarmPrefix(config: Pick<DrpilotConfig, 'name'>): string {
   return `${config.name}-drpilot-tunnel.`;
 }
@@ -14,16 +14,6 @@ export function tunnelAlarmName(
   outsideIp: string,
 ): string {
   return `${tunnelAlarmPrefix(config)}${vpnConnectionId}.${outsideIp}`;
-}
-
-export type TunnelComposite = 'any-down' | 'both-down';
-
-export function tunnelCompositeName(
-  config: Pick<DrpilotConfig, 'name'>,
-  vpnConnectionId: string,
-  which: TunnelComposite,
-): string {
-  return `${tunnelAlarmPrefix(config)}${vpnConnectionId}.${which}`;
 }
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;

@@ -105,11 +105,24 @@ export type Approvability =
   | { kind: 'expired'; request: ApprovalRequest; message: string }
   | { kind: 'decided'; request: ApprovalRequest; message: string };
 
-/** Whether `approve`/`reject` may decide a request at `nowMs`: pending, and not yet expired. */
+/** What an approval's re-plan names as its trigger; a resize rollout's lease holder starts with it. */
+export const approvalTrigger = (id: string, by: string) => `approval ${id} by ${by}`;
+
+/** A node group's rollout lease as the state table holds it. */
+export interface RolloutLease {
+  holder: string;
+  expiresAtMs: number;
+}
+
+/**
+ * Whether `approve`/`reject` may decide a request at `nowMs`: pending, and not yet expired.
+ * `rollout`: for an approved resize without a result, its group's rollout lease (planRecovery).
+ */
 export function approvability(
   id: string,
   request: ApprovalRequest | null,
   nowMs: number,
+  rollout: RolloutLease | null = null,
 ): Approvability {
   if (request === null) {
     return {
@@ -118,7 +131,7 @@ export function approvability(
     };
   }
   if (request.status === 'approved' && request.result === null) {
-    return { kind: 'interrupted', request, recovery: planRecovery(request, nowMs) };
+    return { kind: 'interrupted', request, recovery: planRecovery(request, nowMs, rollout) };
   }
   if (request.status !== 'pending') {
     const result = request.result
@@ -155,8 +168,16 @@ export type Recovery =
  * runs every check, so a failover whose primary has recovered moves nothing) while the request's
  * approval window is open and fewer than MAX_EXECUTION_ATTEMPTS attempts were made; otherwise it is
  * expired with the reason. Both are conditional writes on the attempt, so one caller does it.
+ * A resize's attempt runs its rollout under the group's lease, which the rollout renews at every
+ * step and which may outlast EXECUTION_LEASE_SECONDS: while that lease is held by this request's
+ * rollout, an attempt may still be moving nodes (or died within the lease), so it is left alone —
+ * a re-plan would only be refused by that lease and record the refusal as the approval's result.
  */
-export function planRecovery(request: ApprovalRequest, nowMs: number): Recovery {
+export function planRecovery(
+  request: ApprovalRequest,
+  nowMs: number,
+  rollout: RolloutLease | null = null,
+): Recovery {
   const attempt = request.execution?.attempt ?? 1;
   // A request approved before executions had leases: its lease counts from its approval.
   const leaseUntil =
@@ -169,6 +190,17 @@ export function planRecovery(request: ApprovalRequest, nowMs: number): Recovery 
     return {
       kind: 'executing',
       message: `${request.id} was ${approvedBy} and attempt ${attempt} is carrying it out (its lease runs until ${leaseUntil}): nothing to do`,
+    };
+  }
+  if (
+    request.kind === 'resize' &&
+    rollout !== null &&
+    rollout.expiresAtMs > nowMs &&
+    rollout.holder.startsWith(approvalTrigger(request.id, ''))
+  ) {
+    return {
+      kind: 'executing',
+      message: `${request.id} was ${approvedBy}; the rollout of attempt ${attempt} still holds the lease of ${request.target} until ${new Date(rollout.expiresAtMs).toISOString()}: nothing to do (after it, ${approveCommand(request.id)} resumes or expires it)`,
     };
   }
   const interrupted = `${request.id} was ${approvedBy} but attempt ${attempt} stopped before recording a result (its lease ran out at ${leaseUntil})`;

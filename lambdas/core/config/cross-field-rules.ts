@@ -169,6 +169,39 @@ function selectorIssues(
       return issues;
     }
     case 'asg':
+    case 'eks-managed':
+      return [...autoScalingSelectorIssues(group, at), ...groupAlarmIssues(group, at)];
+  }
+}
+
+/**
+ * An Auto Scaling group's AutoScalingGroupName dimension already covers all its instances, so
+ * its kinds have one alarm pair per Auto Scaling group: alarms "group" would promise an agent
+ * rollup drpilot never alarms on.
+ */
+function groupAlarmIssues(
+  group: NodeGroupConfig,
+  at: (...rest: (string | number)[]) => (string | number)[],
+): ConfigIssue[] {
+  return group.alarms === 'group'
+    ? [
+        {
+          path: at('alarms'),
+          message: `"group" is for kind "ec2" only: a kind "${group.kind}" group is alarmed per Auto Scaling group (AutoScalingGroupName covers its instances); use "auto" or "members"`,
+        },
+      ]
+    : [];
+}
+
+function autoScalingSelectorIssues(
+  group: NodeGroupConfig,
+  at: (...rest: (string | number)[]) => (string | number)[],
+): ConfigIssue[] {
+  const { selector, kind } = group;
+  switch (kind) {
+    case 'ec2':
+      return [];
+    case 'asg':
       return selector.autoScalingGroupName || selector.tag
         ? []
         : [

@@ -12,6 +12,7 @@ import { backupDirectionSchema } from './backup-direction-schema';
 import { eksClusterName } from './eks-cluster-name';
 import { KUBERNETES_AUTH } from './kubernetes-access';
 import { SIDES, type Side } from './sides';
+import { ALARM_MODES } from './alarm-modes';
 
 const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
@@ -169,6 +170,12 @@ const nodeGroup = z.strictObject({
   metric: z
     .enum(['cpu', 'memory'], { error: 'expected "cpu" or "memory"' })
     .describe('the alarmed dimension (memory needs the CloudWatch agent)'),
+  alarms: z
+    .enum(ALARM_MODES, { error: 'expected one of "auto", "group", "members"' })
+    .default('auto')
+    .describe(
+      'kind ec2: how the resize alarms cover the members. "members": an up/down alarm pair per instance ($0.20 per node a month); "group": one pair on the CloudWatch agent\'s rollup of the alarmed metric over the dimension `DrpilotGroup=<id>` (`drpilot agent-config <id>` prints the agent config); "auto": "group" once CloudWatch lists that metric (ListMetrics, data in the past three hours), else "members". The Auto Scaling kinds always alarm each Auto Scaling group, which covers its instances: "group" is refused there',
+    ),
   ladder: z
     .array(instanceType)
     .min(1, { error: 'expected at least one instance type' })
@@ -365,16 +372,16 @@ const triggers = z
 
 export const ENCRYPTION_MODES = ['service-managed', 'customer-managed'] as const;
 
-// What drpilot's own resources are encrypted with. Either way the notification topics keep a
-// customer managed key: CloudWatch alarms can publish to an SSE topic only when the key policy
-// lets cloudwatch.amazonaws.com use the key, and the policy of the AWS managed key alias/aws/sns
-// cannot be changed ("Enable compatibility between event sources from AWS services and encrypted
-// topics", https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+// What drpilot's own resources are encrypted with. Under service-managed no stack has a customer
+// managed key: the notification topics use the AWS managed key alias/aws/sns, which works because
+// alarms page through EventBridge and a function (lib/pager.ts) rather than publishing to the
+// topic themselves, which needs a key whose policy lets cloudwatch.amazonaws.com in
+// (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
 const encryption = z
   .enum(ENCRYPTION_MODES, { error: 'expected "service-managed" or "customer-managed"' })
   .default('service-managed')
   .describe(
-    'service-managed: failure and event queues use SQS-managed SSE and the state table the DynamoDB AWS owned key (no KMS request charges); customer-managed: both use the stack’s customer managed key, which the notification topic needs either way (about $0.40 a month more in KMS requests at the default schedules: npm run cost)',
+    'service-managed: failure and event queues use SQS-managed SSE, the state table the DynamoDB AWS owned key and the notification topics the AWS managed key alias/aws/sns (no key to pay for); customer-managed: each stack gets a customer managed key ($1 a month each) for its queues, table and topic (plus about $0.40 a month in KMS requests at the default schedules: npm run cost)',
   );
 
 const observability = z

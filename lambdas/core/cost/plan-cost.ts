@@ -7,6 +7,7 @@
  * run time (how long a function runs, how many events arrive, how many nodes there are) comes
  * from the assumptions, which the table lists next to its lines.
  */
+import type { NodeGroupConfig } from '../config/schema';
 import { DAYS_PER_MONTH, HOURS_PER_MONTH, PRICES, PRICES_AS_OF, PRICES_REGION } from './prices';
 import { firesPerMonth } from './schedule';
 
@@ -26,9 +27,12 @@ export interface NamedTemplate {
 }
 
 /**
- * `per-member`: what drpilot keeps for an `ec2` node group (an up/down alarm pair per member
- * instance: tag-selected instances share no dimension). `per-group`: one pair per node group, as
- * for the Auto Scaling kinds (one aggregated dimension). `scale-up-only`: a design measured here,
+ * `per-member`: an `ec2` node group whose alarms are `members`, or `auto` without the CloudWatch
+ * agent's group metric (an up/down alarm pair per member instance: tag-selected instances share no
+ * dimension). `per-group`: one pair per node group and the one custom metric it watches — an `ec2`
+ * group on the agent's `DrpilotGroup` rollup (alarms `group`, or `auto` once the agent publishes
+ * it), or an Auto Scaling kind on `AutoScalingGroupName` (for cpu that metric is AWS/EC2's and
+ * free: priced anyway, $0.30). `scale-up-only`: a design measured here,
  * not built — one scale-up alarm per member, and scale-down planned by a scheduled re-plan that
  * reads every member's metric with GetMetricData every `scaleDownReviewMinutes`.
  *
@@ -39,6 +43,23 @@ export interface NamedTemplate {
 export const MEMBER_ALARM_MODES = ['per-member', 'per-group', 'scale-up-only'] as const;
 export type MemberAlarmMode = (typeof MEMBER_ALARM_MODES)[number];
 
+/**
+ * How the config's node groups are priced: an `ec2` group with alarms `members` per member, every
+ * other one per group — an `ec2` group with alarms `auto` on the assumption that its members run
+ * the CloudWatch agent with `drpilot agent-config`'s fragment (without it, `auto` falls back to
+ * per-member pairs, which `--member-alarms per-member` prices).
+ */
+export function alarmCostModes(
+  nodeGroups: readonly Pick<NodeGroupConfig, 'id' | 'kind' | 'alarms'>[],
+): Record<string, MemberAlarmMode> {
+  return Object.fromEntries(
+    nodeGroups.map((g) => [
+      g.id,
+      g.kind === 'ec2' && g.alarms === 'members' ? 'per-member' : 'per-group',
+    ]),
+  );
+}
+
 /** The monthly goals for drpilot's own resources (issue 14), by node count. */
 export const COST_GOALS: readonly { nodes: number; underUsd: number }[] = [
   { nodes: 3, underUsd: 10 },
@@ -48,7 +69,13 @@ export const COST_GOALS: readonly { nodes: number; underUsd: number }[] = [
 export interface CostAssumptions {
   /** Nodes across all node groups (each a member of one group). */
   readonly nodes: number;
+  /** How the alarms of a node group absent from `groupAlarms` are priced. */
   readonly memberAlarms: MemberAlarmMode;
+  /**
+   * Per node group id, how its alarms are priced: from the config by `alarmCostModes`. The nodes
+   * are spread evenly over the node groups.
+   */
+  readonly groupAlarms: Readonly<Record<string, MemberAlarmMode>>;
   /** Whether the health-checked endpoints are AWS endpoints (ELB/EC2 in this account). */
   readonly healthCheckEndpoints: 'aws' | 'non-aws';
   /** Age of the KMS keys in years: rotation adds a backing key a year, charged up to two. */
@@ -89,6 +116,7 @@ export interface CostAssumptions {
 export const DEFAULT_ASSUMPTIONS: CostAssumptions = {
   nodes: 3,
   memberAlarms: 'per-member',
+  groupAlarms: {},
   healthCheckEndpoints: 'aws',
   keyAgeYears: 1,
   averageDurationMs: 1_000,
@@ -424,24 +452,36 @@ export function planCost(
 
   // The member alarms the resize-alarms function keeps at run time (not in the templates).
   const nodeGroups = [...new Set(of('AWS::Events::Rule').flatMap((r) => nodeGroupsOf(r.props)))];
-  if (nodeGroups.length > 0) {
-    const groups = `${nodeGroups.length} groups`;
-    if (a.memberAlarms === 'per-group') {
+  for (const mode of MEMBER_ALARM_MODES) {
+    const count = nodeGroups.filter((id) => (a.groupAlarms[id] ?? a.memberAlarms) === mode).length;
+    if (count === 0) continue;
+    // The nodes spread evenly over the groups; all of them when every group is priced alike.
+    const nodes =
+      count === nodeGroups.length ? a.nodes : Math.round((a.nodes * count) / nodeGroups.length);
+    const groups = `${count} groups`;
+    if (mode === 'per-group') {
       lines.push(
         line(
           'CloudWatch alarms',
           `node group alarms (up/down pair per group, ${groups})`,
-          2 * nodeGroups.length,
+          2 * count,
           'alarm-metric-month',
           cloudwatch.standardAlarmMetric,
         ),
+        line(
+          'CloudWatch metrics',
+          `node group metrics (the one each group pair watches, ${groups})`,
+          count,
+          'metric-month',
+          cloudwatch.customMetric,
+        ),
       );
-    } else if (a.memberAlarms === 'per-member') {
+    } else if (mode === 'per-member') {
       lines.push(
         line(
           'CloudWatch alarms',
           `node group member alarms (up/down pair per node, ${groups})`,
-          2 * a.nodes,
+          2 * nodes,
           'alarm-metric-month',
           cloudwatch.standardAlarmMetric,
           true,
@@ -452,7 +492,7 @@ export function planCost(
         line(
           'CloudWatch alarms',
           `node group member alarms (scale-up alarm per node, ${groups})`,
-          a.nodes,
+          nodes,
           'alarm-metric-month',
           cloudwatch.standardAlarmMetric,
           true,
@@ -462,7 +502,7 @@ export function planCost(
         line(
           'CloudWatch API',
           `GetMetricData of every member each ${a.scaleDownReviewMinutes} min (scale-down re-plan)`,
-          a.nodes * ((HOURS_PER_MONTH * 60) / a.scaleDownReviewMinutes),
+          nodes * ((HOURS_PER_MONTH * 60) / a.scaleDownReviewMinutes),
           'metric requested',
           cloudwatch.getMetricDataMetric,
           true,
@@ -586,8 +626,9 @@ export function planCost(
   // KMS requests: only data under a customer managed key costs them (SQS-managed SSE, DynamoDB's
   // AWS owned key and the default Logs encryption make none that are billed). Invocations touch
   // the state table and queues; every publish to a topic under a customer key takes a data key.
+  // An AWS managed key is named by its alias (`alias/aws/sns`) or the alias ARN (`…:alias/aws/sns`).
   const customerKey = (key: unknown) =>
-    key !== undefined && !(typeof key === 'string' && key.startsWith('alias/aws/'));
+    key !== undefined && !(typeof key === 'string' && /(^|:)alias\/aws\//.test(key));
   const customerKeyStores =
     of('AWS::DynamoDB::Table').filter(
       (t) =>
@@ -749,8 +790,9 @@ export function planCost(
 }
 
 const MEMBER_ALARM_TEXT: Record<MemberAlarmMode, (a: CostAssumptions) => string> = {
-  'per-member': () => 'one up/down pair per node (ec2 node groups)',
-  'per-group': () => 'one up/down pair per node group',
+  'per-member': () => 'one up/down pair per node',
+  'per-group': () =>
+    "one up/down pair per node group on one custom metric (an ec2 group's on the CloudWatch agent's DrpilotGroup rollup)",
   'scale-up-only': (a) =>
     `one scale-up alarm per node and a scale-down re-plan reading every node's metric each ${a.scaleDownReviewMinutes} min (a design priced here, not built)`,
 };
@@ -775,11 +817,24 @@ export function costGoalVerdicts(tables: readonly CostTable[]): string[] {
   });
 }
 
+function memberAlarmsText(a: CostAssumptions): string {
+  const fromConfig = Object.entries(a.groupAlarms);
+  if (fromConfig.length === 0) return `member alarms ${MEMBER_ALARM_TEXT[a.memberAlarms](a)}`;
+  const parts = MEMBER_ALARM_MODES.flatMap((mode) => {
+    const ids = fromConfig.filter(([, m]) => m === mode).map(([id]) => id);
+    return ids.length > 0 ? [`${ids.join(', ')}: ${MEMBER_ALARM_TEXT[mode](a)}`] : [];
+  });
+  return (
+    `member alarms as the config sets each node group's alarms — ${parts.join('; ')}; a group the config does not name: ${MEMBER_ALARM_TEXT[a.memberAlarms](a)} ` +
+    '(an ec2 group with alarms "auto" is assumed to run the CloudWatch agent with `drpilot agent-config`\'s fragment, so it has the group pair; without the agent it keeps a pair per node, which --member-alarms per-member prices); the nodes spread evenly over the groups'
+  );
+}
+
 /** The assumptions as sentences, for the table and the README. */
 export function describeAssumptions(a: CostAssumptions): string[] {
   return [
     `${PRICES_REGION} list prices as of ${PRICES_AS_OF}, 730 hours a month, no free tiers (they are per account).`,
-    `Nodes: ${a.nodes}; member alarms ${MEMBER_ALARM_TEXT[a.memberAlarms](a)}.`,
+    `Nodes: ${a.nodes}; ${memberAlarmsText(a)}.`,
     `Health checks probe ${a.healthCheckEndpoints === 'aws' ? 'AWS endpoints (the clusters’ load balancers in this account)' : 'non-AWS endpoints'}; HTTPS, the 10 s interval, latency and string matching are priced features.`,
     `KMS keys in year ${Math.ceil(a.keyAgeYears)} of yearly rotation (each of the first two rotations adds $1/key-month, so from year 3 a key costs $3/month); ${a.kmsRequestsPerInvocation} KMS request per invocation when the state table or queues are under a customer key, 1 per publish to a topic under one.`,
     `Functions run ${a.averageDurationMs} ms per invocation; schedules fire as written; each event-pattern rule invokes its function ${a.eventInvocationsPerRule} times a month.`,

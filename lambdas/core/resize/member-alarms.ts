@@ -9,16 +9,23 @@
  * EventBridge rule on `resizeAlarmPrefix` delivers their state changes to the resize
  * function, which maps a name back to its group with `parseResizeAlarmName`.
  *
+ * An `ec2` group whose alarms are `group` (or `auto` and CloudWatch lists the metric) has one pair
+ * instead, on the CloudWatch agent's rollup over `DrpilotGroup=<group id>` (./agent-config.ts),
+ * named `<group>.<up|down>.group` (no instance id is "group"). When the mode changes, the pairs of
+ * the other mode are no longer wanted and are deleted by the same reconciliation.
+ *
  * Memory comes from the CloudWatch agent, and an alarm matches a metric's exact set of dimensions:
  * the agent must publish `mem_used_percent` with `InstanceId` alone (`append_dimensions`
  * `InstanceId`, `aggregation_dimensions` `[["InstanceId"]]`), and with `AutoScalingGroupName`
  * alone for the Auto Scaling kinds (`[["AutoScalingGroupName"]]`). Otherwise the alarms see no
  * data, which counts as not breaching: they never fire.
  */
+import type { AlarmMode } from '../config/alarm-modes';
 import type { DrpilotConfig, NodeGroupConfig } from '../config/schema';
 import { parseResizeAlarmName, resizeAlarmName } from '../shared-names';
 import type { ResizeMetric } from './instance-types';
 import type { Direction } from './ladder';
+import { groupDimensions, groupMetric } from './agent-config';
 
 /** Where each alarmed dimension is published (the same metrics `nodeUtilisation` reads). */
 export const MEMBER_METRICS: Readonly<
@@ -84,7 +91,25 @@ export interface ExistingMetricAlarm extends MetricAlarmSpec {
   actions: readonly string[];
 }
 
-export type AlarmGroup = Pick<NodeGroupConfig, 'id' | 'metric' | 'scaleUpAt' | 'scaleDownAt'>;
+export type AlarmGroup = Pick<NodeGroupConfig, 'id' | 'metric' | 'scaleUpAt' | 'scaleDownAt'> & {
+  /** As configured; absent means the default, `auto`. */
+  alarms?: AlarmMode;
+};
+
+/** Which alarms a group has: a pair per member, or one pair on the agent's group metric. */
+export type AlarmModeInEffect = 'members' | 'group';
+
+/** The member part of a group alarm's name; instance ids start with "i-". */
+export const GROUP_ALARM_MEMBER = 'group';
+
+/**
+ * Group alarms take the Maximum over all members' datapoints in a period: "up" fires when the
+ * hottest member is past `scaleUpAt` (as that member's own alarm would), and "down" only when even
+ * the hottest member is below `scaleDownAt` (every member quiet). An Average would hide one hot
+ * member among idle ones. The planner reads every node's own p95 before it moves anything, so an
+ * alarm on one member's spike ends as a no-op plan, never as a blind resize.
+ */
+export const GROUP_ALARM_STATISTIC = 'Maximum';
 
 export interface WantedAlarm {
   direction: Direction;
@@ -107,6 +132,8 @@ export interface SkippedMember {
 
 export interface GroupAlarmsPlan {
   id: string;
+  /** Null when the members could not be read (the alarms are left as they are). */
+  mode: AlarmModeInEffect | null;
   put: AlarmPut[];
   /** Puts beyond this run's budget: the next run makes them. */
   deferred: AlarmPut[];
@@ -128,7 +155,15 @@ export interface MemberAlarmsInput {
    * Every node group of the region. `members: null` means they could not be read: the group's
    * alarms are left as they are.
    */
-  groups: readonly { group: AlarmGroup; members: readonly AlarmMember[] | null }[];
+  groups: readonly {
+    group: AlarmGroup;
+    members: readonly AlarmMember[] | null;
+    /**
+     * Whether ListMetrics lists the group's agent metric (data in the past three hours); read
+     * only for kind ec2 groups whose alarms are `auto`, absent otherwise.
+     */
+    groupMetricListed?: boolean;
+  }[];
   /** Every alarm whose name starts with `resizeAlarmPrefix(config)`, in this region. */
   existing: readonly ExistingMetricAlarm[];
   /** At most this many puts (PutMetricAlarm is throttled per account and region). */
@@ -136,6 +171,74 @@ export interface MemberAlarmsInput {
 }
 
 const DIRECTIONS: readonly Direction[] = ['up', 'down'];
+
+/**
+ * `members` and `group` are what they say; `auto` is `group` once the agent's metric is listed, so
+ * a deployment without the agent keeps its per-member alarms and one with it gets the one pair.
+ */
+export function alarmModeInEffect(
+  group: Pick<AlarmGroup, 'alarms'>,
+  groupMetricListed = false,
+): AlarmModeInEffect {
+  switch (group.alarms ?? 'auto') {
+    case 'members':
+      return 'members';
+    case 'group':
+      return 'group';
+    case 'auto':
+      return groupMetricListed ? 'group' : 'members';
+  }
+}
+
+/** The one up/down pair of a group in mode `group`, on the agent's rollup over its members. */
+export function wantedGroupAlarms(
+  config: Pick<DrpilotConfig, 'name'>,
+  group: AlarmGroup,
+): { alarms: WantedAlarm[]; skipped: SkippedMember[] } {
+  const { namespace, metricName } = groupMetric(group.metric);
+  const names = DIRECTIONS.map((direction) =>
+    resizeAlarmName(config, group.id, direction, GROUP_ALARM_MEMBER),
+  );
+  // The config's name and a node group id are short enough that this never happens; said anyway.
+  if (names.includes(null)) {
+    return {
+      alarms: [],
+      skipped: [
+        {
+          memberId: GROUP_ALARM_MEMBER,
+          reason: "its alarm names would exceed CloudWatch's 255 characters",
+        },
+      ],
+    };
+  }
+  const alarms = DIRECTIONS.map((direction, i): WantedAlarm => {
+    const window = MEMBER_ALARM_WINDOWS[direction];
+    const up = direction === 'up';
+    const threshold = up ? group.scaleUpAt : group.scaleDownAt;
+    return {
+      direction,
+      spec: {
+        name: names[i] as string,
+        description:
+          `drpilot ${config.name}: ${metricName} of the hottest member of node group ${group.id} ` +
+          `${up ? '≥' : '≤'} ${threshold}% (maximum over the members, published by the CloudWatch ` +
+          `agent with ${groupDimensions(group.id)[0]?.name}=${group.id}) in ${window.datapointsToAlarm} ` +
+          `of the last ${window.evaluationPeriods} ${window.periodSeconds / 60}-minute periods: ` +
+          `the group steps ${direction}. Kept by drpilot's resize-alarms function, which reverts edits.`,
+        namespace,
+        metricName,
+        dimensions: groupDimensions(group.id),
+        statistic: GROUP_ALARM_STATISTIC,
+        ...window,
+        threshold,
+        comparisonOperator: up ? 'GreaterThanOrEqualToThreshold' : 'LessThanOrEqualToThreshold',
+        treatMissingData: TREAT_MISSING_DATA,
+      },
+      tags: { [GROUP_TAG_KEY]: group.id },
+    };
+  });
+  return { alarms, skipped: [] };
+}
 
 /** The alarms one group should have for its current members. */
 export function wantedMemberAlarms(
@@ -244,10 +347,12 @@ export function planMemberAlarms(input: MemberAlarmsInput): MemberAlarmsPlan {
     .sort();
 
   const candidates: { groupIndex: number; put: AlarmPut }[] = [];
-  const groups: GroupAlarmsPlan[] = input.groups.map(({ group, members }, groupIndex) => {
+  const groups: GroupAlarmsPlan[] = input.groups.map((read, groupIndex) => {
+    const { group, members } = read;
     const existing = byGroup.get(group.id) ?? [];
     const plan: GroupAlarmsPlan = {
       id: group.id,
+      mode: null,
       put: [],
       deferred: [],
       delete: [],
@@ -258,7 +363,11 @@ export function planMemberAlarms(input: MemberAlarmsInput): MemberAlarmsPlan {
       plan.unchanged = existing.map((alarm) => alarm.name).sort();
       return plan;
     }
-    const wanted = wantedMemberAlarms(config, group, members);
+    plan.mode = alarmModeInEffect(group, read.groupMetricListed);
+    const wanted =
+      plan.mode === 'group'
+        ? wantedGroupAlarms(config, group)
+        : wantedMemberAlarms(config, group, members);
     plan.skipped = wanted.skipped;
     const existingByName = new Map(existing.map((alarm) => [alarm.name, alarm]));
     for (const alarm of wanted.alarms) {

@@ -1,0 +1,106 @@
+/**
+ * Copies of the AWS SDK's schema-based packages that esbuild can tree-shake.
+ *
+ * Since the schema-serde releases, each client keeps every shape of its service in one module,
+ * `dist-es/schemas/schemas_0.js` (EC2: 1.3 MB, 3,300 shapes), as top-level arrays whose trait
+ * objects use computed keys: `{ [_xN]: _TSa }`, with `const _xN = "xmlName"` declared in the same
+ * file. A computed key converts its value with ToPropertyKey, which may run code for an object,
+ * so esbuild keeps every declaration that has one, used or not (tree-shaking removes only
+ * declarations it can prove free of side effects: https://esbuild.github.io/api/#tree-shaking).
+ * A function that sends one EC2 command then carries all 3,300 shapes (≈ 550 kB minified). Where
+ * the key is a string constant of the same module, `{ "xmlName": _TSa }` is the same object, with
+ * nothing left to run; after that rewrite esbuild keeps only the shapes a bundle reaches.
+ *
+ * The copies live under node_modules/.cache (so their own imports resolve from the repository's
+ * node_modules), one per package version and rewrite version, created once and atomically (synths
+ * run in parallel test workers), and reach esbuild as `alias` entries (lib/lambda-bundling.ts).
+ */
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+
+/** Bumped whenever {@link literalSchemaKeys} changes, so older copies are not reused. */
+const REWRITE_VERSION = 1;
+
+const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
+const COMPUTED_KEY = /\[(_\w+)\]:/g;
+
+/**
+ * `source` with every computed key `[_x]:` whose `_x` is a top-level string constant of the same
+ * source (`const _x = "…";`) written as that string literal. Other computed keys are left as they are.
+ */
+export function literalSchemaKeys(source: string): string {
+  const constants = new Map<string, string>();
+  for (const [, name, literal] of source.matchAll(STRING_CONSTANT)) {
+    if (name && literal) constants.set(name, literal);
+  }
+  return source.replace(COMPUTED_KEY, (key, name: string) => {
+    const literal = constants.get(name);
+    return literal ? `${literal}:` : key;
+  });
+}
+
+/**
+ * The packages to copy: the schema-based @aws-sdk clients installed at the top level. One with
+ * its own node_modules is left alone: its copy would resolve those imports from the top level.
+ */
+function schemaPackages(nodeModules: string): string[] {
+  const scope = join(nodeModules, '@aws-sdk');
+  return readdirSync(scope)
+    .filter((name) => name.startsWith('client-') || name === 'nested-clients')
+    .map((name) => `@aws-sdk/${name}`)
+    .filter((name) => !existsSync(join(nodeModules, name, 'node_modules')))
+    .filter((name) => schemaFiles(join(nodeModules, name, 'dist-es')).length > 0);
+}
+
+function schemaFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' })
+    .filter((path) => /(^|\/)schemas\/[^/]+\.js$/.test(path))
+    .map((path) => join(dir, path));
+}
+
+function ensureCopy(nodeModules: string, name: string): string {
+  const source = join(nodeModules, name);
+  const { version } = JSON.parse(readFileSync(join(source, 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const cache = join(nodeModules, '.cache', 'drpilot-shakable-sdk');
+  const target = join(cache, `${name.replace('/', '+')}@${version}-r${REWRITE_VERSION}`);
+  if (existsSync(join(target, 'package.json'))) return target;
+
+  mkdirSync(cache, { recursive: true });
+  const staging = `${target}.${process.pid}.${Date.now()}`;
+  cpSync(source, staging, {
+    recursive: true,
+    // Types are not bundled; a nested node_modules is never copied (see schemaPackages).
+    filter: (path) => ![join(source, 'dist-types'), join(source, 'node_modules')].includes(path),
+  });
+  for (const file of schemaFiles(join(staging, 'dist-es'))) {
+    writeFileSync(file, literalSchemaKeys(readFileSync(file, 'utf8')));
+  }
+  try {
+    renameSync(staging, target);
+  } catch (error) {
+    // Another process made the same copy first: use it.
+    rmSync(staging, { recursive: true, force: true });
+    if (!existsSync(join(target, 'package.json'))) throw error;
+  }
+  return target;
+}
+
+/** esbuild `alias` entries from each schema-based SDK package to its tree-shakable copy. */
+export function shakableSdkAliases(repoRoot: string): Record<string, string> {
+  const nodeModules = join(repoRoot, 'node_modules');
+  return Object.fromEntries(
+    schemaPackages(nodeModules).map((name) => [name, ensureCopy(nodeModules, name)]),
+  );
+}
