@@ -49,13 +49,17 @@ export function literalSchemaKeys(source: string): string {
 }
 
 /**
- * The packages to copy: the schema-based @aws-sdk clients installed at the top level. One with
- * its own node_modules is left alone: its copy would resolve those imports from the top level.
+ * The packages to copy: the schema-based @aws-sdk clients installed at the top level, which
+ * drpilot imports by their root. An alias replaces a path prefix, so a subpath import of an
+ * aliased package (`@aws-sdk/nested-clients/sts`, as the credential providers import it) would
+ * resolve as a file under the copy instead of through the package's `exports` map, and land on
+ * its CommonJS build; @aws-sdk/nested-clients is left out for that reason. A package with its own
+ * node_modules is left out too: its copy would resolve those imports from the top level.
  */
 function schemaPackages(nodeModules: string): string[] {
   const scope = join(nodeModules, '@aws-sdk');
   return readdirSync(scope)
-    .filter((name) => name.startsWith('client-') || name === 'nested-clients')
+    .filter((name) => name.startsWith('client-'))
     .map((name) => `@aws-sdk/${name}`)
     .filter((name) => !existsSync(join(nodeModules, name, 'node_modules')))
     .filter((name) => schemaFiles(join(nodeModules, name, 'dist-es')).length > 0);

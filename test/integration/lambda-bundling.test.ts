@@ -90,6 +90,8 @@ process.stdout.write(JSON.stringify({
       expect(inputs.some((p) => p.includes(`drpilot-shakable-sdk/@aws-sdk+${pkg}@`))).toBe(true);
       expect(inputs.filter((p) => p.startsWith(`node_modules/@aws-sdk/${pkg}/`))).toEqual([]);
     }
+    // Every SDK module comes from an ES build (a CommonJS build cannot be tree-shaken).
+    expect(inputs.filter((p) => p.includes('/@aws-sdk') && p.includes('/dist-cjs/'))).toEqual([]);
     // A shape of a command the script never sends (EC2's AcceptAddressTransfer) is left out.
     expect(readFileSync(file, 'utf8')).not.toContain('AcceptAddressTransferRequest');
     const out = JSON.parse(execFileSync(process.execPath, [file], { env: process.env }).toString());
