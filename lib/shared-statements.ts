@@ -122,29 +122,33 @@ export function grantDescribeNodegroups(
 }
 
 /**
- * cloudwatch:DescribeAlarms in the stack's region. A listing by name prefix is authorised against
- * every alarm (alarm:*), not against the prefix, so a prefix-scoped grant would be refused.
+ * cloudwatch:DescribeAlarms in the stack's region, or in `regions` (a function that reads alarms
+ * in other regions, as status does). A listing by name prefix is authorised against every alarm
+ * (alarm:*), not against the prefix, so a prefix-scoped grant would be refused.
  */
-export function grantListAlarms(reactive: ReactiveFunction): void {
-  const alarms = Stack.of(reactive).formatArn({
-    service: 'cloudwatch',
-    resource: 'alarm',
-    resourceName: '*',
-    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-  });
+export function grantListAlarms(reactive: ReactiveFunction, regions?: readonly string[]): void {
+  const stack = Stack.of(reactive);
+  const alarms = (regions ?? [undefined]).map((region) =>
+    stack.formatArn({
+      service: 'cloudwatch',
+      region,
+      resource: 'alarm',
+      resourceName: '*',
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    }),
+  );
   reactive.addToRolePolicy(
     new iam.PolicyStatement({
       sid: 'ListAlarms',
       actions: ['cloudwatch:DescribeAlarms'],
-      resources: [alarms],
+      resources: alarms,
     }),
   );
   acknowledge(reactive.role, [
     {
       rule: 'AwsSolutions-IAM5',
-      reason:
-        "DescribeAlarms by name prefix is authorised against alarm:*; read-only, this region's alarms.",
-      appliesTo: [`Resource::${alarms}`],
+      reason: `DescribeAlarms by name prefix is authorised against alarm:*; read-only, ${regions ? 'the named regions' : "this region's"} alarms.`,
+      appliesTo: alarms.map((arn) => `Resource::${arn}`),
     },
   ]);
 }

@@ -3,12 +3,13 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { SIDES, type DrpilotConfig } from '../lambdas/core/config/schema';
+import { SIDES, type DrpilotConfig, type Side } from '../lambdas/core/config/schema';
 import { grantReadWebhookSecret } from './aks-grants';
 import { names } from './names';
 import {
   describeHealthAlarmsStatement,
   grantDescribeNodegroups,
+  grantListAlarms,
   readBucketVersioningStatement,
   readZoneStatement,
 } from './shared-statements';
@@ -23,7 +24,7 @@ export interface StatusFunctionProps {
 
 /**
  * `drpilot status --via lambda`: reads the DNS record, the clusters' health alarms, the node
- * groups' instances and the state table. Read-only, and only on what the config names.
+ * groups' instances and resize alarms, and the state table. Read-only, and only on what the config names.
  */
 export class StatusFunction extends Construct {
   readonly reactive: ReactiveFunction;
@@ -56,6 +57,13 @@ export class StatusFunction extends Construct {
     });
 
     grantDescribeNodegroups(this.reactive, config, config.nodeGroups);
+
+    // status tells each node group's resize alarms (group pair or per member) from the names
+    // listed under resizeAlarmPrefix, in the regions of the node groups' clusters.
+    const alarmRegions = [
+      ...new Set(config.nodeGroups.map((g) => config.clusters[g.cluster as Side].region)),
+    ];
+    if (alarmRegions.length > 0) grantListAlarms(this.reactive, alarmRegions);
 
     // status warns when a Velero bucket is not versioned (re-sync then deletes nothing).
     this.reactive.addToRolePolicy(

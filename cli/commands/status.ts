@@ -113,6 +113,14 @@ function lastActionLines(actions: StatusReport['lastActions']): string[] {
   return actions.map((a) => `${a.job.padEnd(8)}${a.at} ${a.outcome}: ${a.what}`);
 }
 
+/** `; alarms auto → members (6)`: the mode configured, the one CloudWatch shows, how many alarms. */
+function alarmsText(alarms: StatusReport['nodeGroups'][number]['alarms'] | undefined): string {
+  if (!alarms) return '';
+  const configured = alarms.configured ? `${alarms.configured} → ` : '';
+  const state = alarms.state ? `, ${alarms.state}` : '';
+  return `; alarms ${configured}${alarms.inEffect} (${alarms.alarmCount}${state})`;
+}
+
 export function renderStatus(status: StatusReport): string {
   const health = (side: 'primary' | 'dr') => {
     const c = status.clusters[side];
@@ -124,11 +132,12 @@ export function renderStatus(status: StatusReport): string {
     ? `${status.dns.record} → ${status.dns.target} (TTL ${status.dns.ttl} s), active side: ${status.dns.activeSide ?? 'neither'}`
     : `${status.dns.record}: no record`;
   const groups = status.nodeGroups.map((g) => {
-    if (!g.instances) return `${g.id} (${g.kind}, ${g.cluster}): not read for this kind yet`;
+    if (!g.instances)
+      return `${g.id} (${g.kind}, ${g.cluster}): not read for this kind yet${alarmsText(g.alarms)}`;
     const counts = new Map<string, number>();
     for (const i of g.instances) counts.set(i.type, (counts.get(i.type) ?? 0) + 1);
     const summary = [...counts].map(([type, n]) => `${n} × ${type}`).join(', ') || 'no instances';
-    return `${g.id} (${g.kind}, ${g.cluster}): ${summary}`;
+    return `${g.id} (${g.kind}, ${g.cluster}): ${summary}${alarmsText(g.alarms)}`;
   });
   const backups =
     status.backups.latest === null

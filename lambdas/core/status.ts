@@ -23,6 +23,11 @@ import type { FunctionAppObservation } from './aks/function-app-state';
 import type { HistoryEntry } from './history/audit-history';
 import type { Pause } from './pause/pause-rules';
 import type { ApprovalRequest } from './approval/approval-rules';
+import {
+  observeGroupAlarms,
+  type NodeGroupAlarms,
+  type ObservedAlarm,
+} from './resize/observed-alarms';
 
 export interface StatusObservations {
   /** The main record's CNAME target and TTL, or null when the record does not exist. */
@@ -40,6 +45,11 @@ export interface StatusObservations {
   functionApp?: FunctionAppObservation | null;
   /** Each VPN connection's tunnels as last recorded. */
   tunnelRecords?: ReadonlyMap<string, TunnelRecord | null>;
+  /**
+   * Per cluster region, the alarms under `resizeAlarmPrefix` (DescribeAlarms by prefix), or why
+   * they could not be read; a region absent here was not read.
+   */
+  resizeAlarms?: ReadonlyMap<string, readonly ObservedAlarm[] | { error: string }>;
   /** GetBucketVersioning of each side's Velero bucket, where it was read. */
   bucketVersioning?: Readonly<Partial<Record<Side, BucketVersioning>>> | null;
   now: string;
@@ -85,6 +95,8 @@ export interface StatusReport {
     kind: string;
     instanceTypes: string[] | null;
     instances: { id: string; type: string; state: string }[] | null;
+    /** Its resize alarms as CloudWatch holds them; null when they were not read. */
+    alarms: NodeGroupAlarms | null;
   }[];
   /** Per VPN connection and tunnel: up or down, and since when; null without tunnels configured. */
   tunnels: TunnelConnectionStatus[] | null;
@@ -162,16 +174,30 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
     }),
   ) as Record<Side, ClusterStatus>;
 
+  const unreadRegions = new Set<string>();
   const nodeGroups = config.nodeGroups.map((group) => {
     const instances = seen.nodeGroupMembers.get(group.id) ?? null;
     if (instances && instances.length === 0)
       warnings.push(`node group ${group.id} has no instances`);
+    const region = config.clusters[group.cluster as Side].region;
+    const listed = seen.resizeAlarms?.get(region);
+    let alarms: NodeGroupAlarms | null = null;
+    if (listed && 'error' in listed) {
+      if (!unreadRegions.has(region))
+        warnings.push(`resize alarms in ${region} not read: ${listed.error}`);
+      unreadRegions.add(region);
+    } else if (listed) {
+      const observed = observeGroupAlarms(config, group, listed);
+      alarms = observed.alarms;
+      warnings.push(...observed.warnings);
+    }
     return {
       id: group.id,
       cluster: group.cluster,
       kind: group.kind,
       instanceTypes: instances ? [...new Set(instances.map((i) => i.type))].sort() : null,
       instances,
+      alarms,
     };
   });
 

@@ -3,6 +3,7 @@ import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
 import { ec2Client } from '../adapters/aws/sdk-clients/ec2';
 import { route53Client } from '../adapters/aws/sdk-clients/route53';
 import { readAlarmStates } from '../adapters/aws/alarm-states';
+import { metricAlarmStates } from '../adapters/aws/metric-alarms';
 import { readRecord } from '../adapters/aws/route53-records';
 import { StateStore } from '../adapters/aws/state-store';
 import { instancesWithTag } from '../adapters/aws/tagged-instances';
@@ -13,6 +14,7 @@ import { bucketSide } from '../adapters/aws/velero-bucket';
 import type { BucketVersioning } from '../core/resync/deletion-gate';
 import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
+import { resizeAlarmPrefix } from '../core/shared-names';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';
 import type { VerifiedRestores } from '../core/restore/verified-rpo';
@@ -40,6 +42,29 @@ async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
  * recovery point re-sync last measured) and summarises it. Health alarms watch Route 53 HealthCheckStatus, which exists only in
  * us-east-1, so they are read in controlRegion.
  */
+/**
+ * The alarms under the resize prefix in each region that has node groups (one listing serves all
+ * of a region's groups), or why they could not be read: status reports the rest regardless.
+ */
+async function resizeAlarms(config: DrpilotConfig) {
+  const regions = [
+    ...new Set(config.nodeGroups.map((g) => config.clusters[g.cluster as Side].region)),
+  ];
+  return new Map(
+    await Promise.all(
+      regions.map(async (region) => {
+        const listed = await metricAlarmStates(
+          cloudWatchClient(region),
+          resizeAlarmPrefix(config),
+        ).catch((error: unknown) => ({
+          error: error instanceof Error ? error.message : String(error),
+        }));
+        return [region, listed] as const;
+      }),
+    ),
+  );
+}
+
 /** The recovery point the last re-sync into each side measured. */
 async function recoveryPoints(config: DrpilotConfig) {
   const store = new StateStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable);
@@ -67,6 +92,7 @@ async function bucketVersioning(config: DrpilotConfig) {
 
 export async function readStatus(config: DrpilotConfig, now = new Date()): Promise<StatusReport> {
   const versioning = bucketVersioning(config);
+  const alarms = resizeAlarms(config);
   const [record, alarmStates, members, points, outbox, tunnelRecords, verified, functionApp] =
     await Promise.all([
       readRecord(route53Client(), config.dns.hostedZoneId, config.dns.recordName, 'CNAME'),
@@ -98,6 +124,7 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
     tunnelRecords,
     functionApp,
     bucketVersioning: await versioning,
+    resizeAlarms: await alarms,
     now: now.toISOString(),
   });
   return { ...summary, pauses, approvals, lastActions: lastActionsOf(newest.flat()) };

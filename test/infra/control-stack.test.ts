@@ -17,6 +17,7 @@ import {
 
 type Resource = TemplateJson[string];
 type Statement = {
+  Sid?: string;
   Action: string | string[];
   Resource: unknown;
   Effect: string;
@@ -370,7 +371,7 @@ describe('control stack', () => {
       // enablePartitionLiterals: the region is known, so the partition is written out.
       expect(route53?.Resource).toBe('arn:aws:route53:::hostedzone/Z0123456789');
 
-      const [alarms] = find('cloudwatch:DescribeAlarms');
+      const alarms = statements.find((s) => s.Sid === 'ReadTheHealthAlarms');
       expect(actionsOf(defined(alarms, 'DescribeAlarms'))).toEqual(['cloudwatch:DescribeAlarms']);
       expect(([] as string[]).concat(alarms?.Resource as string[]).sort()).toEqual(
         ['acme-dr-health', 'acme-primary-health'].map(
@@ -389,6 +390,40 @@ describe('control stack', () => {
         ),
       ).toEqual([]);
       expect(tableRead?.Resource).toEqual({ 'Fn::GetAtt': [tableId, 'Arn'] });
+    });
+
+    it("lists alarms (the node groups' resize alarms, by prefix) only in the cluster regions, read-only, acknowledged", () => {
+      const listed = statementsOf('AWS::IAM::Policy', status()).filter(
+        ({ statement }) => statement.Sid === 'ListAlarms',
+      );
+      expect(listed).toHaveLength(1);
+      const { statement, policy } = defined(listed[0], 'the ListAlarms statement');
+      expect(actionsOf(statement)).toEqual(['cloudwatch:DescribeAlarms']);
+      // A listing by prefix is authorised against alarm:* (lib/shared-statements.ts), per region.
+      const arns = ['eu-west-1', 'eu-central-1'].map(
+        (region) => `arn:aws:cloudwatch:${region}:${TEST_ACCOUNT}:alarm:*`,
+      );
+      expect(([] as string[]).concat(statement.Resource as string[]).sort()).toEqual(
+        [...arns].sort(),
+      );
+      const control = synthesized.stacks.control;
+      const policyPath = defined(
+        control.node
+          .findAll()
+          .find((c) => CfnResource.isCfnResource(c) && control.resolve(c.logicalId) === policy),
+        'the ListAlarms policy construct',
+      ).node.path;
+      const acknowledged = acknowledgementsIn(control).filter(
+        (ack) => policyPath === ack.path || policyPath.startsWith(`${ack.path}/`),
+      );
+      for (const arn of arns) {
+        expect(acknowledged).toContainEqual(
+          expect.objectContaining({
+            id: `AwsSolutions-IAM5[Resource::${arn}]`,
+            reason: expect.stringMatching(/DescribeAlarms by name prefix/),
+          }),
+        );
+      }
     });
 
     it('uses * only where the action has no resource-level permissions, each with a reason', () => {

@@ -41,6 +41,11 @@ describe('drpilot status --via lambda (fake Lambda Invoke API: moto needs Docker
     const viaLocal = await runCli(['status', '--config', estate.configFile, '--json']);
     expect(viaLambda.code).toBe(0);
     expect(viaLambda.json()).toEqual(viaLocal.json());
+    // The node groups' resize alarms as the function observed them (none made yet).
+    expect(viaLambda.json().nodeGroups.map((g: { alarms: unknown }) => g.alarms)).toEqual([
+      { configured: 'auto', inEffect: 'none', alarmCount: 0 },
+      { configured: 'auto', inEffect: 'none', alarmCount: 0 },
+    ]);
     expect(fake.invocations).toEqual(['acme-drpilot-status']);
   });
 

@@ -1,12 +1,18 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { describe, expect, it } from 'vitest';
-import { cloudWatchClient, route53Client } from '../../lambdas/adapters/aws/clients';
+import { cloudWatchClient, ec2Client, route53Client } from '../../lambdas/adapters/aws/clients';
+import type { DrpilotConfig } from '../../lambdas/core/config/schema';
+import { reconcileMemberAlarms } from '../../lambdas/resize-alarms/reconcile-member-alarms';
 import { runResync } from '../../lambdas/resync/run-resync';
 import { handler } from '../../lambdas/status/handler';
 import { runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';
 import { useMoto } from '../support/moto';
 import { upsertRecord } from '../../cli/embedded/seed-dns';
+import { seedNodeGroup } from '../../cli/embedded/seed-nodes';
 
 useMoto();
 
@@ -91,6 +97,66 @@ describe('drpilot status against a seeded moto estate', () => {
     expect(status.backups.rpoSeconds).toBeLessThan(25 * 60);
     const human = await runCli(['status', '--config', estate.configFile]);
     expect(human.stdout).toMatch(/Backups {3}dr: latest daily-\d+, RPO \d+ min/);
+  });
+
+  it("observes each node group's resize alarms as the reconciler made them, and warns (moto never evaluates alarms: the no-data state is set by hand)", async () => {
+    const estate = await seedExampleEstate();
+    // primary-workers (eu-west-1) on the agent's group metric; dr-workers (eu-central-1) stays
+    // "auto" without the agent, so a pair per member, with 12 members.
+    const config: DrpilotConfig = {
+      ...estate.config,
+      nodeGroups: estate.config.nodeGroups.map((g) =>
+        g.id === 'primary-workers' ? { ...g, alarms: 'group' } : g,
+      ),
+    };
+    const configFile = join(mkdtempSync(join(tmpdir(), 'drpilot-status-')), 'drpilot.config.json');
+    writeFileSync(configFile, JSON.stringify(config));
+    const drWorkers = config.nodeGroups.find((g) => g.id === 'dr-workers')!;
+    const added = await seedNodeGroup(ec2Client('eu-central-1'), drWorkers, 9);
+    const drMembers = estate.nodes['dr-workers']!.length + added.length;
+    expect(drMembers).toBe(12);
+    for (const region of ['eu-west-1', 'eu-central-1']) {
+      await reconcileMemberAlarms(config, { region, dryRun: false });
+    }
+    for (const direction of ['up', 'down']) {
+      await cloudWatchClient('eu-west-1').send(
+        new SetAlarmStateCommand({
+          AlarmName: `acme-drpilot-resize.primary-workers.${direction}.group`,
+          StateValue: 'INSUFFICIENT_DATA',
+          StateReason: 'test: the agent publishes nothing for DrpilotGroup=primary-workers',
+        }),
+      );
+    }
+
+    const status = (await runCli(['status', '--config', configFile, '--json'])).json();
+    expect(status.nodeGroups).toEqual([
+      expect.objectContaining({
+        id: 'primary-workers',
+        instanceTypes: ['m6i.large'],
+        alarms: {
+          configured: 'group',
+          inEffect: 'group',
+          alarmCount: 2,
+          state: 'INSUFFICIENT_DATA',
+        },
+      }),
+      expect.objectContaining({
+        id: 'dr-workers',
+        instanceTypes: ['r6i.large'],
+        alarms: { configured: 'auto', inEffect: 'members', alarmCount: 2 * drMembers },
+      }),
+    ]);
+    expect(status.warnings).toEqual([
+      'node group primary-workers: no agent data for DrpilotGroup=primary-workers: the group will not resize by itself; run drpilot agent-config primary-workers on its members',
+      'node group dr-workers has 12 resize alarm pairs, one per member ($2.40 a month): the CloudWatch agent fragment would replace them with one pair ($0.20); run drpilot agent-config dr-workers on its members',
+    ]);
+
+    const human = (await runCli(['status', '--config', configFile])).stdout;
+    expect(human).toContain(
+      'primary-workers (ec2, primary): 3 × m6i.large; alarms group → group (2, INSUFFICIENT_DATA)',
+    );
+    expect(human).toContain('dr-workers (ec2, dr): 12 × r6i.large; alarms auto → members (24)');
+    expect(human).toContain('no agent data for DrpilotGroup=primary-workers');
   });
 
   it('exits 2 on a bad config and reads nothing', async () => {

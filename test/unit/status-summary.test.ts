@@ -198,6 +198,43 @@ describe('summarizeStatus', () => {
     expect(versioned.warnings).toEqual([]);
   });
 
+  it("reports each node group's resize alarms from its region's listing, and a region not read once", () => {
+    const report = summarizeStatus(config(), {
+      mainRecord: { target: 'primary.example.com', ttl: 30 },
+      alarmStates: healthy,
+      nodeGroupMembers: new Map(),
+      resizeAlarms: new Map<string, { name: string; state: AlarmState }[] | { error: string }>([
+        [
+          'eu-west-1',
+          [
+            { name: 'acme-drpilot-resize.primary-workers.up.group', state: 'OK' },
+            { name: 'acme-drpilot-resize.primary-workers.down.group', state: 'ALARM' },
+            // dr-workers is in eu-central-1: an alarm of that name here is not its alarm.
+            { name: 'acme-drpilot-resize.dr-workers.up.i-0abc', state: 'OK' },
+          ],
+        ],
+        ['eu-central-1', { error: 'AccessDenied: not authorized to perform DescribeAlarms' }],
+      ]),
+      ...noBackups,
+    });
+    expect(report.nodeGroups.map((g) => [g.id, g.alarms])).toEqual([
+      ['primary-workers', { configured: 'auto', inEffect: 'group', alarmCount: 2, state: 'ALARM' }],
+      ['dr-workers', null],
+    ]);
+    expect(report.warnings).toEqual([
+      'resize alarms in eu-central-1 not read: AccessDenied: not authorized to perform DescribeAlarms',
+    ]);
+    // Without a listing (a caller that read none) the field is null and nothing is said.
+    const unread = summarizeStatus(config(), {
+      mainRecord: { target: 'primary.example.com', ttl: 30 },
+      alarmStates: healthy,
+      nodeGroupMembers: new Map(),
+      ...noBackups,
+    });
+    expect(unread.nodeGroups.map((g) => g.alarms)).toEqual([null, null]);
+    expect(unread.warnings).toEqual([]);
+  });
+
   it('states the health-check interval and what the fast interval would gain; none at 10 s', () => {
     const fast = validateConfig({
       ...exampleConfig(),

@@ -6,6 +6,7 @@ import {
   type ComparisonOperator,
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
+import type { AlarmState } from '../../core/events/trigger-event';
 import type { ExistingMetricAlarm, MetricAlarmSpec } from '../../core/resize/member-alarms';
 
 /** DeleteAlarms takes at most 100 names per call. */
@@ -66,6 +67,24 @@ export async function alarmingAlarmNames(
     for (const alarm of page.MetricAlarms ?? []) if (alarm.AlarmName) names.push(alarm.AlarmName);
   }
   return names;
+}
+
+/** The name and state of every metric alarm whose name starts with `prefix`. */
+export async function metricAlarmStates(
+  cloudwatch: CloudWatchClient,
+  prefix: string,
+): Promise<{ name: string; state: AlarmState }[]> {
+  const alarms: { name: string; state: AlarmState }[] = [];
+  const pages = paginateDescribeAlarms(
+    { client: cloudwatch },
+    { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'] },
+  );
+  for await (const page of pages) {
+    for (const alarm of page.MetricAlarms ?? [])
+      if (alarm.AlarmName && alarm.StateValue)
+        alarms.push({ name: alarm.AlarmName, state: alarm.StateValue });
+  }
+  return alarms;
 }
 
 /**
