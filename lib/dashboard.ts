@@ -240,8 +240,8 @@ export class DrpilotDashboard extends Construct {
 
   /**
    * Tunnel states: the AWS/VPN TunnelState each tunnel alarm of lib/tunnel-watch.ts watches (in
-   * the connection's region), those alarms and the composites "any down" and "both down"; and,
-   * with an AKS side, the AKS function's delivery problems (lambdas/adapters/aws/aks-metrics.ts).
+   * the connection's region) and those alarms; and, with an AKS side, the AKS function's delivery
+   * problems (lambdas/adapters/aws/aks-metrics.ts).
    */
   private tunnelWidgets(): cloudwatch.IWidget[] {
     const connections = this.config.tunnels?.vpnConnections ?? [];
