@@ -19,8 +19,8 @@ export interface ControlStackProps extends StackProps {
 
 /**
  * The control plane in `controlRegion` (us-east-1: Route 53's record API and health-check metrics
- * live there): the state table, the notification topic, their key (under `encryption: "customer-managed"`), and
- * the control functions.
+ * live there): the state table, the notification topic, their key (under `encryption:
+ * "customer-managed"`), and the control functions.
  */
 export class ControlStack extends Stack {
   /** Only under `encryption: "customer-managed"`. */

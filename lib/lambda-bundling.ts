@@ -13,8 +13,8 @@ export const ESBUILD_TARGET = 'node24';
 export const MAIN_FIELDS = ['module', 'main'];
 
 /**
- * The credential chain alias, for package paths esbuild resolves from the working directory (the repository
- * root) instead of from the importing file (https://esbuild.github.io/api/#alias). The registry
+ * The credential chain alias, for package paths esbuild resolves from the working directory (the
+ * repository root) instead of from the importing file (https://esbuild.github.io/api/#alias). The registry
  * serves @aws-sdk/client-route53resolver no newer than 3.654.0 (`npm view
  * @aws-sdk/client-route53resolver versions`); that release nests its own
  * @aws-sdk/credential-provider-node 3.654.0, whose INI/SSO/web-identity links load

@@ -76,8 +76,9 @@ export interface UnscopedPermission {
  * A Lambda function that alarms or EventBridge invoke asynchronously: a reaction that fails is
  * never lost silently. Failed and expired invocations land in the stack's encrypted failure queue
  * (FailureQueue: one per stack, the record names the function), and an alarm on that queue
- * pages on the topic through the stack's pager (lib/pager.ts). Its role starts empty (no AWS managed policies): logs to its
- * own log group, X-Ray, the failure queue, and whatever the owner grants.
+ * pages on the topic through the stack's pager (lib/pager.ts). Its role starts empty (no AWS
+ * managed policies): logs to its own log group, X-Ray, the failure queue, and whatever the owner
+ * grants.
  */
 export class ReactiveFunction extends Construct {
   readonly fn: nodejs.NodejsFunction;

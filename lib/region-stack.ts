@@ -25,8 +25,8 @@ export interface RegionStackProps extends StackProps {
  * What drpilot needs in one cluster region, where the regional capabilities (node resize, backup
  * re-sync, tunnel alarms) will live: CloudWatch alarms notify and invoke only in their own region.
  * It holds the region's alarm topic and, under `encryption: "customer-managed"`, the region's key
- * (failure queues, alarm topic), and forwards the S3 events of the Velero bucket in its region to the control
- * region's default event bus (VeleroEventForwarder). It references nothing in other stacks: what it
+ * (failure queues, alarm topic), and forwards the S3 events of the Velero bucket in its region to
+ * the control region's default event bus (VeleroEventForwarder). It references nothing in other stacks: what it
  * needs from the control region (the state table, the event bus) is addressed by name or derived
  * from the config and the account, see names.ts.
  */

@@ -24,7 +24,8 @@ export interface StatusFunctionProps {
 
 /**
  * `drpilot status --via lambda`: reads the DNS record, the clusters' health alarms, the node
- * groups' instances and resize alarms, and the state table. Read-only, and only on what the config names.
+ * groups' instances and resize alarms, and the state table. Read-only, and only on what the config
+ * names.
  */
 export class StatusFunction extends Construct {
   readonly reactive: ReactiveFunction;

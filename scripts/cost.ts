@@ -3,8 +3,8 @@
  * [--member-alarms per-member|per-group|scale-up-only]
  * [--config FILE]`: drpilot's own monthly cost from the synthesized templates, at the dated list
  * prices in lambdas/core/cost/prices.ts. Node group alarms are priced as the config sets each
- * group's `alarms` (alarmCostModes); --member-alarms prices every group one way instead. Without --cdk-out it reads ./cdk.out, and when that holds
- * no templates it synthesizes the app (offline, without bundling: the templates are the same) into
+ * group's `alarms` (alarmCostModes); --member-alarms prices every group one way instead. Without
+ * --cdk-out it reads ./cdk.out, and when that holds no templates it synthesizes the app (offline, without bundling: the templates are the same) into
  * a temporary directory from --config, $DRPILOT_CONFIG or ./drpilot.config.json, else the example.
  */
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';

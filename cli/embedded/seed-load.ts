@@ -6,8 +6,8 @@ export const LOAD_MINUTES = 10;
 
 /**
  * Utilisation the way EC2 (cpu) or the CloudWatch agent (memory) publishes it: one average per
- * instance per minute, `percent` for each of the LOAD_MINUTES minutes before `atMs` (now). Real CloudWatch
- * reserves `AWS/` namespaces to AWS services; moto lets the drill play EC2.
+ * instance per minute, `percent` for each of the LOAD_MINUTES minutes before `atMs` (now). Real
+ * CloudWatch reserves `AWS/` namespaces to AWS services; moto lets the drill play EC2.
  */
 export async function publishUtilisation(
   cloudwatch: CloudWatchClient,

@@ -17,8 +17,9 @@ export const RECONCILE_ALARMS_ACTION = SCHEDULED_ACTIONS.resizeAlarms;
 
 /**
  * Keeps one up/down alarm pair per member of each node group in this function's region (its
- * AWS_REGION), or one per group on the CloudWatch agent's group metric (alarms "group"/"auto"), on a schedule and on EC2 instance state changes. State changes arrive in batches
- * from an SQS queue (lambdas/core/instance-events.ts says why); a batch reconciles once, and
+ * AWS_REGION), or one per group on the CloudWatch agent's group metric (alarms "group"/"auto"),
+ * on a schedule and on EC2 instance state changes. State changes arrive in batches from an SQS
+ * queue (lambdas/core/instance-events.ts says why); a batch reconciles once, and
  * re-reads every group: the events do not say which group an instance was in. A record that fails
  * the trigger checks is reported as a batch item failure and, retried, ends in the stack's
  * failure queue (the event queue's dead-letter queue); the rest of its batch still counts. A

@@ -139,7 +139,6 @@ export async function reconcileMemberAlarms(
     Promise.allSettled(groups.map((group) => readGroup(region, group))),
     listMetricAlarms(cloudwatch, resizeAlarmPrefix(config)),
   ]);
-  const members = reads.map((read) => (read.status === 'fulfilled' ? read.value.members : null));
   const plan = planMemberAlarms({
     config,
     groups: groups.map((group, i) => {
@@ -175,7 +174,7 @@ export async function reconcileMemberAlarms(
         id: planned.id,
         kind: (groups[i] as NodeGroupConfig).kind,
         mode: planned.mode,
-        members: (members[i] ?? []).map((member) => member.id),
+        members: read?.status === 'fulfilled' ? read.value.members.map((member) => member.id) : [],
         put: planned.put.map((put) => put.spec.name),
         deleted: planned.delete,
         unchanged: planned.unchanged.length,

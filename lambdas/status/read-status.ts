@@ -39,8 +39,8 @@ async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
 
 /**
  * Reads the estate (the main record, both health alarms, the node groups' members, the
- * recovery point re-sync last measured) and summarises it. Health alarms watch Route 53 HealthCheckStatus, which exists only in
- * us-east-1, so they are read in controlRegion.
+ * recovery point re-sync last measured) and summarises it. Health alarms watch Route 53
+ * HealthCheckStatus, which exists only in us-east-1, so they are read in controlRegion.
  */
 /**
  * The alarms under the resize prefix in each region that has node groups (one listing serves all

@@ -4,6 +4,8 @@ import {
   paginateDescribeAlarms,
   type CloudWatchClient,
   type ComparisonOperator,
+  type MetricAlarm,
+  type StateValue,
   type Statistic,
 } from '@aws-sdk/client-cloudwatch';
 import type { AlarmState } from '../../core/events/trigger-event';
@@ -12,43 +14,54 @@ import type { ExistingMetricAlarm, MetricAlarmSpec } from '../../core/resize/mem
 /** DeleteAlarms takes at most 100 names per call. */
 const DELETE_BATCH = 100;
 
+/** Every metric alarm whose name starts with `prefix` (in `state` only, when given), page by page. */
+async function* metricAlarmsUnder(
+  cloudwatch: CloudWatchClient,
+  prefix: string,
+  state?: StateValue,
+): AsyncGenerator<MetricAlarm> {
+  const pages = paginateDescribeAlarms(
+    { client: cloudwatch },
+    {
+      AlarmNamePrefix: prefix,
+      AlarmTypes: ['MetricAlarm'],
+      ...(state === undefined ? {} : { StateValue: state }),
+    },
+  );
+  for await (const page of pages) yield* page.MetricAlarms ?? [];
+}
+
 /** Every metric alarm whose name starts with `prefix` (composite alarms are not listed). */
 export async function listMetricAlarms(
   cloudwatch: CloudWatchClient,
   prefix: string,
 ): Promise<ExistingMetricAlarm[]> {
   const alarms: ExistingMetricAlarm[] = [];
-  const pages = paginateDescribeAlarms(
-    { client: cloudwatch },
-    { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'] },
-  );
-  for await (const page of pages) {
-    for (const alarm of page.MetricAlarms ?? []) {
-      alarms.push({
-        name: alarm.AlarmName ?? '',
-        description: alarm.AlarmDescription ?? '',
-        // An alarm on metric math has neither: it differs from every alarm drpilot wants.
-        namespace: alarm.Namespace ?? '',
-        metricName: alarm.MetricName ?? '',
-        dimensions: (alarm.Dimensions ?? []).map((d) => ({
-          name: d.Name ?? '',
-          value: d.Value ?? '',
-        })),
-        statistic: alarm.Statistic ?? alarm.ExtendedStatistic ?? '',
-        periodSeconds: alarm.Period ?? 0,
-        evaluationPeriods: alarm.EvaluationPeriods ?? 0,
-        // CloudWatch omits DatapointsToAlarm when it was not set, which means "all of them".
-        datapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods ?? 0,
-        threshold: alarm.Threshold ?? Number.NaN,
-        comparisonOperator: alarm.ComparisonOperator ?? '',
-        treatMissingData: alarm.TreatMissingData ?? 'missing',
-        actions: [
-          ...(alarm.AlarmActions ?? []),
-          ...(alarm.OKActions ?? []),
-          ...(alarm.InsufficientDataActions ?? []),
-        ],
-      });
-    }
+  for await (const alarm of metricAlarmsUnder(cloudwatch, prefix)) {
+    alarms.push({
+      name: alarm.AlarmName ?? '',
+      description: alarm.AlarmDescription ?? '',
+      // An alarm on metric math has neither: it differs from every alarm drpilot wants.
+      namespace: alarm.Namespace ?? '',
+      metricName: alarm.MetricName ?? '',
+      dimensions: (alarm.Dimensions ?? []).map((d) => ({
+        name: d.Name ?? '',
+        value: d.Value ?? '',
+      })),
+      statistic: alarm.Statistic ?? alarm.ExtendedStatistic ?? '',
+      periodSeconds: alarm.Period ?? 0,
+      evaluationPeriods: alarm.EvaluationPeriods ?? 0,
+      // CloudWatch omits DatapointsToAlarm when it was not set, which means "all of them".
+      datapointsToAlarm: alarm.DatapointsToAlarm ?? alarm.EvaluationPeriods ?? 0,
+      threshold: alarm.Threshold ?? Number.NaN,
+      comparisonOperator: alarm.ComparisonOperator ?? '',
+      treatMissingData: alarm.TreatMissingData ?? 'missing',
+      actions: [
+        ...(alarm.AlarmActions ?? []),
+        ...(alarm.OKActions ?? []),
+        ...(alarm.InsufficientDataActions ?? []),
+      ],
+    });
   }
   return alarms;
 }
@@ -59,13 +72,8 @@ export async function alarmingAlarmNames(
   prefix: string,
 ): Promise<string[]> {
   const names: string[] = [];
-  const pages = paginateDescribeAlarms(
-    { client: cloudwatch },
-    { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'], StateValue: 'ALARM' },
-  );
-  for await (const page of pages) {
-    for (const alarm of page.MetricAlarms ?? []) if (alarm.AlarmName) names.push(alarm.AlarmName);
-  }
+  for await (const alarm of metricAlarmsUnder(cloudwatch, prefix, 'ALARM'))
+    if (alarm.AlarmName) names.push(alarm.AlarmName);
   return names;
 }
 
@@ -75,15 +83,9 @@ export async function metricAlarmStates(
   prefix: string,
 ): Promise<{ name: string; state: AlarmState }[]> {
   const alarms: { name: string; state: AlarmState }[] = [];
-  const pages = paginateDescribeAlarms(
-    { client: cloudwatch },
-    { AlarmNamePrefix: prefix, AlarmTypes: ['MetricAlarm'] },
-  );
-  for await (const page of pages) {
-    for (const alarm of page.MetricAlarms ?? [])
-      if (alarm.AlarmName && alarm.StateValue)
-        alarms.push({ name: alarm.AlarmName, state: alarm.StateValue });
-  }
+  for await (const alarm of metricAlarmsUnder(cloudwatch, prefix))
+    if (alarm.AlarmName && alarm.StateValue)
+      alarms.push({ name: alarm.AlarmName, state: alarm.StateValue });
   return alarms;
 }
 

@@ -97,7 +97,7 @@ export function crossFieldIssues(config: DrpilotConfig): ConfigIssue[] {
         message: `scaleDownAt × maxStepRatio (${group.scaleDownAt} × ${group.maxStepRatio}) must stay below scaleUpAt (${group.scaleUpAt}), or a step down would trigger a step up`,
       });
     }
-    issues.push(...selectorIssues(group, at));
+    issues.push(...selectorIssues(group, at), ...groupAlarmIssues(group, at));
   });
 
   const vpnIds = config.tunnels?.vpnConnections.map((c) => c.id) ?? [];
@@ -169,39 +169,6 @@ function selectorIssues(
       return issues;
     }
     case 'asg':
-    case 'eks-managed':
-      return [...autoScalingSelectorIssues(group, at), ...groupAlarmIssues(group, at)];
-  }
-}
-
-/**
- * An Auto Scaling group's AutoScalingGroupName dimension already covers all its instances, so
- * its kinds have one alarm pair per Auto Scaling group: alarms "group" would promise an agent
- * rollup drpilot never alarms on.
- */
-function groupAlarmIssues(
-  group: NodeGroupConfig,
-  at: (...rest: (string | number)[]) => (string | number)[],
-): ConfigIssue[] {
-  return group.alarms === 'group'
-    ? [
-        {
-          path: at('alarms'),
-          message: `"group" is for kind "ec2" only: a kind "${group.kind}" group is alarmed per Auto Scaling group (AutoScalingGroupName covers its instances); use "auto" or "members"`,
-        },
-      ]
-    : [];
-}
-
-function autoScalingSelectorIssues(
-  group: NodeGroupConfig,
-  at: (...rest: (string | number)[]) => (string | number)[],
-): ConfigIssue[] {
-  const { selector, kind } = group;
-  switch (kind) {
-    case 'ec2':
-      return [];
-    case 'asg':
       return selector.autoScalingGroupName || selector.tag
         ? []
         : [
@@ -220,4 +187,23 @@ function autoScalingSelectorIssues(
             },
           ];
   }
+}
+
+/**
+ * An Auto Scaling group's AutoScalingGroupName dimension already covers all its instances, so
+ * its kinds have one alarm pair per Auto Scaling group: alarms "group" would promise an agent
+ * rollup drpilot never alarms on.
+ */
+function groupAlarmIssues(
+  group: NodeGroupConfig,
+  at: (...rest: (string | number)[]) => (string | number)[],
+): ConfigIssue[] {
+  return group.kind !== 'ec2' && group.alarms === 'group'
+    ? [
+        {
+          path: at('alarms'),
+          message: `"group" is for kind "ec2" only: a kind "${group.kind}" group is alarmed per Auto Scaling group (AutoScalingGroupName covers its instances); use "auto" or "members"`,
+        },
+      ]
+    : [];
 }

@@ -9,6 +9,7 @@
  */
 import type { AlarmMode } from '../config/alarm-modes';
 import type { NodeGroupConfig } from '../config/schema';
+import { PRICES } from '../cost/prices';
 import type { AlarmState } from '../events/trigger-event';
 import { parseResizeAlarmName } from '../shared-names';
 import { GROUP_DIMENSION } from './agent-config';
@@ -40,11 +41,8 @@ export interface NodeGroupAlarms {
  */
 export const AGENT_HINT_MIN_PAIRS = 10;
 
-/**
- * A standard-resolution metric alarm costs $0.10 a month, so an up/down pair $0.20
- * (https://aws.amazon.com/cloudwatch/pricing/, "Alarms"; us-east-1 list price).
- */
-export const ALARM_PAIR_MONTHLY_USD = 0.2;
+/** An up/down pair: two standard-resolution alarm metrics at the dated list price. */
+const ALARM_PAIR_MONTHLY_USD = 2 * PRICES.cloudwatch.standardAlarmMetric;
 
 function groupPairState(states: readonly AlarmState[]): AlarmState {
   if (states.includes('INSUFFICIENT_DATA')) return 'INSUFFICIENT_DATA';
