@@ -1,7 +1,7 @@
 import { build, type Metafile } from 'esbuild';
 import {
   CREATE_REQUIRE_BANNER,
-  esbuildAlias,
+  lambdaEsbuildAlias,
   ESBUILD_TARGET,
   MAIN_FIELDS,
 } from '../lib/lambda-bundling';
@@ -28,7 +28,7 @@ export async function bundleLikeConstruct(
     banner: { js: CREATE_REQUIRE_BANNER },
     minify: true,
     define,
-    alias: esbuildAlias(),
+    alias: lambdaEsbuildAlias(),
     absWorkingDir: REPO_ROOT,
     metafile: true,
     logLevel: 'error',

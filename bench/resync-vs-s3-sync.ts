@@ -612,8 +612,13 @@ export function missReason(c: Comparison): string {
     0,
   ];
   const ms = (n: number | null) => (n === null ? '?' : `${n.toFixed(0)} ms`);
+  const range = (samples: number[]) => `${Math.min(...samples)}–${Math.max(...samples)} ms`;
+  const overlap =
+    Math.min(...c.drpilotSamplesMs) <= Math.max(...c.awsCliSamplesMs) &&
+    Math.min(...c.awsCliSamplesMs) <= Math.max(...c.drpilotSamplesMs);
   return [
     `${(c.drpilotMs - c.awsCliMs).toFixed(0)} ms slower (median)`,
+    `runs: drpilot ${range(c.drpilotSamplesMs)}, aws s3 sync ${range(c.awsCliSamplesMs)}${overlap ? ' (the ranges overlap: within the run-to-run noise of this machine)' : ''}`,
     `${drpilot.serverTotal} requests vs ${awsCli.serverTotal}${extra.length ? ` (${extra.join(', ')})` : ''}`,
     `moto CPU ${ms(c.cpuMs.drpilot.moto)} vs ${ms(c.cpuMs.awsCli.moto)}, client CPU ${ms(c.cpuMs.drpilot.client)} vs ${ms(c.cpuMs.awsCli.client)}`,
     `drpilot's longest phase: ${phase} ${phaseMs.toFixed(0)} ms`,

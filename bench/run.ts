@@ -20,7 +20,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 const json = process.argv.includes('--json');
 const runs = Number(process.env.BENCH_RUNS ?? 15);
 /** First-sync repetitions (fresh targets each) and no-op re-sync repetitions of the resync bench. */
-const resyncReps = Number(process.env.BENCH_RESYNC_REPS ?? 3);
+const resyncReps = Number(process.env.BENCH_RESYNC_REPS ?? 5);
 const resyncNoopReps = Number(process.env.BENCH_RESYNC_NOOP_REPS ?? 5);
 const dnsRuns = Number(process.env.BENCH_DNS_RUNS ?? 30);
 /** Runbook and drpilot failovers as processes (each a few seconds). */

@@ -35,9 +35,22 @@ export function esbuildAlias(): Record<string, string> {
   return { ...shakableSdkAliases(REPO_ROOT), ...CREDENTIAL_CHAIN_ALIAS };
 }
 
-/** {@link esbuildAlias} as NodejsFunction `esbuildArgs` (`--alias:from=to`). */
-export function esbuildAliasArgs(): { '--alias': string[] } {
-  return { '--alias': Object.entries(esbuildAlias()).map(([from, to]) => `${from}=${to}`) };
+/**
+ * {@link esbuildAlias} for a Lambda bundle: there the SDK's default credential chain is replaced by
+ * the one Lambda can answer (environment, then container credentials;
+ * lambdas/adapters/aws/lambda-credential-chain.ts). The CLI keeps the full chain: people run it
+ * with profiles and SSO.
+ */
+export function lambdaEsbuildAlias(): Record<string, string> {
+  return {
+    ...esbuildAlias(),
+    '@aws-sdk/credential-provider-node': `${REPO_ROOT}lambdas/adapters/aws/lambda-credential-chain.ts`,
+  };
+}
+
+/** {@link lambdaEsbuildAlias} as NodejsFunction `esbuildArgs` (`--alias:from=to`). */
+export function lambdaEsbuildAliasArgs(): { '--alias': string[] } {
+  return { '--alias': Object.entries(lambdaEsbuildAlias()).map(([from, to]) => `${from}=${to}`) };
 }
 
 /**

@@ -16,7 +16,7 @@ import {
   configDefine,
   CREATE_REQUIRE_BANNER,
   ESBUILD_TARGET,
-  esbuildAliasArgs,
+  lambdaEsbuildAliasArgs,
   MAIN_FIELDS,
 } from './lambda-bundling';
 import { FailureQueue } from './failure-queue';
@@ -151,7 +151,7 @@ export class ReactiveFunction extends Construct {
         // bundling the pinned clients runs the code the adapter tests ran against.
         externalModules: [],
         define: configDefine(props.config),
-        esbuildArgs: esbuildAliasArgs(),
+        esbuildArgs: lambdaEsbuildAliasArgs(),
       },
     });
 

@@ -14,6 +14,7 @@
  * The copies live under node_modules/.cache (so their own imports resolve from the repository's
  * node_modules), one per package version and rewrite version, created once and atomically (synths
  * run in parallel test workers), and reach esbuild as `alias` entries (lib/lambda-bundling.ts).
+ * A copy's package.json keeps only the fields a bundle reads ({@link bundledManifest}).
  */
 import {
   cpSync,
@@ -28,7 +29,7 @@ import {
 import { join } from 'node:path';
 
 /** Bumped whenever {@link literalSchemaKeys} changes, so older copies are not reused. */
-const REWRITE_VERSION = 1;
+const REWRITE_VERSION = 2;
 
 const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;
 const COMPUTED_KEY = /\[(_\w+)\]:/g;
@@ -46,6 +47,28 @@ export function literalSchemaKeys(source: string): string {
     const literal = constants.get(name);
     return literal ? `${literal}:` : key;
   });
+}
+
+/**
+ * The fields of a copy's package.json: what resolution reads, and the version the client's user
+ * agent reports. The client's runtimeConfig imports the whole file (`import packageInfo from
+ * "../package.json"`), so esbuild bundles every field, dependency lists included.
+ */
+const PACKAGE_FIELDS = [
+  'name',
+  'version',
+  'type',
+  'main',
+  'module',
+  'types',
+  'exports',
+  'sideEffects',
+];
+
+/** `manifest` (a package.json's text) with only {@link PACKAGE_FIELDS}. */
+export function bundledManifest(manifest: string): string {
+  const fields = JSON.parse(manifest) as Record<string, unknown>;
+  return `${JSON.stringify(Object.fromEntries(PACKAGE_FIELDS.filter((f) => f in fields).map((f) => [f, fields[f]])), null, 2)}\n`;
 }
 
 /**
@@ -91,6 +114,8 @@ function ensureCopy(nodeModules: string, name: string): string {
   for (const file of schemaFiles(join(staging, 'dist-es'))) {
     writeFileSync(file, literalSchemaKeys(readFileSync(file, 'utf8')));
   }
+  const manifest = join(staging, 'package.json');
+  writeFileSync(manifest, bundledManifest(readFileSync(manifest, 'utf8')));
   try {
     renameSync(staging, target);
   } catch (error) {

@@ -295,6 +295,13 @@ describe('control stack', () => {
       expect(code.startsWith('import { createRequire')).toBe(true);
       expect(code).toContain('"stateTable":"acme-drpilot-state"');
       expect(code).not.toContain('process.env.DRPILOT_CONFIG_JSON');
+      // Every function signs with the Lambda credential chain (lambdaEsbuildAlias), not the SDK's
+      // default one with its profile and SSO links.
+      for (const file of bundles) {
+        const text = readFileSync(file, 'utf8');
+        expect(text).toContain('a Lambda function gets AWS_ACCESS_KEY_ID');
+        expect(text).not.toContain('Skipping SSO provider in default chain');
+      }
     });
 
     it('logs to its own log group with a retention', () => {

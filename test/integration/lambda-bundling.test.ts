@@ -1,4 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { promisify } from 'node:util';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -8,6 +11,8 @@ import { configDefine } from '../../lib/lambda-bundling';
 import { useMoto } from '../support/moto';
 
 useMoto();
+
+const execFileAsync = promisify(execFile);
 
 const REPO_ROOT = new URL('../..', import.meta.url).pathname;
 // Under node_modules so the bundles resolve the repository's packages and stay out of git.
@@ -47,24 +52,78 @@ function exampleConfig(tracing: boolean) {
 }
 
 describe('Lambda bundling (lib/lambda-bundling.ts)', () => {
-  it("gives the pinned Route 53 Resolver client the repository's credential chain, which signs its calls", async () => {
-    const { file, inputs } = await bundle(
-      'resolver',
-      `import { ListResolverEndpointsCommand } from '@aws-sdk/client-route53resolver';
+  const resolverScript = `import { ListResolverEndpointsCommand } from '@aws-sdk/client-route53resolver';
 import { route53ResolverClient } from ${JSON.stringify(resolverClient)};
 const out = await route53ResolverClient('eu-west-1').send(new ListResolverEndpointsCommand({}));
-process.stdout.write(JSON.stringify(out.ResolverEndpoints));`,
-    );
+process.stdout.write(JSON.stringify(out.ResolverEndpoints));`;
+
+  it("gives the pinned Route 53 Resolver client the Lambda credential chain, which signs its calls with the environment's credentials", async () => {
+    const { file, inputs } = await bundle('resolver', resolverScript);
     expect(
       inputs.filter((p) => /client-route53resolver\/node_modules\/@aws-sdk\/credential/.test(p)),
     ).toEqual([]);
     expect(inputs.filter((p) => p.includes('/@aws-sdk/client-sts/'))).toEqual([]);
-    expect(inputs).toContain(
-      'node_modules/@aws-sdk/credential-provider-node/dist-es/defaultProvider.js',
-    );
+    expect(inputs).toContain('lambdas/adapters/aws/lambda-credential-chain.ts');
+    // The links Lambda never answers (profiles, SSO, INI, process, web identity) stay out.
+    expect(
+      inputs.filter((p) =>
+        /@aws-sdk\/(nested-clients|credential-provider-(node|ini|sso|process|web-identity|login))\//.test(
+          p,
+        ),
+      ),
+    ).toEqual([]);
     // The environment useMoto set (endpoint, static credentials) reaches the bundled client.
     const out = execFileSync(process.execPath, [file], { env: process.env }).toString();
     expect(JSON.parse(out)).toEqual([]);
+  });
+
+  const ENV_CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
+  const withoutEnvCredentials = () =>
+    Object.fromEntries(
+      Object.entries(process.env).filter(([name]) => !ENV_CREDENTIALS.includes(name)),
+    );
+
+  it('falls back to container credentials, as the default chain does, when the environment holds none', async () => {
+    const { file } = await bundle('resolver-container', resolverScript);
+    const requests: (string | undefined)[] = [];
+    const server = createServer((request, response) => {
+      requests.push(request.headers.authorization);
+      response.setHeader('content-type', 'application/json');
+      response.end(
+        JSON.stringify({
+          AccessKeyId: 'ASIACONTAINER',
+          SecretAccessKey: 'container-secret',
+          Token: 'container-token',
+          Expiration: new Date(Date.now() + 3_600_000).toISOString(),
+        }),
+      );
+    });
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const out = await execFileAsync(process.execPath, [file], {
+        env: {
+          ...withoutEnvCredentials(),
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: `http://127.0.0.1:${port}/credentials`,
+          AWS_CONTAINER_AUTHORIZATION_TOKEN: 'container-auth',
+        },
+      });
+      expect(JSON.parse(out.stdout)).toEqual([]);
+      expect(requests).toEqual(['container-auth']);
+    } finally {
+      server.close();
+    }
+  });
+
+  it('fails with an error that names the variables Lambda sets when neither source holds credentials', async () => {
+    const { file } = await bundle('resolver-none', resolverScript);
+    const failed = await execFileAsync(process.execPath, [file], {
+      env: withoutEnvCredentials(),
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect('code' in failed && failed.code).toBe(1);
+    expect(failed.stderr).toContain(
+      'a Lambda function gets AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN',
+    );
   });
 
   it('bundles the tree-shakable SDK copies, which carry only the shapes used and still speak EC2 Query and S3 REST-XML to moto', async () => {

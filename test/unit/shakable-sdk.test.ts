@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { literalSchemaKeys } from '../../lib/shakable-sdk';
+import { readFileSync } from 'node:fs';
+import { bundledManifest, literalSchemaKeys } from '../../lib/shakable-sdk';
 
 // Shaped like @aws-sdk/client-ec2/dist-es/schemas/schemas_0.js (3.1169.0).
 const SCHEMAS = `const _TSa = "TagSpecification";
@@ -38,5 +39,26 @@ describe('literalSchemaKeys (lib/shakable-sdk.ts)', () => {
         ${source.replace(/export var/g, 'var')}; return [AcceptAddressTransferRequest$, Other$];`,
       )() as unknown;
     expect(JSON.stringify(evaluate(rewritten))).toBe(JSON.stringify(evaluate(SCHEMAS)));
+  });
+});
+
+describe('bundledManifest (lib/shakable-sdk.ts)', () => {
+  const installed = readFileSync(
+    new URL('../../node_modules/@aws-sdk/client-sns/package.json', import.meta.url),
+    'utf8',
+  );
+  const original = JSON.parse(installed) as Record<string, unknown>;
+  const kept = JSON.parse(bundledManifest(installed)) as Record<string, unknown>;
+
+  it('keeps what resolution and the user agent read, with the same values', () => {
+    for (const field of ['name', 'version', 'main', 'module', 'types', 'sideEffects']) {
+      expect(kept[field]).toEqual(original[field]);
+    }
+  });
+
+  it('drops what a bundle does not need, dependency lists first', () => {
+    expect(Object.keys(kept)).not.toContain('dependencies');
+    expect(Object.keys(kept)).not.toContain('devDependencies');
+    expect(bundledManifest(installed).length).toBeLessThan(installed.length / 3);
   });
 });
