@@ -16,7 +16,12 @@
  * - `metrics.aggregation_dimensions` lists dimension sets to roll every metric up on: a metric that
  *   carries all of a set's dimensions is also sent with that set alone;
  * - a plugin's `drop_original_metrics` lists metrics whose original (per-dimension) series are not
- *   sent, only the rolled-up ones;
+ *   sent, only the rolled-up ones; the agent rolls up only on a set smaller than the original's
+ *   dimensions (ProcessRollup in aws/amazon-cloudwatch-agent plugins/outputs/cloudwatch/
+ *   cloudwatch.go), so a dropped original with no smaller set is not sent at all — every set
+ *   below is smaller (test/unit/resize-agent-config.test.ts);
+ * - the host dimension is added unless the metrics-level `append_dimensions` is set (`omit_hostname`
+ *   in the agent's translator/config/schema.json);
  * - a metric is named `<plugin>_<measurement>` in the namespace `CWAgent` unless
  *   `metrics.namespace` says otherwise; the cpu plugin's `totalcpu` (default true) reports the
  *   average over all cores.
