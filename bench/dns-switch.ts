@@ -21,9 +21,8 @@ export interface DnsBenchResult {
   runs: number;
   handlerMsMedian: number;
   bareChangeMsMedian: number;
+  /** A secondary figure with no target: no user's alternative is a bare call (the runbook is). */
   ratio: number;
-  target: '<= 3.0';
-  met: boolean;
   emulated: true;
 }
 
@@ -94,8 +93,6 @@ export async function measureDnsSwitch(
       handlerMsMedian,
       bareChangeMsMedian,
       ratio,
-      target: '<= 3.0',
-      met: ratio <= 3,
       emulated: true,
     };
   } finally {
