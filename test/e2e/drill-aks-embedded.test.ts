@@ -1,18 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { drillResolverIpsOf } from '../support/drill-resolver-ips';
 import { runCli } from '../support/run-cli';
-
-interface Step {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+import type { DrillStep } from '../../cli/drill/drill-result';
 
 describe('drpilot drill failover --embedded --real-k8s: the AKS side', () => {
   it("runs the Function app's handlers into kube-apiserver as the shipped Role, and real CoreDNS answers from DR's resolver", async () => {
     const run = await runCli(['drill', 'failover', '--embedded', '--real-k8s', '--json']);
     const result = run.json();
-    const steps: Step[] = result.steps;
+    const steps: DrillStep[] = result.steps;
     expect(
       steps.filter((s) => !s.ok),
       run.stderr,

@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli';
-
-interface Step {
-  name: string;
-  ok: boolean;
-  detail: string;
-  phase?: 'setup';
-  skipped?: boolean;
-}
+import type { DrillStep } from '../../cli/drill/drill-result';
 
 // A real kube-apiserver, two Velero servers and the whole emulated estate: about 2 minutes on an
 // idle 2-core machine, more when other test files share it.
@@ -31,7 +24,7 @@ describe('drpilot drill full --embedded --real-k8s', () => {
         reportDir,
       ]);
       const result = run.json();
-      const steps: Step[] = result.steps;
+      const steps: DrillStep[] = result.steps;
       expect(
         steps.filter((s) => !s.ok),
         run.stderr.slice(-4000),

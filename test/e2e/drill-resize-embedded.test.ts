@@ -4,12 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleConfig } from '../support/example-config';
 import { runCli } from '../support/run-cli';
-
-interface Step {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
+import type { DrillStep } from '../../cli/drill/drill-result';
 
 describe('drpilot drill resize --embedded', () => {
   it('resizes one node of three through the Kubernetes API, within the budget, then the cooldown refuses a second resize', async () => {
@@ -23,7 +18,7 @@ describe('drpilot drill resize --embedded', () => {
       rtoSeconds: null,
       rpoSeconds: null,
     });
-    const steps: Step[] = result.steps;
+    const steps: DrillStep[] = result.steps;
     expect(steps.every((s) => s.ok)).toBe(true);
     const step = (prefix: string) => steps.find((s) => s.name.startsWith(prefix))?.detail;
 
@@ -53,7 +48,7 @@ describe('drpilot drill resize --embedded', () => {
   it('--real-k8s drains through kube-apiserver + kwok: the budget really refuses, and the report says which API ran', async () => {
     const run = await runCli(['drill', 'resize', '--embedded', '--real-k8s', '--json']);
     const result = run.json();
-    const steps: Step[] = result.steps;
+    const steps: DrillStep[] = result.steps;
     expect(
       steps.filter((s) => !s.ok),
       run.stderr,

@@ -3,14 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../support/run-cli';
-
-interface Step {
-  name: string;
-  ok: boolean;
-  detail: string;
-  phase?: 'setup';
-  skipped?: boolean;
-}
+import type { DrillStep } from '../../cli/drill/drill-result';
 
 describe('drpilot drill restore --embedded', () => {
   it('without --real-k8s skips the restore and says why: no Velero build, no emulated restore', async () => {
@@ -18,7 +11,7 @@ describe('drpilot drill restore --embedded', () => {
     expect(run.code).toBe(0);
     const result = run.json();
     expect(result).toMatchObject({ scenario: 'restore', ok: true, emulated: true, restore: null });
-    const steps: Step[] = result.steps;
+    const steps: DrillStep[] = result.steps;
     expect(steps.map((s) => [s.name, s.phase ?? 'drill', Boolean(s.skipped)])).toEqual([
       ['start emulated AWS (moto)', 'setup', false],
       ['seed the two-region estate', 'setup', false],
@@ -49,7 +42,7 @@ describe('drpilot drill restore --embedded', () => {
       reportDir,
     ]);
     const result = run.json();
-    const steps: Step[] = result.steps;
+    const steps: DrillStep[] = result.steps;
     expect(
       steps.filter((s) => !s.ok),
       run.stderr,
