@@ -1,45 +1,30 @@
-import { ApprovalStore } from '../adapters/aws/approval-store';
-import { dynamoDbDocumentClient } from '../adapters/aws/sdk-clients/dynamodb';
-import { StateStore } from '../adapters/aws/state-store';
+import type { ApprovalStore } from '../adapters/aws/approval-store';
 import type { Resolver } from '../adapters/tls/tls-probe';
 import {
   approvability,
   approvalTrigger,
-  approveCommand,
   type ApprovalRequest,
-  type Approvability,
-  type Recovery,
 } from '../core/approval/approval-rules';
 import type { DrpilotConfig } from '../core/config/schema';
-import type { SwitchAction } from '../core/dns/plan-switch';
 import { resizeScope } from '../core/resize/rollout-trust';
-import { runSwitch, type SwitchOptions, type SwitchResult } from '../dns/run-switch';
+import type { SwitchOptions, SwitchResult } from '../dns/run-switch';
 import { runResize, type ResizeOptions, type ResizeResult } from '../resize/run-resize';
+import {
+  answerOrRequest,
+  approvalStores as stores,
+  execute,
+  isAnswer,
+  recover,
+  undecidable,
+  type CarryOut,
+  type DecisionAnswer as Answer,
+} from './carry-out-approval';
+import { replanSwitch } from './replan-switch';
 
-export type DecisionOutcome =
-  | 'switched'
-  | 'resized'
-  | 'noop'
-  | 'refused'
-  | 'failed'
-  | 'dry-run'
-  | 'pending'
-  /** A resize rollout a pause held at a node boundary. */
-  | 'held'
-  | 'rejected'
-  /** Already approved (and carried out, or being carried out) or rejected: nothing to do. */
-  | 'already-decided'
-  | 'unknown'
-  | 'expired';
+export type { DecisionOutcome } from './carry-out-approval';
 
-export interface DecisionAnswer {
-  outcome: DecisionOutcome;
-  id: string;
-  request: ApprovalRequest | null;
-  reason: string;
-  /** The approval's re-plan: the switch or resize result. */
-  result: SwitchResult | ResizeResult | null;
-}
+/** The answer to `approve`/`reject`; `result` is the approval's re-plan: the switch or resize. */
+export type DecisionAnswer = Answer<SwitchResult | ResizeResult>;
 
 export interface DecideOptions {
   by: string;
@@ -53,50 +38,17 @@ export interface DecideOptions {
   resizeOptions?: Partial<ResizeOptions>;
 }
 
-function stores(config: DrpilotConfig, now: () => Date) {
-  const db = dynamoDbDocumentClient(config.controlRegion);
-  const clock = () => now().getTime();
-  return {
-    approvals: new ApprovalStore(db, config.stateTable, clock),
-    audit: new StateStore(db, config.stateTable, clock),
-  };
-}
-
-/** A request that cannot be decided: unknown, expired, or decided before. Null: decide it. */
-async function undecidable(
-  approvals: ApprovalStore,
-  id: string,
-  nowMs: number,
-): Promise<DecisionAnswer | ApprovalRequest> {
-  return answerOrRequest(id, approvability(id, await approvals.get(id), nowMs));
-}
-
-function answerOrRequest(id: string, judged: Approvability): DecisionAnswer | ApprovalRequest {
-  if (judged.kind === 'approvable') return judged.request;
-  if (judged.kind === 'interrupted') {
-    const { recovery, request } = judged;
-    return {
-      outcome: 'already-decided',
-      id,
-      request,
-      reason:
-        recovery.kind === 'executing'
-          ? recovery.message
-          : `${id} was already approved by ${request.decidedBy ?? 'unknown'} and was not carried out: ${approveCommand(id)} resumes or expires it`,
-      result: null,
-    };
-  }
-  return {
-    outcome: judged.kind === 'decided' ? 'already-decided' : judged.kind,
-    id,
-    request: judged.kind === 'unknown' ? null : judged.request,
-    reason: judged.message,
-    result: null,
-  };
-}
-
-const isAnswer = (value: DecisionAnswer | ApprovalRequest): value is DecisionAnswer =>
-  'outcome' in value;
+/** A person's decision, carried out with the re-plan of the request's kind. */
+const byPerson = (
+  config: DrpilotConfig,
+  options: DecideOptions,
+  now: () => Date,
+): CarryOut<SwitchResult | ResizeResult> => ({
+  by: options.by,
+  trigger: 'cli',
+  now,
+  replan: (request, dryRun) => replan(config, request, options, now, dryRun),
+});
 
 /**
  * `drpilot approve <id>`: wins the request (a conditional write: of concurrent approvals one
@@ -120,7 +72,7 @@ export async function approveRequest(
       : null;
   const judged = approvability(id, request, now().getTime(), rollout);
   if (judged.kind === 'interrupted' && !options.dryRun) {
-    return recover(config, judged.request, judged.recovery, options, now);
+    return recover(config, judged.request, judged.recovery, byPerson(config, options, now));
   }
   const found = answerOrRequest(id, judged);
   if (isAnswer(found)) return found;
@@ -130,106 +82,10 @@ export async function approveRequest(
   }
   const lost = await win(approvals, found, 'approved', options.by, now);
   if (lost) return lost;
-  return execute(config, found, 1, options, now, {
+  return execute(config, found, 1, byPerson(config, options, now), {
     action: 'approve',
     outcome: 'approved',
     reason: `${options.by} approved ${id} (${found.action} ${found.target}); re-planning with every check`,
-  });
-}
-
-/** Audits the start of `attempt`, re-plans, and records what the re-plan did. */
-async function execute(
-  config: DrpilotConfig,
-  request: ApprovalRequest,
-  attempt: number,
-  options: DecideOptions,
-  now: () => Date,
-  started: { action: string; outcome: string; reason: string },
-): Promise<DecisionAnswer> {
-  const { approvals, audit } = stores(config, now);
-  await audit.appendAudit(request.kind, {
-    trigger: 'cli',
-    ...started,
-    approvalId: request.id,
-    attempt,
-    by: options.by,
-    [request.kind === 'dns' ? 'recordName' : 'group']: request.target,
-  });
-  const result = await replan(config, request, options, now, false);
-  const recorded = await approvals.recordResult(request, attempt, {
-    outcome: result.outcome,
-    reason: result.reason,
-  });
-  return {
-    outcome: result.outcome,
-    id: request.id,
-    request: {
-      ...request,
-      status: 'approved',
-      decidedBy: request.decidedBy ?? options.by,
-      result: { outcome: result.outcome, reason: result.reason },
-    },
-    reason: recorded
-      ? result.reason
-      : `${result.reason} (not recorded on ${request.id}: another attempt took it over)`,
-    result,
-  };
-}
-
-/** Carries out planRecovery's answer for an approved request without a result. */
-async function recover(
-  config: DrpilotConfig,
-  request: ApprovalRequest,
-  recovery: Recovery,
-  options: DecideOptions,
-  now: () => Date,
-): Promise<DecisionAnswer> {
-  const { approvals, audit } = stores(config, now);
-  const attempt = request.execution?.attempt ?? 1;
-  const lostTo = async (): Promise<DecisionAnswer> => {
-    const again = await undecidable(approvals, request.id, now().getTime());
-    if (isAnswer(again)) return again;
-    throw new Error(`approval request ${request.id} is pending again after it was approved`);
-  };
-  if (recovery.kind === 'executing') {
-    return {
-      outcome: 'already-decided',
-      id: request.id,
-      request,
-      reason: recovery.message,
-      result: null,
-    };
-  }
-  if (recovery.kind === 'expire') {
-    if (!(await approvals.recordResult(request, attempt, recovery.result))) return lostTo();
-    await audit.appendAudit(request.kind, {
-      trigger: 'cli',
-      action: 'approval-expired',
-      outcome: 'expired',
-      approvalId: request.id,
-      attempt,
-      by: options.by,
-      [request.kind === 'dns' ? 'recordName' : 'group']: request.target,
-      reason: recovery.result.reason,
-    });
-    return {
-      outcome: 'expired',
-      id: request.id,
-      request: { ...request, result: recovery.result },
-      reason: recovery.result.reason,
-      result: null,
-    };
-  }
-  const next = { attempt: recovery.attempt, leaseUntilMs: recovery.leaseUntilMs };
-  if (!(await approvals.takeOver(request, attempt, next))) return lostTo();
-  const taken: ApprovalRequest = {
-    ...request,
-    execution: { attempt: next.attempt, leaseUntil: new Date(next.leaseUntilMs).toISOString() },
-  };
-  return execute(config, taken, next.attempt, options, now, {
-    action: 'approve-resumed',
-    outcome: 'approved',
-    reason: `${options.by}: ${recovery.message}`,
   });
 }
 
@@ -308,29 +164,25 @@ async function replan(
   now: () => Date,
   dryRun: boolean,
 ): Promise<SwitchResult | ResizeResult> {
-  const trigger = approvalTrigger(request.id, options.by);
   if (request.kind === 'dns') {
-    return runSwitch(config, {
-      ...options.switchOptions,
-      action: request.action as SwitchAction,
-      reason: `approved by ${options.by}: ${request.reason}`,
-      trigger,
-      // Judged like the re-plan: the primary's alarm must still ask for this switch now.
-      origin: { kind: 'schedule' },
-      force: false,
+    return replanSwitch(
+      config,
+      request,
+      {
+        by: options.by,
+        resolver: options.resolver,
+        now,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+        ...(options.switchOptions ? { switchOptions: options.switchOptions } : {}),
+      },
       dryRun,
-      drill: false,
-      resolver: options.resolver,
-      approved: { id: request.id, by: options.by },
-      now,
-      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-    });
+    );
   }
   return runResize(config, request.target, {
     ...options.resizeOptions,
     request: { kind: 'auto' },
     dryRun,
-    trigger,
+    trigger: approvalTrigger(request.id, options.by),
     automatic: true,
     approved: { id: request.id, moving: Number(request.plan['moving'] ?? 0) },
     now,

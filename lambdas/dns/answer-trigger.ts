@@ -5,6 +5,8 @@ import { readAlarmStates } from '../adapters/aws/alarm-states';
 import { notify } from '../adapters/aws/notify';
 import { readRecord } from '../adapters/aws/route53-records';
 import type { Resolver } from '../adapters/tls/tls-probe';
+import { dnsRecoveryDue, recoverDnsApproval } from '../approval/recover-dns-approval';
+import { REPLAN_BY } from '../core/approval/approval-rules';
 import type { DrpilotConfig } from '../core/config/schema';
 import { actionForTrigger, reconcileAction } from '../core/dns/alarm-to-action';
 import { describeTrigger, type ParsedEvent } from '../core/events/trigger-event';
@@ -45,8 +47,9 @@ async function reconcile(config: DrpilotConfig) {
 
 /**
  * What the DNS function does with a parsed trigger: ignore it (notifying people when they should
- * hear about it), answer `status`, re-plan on the schedule, `verify` the record and TLS after a
- * switch, or switch through runSwitch.
+ * hear about it), answer `status`, re-plan on the schedule (first resuming or expiring an approval
+ * of the record that was interrupted, as `drpilot approve <id>` would), `verify` the record and
+ * TLS after a switch, or switch through runSwitch.
  */
 export async function answerDnsTrigger(
   config: DrpilotConfig,
@@ -63,6 +66,12 @@ export async function answerDnsTrigger(
       scope: 'dns',
       trigger: described,
       wouldHave: async () => {
+        const due = isReconcile ? await dnsRecoveryDue(config, options.now) : null;
+        if (due) {
+          return due.recovery.kind === 'resume'
+            ? `resume approval ${due.request.id}: ${due.recovery.message}`
+            : `expire approval ${due.request.id}: ${due.recovery.result.reason}`;
+        }
         const planned = isReconcile ? await reconcile(config) : outcome;
         return 'ignore' in planned
           ? `nothing: ${planned.ignore}`
@@ -73,7 +82,34 @@ export async function answerDnsTrigger(
     });
     if (paused) return { outcome: 'refused' as const, reason: paused.reason };
   }
-  if (isReconcile) outcome = await reconcile(config);
+  if (isReconcile) {
+    // An interrupted approval of the record is this tick's work; the switch re-plan waits a tick.
+    const recovered = await recoverDnsApproval(config, {
+      trigger: described,
+      resolver: options.resolver,
+      onProgress: options.onProgress,
+      switchOptions: {
+        ...(options.sleep ? { sleep: options.sleep } : {}),
+        ...(options.insyncPollMs !== undefined ? { insyncPollMs: options.insyncPollMs } : {}),
+      },
+      ...(options.now ? { now: options.now } : {}),
+    });
+    if (recovered) {
+      const { due, answer } = recovered;
+      return {
+        ...answer.result,
+        outcome: answer.outcome,
+        reason: answer.reason,
+        approval: {
+          id: answer.id,
+          recovery: due.recovery.kind,
+          attempt: answer.request?.execution?.attempt ?? null,
+          by: REPLAN_BY,
+        },
+      };
+    }
+    outcome = await reconcile(config);
+  }
   if ('ignore' in outcome) {
     options.onIgnored(described, outcome.ignore);
     if (outcome.notify) {

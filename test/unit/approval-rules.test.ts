@@ -5,6 +5,7 @@ import {
   EXECUTION_LEASE_SECONDS,
   MAX_EXECUTION_ATTEMPTS,
   planRecovery,
+  replanRecovery,
   resizeNeedsApproval,
   type ApprovalRequest,
 } from '../../lambdas/core/approval/approval-rules';
@@ -200,5 +201,69 @@ describe('planRecovery: an approved request without a result', () => {
   it('a request with a result is decided, not recovered', () => {
     const done = { ...interrupted(), result: { outcome: 'noop', reason: 'nothing to do' } };
     expect(approvability('dns-0a1b2c3d', done, at('2026-12-02T10:40:00Z')).kind).toBe('decided');
+  });
+});
+
+describe('replanRecovery: which interrupted DNS approval the every-minute re-plan carries out', () => {
+  const SUBJECT = 'dns#main.example.com';
+  const approved = (id: string, decidedAt: string, leaseUntil: string, attempt = 1) =>
+    request({
+      id,
+      status: 'approved',
+      decidedBy: 'alice',
+      decidedAt,
+      execution: { attempt, leaseUntil },
+    });
+  const at = (iso: string) => Date.parse(iso);
+  const old = approved('dns-00000001', '2026-12-02T10:05:00.000Z', '2026-12-02T10:25:00.000Z');
+  const recent = approved('dns-00000002', '2026-12-02T10:10:00.000Z', '2026-12-02T10:30:00.000Z');
+
+  it('nothing unfinished, or every one still inside its lease: nothing to carry out', () => {
+    expect(replanRecovery([], SUBJECT, at('2026-12-02T10:20:00Z'))).toBeNull();
+    expect(replanRecovery([old, recent], SUBJECT, at('2026-12-02T10:24:59Z'))).toBeNull();
+  });
+  it('past its lease: resumed as the next attempt, exactly as planRecovery says', () => {
+    const now = at('2026-12-02T10:26:00Z');
+    expect(replanRecovery([recent, old], SUBJECT, now)).toEqual({
+      request: old,
+      recovery: planRecovery(old, now),
+    });
+    expect(replanRecovery([recent, old], SUBJECT, now)?.recovery).toMatchObject({
+      kind: 'resume',
+      attempt: 2,
+    });
+  });
+  it('one per tick: the longest-approved of those past their lease', () => {
+    expect(replanRecovery([recent, old], SUBJECT, at('2026-12-02T10:31:00Z'))?.request.id).toBe(
+      'dns-00000001',
+    );
+    // The older one still executing (a later attempt took it over): the next one is carried out.
+    const retaken = { ...old, execution: { attempt: 2, leaseUntil: '2026-12-02T10:50:00.000Z' } };
+    expect(replanRecovery([retaken, recent], SUBJECT, at('2026-12-02T10:31:00Z'))?.request.id).toBe(
+      'dns-00000002',
+    );
+  });
+  it('past its approval window or its attempts: expired with the reason', () => {
+    expect(replanRecovery([recent], SUBJECT, at('2026-12-02T11:00:00Z'))?.recovery).toMatchObject({
+      kind: 'expire',
+      result: { outcome: 'expired' },
+    });
+    const last = approved(
+      'dns-00000003',
+      '2026-12-02T10:10:00.000Z',
+      '2026-12-02T10:30:00.000Z',
+      MAX_EXECUTION_ATTEMPTS,
+    );
+    expect(replanRecovery([last], SUBJECT, at('2026-12-02T10:31:00Z'))?.recovery.kind).toBe(
+      'expire',
+    );
+  });
+  it("another subject's, a pending or a finished request is never touched", () => {
+    const now = at('2026-12-02T10:40:00Z');
+    const resize = { ...old, kind: 'resize' as const, subject: 'resize#primary-workers' };
+    const drill = { ...old, subject: 'dns#drill.example.com' };
+    const done = { ...old, result: { outcome: 'switched', reason: 'done' } };
+    const pending = request({ id: 'dns-00000004' });
+    expect(replanRecovery([resize, drill, done, pending], SUBJECT, now)).toBeNull();
   });
 });

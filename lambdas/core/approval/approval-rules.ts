@@ -37,8 +37,11 @@ export interface ApprovalRequest {
   checks: ApprovalCheck[];
   decidedBy: string | null;
   decidedAt: string | null;
-  /** What the approval's re-plan did: its outcome and reason. */
-  result: { outcome: string; reason: string } | null;
+  /**
+   * What the approval's re-plan did: its outcome and reason, and who carried it out (the
+   * approver, a later `approve` that resumed it, or the every-minute re-plan: REPLAN_BY).
+   */
+  result: { outcome: string; reason: string; by?: string } | null;
   /**
    * Set when the request is approved: which attempt at carrying it out holds it, and until when
    * (its lease). Approved with no result past `leaseUntil`: that attempt was interrupted.
@@ -228,6 +231,36 @@ export function planRecovery(
     leaseUntilMs: nowMs + EXECUTION_LEASE_SECONDS * 1000,
     message: `${interrupted}; attempt ${attempt + 1} re-plans it with every check`,
   };
+}
+
+/** Who carries out an interrupted DNS approval found by the every-minute re-plan. */
+export const REPLAN_BY = 'drpilot re-plan';
+
+/** An interrupted request the every-minute re-plan carries out, and how. */
+export interface ReplanRecovery {
+  request: ApprovalRequest;
+  recovery: Extract<Recovery, { kind: 'resume' | 'expire' }>;
+}
+
+/**
+ * Which interrupted DNS approval the every-minute re-plan resumes or expires now, as a second
+ * `approve <id>` would (planRecovery): the longest-approved of `unfinished` whose attempt is past
+ * its lease, one per tick. Requests still executing, of another subject, or with a result are
+ * left alone; null: nothing to recover.
+ */
+export function replanRecovery(
+  unfinished: readonly ApprovalRequest[],
+  subject: string,
+  nowMs: number,
+): ReplanRecovery | null {
+  const candidates = unfinished
+    .filter((r) => r.subject === subject && r.status === 'approved' && r.result === null)
+    .sort((a, b) => (a.decidedAt ?? a.requestedAt).localeCompare(b.decidedAt ?? b.requestedAt));
+  for (const request of candidates) {
+    const recovery = planRecovery(request, nowMs);
+    if (recovery.kind !== 'executing') return { request, recovery };
+  }
+  return null;
 }
 
 /** Pending and not expired at `nowMs`: what `status` lists. */
