@@ -103,3 +103,11 @@ export function regionAlarmTopicName(config: DrpilotConfig, region: string): str
   const side = config.clusters.primary.region === region ? 'primary' : 'dr';
   return `${config.name}-drpilot-${side}-alarms`;
 }
+
+/**
+ * The tag a resize rollout puts on an `ec2` member just before it stops it, and removes once the
+ * node is back in service: the evidence that a stopped member was left down by drpilot
+ * (resize/node-steps.ts resumeStep). A member stopped without it was stopped by someone else (a
+ * person, an instance scheduler) and is left alone. The resize role may write this key only.
+ */
+export const STOPPED_BY_ROLLOUT_TAG = 'drpilot:stopped-by-rollout';

@@ -151,7 +151,9 @@ export async function advanceRollout(
 
   const node = state.nodes[state.next];
   if (!node) return { ...state, lease, done: true, waitSeconds: 0 };
-  if (!state.step) {
+  // A node a dead rollout left down is brought back whatever the pause says.
+  const step = state.step ?? node.resume ?? null;
+  if (!step) {
     // A node boundary: the pause is asked before a node starts, never in the middle of one.
     const decided = await pauseDecision(true);
     if (decided.kind === 'hold') return heldAt(decided.hold, state.next);
@@ -159,7 +161,7 @@ export async function advanceRollout(
   const drainer = options.drainerFor
     ? await options.drainerFor(group, state.nodes)
     : await kubernetesDrainerFor(group, context.region, state.nodes);
-  const stepped = await stepEc2Node(ec2Client(context.region), drainer, node, state.step ?? null, {
+  const stepped = await stepEc2Node(ec2Client(context.region), drainer, node, step, {
     limits: nodeLimitsFor(group, options.timeouts?.nodeMs),
     now,
     onProgress: progress,

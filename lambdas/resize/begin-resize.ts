@@ -8,7 +8,8 @@ import { effectiveLadder, ladderSeed } from '../core/resize/derived-ladder';
 import { capacityOf } from '../core/resize/instance-types';
 import { hasOptIn, OPT_IN_TAG } from '../core/resize/opt-in';
 import { utilisationFromDatapoints } from '../core/resize/p95';
-import { planResize, type ResizeRequest } from '../core/resize/plan-resize';
+import { resumeStep } from '../core/resize/node-steps';
+import { planResize, resumeOnlyPlan, type ResizeRequest } from '../core/resize/plan-resize';
 import { resizeScope, rolloutHolder } from '../core/resize/rollout-trust';
 import { pollBoundFor } from './advance-rollout';
 import { LEASE_SECONDS, resizeContext, type ResizeContext } from './resize-context';
@@ -228,7 +229,30 @@ export async function beginResize(
     }
     const p95Percent = utilisation?.p95Percent ?? null;
     const cooldown = await store.activeCooldown(resizeScope(groupId));
-    const plan = planResize({
+    const byId = new Map(members.map((m) => [m.id, m]));
+    const detail = options.dryRun ? 'dry run' : 'waiting';
+    // Members a dead rollout left down come back first, before another node is taken down.
+    const resumed: RolloutNode[] =
+      group.kind === 'ec2'
+        ? members.flatMap((m) => {
+            const resume = resumeStep(m.state, m.tags, now());
+            if (!resume) return [];
+            const { id, type, privateDnsName, tags } = m;
+            return [
+              {
+                id,
+                from: type,
+                to: type,
+                outcome: 'not-started' as const,
+                detail,
+                privateDnsName,
+                tags,
+                resume,
+              },
+            ];
+          })
+        : [];
+    const replanned = planResize({
       group: { ...group, ladder },
       nodes: running.map((m) => ({ id: m.id, type: m.type, zone: m.zone })),
       typeInfo,
@@ -237,14 +261,25 @@ export async function beginResize(
       cooldown: cooldown ? { untilMs: cooldown.untilMs } : null,
       now: now().toISOString(),
     });
-    if (plan.kind !== 'resize') {
+    if (replanned.kind !== 'resize' && (resumed.length === 0 || options.dryRun)) {
       return await finish(
-        resizeResult(groupId, plan.kind === 'noop' ? 'noop' : 'refused', plan.reason, {
+        resizeResult(groupId, replanned.kind === 'noop' ? 'noop' : 'refused', replanned.reason, {
           p95Percent,
-          plan,
+          plan: replanned,
         }),
       );
     }
+    const plan =
+      replanned.kind === 'resize'
+        ? replanned
+        : resumeOnlyPlan({
+            group,
+            running: running.map((m) => ({ id: m.id, type: m.type })),
+            resumed: resumed.map((n) => ({ id: n.id, type: n.to })),
+            typeInfo,
+            p95Percent: p95Percent ?? 0,
+            why: replanned.reason,
+          });
     const planned = { from: plan.from.types, to: plan.to.type, p95Percent, plan };
     let template: RolloutState['template'] = null;
     if (group.kind !== 'ec2') {
@@ -253,14 +288,17 @@ export async function beginResize(
       if (!check.ok) return await finish(resizeResult(groupId, 'refused', check.reason, planned));
       template = { target: check.target, handle: null, status: 'not-started', detail: '' };
     }
-    const byId = new Map(members.map((m) => [m.id, m]));
-    const nodes: RolloutNode[] = plan.nodes.map((n) => ({
-      ...n,
-      outcome: 'not-started',
-      detail: options.dryRun ? 'dry run' : 'waiting',
-      privateDnsName: byId.get(n.id)?.privateDnsName ?? null,
-      tags: byId.get(n.id)?.tags ?? {},
-    }));
+    const nodes: RolloutNode[] = [
+      ...resumed,
+      // A resume-only plan's nodes are the resumed ones.
+      ...(replanned.kind === 'resize' ? plan.nodes : []).map((n) => ({
+        ...n,
+        outcome: 'not-started' as const,
+        detail,
+        privateDnsName: byId.get(n.id)?.privateDnsName ?? null,
+        tags: byId.get(n.id)?.tags ?? {},
+      })),
+    ];
     const needsApproval = resizeNeedsApproval({
       approveAboveShare: group.approveAboveShare,
       moving: plan.nodes.length,

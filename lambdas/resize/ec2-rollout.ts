@@ -4,6 +4,8 @@ import {
   setInstanceType,
   startInstance,
   stopInstance,
+  tagInstance,
+  untagInstance,
 } from '../adapters/aws/ec2-instances';
 import { managedElsewhere } from '../core/resize/managed-elsewhere';
 import {
@@ -13,6 +15,7 @@ import {
   type NodeObservation,
   type NodeStep,
 } from '../core/resize/node-steps';
+import { STOPPED_BY_ROLLOUT_TAG } from '../core/shared-names';
 
 export interface RolloutNode {
   id: string;
@@ -120,6 +123,9 @@ export async function stepEc2Node(
         error: await attempt(async () => {
           if (step.toward === 'from' && (await instanceState(ec2, node.id)).state === 'stopped')
             return;
+          // Marked first: a rollout that dies while the node is down leaves the evidence the next
+          // one resumes it by (resumeStep); no mark, no stop.
+          await tagInstance(ec2, node.id, STOPPED_BY_ROLLOUT_TAG, options.now().toISOString());
           await stopInstance(ec2, node.id);
         }),
       };
@@ -132,7 +138,8 @@ export async function stepEc2Node(
       observed = {
         phase: 'start',
         error: await attempt(async () => {
-          await setInstanceType(ec2, node.id, type);
+          // A node resumed after an interrupted rollout (from = to) keeps the type it has.
+          if (node.from !== node.to) await setInstanceType(ec2, node.id, type);
           await startInstance(ec2, node.id);
         }),
       };
@@ -149,7 +156,10 @@ export async function stepEc2Node(
   }
   const decision = nextNodeStep(node, step, observed, options.limits, options.now());
   if (decision.kind === 'next') return decision;
-  if (decision.uncordon) await drainer.uncordon(node.id);
+  if (decision.uncordon) {
+    await drainer.uncordon(node.id);
+    await untagInstance(ec2, node.id, STOPPED_BY_ROLLOUT_TAG);
+  }
   if (decision.page) {
     await options.page(`drpilot: node ${node.id} is stranded: ${decision.detail}`);
   }

@@ -28,6 +28,8 @@ export interface ResizeResult {
 export interface RolloutNode extends NodeReport {
   privateDnsName: string | null;
   tags: Record<string, string>;
+  /** A member a dead rollout left down: the sub-step it resumes at (`resumeStep`), not `cordon`. */
+  resume?: NodeStep | null;
 }
 
 /** An `asg` / `eks-managed` rollout: one launch-template change that AWS rolls out. */

@@ -3,10 +3,12 @@ import {
   firstNodeStep,
   nextNodeStep,
   nodeStepBudget,
+  resumeStep,
   type NodeDecision,
   type NodeObservation,
   type NodeStep,
 } from '../../lambdas/core/resize/node-steps';
+import { STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
 
 const node = { id: 'i-0abc', from: 'm6i.large', to: 'm6i.xlarge' };
 const limits = { drainSeconds: 180, nodeSeconds: 300, pollSeconds: 10 };
@@ -256,5 +258,83 @@ describe('nextNodeStep: the sub-steps of one ec2 node', () => {
     }
     expect(count).toBeLessThanOrEqual(nodeStepBudget(limits));
     expect(nodeStepBudget(limits)).toBe(1 + 19 + 2 * (2 + 2 * 31));
+  });
+});
+
+describe('resumeStep: a member a dead rollout left down', () => {
+  const marked = {
+    [STOPPED_BY_ROLLOUT_TAG]: '2026-12-03T04:00:00.000Z',
+    'drpilot:managed': 'true',
+  };
+
+  it('stopped: resumed at start; stopping: at stopped?; up (or anything else): planned as usual', () => {
+    const resumed = { toward: 'to', since: T0.toISOString(), alreadyCordoned: false, cause: null };
+    expect(resumeStep('stopped', marked, T0)).toEqual({ phase: 'start', ...resumed });
+    expect(resumeStep('stopping', marked, T0)).toEqual({ phase: 'stopped?', ...resumed });
+    for (const state of ['running', 'pending', 'shutting-down', 'terminated', 'unknown']) {
+      expect(resumeStep(state, marked, T0)).toBeNull();
+    }
+  });
+
+  it('a member stopped without the rollout mark (a person, an instance scheduler) is left down', () => {
+    const unmarked = { 'drpilot:managed': 'true' };
+    expect(resumeStep('stopped', unmarked, T0)).toBeNull();
+    expect(resumeStep('stopping', unmarked, T0)).toBeNull();
+  });
+
+  it('a stopped node on the type it has: started, Ready, then uncordoned (it was cordoned by the dead rollout)', () => {
+    const left = { id: 'i-0abc', from: 'm6i.xlarge', to: 'm6i.xlarge' };
+    let step = resumeStep('stopped', marked, T0)!;
+    const phases: string[] = [step.phase];
+    for (const observed of [
+      { phase: 'start', error: null },
+      { phase: 'ready?', state: 'pending', ready: false },
+      { phase: 'ready?', state: 'running', ready: true },
+    ] as NodeObservation[]) {
+      const decision = nextNodeStep(left, step, observed, limits, at(phases.length * 10));
+      if (decision.kind === 'end') {
+        expect(phases).toEqual(['start', 'ready?', 'ready?']);
+        expect(decision).toEqual({
+          kind: 'end',
+          outcome: 'resized',
+          detail:
+            'left stopped by an interrupted rollout: started on m6i.xlarge, Ready and uncordoned',
+          uncordon: true,
+          page: false,
+        });
+        return;
+      }
+      step = decision.step;
+      phases.push(step.phase);
+    }
+    throw new Error('never ended');
+  });
+
+  it('one that does not start again: the restore on the same type fails too → stranded, paged', () => {
+    const left = { id: 'i-0abc', from: 'm6i.xlarge', to: 'm6i.xlarge' };
+    const first = next(
+      nextNodeStep(
+        left,
+        resumeStep('stopped', marked, T0)!,
+        { phase: 'start', error: 'InsufficientInstanceCapacity' },
+        limits,
+        T0,
+      ),
+    );
+    expect(first.step).toMatchObject({ phase: 'stop', toward: 'from' });
+    let step = first.step;
+    for (const observed of [
+      { phase: 'stop', error: null },
+      { phase: 'stopped?', state: 'stopped' },
+      { phase: 'start', error: 'InsufficientInstanceCapacity' },
+    ] as NodeObservation[]) {
+      const decision = nextNodeStep(left, step, observed, limits, T0);
+      if (decision.kind === 'end') {
+        expect(decision).toMatchObject({ outcome: 'stranded', uncordon: false, page: true });
+        return;
+      }
+      step = decision.step;
+    }
+    throw new Error('never ended');
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { InstanceTypeInfo } from '../../lambdas/core/resize/instance-types';
-import { planResize } from '../../lambdas/core/resize/plan-resize';
+import { planResize, resumeOnlyPlan } from '../../lambdas/core/resize/plan-resize';
 import type {
   PlanResizeInput,
   ResizePlan,
@@ -488,5 +488,37 @@ describe('planResize: refusals', () => {
   it('accepts the NodeGroupConfig shape with extra fields', () => {
     const group = { ...policy(), cluster: 'primary', selector: {} } as ResizePolicy;
     expect(planResize(input({ group, load: { p95Percent: 99 } })).kind).toBe('resize');
+  });
+});
+
+describe('resumeOnlyPlan: a re-plan that moves nothing while a dead rollout left members down', () => {
+  it('moves only the members left down, each on the type it has, and says why with what the re-plan said', () => {
+    const plan = resumeOnlyPlan({
+      group: { id: 'workers', metric: 'cpu', headroom: 1.2 },
+      running: [
+        { id: 'i-c', type: 'm6i.large' },
+        { id: 'i-b', type: 'm6i.large' },
+      ],
+      resumed: [{ id: 'i-a', type: 'm6i.xlarge' }],
+      typeInfo: TYPES,
+      p95Percent: 60,
+      why: 'p95 60% is between scaleDownAt 30% and scaleUpAt 75%: nothing to do',
+    });
+    expect(plan).toEqual({
+      kind: 'resize',
+      group: 'workers',
+      direction: 'up',
+      metric: 'cpu',
+      unit: 'vCPU',
+      from: { types: ['m6i.xlarge'], capacity: 4 },
+      to: { type: 'm6i.xlarge', capacity: 8 },
+      nodes: [{ id: 'i-a', from: 'm6i.xlarge', to: 'm6i.xlarge' }],
+      unchanged: ['i-b', 'i-c'],
+      need: 1.2 * 0.6 * 4,
+      newCapacity: 8,
+      projectedUtilisation: 30,
+      reason:
+        'i-a left stopped by an interrupted rollout: started again on m6i.xlarge; otherwise p95 60% is between scaleDownAt 30% and scaleUpAt 75%: nothing to do',
+    });
   });
 });

@@ -76,6 +76,32 @@ describe('rollout states are claims', () => {
     if (!bad.ok) expect(bad.issues.map((i) => i.path)).toEqual(['held.stopped']);
   });
 
+  it('carries the sub-step a node left down resumes at only when it is well formed', () => {
+    const node = {
+      id: 'i-0abc',
+      from: 'm6i.xlarge',
+      to: 'm6i.xlarge',
+      outcome: 'not-started',
+      detail: 'waiting',
+      privateDnsName: null,
+      tags: {},
+    };
+    const resume = {
+      phase: 'start',
+      toward: 'to',
+      since: '2026-12-02T10:00:00.000Z',
+      alreadyCordoned: false,
+      cause: null,
+    };
+    expect(checkRolloutShape({ ...state(), nodes: [{ ...node, resume }] }).ok).toBe(true);
+    const bad = checkRolloutShape({
+      ...state(),
+      nodes: [{ ...node, resume: { ...resume, phase: 'terminate' } }],
+    });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.issues.map((i) => i.path)).toEqual(['nodes[0].resume.phase']);
+  });
+
   it('is recognised by its marker only', () => {
     expect(looksLikeRolloutState({ drpilotRollout: 'anything' })).toBe(true);
     expect(looksLikeRolloutState({ action: 'resize' })).toBe(false);

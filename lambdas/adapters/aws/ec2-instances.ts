@@ -1,4 +1,6 @@
 import {
+  CreateTagsCommand,
+  DeleteTagsCommand,
   DescribeInstancesCommand,
   ModifyInstanceAttributeCommand,
   StartInstancesCommand,
@@ -37,4 +39,17 @@ export async function setInstanceType(ec2: EC2Client, id: string, type: string):
   await ec2.send(
     new ModifyInstanceAttributeCommand({ InstanceId: id, InstanceType: { Value: type } }),
   );
+}
+
+export async function tagInstance(
+  ec2: EC2Client,
+  id: string,
+  key: string,
+  value: string,
+): Promise<void> {
+  await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: key, Value: value }] }));
+}
+
+export async function untagInstance(ec2: EC2Client, id: string, key: string): Promise<void> {
+  await ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: [{ Key: key }] }));
 }

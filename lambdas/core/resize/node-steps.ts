@@ -17,6 +17,7 @@
  *   type is put back (stop if needed, old type, start, Ready) → `restored`. When even that fails
  *   or times out the node is `stranded` and a person is paged — never a silent stopped node.
  */
+import { STOPPED_BY_ROLLOUT_TAG } from '../shared-names';
 
 export const NODE_PHASES = ['cordon', 'drain', 'stop', 'stopped?', 'start', 'ready?'] as const;
 export type NodePhase = (typeof NODE_PHASES)[number];
@@ -77,6 +78,29 @@ export const firstNodeStep = (now: Date): NodeStep => ({
   alreadyCordoned: false,
   cause: null,
 });
+
+/**
+ * Where a rollout resumes a member of an `ec2` group it finds `state` (EC2's instance state) as it
+ * begins; null: the member is up, or was stopped by someone else, and is not resumed. A stopped or
+ * stopping member carrying STOPPED_BY_ROLLOUT_TAG (shared-names.ts) was left so by a rollout that died inside its
+ * steps, cordoned and drained: it is started on the type it has now (the new type once it was
+ * retyped, else its old one), then Ready and uncordoned, like a moved node.
+ */
+export function resumeStep(
+  state: string,
+  tags: Readonly<Record<string, string>>,
+  now: Date,
+): NodeStep | null {
+  if (state !== 'stopped' && state !== 'stopping') return null;
+  if (tags[STOPPED_BY_ROLLOUT_TAG] === undefined) return null;
+  return {
+    phase: state === 'stopped' ? 'start' : 'stopped?',
+    toward: 'to',
+    since: now.toISOString(),
+    alreadyCordoned: false,
+    cause: null,
+  };
+}
 
 /**
  * Sub-steps one node can take at most: cordon, drain rounds, stop, stopped? rounds, start,
@@ -189,7 +213,9 @@ export function nextNodeStep(
           outcome: oldType ? 'restored' : 'resized',
           detail: oldType
             ? `${node.to} failed (${step.cause ?? 'unknown'}); running on ${node.from} again`
-            : `${node.from} → ${node.to}, Ready and uncordoned`,
+            : node.from === node.to
+              ? `left stopped by an interrupted rollout: started on ${node.to}, Ready and uncordoned`
+              : `${node.from} → ${node.to}, Ready and uncordoned`,
           uncordon: true,
           page: false,
         };

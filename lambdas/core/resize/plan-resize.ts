@@ -413,3 +413,42 @@ function pct(value: number): string {
 function num(value: number): string {
   return `${Math.round(value * 100) / 100}`;
 }
+
+/**
+ * The plan of a rollout that only brings back the members a dead rollout left down (`resumeStep`
+ * in node-steps.ts) when the re-plan itself moves nothing (`why`): they start on the types they
+ * have, nothing else moves, and the group regains their capacity.
+ */
+export function resumeOnlyPlan(input: {
+  group: Pick<NodeGroupConfig, 'id' | 'metric' | 'headroom'>;
+  running: readonly { id: string; type: string }[];
+  resumed: readonly { id: string; type: string }[];
+  typeInfo: Record<string, InstanceTypeInfo>;
+  p95Percent: number;
+  why: string;
+}): ResizeStep {
+  const { group, running, resumed, typeInfo } = input;
+  const sum = (nodes: readonly { type: string }[]) =>
+    nodes.reduce((total, n) => {
+      const info = typeInfo[n.type];
+      return total + (info ? capacityOf(info, group.metric) : 0);
+    }, 0);
+  const capacity = sum(running);
+  const newCapacity = capacity + sum(resumed);
+  const types = [...new Set(resumed.map((n) => n.type))];
+  return {
+    kind: 'resize',
+    group: group.id,
+    direction: 'up',
+    metric: group.metric,
+    unit: capacityUnit(group.metric),
+    from: { types, capacity },
+    to: { type: types[0] ?? '', capacity: newCapacity },
+    nodes: resumed.map((n) => ({ id: n.id, from: n.type, to: n.type })),
+    unchanged: running.map((n) => n.id).sort(),
+    need: group.headroom * (input.p95Percent / 100) * capacity,
+    newCapacity,
+    projectedUtilisation: newCapacity > 0 ? (input.p95Percent * capacity) / newCapacity : 0,
+    reason: `${resumed.map((n) => n.id).join(', ')} left stopped by an interrupted rollout: started again on ${types.join(', ')}; otherwise ${input.why}`,
+  };
+}

@@ -36,6 +36,14 @@ const instanceType = text(32, z.regex(INSTANCE_TYPE));
 const count = (min: number, max?: number) =>
   max === undefined ? z.int().check(z.gte(min)) : z.int().check(z.gte(min), z.lte(max));
 
+const nodeStep = z.object({
+  phase: z.enum(NODE_PHASES),
+  toward: z.enum(['to', 'from']),
+  since: z.iso.datetime(),
+  alreadyCordoned: z.boolean(),
+  cause: z.nullable(text(8192)),
+});
+
 const rolloutNode = z.looseObject({
   id: text(64, z.minLength(1)),
   from: instanceType,
@@ -44,6 +52,7 @@ const rolloutNode = z.looseObject({
   detail: text(8192),
   privateDnsName: z.nullable(text(255)),
   tags: z.record(text(128), text(256)),
+  resume: z.optional(z.nullable(nodeStep)),
 });
 
 const lease = z.object({
@@ -71,14 +80,6 @@ const template = z.looseObject({
   handle: z.nullable(z.looseObject({ operationId: text(256), newVersion: z.int() })),
   status: z.enum(['not-started', 'in-progress', 'succeeded', 'failed', 'rolled-back']),
   detail: text(8192),
-});
-
-const nodeStep = z.object({
-  phase: z.enum(NODE_PHASES),
-  toward: z.enum(['to', 'from']),
-  since: z.iso.datetime(),
-  alreadyCordoned: z.boolean(),
-  cause: z.nullable(text(8192)),
 });
 
 const hold = z.object({

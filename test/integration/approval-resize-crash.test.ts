@@ -1,0 +1,257 @@
+/**
+ * An approved resize of an `ec2` group whose process died inside a node's steps, on moto with the
+ * group's 3 nodes in the fake Kubernetes API: the first planned node was cordoned, drained,
+ * stopped and retyped, and the process died as it sent StartInstances (it never reached EC2;
+ * from then on nothing reaches EC2 or the state table: no result, no audit, no lease release).
+ * While the dead rollout's group lease runs, `approve` leaves everything as it is; after it, the
+ * second attempt brings the stopped node back — running, Ready, uncordoned, on the type it was
+ * left with — before its own re-plan, so no node of the group is left down.
+ */
+import { DescribeInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import { describe, expect, it } from 'vitest';
+import { ec2Client } from '../../lambdas/adapters/aws/clients';
+import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
+import { dnsResolver } from '../../lambdas/adapters/tls/tls-probe';
+import { approveRequest, type DecisionAnswer } from '../../lambdas/approval/decide-approval';
+import type { DrpilotConfig } from '../../lambdas/core/config/schema';
+import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
+import { STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
+import { resizeContext } from '../../lambdas/resize/resize-context';
+import type { ResizeResult } from '../../lambdas/resize/run-resize';
+import {
+  crashProcess,
+  dies,
+  INJECTED_CRASH,
+  pendingResize,
+  storedApproval,
+  theOneThat,
+  useProcessCrashes,
+} from '../support/approval-estate';
+import { recordCommands, writes } from '../support/command-recorder';
+import { useMoto } from '../support/moto';
+import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
+
+useMoto();
+const estate = useResizeEstate();
+useProcessCrashes();
+
+const group = (config: DrpilotConfig) => config.nodeGroups.find((g) => g.id === GROUP)!;
+const store = (config: DrpilotConfig) => resizeContext(config, group(config)).store;
+const audited = async (config: DrpilotConfig, id: string) =>
+  (await store(config).recentAudit('resize'))
+    .filter((e) => e['approvalId'] === id)
+    .map((e) => [e['action'], e['outcome'], e['attempt']]);
+
+/** Whether the instance carries the mark a rollout puts on a node it stops. */
+async function markedStopped(id: string): Promise<boolean> {
+  const { Reservations = [] } = await ec2Client(REGION).send(
+    new DescribeInstancesCommand({ InstanceIds: [id] }),
+  );
+  const tags = Reservations[0]?.Instances?.[0]?.Tags ?? [];
+  return tags.some((t) => t.Key === STOPPED_BY_ROLLOUT_TAG);
+}
+
+/**
+ * Each node: its instance state, its type, whether its Kubernetes node is cordoned, and whether it
+ * carries the rollout's stop mark.
+ */
+const nodes = (ids: string[]) =>
+  Promise.all(
+    ids.map(async (id) => {
+      const { state, type } = await instanceState(ec2Client(REGION), id);
+      const cordoned = (await estate.node(id)).spec?.unschedulable === true;
+      return { id, state, type, cordoned, marked: await markedStopped(id) };
+    }),
+  );
+
+const approve = (config: DrpilotConfig, id: string, by: string, now?: () => Date) =>
+  approveRequest(config, id, {
+    by,
+    dryRun: false,
+    resolver: dnsResolver,
+    resizeOptions: fast,
+    ...(now ? { now } : {}),
+  }) as Promise<DecisionAnswer>;
+
+const CRASH_EC2 = 'injectProcessCrashEc2';
+
+/**
+ * The process dies as it sends StartInstances (after StopInstances and ModifyInstanceAttribute
+ * went through): that request and every later EC2 or state-table request of this process throws.
+ */
+function crashAtStartInstances() {
+  let dead = false;
+  const table = crashProcess({ at: () => dead });
+  ec2Client(REGION).middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName === 'StartInstancesCommand') dead = true;
+      if (dead) throw new Error(INJECTED_CRASH);
+      return next(args);
+    },
+    { step: 'initialize', name: CRASH_EC2, priority: 'low' },
+  );
+  return {
+    crashed: () => dead,
+    revive: () => {
+      ec2Client(REGION).middlewareStack.remove(CRASH_EC2);
+      table.revive();
+    },
+  };
+}
+
+/** Approves `id` as alice and dies at StartInstances of the first node; returns what it left. */
+async function approvedAndDied(config: DrpilotConfig, id: string, ids: string[]) {
+  const crash = crashAtStartInstances();
+  await dies(approve(config, id, 'alice'));
+  expect(crash.crashed()).toBe(true);
+  crash.revive();
+  const left = await nodes(ids);
+  const down = left.filter((n) => n.state === 'stopped');
+  // One node down: stopped, cordoned, already on the approved type, marked as the rollout's.
+  expect(down).toEqual([
+    expect.objectContaining({ type: 'm6i.xlarge', cordoned: true, marked: true }),
+  ]);
+  expect(left.filter((n) => n.state === 'running')).toHaveLength(2);
+  const approval = (await storedApproval(config, id))!;
+  expect(approval).toMatchObject({ result: null, execution: { attempt: 1 } });
+  const lease = (await store(config).readLease(resizeScope(GROUP)))!;
+  expect(lease.holder).toMatch(new RegExp(`^approval ${id} by alice#`));
+  return { left, down: down[0]!, approval, lease };
+}
+
+describe('an approved ec2 resize whose process died between retyping a stopped node and starting it', () => {
+  it('while its rollout’s lease runs, approve leaves the stopped node and the request untouched', async () => {
+    const {
+      config,
+      ids,
+      request: { id },
+    } = await pendingResize(estate);
+    const { left, approval, lease } = await approvedAndDied(config, id, ids);
+
+    const ec2 = recordCommands(ec2Client(REGION));
+    const pastApprovalLease = () => new Date(Date.parse(approval.execution!.leaseUntil) + 1000);
+    expect(pastApprovalLease().getTime()).toBeLessThan(lease.expiresAtMs);
+    for (const now of [undefined, pastApprovalLease]) {
+      expect((await approve(config, id, 'bob', now)).outcome).toBe('already-decided');
+    }
+    expect(writes(ec2)).toEqual([]);
+    expect(await nodes(ids)).toEqual(left);
+    expect(await storedApproval(config, id)).toEqual(approval);
+    expect(await store(config).readLease(resizeScope(GROUP))).toEqual(lease);
+  });
+
+  it('after both leases, approve again: the stopped node is started, Ready and uncordoned, the re-plan runs, the result is recorded once, the audit names both attempts', async () => {
+    const {
+      config,
+      ids,
+      request: { id },
+    } = await pendingResize(estate);
+    const { down, lease } = await approvedAndDied(config, id, ids);
+
+    const later = () => new Date(lease.expiresAtMs + 1000);
+    await publishCpu(ids, 90, later());
+    const answers = await Promise.all([
+      approve(config, id, 'bob', later),
+      approve(config, id, 'carol', later),
+    ]);
+    const resumed = theOneThat(answers, 'resized');
+
+    const after = await nodes(ids);
+    expect(after.filter((n) => n.state !== 'running')).toEqual([]);
+    expect(after.filter((n) => n.cordoned || n.marked)).toEqual([]);
+    for (const n of after) expect(['m6i.large', 'm6i.xlarge']).toContain(n.type);
+    // The node left down is back on the type the dead attempt gave it.
+    expect(after.find((n) => n.id === down.id)).toMatchObject({ type: 'm6i.xlarge' });
+    // It comes back first; then the re-plan of the 2 running nodes at 90% moves one of them.
+    expect((resumed.result as ResizeResult).nodes).toEqual([
+      {
+        id: down.id,
+        from: 'm6i.xlarge',
+        to: 'm6i.xlarge',
+        outcome: 'resized',
+        detail:
+          'left stopped by an interrupted rollout: started on m6i.xlarge, Ready and uncordoned',
+      },
+      expect.objectContaining({ from: 'm6i.large', to: 'm6i.xlarge', outcome: 'resized' }),
+    ]);
+
+    expect(await storedApproval(config, id)).toMatchObject({
+      status: 'approved',
+      decidedBy: 'alice',
+      execution: { attempt: 2 },
+      result: { outcome: 'resized', reason: resumed.reason },
+    });
+    expect(await audited(config, id)).toEqual([
+      ['approve-resumed', 'approved', 2],
+      ['approve', 'approved', 1],
+      ['approval-requested', 'pending', undefined],
+    ]);
+    // One rollout result recorded, by the second attempt (the first died before its own).
+    const results = (await store(config).recentAudit('resize')).filter(
+      (e) => e['trigger'] === `approval ${id} by bob` || e['trigger'] === `approval ${id} by carol`,
+    );
+    expect(results.map((e) => e['outcome'])).toEqual(['resized']);
+    expect(
+      (await store(config).recentAudit('resize')).filter((e) =>
+        String(e['trigger'] ?? '').startsWith(`approval ${id} by alice`),
+      ),
+    ).toEqual([]);
+  });
+
+  it('after both leases, when the re-plan itself would move nothing: only the stopped node is started again, on its type, and uncordoned', async () => {
+    const {
+      config,
+      ids,
+      request: { id },
+    } = await pendingResize(estate);
+    const { down, lease } = await approvedAndDied(config, id, ids);
+
+    const later = () => new Date(lease.expiresAtMs + 1000);
+    await publishCpu(ids, 60, later());
+    const ec2 = recordCommands(ec2Client(REGION));
+    const answer = await approve(config, id, 'bob', later);
+    expect(answer.outcome).toBe('resized');
+    expect(answer.reason).toBe(
+      `${down.id} left stopped by an interrupted rollout: started again on m6i.xlarge; otherwise p95 60% is between scaleDownAt 30% and scaleUpAt 75%: nothing to do`,
+    );
+    // Started, and its mark removed once it is Ready and uncordoned.
+    expect(writes(ec2)).toEqual(['StartInstances', 'DeleteTags']);
+    const after = await nodes(ids);
+    expect(after.filter((n) => n.state !== 'running' || n.cordoned || n.marked)).toEqual([]);
+    expect(after.map((n) => n.type).sort()).toEqual(['m6i.large', 'm6i.large', 'm6i.xlarge']);
+    expect(after.find((n) => n.id === down.id)).toMatchObject({ type: 'm6i.xlarge' });
+    expect(await storedApproval(config, id)).toMatchObject({
+      execution: { attempt: 2 },
+      result: { outcome: 'resized', reason: answer.reason },
+    });
+    expect(await audited(config, id)).toEqual([
+      ['approve-resumed', 'approved', 2],
+      ['approve', 'approved', 1],
+      ['approval-requested', 'pending', undefined],
+    ]);
+  });
+
+  it('a member someone else stopped (no rollout mark) is left down: the approved re-plan moves only running nodes', async () => {
+    const {
+      config,
+      ids,
+      request: { id },
+    } = await pendingResize(estate);
+    // A person (or an instance scheduler) stops one member; nothing marks it.
+    const stoppedByPerson = ids[2]!;
+    await ec2Client(REGION).send(new StopInstancesCommand({ InstanceIds: [stoppedByPerson] }));
+    await publishCpu(ids, 90);
+
+    const answer = await approve(config, id, 'alice');
+    expect(answer.outcome).toBe('resized');
+    const moved = (answer.result as ResizeResult).nodes.map((n) => n.id);
+    expect(moved).not.toContain(stoppedByPerson);
+    const after = await nodes(ids);
+    expect(after.find((n) => n.id === stoppedByPerson)).toMatchObject({
+      state: 'stopped',
+      type: 'm6i.large',
+      marked: false,
+    });
+    expect(after.filter((n) => n.id !== stoppedByPerson && n.state !== 'running')).toEqual([]);
+  });
+});
