@@ -11,17 +11,17 @@ import { DescribeInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-
 import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/adapters/aws/clients';
 import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
-import { dnsResolver } from '../../lambdas/adapters/tls/tls-probe';
-import { approveRequest, type DecisionAnswer } from '../../lambdas/approval/decide-approval';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
 import { STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
-import { resizeContext } from '../../lambdas/resize/resize-context';
 import type { ResizeResult } from '../../lambdas/resize/run-resize';
 import {
   crashProcess,
   dies,
   INJECTED_CRASH,
+  approveResize,
+  auditedResize,
+  resizeStore,
   pendingResize,
   storedApproval,
   theOneThat,
@@ -29,18 +29,11 @@ import {
 } from '../support/approval-estate';
 import { recordCommands, writes } from '../support/command-recorder';
 import { useMoto } from '../support/moto';
-import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
+import { GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
 
 useMoto();
 const estate = useResizeEstate();
 useProcessCrashes();
-
-const group = (config: DrpilotConfig) => config.nodeGroups.find((g) => g.id === GROUP)!;
-const store = (config: DrpilotConfig) => resizeContext(config, group(config)).store;
-const audited = async (config: DrpilotConfig, id: string) =>
-  (await store(config).recentAudit('resize'))
-    .filter((e) => e['approvalId'] === id)
-    .map((e) => [e['action'], e['outcome'], e['attempt']]);
 
 /** Whether the instance carries the mark a rollout puts on a node it stops. */
 async function markedStopped(id: string): Promise<boolean> {
@@ -63,15 +56,6 @@ const nodes = (ids: string[]) =>
       return { id, state, type, cordoned, marked: await markedStopped(id) };
     }),
   );
-
-const approve = (config: DrpilotConfig, id: string, by: string, now?: () => Date) =>
-  approveRequest(config, id, {
-    by,
-    dryRun: false,
-    resolver: dnsResolver,
-    resizeOptions: fast,
-    ...(now ? { now } : {}),
-  }) as Promise<DecisionAnswer>;
 
 const CRASH_EC2 = 'injectProcessCrashEc2';
 
@@ -102,7 +86,7 @@ function crashAtStartInstances() {
 /** Approves `id` as alice and dies at StartInstances of the first node; returns what it left. */
 async function approvedAndDied(config: DrpilotConfig, id: string, ids: string[]) {
   const crash = crashAtStartInstances();
-  await dies(approve(config, id, 'alice'));
+  await dies(approveResize(config, id, 'alice'));
   expect(crash.crashed()).toBe(true);
   crash.revive();
   const left = await nodes(ids);
@@ -114,7 +98,7 @@ async function approvedAndDied(config: DrpilotConfig, id: string, ids: string[])
   expect(left.filter((n) => n.state === 'running')).toHaveLength(2);
   const approval = (await storedApproval(config, id))!;
   expect(approval).toMatchObject({ result: null, execution: { attempt: 1 } });
-  const lease = (await store(config).readLease(resizeScope(GROUP)))!;
+  const lease = (await resizeStore(config).readLease(resizeScope(GROUP)))!;
   expect(lease.holder).toMatch(new RegExp(`^approval ${id} by alice#`));
   return { left, down: down[0]!, approval, lease };
 }
@@ -132,12 +116,12 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     const pastApprovalLease = () => new Date(Date.parse(approval.execution!.leaseUntil) + 1000);
     expect(pastApprovalLease().getTime()).toBeLessThan(lease.expiresAtMs);
     for (const now of [undefined, pastApprovalLease]) {
-      expect((await approve(config, id, 'bob', now)).outcome).toBe('already-decided');
+      expect((await approveResize(config, id, 'bob', now)).outcome).toBe('already-decided');
     }
     expect(writes(ec2)).toEqual([]);
     expect(await nodes(ids)).toEqual(left);
     expect(await storedApproval(config, id)).toEqual(approval);
-    expect(await store(config).readLease(resizeScope(GROUP))).toEqual(lease);
+    expect(await resizeStore(config).readLease(resizeScope(GROUP))).toEqual(lease);
   });
 
   it('after both leases, approve again: the stopped node is started, Ready and uncordoned, the re-plan runs, the result is recorded once, the audit names both attempts', async () => {
@@ -151,8 +135,8 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     const later = () => new Date(lease.expiresAtMs + 1000);
     await publishCpu(ids, 90, later());
     const answers = await Promise.all([
-      approve(config, id, 'bob', later),
-      approve(config, id, 'carol', later),
+      approveResize(config, id, 'bob', later),
+      approveResize(config, id, 'carol', later),
     ]);
     const resumed = theOneThat(answers, 'resized');
 
@@ -181,18 +165,18 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
       execution: { attempt: 2 },
       result: { outcome: 'resized', reason: resumed.reason },
     });
-    expect(await audited(config, id)).toEqual([
+    expect(await auditedResize(config, id)).toEqual([
       ['approve-resumed', 'approved', 2],
       ['approve', 'approved', 1],
       ['approval-requested', 'pending', undefined],
     ]);
     // One rollout result recorded, by the second attempt (the first died before its own).
-    const results = (await store(config).recentAudit('resize')).filter(
+    const results = (await resizeStore(config).recentAudit('resize')).filter(
       (e) => e['trigger'] === `approval ${id} by bob` || e['trigger'] === `approval ${id} by carol`,
     );
     expect(results.map((e) => e['outcome'])).toEqual(['resized']);
     expect(
-      (await store(config).recentAudit('resize')).filter((e) =>
+      (await resizeStore(config).recentAudit('resize')).filter((e) =>
         String(e['trigger'] ?? '').startsWith(`approval ${id} by alice`),
       ),
     ).toEqual([]);
@@ -209,7 +193,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     const later = () => new Date(lease.expiresAtMs + 1000);
     await publishCpu(ids, 60, later());
     const ec2 = recordCommands(ec2Client(REGION));
-    const answer = await approve(config, id, 'bob', later);
+    const answer = await approveResize(config, id, 'bob', later);
     expect(answer.outcome).toBe('resized');
     expect(answer.reason).toBe(
       `${down.id} left stopped by an interrupted rollout: started again on m6i.xlarge; otherwise p95 60% is between scaleDownAt 30% and scaleUpAt 75%: nothing to do`,
@@ -224,7 +208,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
       execution: { attempt: 2 },
       result: { outcome: 'resized', reason: answer.reason },
     });
-    expect(await audited(config, id)).toEqual([
+    expect(await auditedResize(config, id)).toEqual([
       ['approve-resumed', 'approved', 2],
       ['approve', 'approved', 1],
       ['approval-requested', 'pending', undefined],
@@ -242,7 +226,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     await ec2Client(REGION).send(new StopInstancesCommand({ InstanceIds: [stoppedByPerson] }));
     await publishCpu(ids, 90);
 
-    const answer = await approve(config, id, 'alice');
+    const answer = await approveResize(config, id, 'alice');
     expect(answer.outcome).toBe('resized');
     const moved = (answer.result as ResizeResult).nodes.map((n) => n.id);
     expect(moved).not.toContain(stoppedByPerson);

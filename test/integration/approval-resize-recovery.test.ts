@@ -12,8 +12,6 @@
 import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/adapters/aws/clients';
 import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
-import { dnsResolver } from '../../lambdas/adapters/tls/tls-probe';
-import { approveRequest, type DecisionAnswer } from '../../lambdas/approval/decide-approval';
 import { openApprovals } from '../../lambdas/approval/pending-approvals';
 import {
   EXECUTION_LEASE_SECONDS,
@@ -22,12 +20,14 @@ import {
 import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';
 import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
 import { kubernetesDrainerFor } from '../../lambdas/resize/group-drainer';
-import { resizeContext } from '../../lambdas/resize/resize-context';
 import type { RolloutNode } from '../../lambdas/resize/rollout-state';
 import {
   after,
   configFile,
+  approveResize,
+  auditedResize,
   crashProcess,
+  resizeStore,
   dies,
   pendingResize,
   startsAttempt,
@@ -39,6 +39,7 @@ import { recordCommands, writes } from '../support/command-recorder';
 import { useMoto } from '../support/moto';
 import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
 import { runCli } from '../support/run-cli';
+import type { DecisionAnswer } from '../../lambdas/approval/decide-approval';
 
 useMoto();
 const estate = useResizeEstate();
@@ -46,32 +47,11 @@ useProcessCrashes();
 
 const types = (ids: string[]) =>
   Promise.all(ids.map(async (id) => (await instanceState(ec2Client(REGION), id)).type));
-const group = (config: DrpilotConfig) => config.nodeGroups.find((g) => g.id === GROUP)!;
-const store = (config: DrpilotConfig) => resizeContext(config, group(config)).store;
-const audited = async (config: DrpilotConfig, id: string) =>
-  (await store(config).recentAudit('resize'))
-    .filter((e) => e['approvalId'] === id)
-    .map((e) => [e['action'], e['outcome'], e['attempt']]);
-
-const approve = (
-  config: DrpilotConfig,
-  id: string,
-  by: string,
-  now?: () => Date,
-  resizeOptions: Parameters<typeof approveRequest>[2]['resizeOptions'] = fast,
-): Promise<DecisionAnswer> =>
-  approveRequest(config, id, {
-    by,
-    dryRun: false,
-    resolver: dnsResolver,
-    resizeOptions,
-    ...(now ? { now } : {}),
-  });
 
 /** Kills `by`'s approval of `id` after it won (or took over) its attempt; returns what it left. */
 async function diesAfterWinning(config: DrpilotConfig, id: string, by: string, now?: () => Date) {
   const crash = crashProcess({ after: startsAttempt });
-  await dies(approve(config, id, by, now));
+  await dies(approveResize(config, id, by, now));
   expect(crash.crashed()).toBe(true);
   crash.revive();
   return (await storedApproval(config, id))!;
@@ -105,7 +85,7 @@ describe('an approved resize whose process died', () => {
     );
 
     const ec2 = recordCommands(ec2Client(REGION));
-    expect(await approve(config, id, 'bob')).toMatchObject({
+    expect(await approveResize(config, id, 'bob')).toMatchObject({
       outcome: 'already-decided',
       reason: `${id} was approved by alice at ${left.decidedAt} and attempt 1 is carrying it out (its lease runs until ${left.execution!.leaseUntil}): nothing to do`,
     });
@@ -115,7 +95,7 @@ describe('an approved resize whose process died', () => {
     const later = pastLease(left);
     await publishCpu(ids, 90, later());
     const answers = await Promise.all(
-      ['bob', 'carol', 'dave', 'erin'].map((by) => approve(config, id, by, later)),
+      ['bob', 'carol', 'dave', 'erin'].map((by) => approveResize(config, id, by, later)),
     );
     const resized = theOneThat(answers, 'resized');
     expect(resized.result).toMatchObject({ from: ['m6i.large'], to: 'm6i.xlarge' });
@@ -132,7 +112,7 @@ describe('an approved resize whose process died', () => {
       execution: { attempt: 2 },
       result: { outcome: 'resized', reason: resized.reason },
     });
-    expect(await audited(config, id)).toEqual([
+    expect(await auditedResize(config, id)).toEqual([
       ['approve-resumed', 'approved', 2],
       ['approval-requested', 'pending', undefined],
     ]);
@@ -153,16 +133,16 @@ describe('an approved resize whose process died', () => {
         // Mid-drain of the one node, attempt 1 is live: two others approve now and 21 minutes on.
         evict: async (node: string) => {
           if (concurrent.length === 0) {
-            concurrent.push(await approve(config, id, 'bob'));
+            concurrent.push(await approveResize(config, id, 'bob'));
             concurrent.push(
-              await approve(config, id, 'carol', after(EXECUTION_LEASE_SECONDS + 60)),
+              await approveResize(config, id, 'carol', after(EXECUTION_LEASE_SECONDS + 60)),
             );
           }
           return inner.evict(node);
         },
       };
     };
-    const answer = await approve(config, id, 'alice', undefined, { ...fast, drainerFor });
+    const answer = await approveResize(config, id, 'alice', undefined, { ...fast, drainerFor });
     expect(answer.outcome).toBe('resized');
     expect(concurrent.map((a) => a.outcome)).toEqual(['already-decided', 'already-decided']);
     expect(concurrent[0]!.reason).toMatch(
@@ -191,21 +171,21 @@ describe('an approved resize whose process died', () => {
       at: (command, input) =>
         command === 'PutItemCommand' && input.includes(`cooldown#${resizeScope(GROUP)}`),
     });
-    await dies(approve(config, id, 'alice'));
+    await dies(approveResize(config, id, 'alice'));
     expect(crash.crashed()).toBe(true);
     crash.revive();
     expect((await types(ids)).sort()).toEqual(['m6i.large', 'm6i.large', 'm6i.xlarge']);
     const left = (await storedApproval(config, id))!;
     expect(left).toMatchObject({ result: null, execution: { attempt: 1 } });
-    const lease = (await store(config).readLease(resizeScope(GROUP)))!;
+    const lease = (await resizeStore(config).readLease(resizeScope(GROUP)))!;
     expect(lease.holder).toMatch(new RegExp(`^approval ${id} by alice#`));
-    expect(await store(config).activeCooldown(resizeScope(GROUP))).toBeNull();
+    expect(await resizeStore(config).activeCooldown(resizeScope(GROUP))).toBeNull();
 
     // The approval's lease is over, the rollout's lease (renewed at its every step) is not.
     const ec2 = recordCommands(ec2Client(REGION));
     const early = pastLease(left);
     expect(Date.parse(left.execution!.leaseUntil)).toBeLessThan(lease.expiresAtMs);
-    expect(await approve(config, id, 'bob', early)).toMatchObject({
+    expect(await approveResize(config, id, 'bob', early)).toMatchObject({
       outcome: 'already-decided',
       reason: `${id} was approved by alice at ${left.decidedAt}; the rollout of attempt 1 still holds the lease of ${GROUP} until ${new Date(lease.expiresAtMs).toISOString()}: nothing to do (after it, drpilot approve ${id} resumes or expires it)`,
     });
@@ -218,8 +198,8 @@ describe('an approved resize whose process died', () => {
     const later = () => new Date(lease.expiresAtMs + 1000);
     await publishCpu(ids, 60, later());
     const answers = await Promise.all([
-      approve(config, id, 'bob', later),
-      approve(config, id, 'carol', later),
+      approveResize(config, id, 'bob', later),
+      approveResize(config, id, 'carol', later),
     ]);
     const resumed = theOneThat(answers, 'noop');
     expect(resumed.reason).toBe(
@@ -230,7 +210,7 @@ describe('an approved resize whose process died', () => {
       execution: { attempt: 2 },
       result: { outcome: 'noop', reason: resumed.reason },
     });
-    expect(await audited(config, id)).toEqual([
+    expect(await auditedResize(config, id)).toEqual([
       ['approve-resumed', 'approved', 2],
       ['approve', 'approved', 1],
       ['approval-requested', 'pending', undefined],
@@ -252,8 +232,8 @@ describe('an approved resize whose process died', () => {
 
     const closing = pastLease(third);
     const answers = await Promise.all([
-      approve(config, id, 'dave', closing),
-      approve(config, id, 'erin', closing),
+      approveResize(config, id, 'dave', closing),
+      approveResize(config, id, 'erin', closing),
     ]);
     const expired = theOneThat(answers, 'expired');
     expect(expired.reason).toBe(
@@ -265,7 +245,7 @@ describe('an approved resize whose process died', () => {
     expect(await storedApproval(config, id)).toMatchObject({
       result: { outcome: 'expired', reason: expired.reason },
     });
-    expect(await audited(config, id)).toEqual([
+    expect(await auditedResize(config, id)).toEqual([
       ['approval-expired', 'expired', 3],
       ['approval-requested', 'pending', undefined],
     ]);
@@ -281,15 +261,15 @@ describe('an approved resize whose process died', () => {
     const ec2 = recordCommands(ec2Client(REGION));
     const closed = after(config.dns.approvalTtlSeconds + EXECUTION_LEASE_SECONDS + 1);
     const answers = await Promise.all([
-      approve(config, id, 'bob', closed),
-      approve(config, id, 'carol', closed),
+      approveResize(config, id, 'bob', closed),
+      approveResize(config, id, 'carol', closed),
     ]);
     expect(theOneThat(answers, 'expired').reason).toBe(
       `${id} was approved by alice at ${left.decidedAt} but attempt 1 stopped before recording a result (its lease ran out at ${left.execution!.leaseUntil}); its approval window closed at ${left.expiresAt}: expired without acting (a standing alarm asks again)`,
     );
     expect(ec2).toEqual([]);
     expect(await types(ids)).toEqual(['m6i.large', 'm6i.large', 'm6i.large']);
-    expect((await audited(config, id)).map(([action]) => action)).toEqual([
+    expect((await auditedResize(config, id)).map(([action]) => action)).toEqual([
       'approval-expired',
       'approval-requested',
     ]);

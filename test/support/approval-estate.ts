@@ -3,12 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { setHealthAlarm } from '../../cli/embedded/seed-alarms';
+import { dnsResolver } from '../../lambdas/adapters/tls/tls-probe';
 import { dynamoDbClient, dynamoDbDocumentClient } from '../../lambdas/adapters/aws/clients';
 import { ApprovalStore } from '../../lambdas/adapters/aws/approval-store';
-import { approveRequest } from '../../lambdas/approval/decide-approval';
+import { approveRequest, type DecisionAnswer } from '../../lambdas/approval/decide-approval';
 import { pendingApprovals } from '../../lambdas/approval/pending-approvals';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { createDnsHandler } from '../../lambdas/dns/handler';
+import { resizeContext } from '../../lambdas/resize/resize-context';
 import { runResize } from '../../lambdas/resize/run-resize';
 import { alarmEventAs } from './alarm-events';
 import { useDnsEstate, type DnsEstate } from './dns-estate';
@@ -186,3 +188,32 @@ export async function pendingResize(estate: ResizeEstate) {
   });
   return { config, ids, held, request: request! };
 }
+
+/** The resize state store of the estate's group. */
+export const resizeStore = (config: DrpilotConfig) =>
+  resizeContext(
+    config,
+    config.nodeGroups.find((g) => g.id === GROUP)!,
+  ).store;
+
+/** The group's audit entries of approval `id`, newest first: [action, outcome, attempt]. */
+export const auditedResize = async (config: DrpilotConfig, id: string) =>
+  (await resizeStore(config).recentAudit('resize'))
+    .filter((e) => e['approvalId'] === id)
+    .map((e) => [e['action'], e['outcome'], e['attempt']]);
+
+/** `drpilot approve <id>` of a resize request as `by`, with the estate's fast rollout timings. */
+export const approveResize = (
+  config: DrpilotConfig,
+  id: string,
+  by: string,
+  now?: () => Date,
+  resizeOptions: Parameters<typeof approveRequest>[2]['resizeOptions'] = fast,
+): Promise<DecisionAnswer> =>
+  approveRequest(config, id, {
+    by,
+    dryRun: false,
+    resolver: dnsResolver,
+    resizeOptions,
+    ...(now ? { now } : {}),
+  });
