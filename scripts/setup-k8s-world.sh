@@ -116,8 +116,10 @@ else
   exit 3
 fi
 
-"$staging/bin/kube-apiserver" --version | grep -qx "Kubernetes $K8S_VERSION" || {
-  log "the kube-apiserver obtained reports $("$staging/bin/kube-apiserver" --version), not $K8S_VERSION"
+# Read whole before matching: under pipefail a `grep -q` that stops early could SIGPIPE the writer.
+apiserver_version="$("$staging/bin/kube-apiserver" --version 2>&1 || true)"
+grep -qx "Kubernetes $K8S_VERSION" <<<"$apiserver_version" || {
+  log "the kube-apiserver obtained reports $apiserver_version, not $K8S_VERSION"
   exit 1
 }
 echo "$source_note" >"$staging/.complete"

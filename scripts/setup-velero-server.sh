@@ -96,9 +96,12 @@ else
   exit 3
 fi
 
-# `velero version --client-only` prints "Version: v1.18.3" (the build stamps pkg/buildinfo).
-"$staging/bin/velero" version --client-only 2>/dev/null | grep -qE "Version:[[:space:]]+$VELERO_VERSION\$" || {
-  log "the velero obtained reports $("$staging/bin/velero" version --client-only 2>&1 | tr '\n' ' '), not $VELERO_VERSION"
+# `velero version --client-only` prints "Version: v1.18.3" (the build stamps pkg/buildinfo). Read
+# whole before matching: `grep -q` stops at its match, and under pipefail the SIGPIPE velero then
+# gets while still printing its "Git commit" line would fail the check.
+client_version="$("$staging/bin/velero" version --client-only 2>&1 || true)"
+grep -qE "Version:[[:space:]]+$VELERO_VERSION\$" <<<"$client_version" || {
+  log "the velero obtained reports $(tr '\n' ' ' <<<"$client_version"), not $VELERO_VERSION"
   exit 1
 }
 echo "$source_note" >"$staging/.complete"
