@@ -306,7 +306,22 @@ export async function beginResize(
       automatic: options.automatic ?? false,
       approvedMoving: options.approved?.moving ?? null,
     });
-    if (needsApproval && !options.dryRun) {
+    let rollout = { plan, nodes };
+    if (needsApproval && !options.dryRun && resumed.length > 0) {
+      // Starting members a dead rollout left down is recovery, not a new decision: it goes ahead
+      // now, and the move that needs approval is asked for at the next trigger.
+      rollout = {
+        plan: resumeOnlyPlan({
+          group,
+          running: running.map((m) => ({ id: m.id, type: m.type })),
+          resumed: resumed.map((n) => ({ id: n.id, type: n.to })),
+          typeInfo,
+          p95Percent: p95Percent ?? 0,
+          why: `${plan.reason}; ${needsApproval.reason}: asked for at the next trigger`,
+        }),
+        nodes: resumed,
+      };
+    } else if (needsApproval && !options.dryRun) {
       const asked = await requestApproval(
         config,
         {
@@ -348,14 +363,14 @@ export async function beginResize(
         trigger: options.trigger,
         lease: lease.lease,
         startedAt: now().toISOString(),
-        plan,
+        plan: rollout.plan,
         p95Percent,
-        nodes,
+        nodes: rollout.nodes,
         next: 0,
         template,
         done: false,
         waitSeconds: 0,
-        poll: pollBoundFor(group, nodes.length),
+        poll: pollBoundFor(group, rollout.nodes.length),
       },
     };
   } finally {

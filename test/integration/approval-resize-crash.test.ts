@@ -7,14 +7,19 @@
  * second attempt brings the stopped node back — running, Ready, uncordoned, on the type it was
  * left with — before its own re-plan, so no node of the group is left down.
  */
-import { DescribeInstancesCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
+import {
+  CreateTagsCommand,
+  DescribeInstancesCommand,
+  StopInstancesCommand,
+} from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/adapters/aws/clients';
 import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
 import { STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
-import type { ResizeResult } from '../../lambdas/resize/run-resize';
+import { pendingApprovals } from '../../lambdas/approval/pending-approvals';
+import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';
 import {
   crashProcess,
   dies,
@@ -26,10 +31,11 @@ import {
   storedApproval,
   theOneThat,
   useProcessCrashes,
+  overShareEstate,
 } from '../support/approval-estate';
 import { recordCommands, writes } from '../support/command-recorder';
 import { useMoto } from '../support/moto';
-import { GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
+import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
 
 useMoto();
 const estate = useResizeEstate();
@@ -237,5 +243,39 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
       marked: false,
     });
     expect(after.filter((n) => n.id !== stoppedByPerson && n.state !== 'running')).toEqual([]);
+  });
+
+  it('an automatic resize whose move needs approval still starts a member a dead rollout left down now, and leaves the move for the next trigger', async () => {
+    const { config, ids } = await overShareEstate(estate);
+    const left = ids[0]!;
+    const ec2 = ec2Client(REGION);
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [left],
+        Tags: [{ Key: STOPPED_BY_ROLLOUT_TAG, Value: new Date().toISOString() }],
+      }),
+    );
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [left] }));
+
+    const result = await runResize(config, GROUP, {
+      request: { kind: 'auto' },
+      dryRun: false,
+      trigger: `alarm ${GROUP} up`,
+      automatic: true,
+      ...fast,
+    });
+    expect(result.outcome).toBe('resized');
+    expect(result.nodes).toEqual([
+      expect.objectContaining({ id: left, from: 'm6i.large', to: 'm6i.large', outcome: 'resized' }),
+    ]);
+    expect(result.reason).toMatch(
+      new RegExp(
+        `^${left} left stopped by an interrupted rollout: started again on m6i\\.large; otherwise .*more than approveAboveShare 20%: asked for at the next trigger$`,
+      ),
+    );
+    expect(await pendingApprovals(config)).toEqual([]);
+    expect(
+      (await nodes(ids)).filter((n) => n.state !== 'running' || n.marked || n.cordoned),
+    ).toEqual([]);
   });
 });
