@@ -29,12 +29,21 @@ import {
   type ObservedAlarm,
 } from './resize/observed-alarms';
 
+/** A node group's member as status shows it. */
+export interface GroupMember {
+  id: string;
+  type: string;
+  state: string;
+  /** Stopped by a rollout that died inside its steps (resize/node-steps.ts resumeStep). */
+  stoppedByRollout?: true;
+}
+
 export interface StatusObservations {
   /** The main record's CNAME target and TTL, or null when the record does not exist. */
   mainRecord: { target: string | null; ttl: number | null } | null;
   alarmStates: ReadonlyMap<string, AlarmState>;
   /** Per node group, its members; null where no capability reads that kind yet. */
-  nodeGroupMembers: ReadonlyMap<string, { id: string; type: string; state: string }[] | null>;
+  nodeGroupMembers: ReadonlyMap<string, GroupMember[] | null>;
   /** The newest restorable backup the last re-sync found on each side, where one ran. */
   recoveryPoints: Readonly<Partial<Record<Side, RecoveryPoint | null>>>;
   /** Per schedule, the newest backup a restore drill verified in the DR cluster (state table). */
@@ -94,7 +103,7 @@ export interface StatusReport {
     cluster: string;
     kind: string;
     instanceTypes: string[] | null;
-    instances: { id: string; type: string; state: string }[] | null;
+    instances: GroupMember[] | null;
     /** Its resize alarms as CloudWatch holds them; null when they were not read. */
     alarms: NodeGroupAlarms | null;
   }[];
@@ -179,6 +188,11 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
     const instances = seen.nodeGroupMembers.get(group.id) ?? null;
     if (instances && instances.length === 0)
       warnings.push(`node group ${group.id} has no instances`);
+    for (const left of instances?.filter((i) => i.stoppedByRollout) ?? []) {
+      warnings.push(
+        `node group ${group.id}: ${left.id} is ${left.state}, left so by a rollout that died; the group's next rollout starts it first (an alarm, or drpilot resize ${group.id}); while resize is paused it stays down (docs/runbooks.md, "A stranded node page")`,
+      );
+    }
     const region = config.clusters[group.cluster as Side].region;
     const listed = seen.resizeAlarms?.get(region);
     let alarms: NodeGroupAlarms | null = null;

@@ -14,6 +14,7 @@ import { bucketSide } from '../adapters/aws/velero-bucket';
 import type { BucketVersioning } from '../core/resync/deletion-gate';
 import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
+import { resumeStep } from '../core/resize/node-steps';
 import { resizeAlarmPrefix } from '../core/shared-names';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';
@@ -34,7 +35,12 @@ async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
   const tag = group.selector.tag;
   if (!tag) return null;
   const instances = await instancesWithTag(ec2Client(region), tag);
-  return instances.map(({ id, type, state }) => ({ id, type, state }));
+  return instances.map(({ id, type, state, tags }) => ({
+    id,
+    type,
+    state,
+    ...(resumeStep(state, tags, new Date()) ? { stoppedByRollout: true as const } : {}),
+  }));
 }
 
 /**

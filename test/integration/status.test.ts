@@ -2,9 +2,11 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
+import { CreateTagsCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { cloudWatchClient, ec2Client, route53Client } from '../../lambdas/adapters/aws/clients';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
+import { STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
 import { reconcileMemberAlarms } from '../../lambdas/resize-alarms/reconcile-member-alarms';
 import { runResync } from '../../lambdas/resync/run-resync';
 import { handler } from '../../lambdas/status/handler';
@@ -61,6 +63,31 @@ describe('drpilot status against a seeded moto estate', () => {
     // The seeded estate runs no Function app (the drill attaches one): no AKS side here.
     expect(status.aks).toBeNull();
     expect(status.warnings).toEqual([]);
+  });
+
+  it('names a member a dead rollout left stopped (its stop mark), not one someone else stopped', async () => {
+    const estate = await seedExampleEstate();
+    const [leftByRollout, stoppedByPerson] = estate.nodes['primary-workers']!.sort();
+    const ec2 = ec2Client(estate.config.clusters.primary.region);
+    await ec2.send(
+      new CreateTagsCommand({
+        Resources: [leftByRollout!],
+        Tags: [{ Key: STOPPED_BY_ROLLOUT_TAG, Value: '2026-12-03T04:00:00.000Z' }],
+      }),
+    );
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [leftByRollout!, stoppedByPerson!] }));
+    const run = await runCli(['status', '--config', estate.configFile, '--json']);
+    expect(run.code).toBe(0);
+    const status = run.json();
+    const instances = status.nodeGroups[0].instances as { id: string; stoppedByRollout?: true }[];
+    expect(instances.filter((i) => i.stoppedByRollout).map((i) => i.id)).toEqual([leftByRollout]);
+    expect(status.warnings).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^node group primary-workers: ${leftByRollout} is stopped, left so by a rollout that died`,
+        ),
+      ),
+    ]);
   });
 
   it('follows the record and the alarms as they change', async () => {

@@ -86,6 +86,7 @@ describe('summarizeStatus', () => {
             { id: 'i-2', type: 'm6i.xlarge', state: 'running' },
             { id: 'i-1', type: 'm6i.large', state: 'running' },
             { id: 'i-3', type: 'm6i.large', state: 'stopped' },
+            { id: 'i-4', type: 'm6i.xlarge', state: 'stopped', stoppedByRollout: true },
           ],
         ],
       ]),
@@ -127,7 +128,10 @@ describe('summarizeStatus', () => {
       instanceTypes: ['m6i.large', 'm6i.xlarge'],
     });
     expect(report.nodeGroups[1]).toMatchObject({ id: 'dr-workers', instanceTypes: null });
-    expect(report.warnings).toEqual([]);
+    // i-3 was stopped by someone else: no warning; i-4 by a rollout that died.
+    expect(report.warnings).toEqual([
+      `node group primary-workers: i-4 is stopped, left so by a rollout that died; the group's next rollout starts it first (an alarm, or drpilot resize primary-workers); while resize is paused it stays down (docs/runbooks.md, "A stranded node page")`,
+    ]);
   });
 
   it('warns about a missing record, a foreign target, missing alarms and empty groups', () => {
