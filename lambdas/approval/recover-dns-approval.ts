@@ -1,8 +1,10 @@
 import type { Resolver } from '../adapters/tls/tls-probe';
 import {
   dnsSubject,
+  executingApproval,
   REPLAN_BY,
   replanRecovery,
+  type ApprovalRequest,
   type ReplanRecovery,
 } from '../core/approval/approval-rules';
 import type { DrpilotConfig } from '../core/config/schema';
@@ -20,29 +22,49 @@ export interface DnsRecoveryOptions {
   switchOptions?: Partial<SwitchOptions>;
 }
 
-/** The interrupted DNS approval the re-plan would resume or expire now (reads only), or null. */
+/** An approved DNS switch whose attempt may still be carrying it out, with planRecovery's message. */
+export interface ExecutingApproval {
+  request: ApprovalRequest;
+  message: string;
+}
+
+/**
+ * The record's unfinished approvals as the re-plan sees them (reads only): the interrupted one it
+ * would resume or expire now, or one still being carried out; null when neither.
+ */
 export async function dnsRecoveryDue(
   config: DrpilotConfig,
   now: () => Date = () => new Date(),
-): Promise<ReplanRecovery | null> {
+): Promise<{ due: ReplanRecovery } | { executing: ExecutingApproval } | null> {
   const subject = dnsSubject(config.dns.recordName);
   const { approvals } = approvalStores(config, now);
-  return replanRecovery(await approvals.unfinished([subject]), subject, now().getTime());
+  const unfinished = await approvals.unfinished([subject]);
+  const nowMs = now().getTime();
+  const due = replanRecovery(unfinished, subject, nowMs);
+  if (due) return { due };
+  const executing = executingApproval(unfinished, subject, nowMs);
+  return executing ? { executing } : null;
 }
 
 /**
  * The every-minute re-plan's part in approval mode: an approval of the record whose process
  * stopped before recording its result is resumed (re-planned with every check) or expired, by
  * REPLAN_BY, exactly as a second `drpilot approve <id>` would — the same conditional take-over,
- * so of the re-plan and a person racing on it one carries it out. Null: nothing to recover.
+ * so of the re-plan and a person racing on it one carries it out. An approval still being carried
+ * out is returned as `executing`, untouched. Null: nothing to recover.
  */
 export async function recoverDnsApproval(
   config: DrpilotConfig,
   options: DnsRecoveryOptions,
-): Promise<{ due: ReplanRecovery; answer: DecisionAnswer<SwitchResult> } | null> {
+): Promise<
+  | { due: ReplanRecovery; answer: DecisionAnswer<SwitchResult> }
+  | { executing: ExecutingApproval }
+  | null
+> {
   const now = options.now ?? (() => new Date());
-  const due = await dnsRecoveryDue(config, now);
-  if (!due) return null;
+  const found = await dnsRecoveryDue(config, now);
+  if (!found || 'executing' in found) return found;
+  const { due } = found;
   const replanOptions = {
     by: REPLAN_BY,
     resolver: options.resolver,

@@ -66,8 +66,10 @@ export async function answerDnsTrigger(
       scope: 'dns',
       trigger: described,
       wouldHave: async () => {
-        const due = isReconcile ? await dnsRecoveryDue(config, options.now) : null;
-        if (due) {
+        const found = isReconcile ? await dnsRecoveryDue(config, options.now) : null;
+        if (found && 'executing' in found) return `nothing: ${found.executing.message}`;
+        if (found) {
+          const { due } = found;
           return due.recovery.kind === 'resume'
             ? `resume approval ${due.request.id}: ${due.recovery.message}`
             : `expire approval ${due.request.id}: ${due.recovery.result.reason}`;
@@ -94,6 +96,10 @@ export async function answerDnsTrigger(
       },
       ...(options.now ? { now: options.now } : {}),
     });
+    if (recovered && 'executing' in recovered) {
+      // A person approved this switch and it is under way: planning it again would ask again.
+      return { outcome: 'ignored' as const, reason: recovered.executing.message };
+    }
     if (recovered) {
       const { due, answer } = recovered;
       return {

@@ -117,12 +117,19 @@ describe('the every-minute re-plan and an interrupted DNS approval', () => {
     expect(route53.succeeded['ChangeResourceRecordSets']).toBe(1);
   });
 
-  it('inside the lease: the re-plan leaves it alone and switches nothing', async () => {
+  it('inside the lease: the re-plan leaves it alone, switches nothing and asks nothing again', async () => {
     const { estate, id, left } = await interruptedFailover();
     const route53 = countCommands(route53Client());
 
     const answer = await reconcileAt(estate, after(EXECUTION_LEASE_SECONDS - 60));
     expect(answer['approval']).toBeUndefined();
+    // The primary is still down, but the switch a person approved is under way: no new request.
+    expect(answer).toMatchObject({
+      outcome: 'ignored',
+      reason: expect.stringContaining(`${id} was approved by`),
+    });
+    expect(String(answer['reason'])).toContain('is carrying it out');
+    expect((await openApprovals(estate.config)).map((r) => r.id)).toEqual([id]);
     expect(route53.sent['ChangeResourceRecordSets']).toBeUndefined();
     expect(await estate.record()).toEqual(PRIMARY);
     expect(await storedApproval(estate.config, id)).toEqual(left);

@@ -6,6 +6,7 @@ import {
   MAX_EXECUTION_ATTEMPTS,
   planRecovery,
   replanRecovery,
+  executingApproval,
   resizeNeedsApproval,
   type ApprovalRequest,
 } from '../../lambdas/core/approval/approval-rules';
@@ -265,5 +266,24 @@ describe('replanRecovery: which interrupted DNS approval the every-minute re-pla
     const done = { ...old, result: { outcome: 'switched', reason: 'done' } };
     const pending = request({ id: 'dns-00000004' });
     expect(replanRecovery([resize, drill, done, pending], SUBJECT, now)).toBeNull();
+  });
+  it('executingApproval: one still inside its lease is under way (the re-plan asks nothing again); none once every lease ran out', () => {
+    const inside = executingApproval([old, recent], SUBJECT, at('2026-12-02T10:26:00Z'));
+    expect(inside?.request.id).toBe('dns-00000002');
+    expect(planRecovery(recent, at('2026-12-02T10:26:00Z'))).toEqual({
+      kind: 'executing',
+      message: inside?.message,
+    });
+    expect(executingApproval([old, recent], SUBJECT, at('2026-12-02T10:31:00Z'))).toBeNull();
+    expect(
+      executingApproval([old], 'dns#other.example.com', at('2026-12-02T10:20:00Z')),
+    ).toBeNull();
+    expect(
+      executingApproval(
+        [{ ...recent, result: { outcome: 'switched', reason: 'done' } }],
+        SUBJECT,
+        at('2026-12-02T10:20:00Z'),
+      ),
+    ).toBeNull();
   });
 });

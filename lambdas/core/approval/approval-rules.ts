@@ -263,6 +263,26 @@ export function replanRecovery(
   return null;
 }
 
+/**
+ * An approved request of `subject` whose attempt may still be carrying it out at `nowMs`
+ * (planRecovery: executing), with its message; null when there is none. While one is, the
+ * every-minute re-plan does not plan that switch again: a person approved it and it is under way
+ * (or its attempt died and is resumed once its lease has run out).
+ */
+export function executingApproval(
+  unfinished: readonly ApprovalRequest[],
+  subject: string,
+  nowMs: number,
+): { request: ApprovalRequest; message: string } | null {
+  for (const request of unfinished) {
+    if (request.subject !== subject || request.status !== 'approved' || request.result !== null)
+      continue;
+    const recovery = planRecovery(request, nowMs);
+    if (recovery.kind === 'executing') return { request, message: recovery.message };
+  }
+  return null;
+}
+
 /** Pending and not expired at `nowMs`: what `status` lists. */
 export function isOpen(request: ApprovalRequest, nowMs: number): boolean {
   return request.status === 'pending' && Date.parse(request.expiresAt) > nowMs;
