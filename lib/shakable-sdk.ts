@@ -28,7 +28,10 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 
-/** Bumped whenever {@link literalSchemaKeys} changes, so older copies are not reused. */
+/**
+ * Bumped whenever {@link literalSchemaKeys} or {@link bundledManifest} changes, so older copies are
+ * not reused.
+ */
 const REWRITE_VERSION = 2;
 
 const STRING_CONSTANT = /^const (_\w+) = ("(?:[^"\\\n]|\\.)*");$/gm;

@@ -34,7 +34,7 @@ export interface GroupMember {
   id: string;
   type: string;
   state: string;
-  /** Stopped by a rollout that died inside its steps (resize/node-steps.ts resumeStep). */
+  /** Stopped by a rollout that died inside its steps (resize/node-steps.ts leftDownByRollout). */
   stoppedByRollout?: true;
 }
 

@@ -269,17 +269,19 @@ export async function beginResize(
         }),
       );
     }
-    const plan =
-      replanned.kind === 'resize'
-        ? replanned
-        : resumeOnlyPlan({
-            group,
-            running: running.map((m) => ({ id: m.id, type: m.type })),
-            resumed: resumed.map((n) => ({ id: n.id, type: n.to })),
-            typeInfo,
-            p95Percent: p95Percent ?? 0,
-            why: replanned.reason,
-          });
+    /** The rollout that only starts the `resumed` members, and why nothing else moves. */
+    const resumeOnly = (why: string) => ({
+      plan: resumeOnlyPlan({
+        group,
+        running: running.map((m) => ({ id: m.id, type: m.type })),
+        resumed: resumed.map((n) => ({ id: n.id, type: n.to })),
+        typeInfo,
+        p95Percent: p95Percent ?? 0,
+        why,
+      }),
+      nodes: resumed,
+    });
+    const plan = replanned.kind === 'resize' ? replanned : resumeOnly(replanned.reason).plan;
     const planned = { from: plan.from.types, to: plan.to.type, p95Percent, plan };
     let template: RolloutState['template'] = null;
     if (group.kind !== 'ec2') {
@@ -310,17 +312,9 @@ export async function beginResize(
     if (needsApproval && !options.dryRun && resumed.length > 0) {
       // Starting members a dead rollout left down is recovery, not a new decision: it goes ahead
       // now, and the move that needs approval is asked for at the next trigger.
-      rollout = {
-        plan: resumeOnlyPlan({
-          group,
-          running: running.map((m) => ({ id: m.id, type: m.type })),
-          resumed: resumed.map((n) => ({ id: n.id, type: n.to })),
-          typeInfo,
-          p95Percent: p95Percent ?? 0,
-          why: `${plan.reason}; ${needsApproval.reason}: asked for at the next trigger`,
-        }),
-        nodes: resumed,
-      };
+      rollout = resumeOnly(
+        `${plan.reason}; ${needsApproval.reason}: asked for at the next trigger`,
+      );
     } else if (needsApproval && !options.dryRun) {
       const asked = await requestApproval(
         config,

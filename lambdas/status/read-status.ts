@@ -14,7 +14,7 @@ import { bucketSide } from '../adapters/aws/velero-bucket';
 import type { BucketVersioning } from '../core/resync/deletion-gate';
 import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
-import { resumeStep } from '../core/resize/node-steps';
+import { leftDownByRollout } from '../core/resize/node-steps';
 import { resizeAlarmPrefix } from '../core/shared-names';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';
@@ -39,7 +39,7 @@ async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
     id,
     type,
     state,
-    ...(resumeStep(state, tags, new Date()) ? { stoppedByRollout: true as const } : {}),
+    ...(leftDownByRollout(state, tags) ? { stoppedByRollout: true as const } : {}),
   }));
 }
 

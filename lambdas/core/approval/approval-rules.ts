@@ -253,11 +253,7 @@ export function replanRecovery(
   subject: string,
   nowMs: number,
 ): ReplanRecovery | null {
-  const candidates = unfinished
-    .filter((r) => r.subject === subject && r.status === 'approved' && r.result === null)
-    .sort((a, b) => (a.decidedAt ?? a.requestedAt).localeCompare(b.decidedAt ?? b.requestedAt));
-  for (const request of candidates) {
-    const recovery = planRecovery(request, nowMs);
+  for (const { request, recovery } of unfinishedOf(unfinished, subject, nowMs)) {
     if (recovery.kind !== 'executing') return { request, recovery };
   }
   return null;
@@ -274,13 +270,18 @@ export function executingApproval(
   subject: string,
   nowMs: number,
 ): { request: ApprovalRequest; message: string } | null {
-  for (const request of unfinished) {
-    if (request.subject !== subject || request.status !== 'approved' || request.result !== null)
-      continue;
-    const recovery = planRecovery(request, nowMs);
+  for (const { request, recovery } of unfinishedOf(unfinished, subject, nowMs)) {
     if (recovery.kind === 'executing') return { request, message: recovery.message };
   }
   return null;
+}
+
+/** `subject`'s approved requests without a result, longest-approved first, with planRecovery's answer. */
+function unfinishedOf(unfinished: readonly ApprovalRequest[], subject: string, nowMs: number) {
+  return unfinished
+    .filter((r) => r.subject === subject && r.status === 'approved' && r.result === null)
+    .sort((a, b) => (a.decidedAt ?? a.requestedAt).localeCompare(b.decidedAt ?? b.requestedAt))
+    .map((request) => ({ request, recovery: planRecovery(request, nowMs) }));
 }
 
 /** Pending and not expired at `nowMs`: what `status` lists. */

@@ -80,19 +80,28 @@ export const firstNodeStep = (now: Date): NodeStep => ({
 });
 
 /**
- * Where a rollout resumes a member of an `ec2` group it finds `state` (EC2's instance state) as it
- * begins; null: the member is up, or was stopped by someone else, and is not resumed. A stopped or
- * stopping member carrying STOPPED_BY_ROLLOUT_TAG (shared-names.ts) was left so by a rollout that died inside its
- * steps, cordoned and drained: it is started on the type it has now (the new type once it was
- * retyped, else its old one), then Ready and uncordoned, like a moved node.
+ * Whether a member of an `ec2` group in EC2 state `state` was left down by a rollout that died
+ * inside its steps: stopped or stopping, and carrying STOPPED_BY_ROLLOUT_TAG (shared-names.ts). A
+ * member stopped without the tag was stopped by someone else and is not drpilot's to start.
+ */
+export function leftDownByRollout(state: string, tags: Readonly<Record<string, string>>): boolean {
+  return (
+    (state === 'stopped' || state === 'stopping') && tags[STOPPED_BY_ROLLOUT_TAG] !== undefined
+  );
+}
+
+/**
+ * Where a rollout resumes a member it finds as it begins; null: the member is up, or was stopped
+ * by someone else, and is not resumed. A member left down by a rollout (leftDownByRollout) was
+ * cordoned and drained: it is started on the type it has now (the new type once it was retyped,
+ * else its old one), then Ready and uncordoned, like a moved node.
  */
 export function resumeStep(
   state: string,
   tags: Readonly<Record<string, string>>,
   now: Date,
 ): NodeStep | null {
-  if (state !== 'stopped' && state !== 'stopping') return null;
-  if (tags[STOPPED_BY_ROLLOUT_TAG] === undefined) return null;
+  if (!leftDownByRollout(state, tags)) return null;
   return {
     phase: state === 'stopped' ? 'start' : 'stopped?',
     toward: 'to',
