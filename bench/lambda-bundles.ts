@@ -24,6 +24,17 @@ export interface TargetVerdict {
   reason?: string;
 }
 
+/**
+ * What a hand-written Lambda with none of drpilot's checks would load: the same SDK clients as the
+ * function, each constructed and sending one command, and nothing else.
+ */
+export interface SdkFloor {
+  clients: string[];
+  bytes: number;
+  initMsMedian: number;
+  initRatio: number;
+}
+
 export interface BundleMeasurement {
   handler: string;
   bytes: number;
@@ -33,6 +44,8 @@ export interface BundleMeasurement {
   initRatio: number;
   /** The largest contributors to the bundle, from esbuild's metafile. */
   largestParts: BundlePart[];
+  /** The same SDK clients alone, measured in the same run (null: the function sends no command). */
+  sdkFloor: SdkFloor | null;
   size: TargetVerdict;
   init: TargetVerdict;
 }
@@ -129,6 +142,56 @@ const KNOWN_CAUSES: Record<string, string> = {
     'the credential chain of an older SDK release: check esbuildAlias in lib/lambda-bundling.ts',
 };
 
+/** One command per client for the SDK floor; a client missing here stops the bench by name. */
+const FLOOR_COMMANDS: Record<string, [client: string, command: string]> = {
+  '@aws-sdk/client-auto-scaling': ['AutoScalingClient', 'DescribeAutoScalingGroupsCommand'],
+  '@aws-sdk/client-cloudwatch': ['CloudWatchClient', 'DescribeAlarmsCommand'],
+  '@aws-sdk/client-dynamodb': ['DynamoDBClient', 'GetItemCommand'],
+  '@aws-sdk/client-ec2': ['EC2Client', 'DescribeInstancesCommand'],
+  '@aws-sdk/client-eks': ['EKSClient', 'DescribeClusterCommand'],
+  '@aws-sdk/client-lambda': ['LambdaClient', 'InvokeCommand'],
+  '@aws-sdk/client-route-53': ['Route53Client', 'ChangeResourceRecordSetsCommand'],
+  '@aws-sdk/client-route53resolver': [
+    'Route53ResolverClient',
+    'ListResolverEndpointIpAddressesCommand',
+  ],
+  '@aws-sdk/client-s3': ['S3Client', 'GetObjectCommand'],
+  '@aws-sdk/client-secrets-manager': ['SecretsManagerClient', 'GetSecretValueCommand'],
+  '@aws-sdk/client-sfn': ['SFNClient', 'StartExecutionCommand'],
+  '@aws-sdk/client-sns': ['SNSClient', 'PublishCommand'],
+};
+
+/** The SDK clients whose code is in the bundle, by package. */
+export function sdkClientsOf(metafile: Metafile): string[] {
+  const clients = new Set<string>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [path, input] of Object.entries(output.inputs)) {
+      const pkg = packageOf(path);
+      if (input.bytesInOutput > 0 && pkg?.startsWith('@aws-sdk/client-')) clients.add(pkg);
+    }
+  }
+  return [...clients].sort();
+}
+
+/** The module of the SDK floor for `clients`: each client constructed, one command sent. */
+export function sdkFloorSource(clients: readonly string[]): string {
+  const lines = clients.map((pkg, i) => {
+    const known = FLOOR_COMMANDS[pkg];
+    if (!known)
+      throw new Error(`bench/lambda-bundles.ts: FLOOR_COMMANDS has no command for ${pkg}`);
+    const [client, command] = known;
+    return {
+      imports: `import { ${client} as C${i}, ${command} as K${i} } from '${pkg}';`,
+      send: `new C${i}({}).send(new K${i}({}))`,
+    };
+  });
+  return [
+    ...lines.map((l) => l.imports),
+    `export const handler = async () => Promise.all([${lines.map((l) => l.send).join(', ')}]);`,
+    '',
+  ].join('\n');
+}
+
 const kb = (bytes: number) => `${Math.round(bytes / 1000)} kB`;
 /** A package's import chain without the handler itself, which every chain starts at. */
 const viaText = (via: string[] | undefined) =>
@@ -141,10 +204,20 @@ const partsText = (parts: BundlePart[]) =>
     })
     .join(', ');
 
+const floorText = (floor: SdkFloor | null) => {
+  if (!floor) return '';
+  const verdict =
+    floor.initRatio < BUNDLE_TARGETS.maxInitRatio
+      ? 'within the target'
+      : 'the SDK alone misses the target';
+  return `; the SDK floor (its ${floor.clients.length} SDK clients, one command each, nothing else) is ${kb(floor.bytes)} and ${floor.initRatio.toFixed(1)}× (${verdict})`;
+};
+
 export function judgeBundle(
   bytes: number,
   initRatio: number,
   parts: BundlePart[],
+  floor: SdkFloor | null,
 ): { size: TargetVerdict; init: TargetVerdict } {
   const size = bytes < BUNDLE_TARGETS.maxBytes;
   const init = initRatio < BUNDLE_TARGETS.maxInitRatio;
@@ -152,7 +225,10 @@ export function judgeBundle(
     size: size ? { met: true } : { met: false, reason: `largest parts: ${partsText(parts)}` },
     init: init
       ? { met: true }
-      : { met: false, reason: `${kb(bytes)} evaluated at load; largest: ${partsText(parts)}` },
+      : {
+          met: false,
+          reason: `${kb(bytes)} evaluated at load; largest: ${partsText(parts)}${floorText(floor)}`,
+        },
   };
 }
 
@@ -189,24 +265,46 @@ export async function measureBundles(
   const empty = join(OUT_DIR, 'empty.mjs');
   writeFileSync(empty, 'export const handler = async () => null;\n');
   const files = await Promise.all(
-    handlerEntries().map(async (entry) => ({ entry, ...(await bundle(entry, define)) })),
+    handlerEntries().map(async (entry) => {
+      const built = await bundle(entry, define);
+      const clients = sdkClientsOf(built.metafile);
+      if (clients.length === 0) return { entry, ...built, floor: null };
+      const floorEntry = join(OUT_DIR, `${entry.replace(/[/.]/g, '_')}_sdk_floor.ts`);
+      writeFileSync(floorEntry, sdkFloorSource(clients));
+      const floorFile = floorEntry.replace(/\.ts$/, '.mjs');
+      await bundleLikeConstruct(floorEntry, floorFile, {});
+      return { entry, ...built, floor: { clients, file: floorFile } };
+    }),
   );
 
   // Interleave the runs so load on the machine hits baseline and bundles alike.
   const baseline: number[] = [];
   const samples = files.map(() => [] as number[]);
+  const floorSamples = files.map(() => [] as number[]);
   for (let i = 0; i < runs; i++) {
     baseline.push(importTimeMs(empty));
-    files.forEach(({ file }, j) => samples[j]?.push(importTimeMs(file)));
+    files.forEach(({ file, floor }, j) => {
+      samples[j]?.push(importTimeMs(file));
+      if (floor) floorSamples[j]?.push(importTimeMs(floor.file));
+    });
   }
   const baselineMs = median(baseline);
   return {
     baselineMs,
-    bundles: files.map(({ entry, file, metafile }, j) => {
+    bundles: files.map(({ entry, file, metafile, floor }, j) => {
       const bytes = readFileSync(file);
       const initMsMedian = median(samples[j] ?? []);
       const initRatio = initMsMedian / baselineMs;
       const parts = largestParts(metafile, entry);
+      const floorMs = median(floorSamples[j] ?? []);
+      const sdkFloor = floor
+        ? {
+            clients: floor.clients,
+            bytes: statSync(floor.file).size,
+            initMsMedian: floorMs,
+            initRatio: floorMs / baselineMs,
+          }
+        : null;
       return {
         handler: entry,
         bytes: bytes.length,
@@ -214,7 +312,8 @@ export async function measureBundles(
         initMsMedian,
         initRatio,
         largestParts: parts,
-        ...judgeBundle(bytes.length, initRatio, parts),
+        sdkFloor,
+        ...judgeBundle(bytes.length, initRatio, parts, sdkFloor),
       };
     }),
   };
@@ -230,11 +329,13 @@ export function formatBundleBench(
   const lines = [
     `Lambda bundles (module init: median of ${runs} fresh processes; baseline = empty module, ${baselineMs.toFixed(1)} ms)`,
     `targets: size < ${kb(BUNDLE_TARGETS.maxBytes)}, init < ${BUNDLE_TARGETS.maxInitRatio}× baseline`,
-    `${'handler'.padEnd(32)}${'size'.padStart(10)}${'gzip'.padStart(10)}${'init'.padStart(11)}${'× base'.padStart(8)}  size  init`,
+    'SDK floor: the same SDK clients, each sending one command, and nothing else (a hand-written Lambda without the checks)',
+    `${'handler'.padEnd(32)}${'size'.padStart(10)}${'gzip'.padStart(10)}${'init'.padStart(11)}${'× base'.padStart(8)}${'SDK floor ×'.padStart(13)}  size  init`,
   ];
   for (const b of bundles) {
+    const floor = b.sdkFloor ? b.sdkFloor.initRatio.toFixed(1) : '-';
     lines.push(
-      `${b.handler.padEnd(32)}${kb(b.bytes).padStart(10)}${kb(b.gzipBytes).padStart(10)}${`${b.initMsMedian.toFixed(1)} ms`.padStart(11)}${b.initRatio.toFixed(1).padStart(8)}  ${verdict(b.size)}  ${verdict(b.init)}`,
+      `${b.handler.padEnd(32)}${kb(b.bytes).padStart(10)}${kb(b.gzipBytes).padStart(10)}${`${b.initMsMedian.toFixed(1)} ms`.padStart(11)}${b.initRatio.toFixed(1).padStart(8)}${floor.padStart(13)}  ${verdict(b.size)}  ${verdict(b.init)}`,
     );
   }
   for (const b of bundles) {
