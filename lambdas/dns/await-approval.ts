@@ -1,5 +1,6 @@
-import { dnsSubject } from '../core/approval/approval-rules';
+import { approvalUnderway, dnsSubject } from '../core/approval/approval-rules';
 import { targetSideOf, type SwitchPlan } from '../core/dns/plan-switch';
+import { approvalStores } from '../approval/carry-out-approval';
 import { requestApproval } from '../approval/request-approval';
 import type { DrpilotConfig } from '../core/config/schema';
 import type { SwitchOptions, SwitchResult } from './run-switch';
@@ -7,7 +8,8 @@ import type { SwitchOptions, SwitchResult } from './run-switch';
 /**
  * dns.mode "approve": the switch planned from an alarm or the re-plan becomes a pending request
  * (audited and announced by requestApproval, so `finish` does not audit it again). Route 53 is
- * not touched.
+ * not touched. While a switch of the record a person approved is still to be carried out
+ * (approvalUnderway), no second request is raised: the answer names that approval.
  */
 export async function awaitApproval(
   config: DrpilotConfig,
@@ -17,11 +19,33 @@ export async function awaitApproval(
   now: () => Date,
   finish: (result: Omit<SwitchResult, 'durationMs'>, audited?: boolean) => Promise<SwitchResult>,
 ): Promise<SwitchResult> {
+  const pending = {
+    action: options.action,
+    outcome: 'pending' as const,
+    recordName,
+    from: decision.from,
+    to: targetSideOf(options.action),
+    changeId: null,
+    checks: decision.checks,
+    secondsToInsync: null,
+    forced: false,
+  };
+  const subject = dnsSubject(recordName);
+  const unfinished = await approvalStores(config, now).approvals.unfinished([subject]);
+  const underway = approvalUnderway(unfinished, subject, now().getTime());
+  if (underway) {
+    return finish({
+      ...pending,
+      reason: `not asking again: ${underway.message}`,
+      warnings: [],
+      approvalId: underway.request.id,
+    });
+  }
   const asked = await requestApproval(
     config,
     {
       kind: 'dns',
-      subject: dnsSubject(recordName),
+      subject,
       action: options.action,
       target: recordName,
       trigger: options.trigger,
@@ -41,15 +65,7 @@ export async function awaitApproval(
   );
   return finish(
     {
-      action: options.action,
-      outcome: 'pending',
-      recordName,
-      from: decision.from,
-      to: targetSideOf(options.action),
-      changeId: null,
-      checks: decision.checks,
-      secondsToInsync: null,
-      forced: false,
+      ...pending,
       reason: asked.reason,
       warnings: asked.warning ? [asked.warning] : [],
       approvalId: asked.request.id,

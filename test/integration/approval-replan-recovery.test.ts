@@ -29,6 +29,7 @@ import {
   useApproveModeDns,
   useProcessCrashes,
 } from '../support/approval-estate';
+import { alarmEventAs } from '../support/alarm-events';
 import { countCommands, type DnsEstate } from '../support/dns-estate';
 import { useMoto } from '../support/moto';
 
@@ -50,6 +51,24 @@ function reconcileAt(estate: DnsEstate, now: () => Date) {
     now,
   }) as (event: unknown, context: never) => Promise<Record<string, any>>;
   return handler({ action: 'reconcile' }, context);
+}
+
+/** The primary's ALARM event as EventBridge delivers it, with the function's clock at `now`. */
+function alarmAt(estate: DnsEstate, now: () => Date) {
+  const handler = createDnsHandler({
+    resolver: estate.resolver,
+    sleep: noSleep,
+    insyncPollMs: 1,
+    now,
+  }) as (event: unknown, context: never) => Promise<Record<string, any>>;
+  const event = alarmEventAs('eventbridge', {
+    alarmName: estate.config.clusters.primary.healthAlarm,
+    state: 'ALARM',
+    region: 'us-east-1',
+    account: ACCOUNT,
+    at: new Date(now().getTime() - 2000),
+  });
+  return handler(event, context);
 }
 
 /**
@@ -136,6 +155,43 @@ describe('the every-minute re-plan and an interrupted DNS approval', () => {
     expect(await auditOf(estate, id)).toEqual([
       ['approval-requested', 'pending', undefined, undefined],
     ]);
+  });
+
+  it('an alarm event while the approved switch is still to be carried out (inside the lease, or past it awaiting the re-plan) names that approval and asks nothing again', async () => {
+    const { estate, id, left } = await interruptedFailover();
+    const route53 = countCommands(route53Client());
+
+    const moments = [
+      [after(60), 'attempt 1 is carrying it out'],
+      [after(EXECUTION_LEASE_SECONDS + 1), 'attempt 2 re-plans it with every check at the next'],
+    ] as const;
+    for (const [now, says] of moments) {
+      const answer = await alarmAt(estate, now);
+      expect(answer).toMatchObject({ outcome: 'pending', action: 'failover', approvalId: id });
+      expect(String(answer['reason'])).toMatch(/^not asking again: /);
+      expect(String(answer['reason'])).toContain(says);
+    }
+    expect((await openApprovals(estate.config)).map((r) => r.id)).toEqual([id]);
+    expect(route53.sent['ChangeResourceRecordSets']).toBeUndefined();
+    expect(await estate.record()).toEqual(PRIMARY);
+    expect(await storedApproval(estate.config, id)).toEqual(left);
+  });
+
+  it('an alarm event once the approval can only be expired asks again: a new request', async () => {
+    const { estate, id } = await interruptedFailover();
+    const closed = after(estate.config.dns.approvalTtlSeconds + EXECUTION_LEASE_SECONDS + 1);
+
+    // The seeded backup must still count as fresh that much later.
+    estate.config.dns.checks.maxBackupAgeSeconds = 86_400;
+    process.env.DRPILOT_CONFIG_JSON = JSON.stringify(estate.config);
+
+    const answer = await alarmAt(estate, closed);
+    expect(answer).toMatchObject({ outcome: 'pending', action: 'failover' });
+    expect(answer['approvalId']).not.toBe(id);
+    expect(String(answer['reason'])).not.toContain('not asking again');
+    expect(await storedApproval(estate.config, answer['approvalId'])).toMatchObject({
+      status: 'pending',
+    });
   });
 
   it('past its approval window: the re-plan expires it with the reason and switches nothing', async () => {

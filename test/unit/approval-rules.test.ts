@@ -7,6 +7,7 @@ import {
   planRecovery,
   replanRecovery,
   executingApproval,
+  approvalUnderway,
   resizeNeedsApproval,
   type ApprovalRequest,
 } from '../../lambdas/core/approval/approval-rules';
@@ -266,6 +267,23 @@ describe('replanRecovery: which interrupted DNS approval the every-minute re-pla
     const done = { ...old, result: { outcome: 'switched', reason: 'done' } };
     const pending = request({ id: 'dns-00000004' });
     expect(replanRecovery([resize, drill, done, pending], SUBJECT, now)).toBeNull();
+  });
+  it('approvalUnderway: executing or to be resumed holds back a new request; to be expired, finished or another subject does not', () => {
+    const inside = approvalUnderway([old, recent], SUBJECT, at('2026-12-02T10:20:00Z'));
+    expect(inside?.request.id).toBe('dns-00000001');
+    expect(inside?.message).toContain('attempt 1 is carrying it out');
+    const resumable = approvalUnderway([recent], SUBJECT, at('2026-12-02T10:31:00Z'));
+    expect(resumable?.request.id).toBe('dns-00000002');
+    expect(resumable?.message).toContain('attempt 2 re-plans it with every check');
+    expect(resumable?.message).toContain('drpilot approve dns-00000002');
+    // Past its approval window: only to be expired, so a standing alarm asks again.
+    expect(approvalUnderway([recent], SUBJECT, at('2026-12-02T11:00:00Z'))).toBeNull();
+    const done = { ...recent, result: { outcome: 'switched', reason: 'done' } };
+    expect(approvalUnderway([done], SUBJECT, at('2026-12-02T10:20:00Z'))).toBeNull();
+    expect(
+      approvalUnderway([recent], 'dns#drill.example.com', at('2026-12-02T10:20:00Z')),
+    ).toBeNull();
+    expect(approvalUnderway([request({ id: 'dns-00000004' })], SUBJECT, 0)).toBeNull();
   });
   it('executingApproval: one still inside its lease is under way (the re-plan asks nothing again); none once every lease ran out', () => {
     const inside = executingApproval([old, recent], SUBJECT, at('2026-12-02T10:26:00Z'));

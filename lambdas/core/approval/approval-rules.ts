@@ -276,6 +276,30 @@ export function executingApproval(
   return null;
 }
 
+/**
+ * An approved request of `subject` that will still be carried out: its attempt may be working
+ * (executing), or it died and the every-minute re-plan or `approve <id>` resumes it (resume).
+ * While one exists, a new trigger for the subject does not raise a second request: it would ask
+ * again for what a person already approved. An approval only to be expired does not count (a
+ * standing alarm asks again). Null when there is none.
+ */
+export function approvalUnderway(
+  unfinished: readonly ApprovalRequest[],
+  subject: string,
+  nowMs: number,
+): { request: ApprovalRequest; message: string } | null {
+  for (const { request, recovery } of unfinishedOf(unfinished, subject, nowMs)) {
+    if (recovery.kind === 'executing') return { request, message: recovery.message };
+    if (recovery.kind === 'resume') {
+      return {
+        request,
+        message: `${recovery.message} at the next every-minute re-plan (or ${approveCommand(request.id)})`,
+      };
+    }
+  }
+  return null;
+}
+
 /** `subject`'s approved requests without a result, longest-approved first, with planRecovery's answer. */
 function unfinishedOf(unfinished: readonly ApprovalRequest[], subject: string, nowMs: number) {
   return unfinished
