@@ -10,7 +10,7 @@ import {
 import type { DrpilotConfig, NodeGroupConfig, Side } from '../lambdas/core/config/schema';
 import { OPT_IN_TAG } from '../lambdas/core/resize/opt-in';
 import { RETYPE_CONDITION_KEY, retypeCondition } from '../lambdas/core/resize/retype-condition';
-import { resizeGroupAlarmPrefix, STOPPED_BY_ROLLOUT_TAG } from '../lambdas/core/shared-names';
+import { resizeGroupAlarmPrefix, ROLLOUT_MARK_TAGS } from '../lambdas/core/shared-names';
 import { describeClusterStatement, eksAccessEntry } from './eks-api-access';
 import { acknowledge } from './nag';
 import type { ReactiveFunction } from './reactive-function';
@@ -85,14 +85,14 @@ export class NodeGroupResize extends Construct {
         conditions: { StringEquals: groupTags },
       }),
       new iam.PolicyStatement({
-        // The mark a rollout puts on a node it stops (STOPPED_BY_ROLLOUT_TAG): this
-        // tag key only, on the group's instances only.
-        sid: sid(group, 'MarkStopped'),
+        // The marks a rollout puts on a node it cordons or stops (ROLLOUT_MARK_TAGS): these
+        // tag keys only, on the group's instances only.
+        sid: sid(group, 'RolloutMarks'),
         actions: ['ec2:CreateTags', 'ec2:DeleteTags'],
         resources: [this.arn('ec2', 'instance', '*')],
         conditions: {
           StringEquals: groupTags,
-          'ForAllValues:StringEquals': { 'aws:TagKeys': [STOPPED_BY_ROLLOUT_TAG] },
+          'ForAllValues:StringEquals': { 'aws:TagKeys': [...ROLLOUT_MARK_TAGS] },
         },
       }),
       new iam.PolicyStatement({

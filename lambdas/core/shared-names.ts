@@ -111,3 +111,14 @@ export function regionAlarmTopicName(config: DrpilotConfig, region: string): str
  * person, an instance scheduler) and is left alone. The resize role may write this key only.
  */
 export const STOPPED_BY_ROLLOUT_TAG = 'drpilot:stopped-by-rollout';
+
+/**
+ * The tag a resize rollout puts on an `ec2` member just before it cordons it, only when the node
+ * was schedulable, and removes once the node is uncordoned: the evidence that a cordoned member
+ * was left so by drpilot (resize/node-steps.ts resumeStep). A node someone else cordoned never
+ * carries it, so its cordon is kept. The resize role may write this key too.
+ */
+export const CORDONED_BY_ROLLOUT_TAG = 'drpilot:cordoned-by-rollout';
+
+/** Every tag key a rollout writes on an instance: the resize role may write these keys only. */
+export const ROLLOUT_MARK_TAGS = [STOPPED_BY_ROLLOUT_TAG, CORDONED_BY_ROLLOUT_TAG] as const;

@@ -34,8 +34,13 @@ export interface GroupMember {
   id: string;
   type: string;
   state: string;
-  /** Stopped by a rollout that died inside its steps (resize/node-steps.ts leftDownByRollout). */
+  /**
+   * Left stopped by a rollout that died inside its steps (resize/node-steps.ts leftByRollout),
+   * with no rollout holding the group's lease now.
+   */
   stoppedByRollout?: true;
+  /** Left up but cordoned (or not yet Ready and uncordoned) by such a rollout, likewise. */
+  cordonedByRollout?: true;
 }
 
 export interface StatusObservations {
@@ -191,6 +196,11 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
     for (const left of instances?.filter((i) => i.stoppedByRollout) ?? []) {
       warnings.push(
         `node group ${group.id}: ${left.id} is ${left.state}, left so by a rollout that died; the group's next rollout starts it first (an alarm, or drpilot resize ${group.id}); while resize is paused it stays down (docs/runbooks.md, "A stranded node page")`,
+      );
+    }
+    for (const left of instances?.filter((i) => i.cordonedByRollout) ?? []) {
+      warnings.push(
+        `node group ${group.id}: ${left.id} is ${left.state} but was left cordoned by a rollout that died (its drpilot:cordoned-by-rollout or drpilot:stopped-by-rollout mark); the group's next rollout uncordons it first (an alarm, or drpilot resize ${group.id}); while resize is paused it stays cordoned (docs/runbooks.md, "A stranded node page")`,
       );
     }
     const region = config.clusters[group.cluster as Side].region;

@@ -231,7 +231,7 @@ export async function beginResize(
     const cooldown = await store.activeCooldown(resizeScope(groupId));
     const byId = new Map(members.map((m) => [m.id, m]));
     const detail = options.dryRun ? 'dry run' : 'waiting';
-    // Members a dead rollout left down come back first, before another node is taken down.
+    // Members a dead rollout left down or cordoned come back first, before another node moves.
     const resumed: RolloutNode[] =
       group.kind === 'ec2'
         ? members.flatMap((m) => {

@@ -1,5 +1,6 @@
 import {
   instanceState,
+  instanceTags,
   type Ec2,
   setInstanceType,
   startInstance,
@@ -15,7 +16,11 @@ import {
   type NodeObservation,
   type NodeStep,
 } from '../core/resize/node-steps';
-import { STOPPED_BY_ROLLOUT_TAG } from '../core/shared-names';
+import {
+  CORDONED_BY_ROLLOUT_TAG,
+  ROLLOUT_MARK_TAGS,
+  STOPPED_BY_ROLLOUT_TAG,
+} from '../core/shared-names';
 
 export interface RolloutNode {
   id: string;
@@ -29,6 +34,8 @@ export interface RolloutNode {
  * production (`kubernetesNodeDrainer`), a fake in tests.
  */
 export interface NodeDrainer {
+  /** Whether the node is unschedulable now. */
+  isCordoned(instanceId: string): Promise<boolean>;
   cordon(instanceId: string): Promise<{ alreadyCordoned: boolean }>;
   /** One eviction round: what is still on the node, and which evictions a budget refused. */
   evict(instanceId: string): Promise<{ remaining: string[]; blocked: string[] }>;
@@ -100,8 +107,21 @@ export async function stepEc2Node(
   switch (step.phase) {
     case 'cordon': {
       progress(`${node.id}: cordoning and draining`);
-      const { alreadyCordoned } = await drainer.cordon(node.id);
-      observed = { phase: 'cordon', alreadyCordoned, ...(await drainer.evict(node.id)) };
+      // Marked before the cordon, and only a node that was schedulable: a rollout that dies from
+      // here on leaves the evidence the next one uncordons it by (resumeStep), and a node someone
+      // else cordoned is never marked, so its cordon is kept. A node carrying the mark (a dead
+      // rollout's, or this step's own earlier try) is this rollout's to uncordon.
+      const marked = (await instanceTags(ec2, node.id))[CORDONED_BY_ROLLOUT_TAG] !== undefined;
+      const cordonedByOthers = !marked && (await drainer.isCordoned(node.id));
+      if (!marked && !cordonedByOthers) {
+        await tagInstance(ec2, node.id, CORDONED_BY_ROLLOUT_TAG, options.now().toISOString());
+      }
+      await drainer.cordon(node.id);
+      observed = {
+        phase: 'cordon',
+        alreadyCordoned: cordonedByOthers,
+        ...(await drainer.evict(node.id)),
+      };
       break;
     }
     case 'drain':
@@ -153,12 +173,16 @@ export async function stepEc2Node(
       };
       break;
     }
+    case 'uncordon':
+      progress(`${node.id}: left cordoned by an interrupted rollout; uncordoning`);
+      observed = { phase: 'uncordon' };
+      break;
   }
   const decision = nextNodeStep(node, step, observed, options.limits, options.now());
   if (decision.kind === 'next') return decision;
   if (decision.uncordon) {
     await drainer.uncordon(node.id);
-    await untagInstance(ec2, node.id, STOPPED_BY_ROLLOUT_TAG);
+    await untagInstance(ec2, node.id, ROLLOUT_MARK_TAGS);
   }
   if (decision.page) {
     await options.page(`drpilot: node ${node.id} is stranded: ${decision.detail}`);

@@ -28,7 +28,10 @@ export interface ResizeResult {
 export interface RolloutNode extends NodeReport {
   privateDnsName: string | null;
   tags: Record<string, string>;
-  /** A member a dead rollout left down: the sub-step it resumes at (`resumeStep`), not `cordon`. */
+  /**
+   * A member a dead rollout left down or cordoned: the sub-step it resumes at (`resumeStep`), not
+   * `cordon`.
+   */
   resume?: NodeStep | null;
 }
 

@@ -14,7 +14,8 @@ import { bucketSide } from '../adapters/aws/velero-bucket';
 import type { BucketVersioning } from '../core/resync/deletion-gate';
 import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
-import { leftDownByRollout } from '../core/resize/node-steps';
+import { leftByRollout } from '../core/resize/node-steps';
+import { resizeScope } from '../core/resize/rollout-trust';
 import { resizeAlarmPrefix } from '../core/shared-names';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';
@@ -26,7 +27,7 @@ import { pausesInForce } from '../pause/set-pause';
 import { openApprovals } from '../approval/pending-approvals';
 import { readHistory } from './read-history';
 
-async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
+async function membersOf(config: DrpilotConfig, group: NodeGroupConfig, now: Date) {
   const region = config.clusters[group.cluster as 'primary' | 'dr'].region;
   if (group.kind !== 'ec2') {
     const members = await templateGroupMembers(group, region).catch(() => null);
@@ -34,12 +35,25 @@ async function membersOf(config: DrpilotConfig, group: NodeGroupConfig) {
   }
   const tag = group.selector.tag;
   if (!tag) return null;
-  const instances = await instancesWithTag(ec2Client(region), tag);
-  return instances.map(({ id, type, state, tags }) => ({
+  const instances = (await instancesWithTag(ec2Client(region), tag)).map((i) => ({
+    ...i,
+    left: leftByRollout(i.state, i.tags),
+  }));
+  // A live rollout's node carries the same marks while it moves: only with no rollout holding the
+  // group's lease do they say a rollout died and left the node so.
+  const lease = instances.some((i) => i.left)
+    ? await new StateStore(
+        dynamoDbDocumentClient(config.controlRegion),
+        config.stateTable,
+      ).readLease(resizeScope(group.id))
+    : null;
+  const dead = !lease || lease.expiresAtMs <= now.getTime();
+  return instances.map(({ id, type, state, left }) => ({
     id,
     type,
     state,
-    ...(leftDownByRollout(state, tags) ? { stoppedByRollout: true as const } : {}),
+    ...(dead && left === 'stopped' ? { stoppedByRollout: true as const } : {}),
+    ...(dead && left === 'cordoned' ? { cordonedByRollout: true as const } : {}),
   }));
 }
 
@@ -106,7 +120,9 @@ export async function readStatus(config: DrpilotConfig, now = new Date()): Promi
         config.clusters.primary.healthAlarm,
         config.clusters.dr.healthAlarm,
       ]),
-      Promise.all(config.nodeGroups.map(async (g) => [g.id, await membersOf(config, g)] as const)),
+      Promise.all(
+        config.nodeGroups.map(async (g) => [g.id, await membersOf(config, g, now)] as const),
+      ),
       recoveryPoints(config),
       readOutbox(config),
       readTunnelRecords(config),

@@ -115,6 +115,34 @@ describe('least privilege in the synthesized policies', () => {
     );
   });
 
+  it('ec2:CreateTags and ec2:DeleteTags only on each ec2 group’s own instances, and only the rollout’s two marks (CreateTags also as part of a launch from a launch template)', () => {
+    const ec2Groups = config.nodeGroups.filter((g) => g.kind === 'ec2');
+    for (const action of ['ec2:CreateTags', 'ec2:DeleteTags']) {
+      const found = allowing(stacks, action).map(({ statement }) => statement);
+      const marks = found.filter((statement) => statement.Sid?.endsWith('RolloutMarks'));
+      expect(marks.map((statement) => statement.Sid).sort()).toEqual(
+        ec2Groups.map((g) => `${g.id.replace(/[^A-Za-z0-9]/g, '')}RolloutMarks`).sort(),
+      );
+      for (const statement of marks) {
+        const group = ec2Groups.find((g) => statement.Sid?.startsWith(g.id.replace(/-/g, '')));
+        expect(statement.Condition).toEqual({
+          StringEquals: {
+            'aws:ResourceTag/drpilot:managed': 'true',
+            [`aws:ResourceTag/${group!.selector.tag!.key}`]: group!.selector.tag!.value,
+          },
+          'ForAllValues:StringEquals': {
+            'aws:TagKeys': ['drpilot:stopped-by-rollout', 'drpilot:cordoned-by-rollout'],
+          },
+        });
+      }
+      // The asg / eks-managed roles tag only what a launch from their template creates.
+      for (const statement of found.filter((s) => !marks.includes(s))) {
+        expect(action).toBe('ec2:CreateTags');
+        expect(statement.Condition?.ArnLike?.['ec2:LaunchTemplate']).toBeDefined();
+      }
+    }
+  });
+
   it('the only role that may delete Velero objects may also read both buckets’ versioning (the precondition)', () => {
     const deleters = allowing(stacks, 's3:DeleteObject');
     expect(new Set(deleters.map((d) => d.statement.Sid))).toEqual(

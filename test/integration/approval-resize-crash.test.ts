@@ -1,23 +1,21 @@
 /**
  * An approved resize of an `ec2` group whose process died inside a node's steps, on moto with the
- * group's 3 nodes in the fake Kubernetes API: the first planned node was cordoned, drained,
- * stopped and retyped, and the process died as it sent StartInstances (it never reached EC2;
- * from then on nothing reaches EC2 or the state table: no result, no audit, no lease release).
- * While the dead rollout's group lease runs, `approve` leaves everything as it is; after it, the
- * second attempt brings the stopped node back — running, Ready, uncordoned, on the type it was
- * left with — before its own re-plan, so no node of the group is left down.
+ * group's 3 nodes in the fake Kubernetes API (from then on nothing of that process reaches EC2 or
+ * the state table: no result, no audit, no lease release).
+ * - Died as it sent StartInstances, the first planned node cordoned, drained, stopped and retyped:
+ *   while the dead rollout's group lease runs, `approve` leaves everything as it is; after it, the
+ *   second attempt brings the stopped node back — running, Ready, uncordoned, on the type it was
+ *   left with — before its own re-plan, so no node of the group is left down.
+ * - Died while draining the first planned node, which is cordoned but running: the second
+ *   attempt uncordons it, without stopping it, before its own re-plan.
  */
-import {
-  CreateTagsCommand,
-  DescribeInstancesCommand,
-  StopInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { CreateTagsCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/adapters/aws/clients';
-import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
+import { instanceState, instanceTags } from '../../lambdas/adapters/aws/ec2-instances';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
-import { STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
+import { CORDONED_BY_ROLLOUT_TAG, STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
 import { pendingApprovals } from '../../lambdas/approval/pending-approvals';
 import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';
 import {
@@ -41,25 +39,24 @@ useMoto();
 const estate = useResizeEstate();
 useProcessCrashes();
 
-/** Whether the instance carries the mark a rollout puts on a node it stops. */
-async function markedStopped(id: string): Promise<boolean> {
-  const { Reservations = [] } = await ec2Client(REGION).send(
-    new DescribeInstancesCommand({ InstanceIds: [id] }),
-  );
-  const tags = Reservations[0]?.Instances?.[0]?.Tags ?? [];
-  return tags.some((t) => t.Key === STOPPED_BY_ROLLOUT_TAG);
-}
-
 /**
  * Each node: its instance state, its type, whether its Kubernetes node is cordoned, and whether it
- * carries the rollout's stop mark.
+ * carries the rollout's stop mark (`marked`) and its cordon mark (`cordonMarked`).
  */
 const nodes = (ids: string[]) =>
   Promise.all(
     ids.map(async (id) => {
       const { state, type } = await instanceState(ec2Client(REGION), id);
       const cordoned = (await estate.node(id)).spec?.unschedulable === true;
-      return { id, state, type, cordoned, marked: await markedStopped(id) };
+      const tags = await instanceTags(ec2Client(REGION), id);
+      return {
+        id,
+        state,
+        type,
+        cordoned,
+        marked: STOPPED_BY_ROLLOUT_TAG in tags,
+        cordonMarked: CORDONED_BY_ROLLOUT_TAG in tags,
+      };
     }),
   );
 
@@ -89,6 +86,37 @@ function crashAtStartInstances() {
   };
 }
 
+/**
+ * The process dies in the middle of the first planned node's drain: its cordon mark was written,
+ * the node cordoned and a first eviction round asked for, and the next state-table request (the
+ * rollout's next step) and everything after it throws.
+ */
+function crashDuringDrain() {
+  let marked = false;
+  const table = crashProcess({ at: () => marked });
+  ec2Client(REGION).middlewareStack.add(
+    (next, context) => async (args) => {
+      if (table.crashed()) throw new Error(INJECTED_CRASH);
+      const result = await next(args);
+      const tags = (args.input as { Tags?: { Key?: string }[] }).Tags ?? [];
+      if (
+        context.commandName === 'CreateTagsCommand' &&
+        tags.some((t) => t.Key === CORDONED_BY_ROLLOUT_TAG)
+      )
+        marked = true;
+      return result;
+    },
+    { step: 'initialize', name: CRASH_EC2, priority: 'low' },
+  );
+  return {
+    crashed: table.crashed,
+    revive: () => {
+      ec2Client(REGION).middlewareStack.remove(CRASH_EC2);
+      table.revive();
+    },
+  };
+}
+
 /** Approves `id` as alice and dies at StartInstances of the first node; returns what it left. */
 async function approvedAndDied(config: DrpilotConfig, id: string, ids: string[]) {
   const crash = crashAtStartInstances();
@@ -99,7 +127,12 @@ async function approvedAndDied(config: DrpilotConfig, id: string, ids: string[])
   const down = left.filter((n) => n.state === 'stopped');
   // One node down: stopped, cordoned, already on the approved type, marked as the rollout's.
   expect(down).toEqual([
-    expect.objectContaining({ type: 'm6i.xlarge', cordoned: true, marked: true }),
+    expect.objectContaining({
+      type: 'm6i.xlarge',
+      cordoned: true,
+      marked: true,
+      cordonMarked: true,
+    }),
   ]);
   expect(left.filter((n) => n.state === 'running')).toHaveLength(2);
   const approval = (await storedApproval(config, id))!;
@@ -148,7 +181,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
 
     const after = await nodes(ids);
     expect(after.filter((n) => n.state !== 'running')).toEqual([]);
-    expect(after.filter((n) => n.cordoned || n.marked)).toEqual([]);
+    expect(after.filter((n) => n.cordoned || n.marked || n.cordonMarked)).toEqual([]);
     for (const n of after) expect(['m6i.large', 'm6i.xlarge']).toContain(n.type);
     // The node left down is back on the type the dead attempt gave it.
     expect(after.find((n) => n.id === down.id)).toMatchObject({ type: 'm6i.xlarge' });
@@ -160,7 +193,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
         to: 'm6i.xlarge',
         outcome: 'resized',
         detail:
-          'left stopped by an interrupted rollout: started on m6i.xlarge, Ready and uncordoned',
+          'stopped by an interrupted rollout: running again on m6i.xlarge, Ready and uncordoned',
       },
       expect.objectContaining({ from: 'm6i.large', to: 'm6i.xlarge', outcome: 'resized' }),
     ]);
@@ -207,7 +240,9 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     // Started, and its mark removed once it is Ready and uncordoned.
     expect(writes(ec2)).toEqual(['StartInstances', 'DeleteTags']);
     const after = await nodes(ids);
-    expect(after.filter((n) => n.state !== 'running' || n.cordoned || n.marked)).toEqual([]);
+    expect(
+      after.filter((n) => n.state !== 'running' || n.cordoned || n.marked || n.cordonMarked),
+    ).toEqual([]);
     expect(after.map((n) => n.type).sort()).toEqual(['m6i.large', 'm6i.large', 'm6i.xlarge']);
     expect(after.find((n) => n.id === down.id)).toMatchObject({ type: 'm6i.xlarge' });
     expect(await storedApproval(config, id)).toMatchObject({
@@ -275,7 +310,66 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     );
     expect(await pendingApprovals(config)).toEqual([]);
     expect(
-      (await nodes(ids)).filter((n) => n.state !== 'running' || n.marked || n.cordoned),
+      (await nodes(ids)).filter(
+        (n) => n.state !== 'running' || n.marked || n.cordoned || n.cordonMarked,
+      ),
     ).toEqual([]);
+  });
+});
+
+describe('an approved ec2 resize whose process died while draining a node', () => {
+  it('after both leases, approve again: the running, cordoned node is uncordoned and unmarked without being stopped, then the re-plan runs', async () => {
+    const {
+      config,
+      ids,
+      request: { id },
+    } = await pendingResize(estate);
+    const crash = crashDuringDrain();
+    await dies(approveResize(config, id, 'alice'));
+    expect(crash.crashed()).toBe(true);
+    crash.revive();
+    const left = await nodes(ids);
+    // Cordoned, its drain begun, never stopped: running on its old type, only the cordon mark.
+    const cordoned = left.filter((n) => n.cordoned);
+    expect(cordoned).toEqual([
+      expect.objectContaining({
+        state: 'running',
+        type: 'm6i.large',
+        marked: false,
+        cordonMarked: true,
+      }),
+    ]);
+    const lease = (await resizeStore(config).readLease(resizeScope(GROUP)))!;
+
+    const later = () => new Date(lease.expiresAtMs + 1000);
+    await publishCpu(ids, 60, later());
+    const ec2 = recordCommands(ec2Client(REGION));
+    const answer = await approveResize(config, id, 'bob', later);
+    expect(answer.outcome).toBe('resized');
+    const node = cordoned[0]!.id;
+    expect(answer.reason).toBe(
+      `${node} left cordoned by an interrupted rollout: made schedulable again; otherwise p95 60% is between scaleDownAt 30% and scaleUpAt 75%: nothing to do`,
+    );
+    expect((answer.result as ResizeResult).nodes).toEqual([
+      {
+        id: node,
+        from: 'm6i.large',
+        to: 'm6i.large',
+        outcome: 'resized',
+        detail:
+          'left cordoned by an interrupted rollout before it was stopped: uncordoned, still m6i.large',
+      },
+    ]);
+    // Uncordoned and unmarked; never stopped (its drain may not have finished).
+    expect(writes(ec2)).toEqual(['DeleteTags']);
+    const after = await nodes(ids);
+    expect(
+      after.filter((n) => n.state !== 'running' || n.cordoned || n.marked || n.cordonMarked),
+    ).toEqual([]);
+    expect(after.map((n) => n.type)).toEqual(['m6i.large', 'm6i.large', 'm6i.large']);
+    expect(await storedApproval(config, id)).toMatchObject({
+      execution: { attempt: 2 },
+      result: { outcome: 'resized', reason: answer.reason },
+    });
   });
 });

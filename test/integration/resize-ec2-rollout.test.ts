@@ -1,7 +1,8 @@
 import { RunInstancesCommand, type _InstanceType, type EC2Client } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/adapters/aws/clients';
-import { instanceState } from '../../lambdas/adapters/aws/ec2-instances';
+import { instanceState, instanceTags, tagInstance } from '../../lambdas/adapters/aws/ec2-instances';
+import { CORDONED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
 import type { NodeGroupConfig } from '../../lambdas/core/config/schema';
 import { isNodeReady } from '../../lambdas/adapters/kubernetes/kube-api';
 import {
@@ -53,14 +54,27 @@ async function runNodes(
   return (await runInstances(ec2, count, tags)).map((i) => i.id);
 }
 
-/** A drainer that records what it was asked, and can refuse like a PodDisruptionBudget. */
-function recordingDrainer(blocked: Set<string> = new Set()): NodeDrainer & { calls: string[] } {
+/**
+ * A drainer that records what it was asked, and can refuse like a PodDisruptionBudget; the nodes
+ * of `cordonedBefore` are unschedulable before the rollout starts.
+ */
+function recordingDrainer(
+  blocked: Set<string> = new Set(),
+  cordonedBefore: readonly string[] = [],
+): NodeDrainer & { calls: string[]; cordoned: Set<string> } {
   const calls: string[] = [];
+  const cordoned = new Set<string>(cordonedBefore);
   return {
     calls,
+    cordoned,
+    async isCordoned(id) {
+      return cordoned.has(id);
+    },
     async cordon(id) {
       calls.push(`cordon ${id}`);
-      return { alreadyCordoned: false };
+      const alreadyCordoned = cordoned.has(id);
+      cordoned.add(id);
+      return { alreadyCordoned };
     },
     async evict(id) {
       calls.push(`evict ${id}`);
@@ -73,6 +87,7 @@ function recordingDrainer(blocked: Set<string> = new Set()): NodeDrainer & { cal
     },
     async uncordon(id) {
       calls.push(`uncordon ${id}`);
+      cordoned.delete(id);
     },
   };
 }
@@ -230,6 +245,45 @@ describe('ec2 rollout against moto', () => {
     expect(reports[0]!.detail).toContain('within drainTimeoutSeconds (5 s); uncordoned');
     for (const id of ids)
       expect(await instanceState(ec2, id)).toEqual({ state: 'running', type: 'm6i.large' });
+  });
+
+  it('the cordon mark: put on a schedulable node before its cordon and taken off with it; never on a node someone else cordoned, whose blocked drain leaves it cordoned', async () => {
+    const ec2 = ec2Client(REGION);
+    const [ours, theirs] = await runNodes(ec2, 2);
+    const marks: Record<string, string | undefined>[] = [];
+    // Every CreateTags as it is sent: the mark exists before the cordon it stands for.
+    const drainer = recordingDrainer(new Set([ours!, theirs!]), [theirs!]);
+    const cordon = drainer.cordon.bind(drainer);
+    drainer.cordon = async (id) => {
+      marks.push({ id, mark: (await instanceTags(ec2, id))[CORDONED_BY_ROLLOUT_TAG] });
+      return cordon(id);
+    };
+
+    const [mine] = await rollOut(ec2, drainer, nodesOf([ours!]), options());
+    expect(mine!.outcome).toBe('blocked');
+    expect(mine!.detail).toContain('; uncordoned, still m6i.large');
+    expect(marks).toEqual([{ id: ours, mark: '2026-12-02T10:00:00.000Z' }]);
+    expect(drainer.cordoned.has(ours!)).toBe(false);
+    expect((await instanceTags(ec2, ours!))[CORDONED_BY_ROLLOUT_TAG]).toBeUndefined();
+
+    const [other] = await rollOut(ec2, drainer, nodesOf([theirs!]), options());
+    expect(other!.outcome).toBe('blocked');
+    expect(other!.detail).toContain('left cordoned (it was before)');
+    expect(drainer.cordoned.has(theirs!)).toBe(true);
+    expect(await instanceTags(ec2, theirs!)).not.toHaveProperty(CORDONED_BY_ROLLOUT_TAG);
+  });
+
+  it('a node cordoned and marked by a rollout that died is this rollout’s to uncordon, even when its drain is blocked', async () => {
+    const ec2 = ec2Client(REGION);
+    const [left] = await runNodes(ec2, 1);
+    await tagInstance(ec2, left!, CORDONED_BY_ROLLOUT_TAG, '2026-12-02T09:00:00.000Z');
+    const drainer = recordingDrainer(new Set([left!]), [left!]);
+
+    const [report] = await rollOut(ec2, drainer, nodesOf([left!]), options());
+    expect(report!.outcome).toBe('blocked');
+    expect(report!.detail).toContain('; uncordoned, still m6i.large');
+    expect(drainer.cordoned.has(left!)).toBe(false);
+    expect(await instanceTags(ec2, left!)).not.toHaveProperty(CORDONED_BY_ROLLOUT_TAG);
   });
 
   it('refuses instances of an Auto Scaling group or Karpenter without touching them', async () => {

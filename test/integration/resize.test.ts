@@ -195,6 +195,7 @@ describe('the local runner waits between sub-steps like the state machine (virtu
       },
       // Every eviction refused (429), as under a budget that allows no disruption.
       drainerFor: async () => ({
+        isCordoned: async () => false,
         cordon: async (id) => {
           calls.push(`cordon ${id}`);
           return { alreadyCordoned: false };

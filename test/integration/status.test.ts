@@ -4,9 +4,16 @@ import { join } from 'node:path';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTagsCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
-import { cloudWatchClient, ec2Client, route53Client } from '../../lambdas/adapters/aws/clients';
+import {
+  cloudWatchClient,
+  dynamoDbDocumentClient,
+  ec2Client,
+  route53Client,
+} from '../../lambdas/adapters/aws/clients';
+import { StateStore } from '../../lambdas/adapters/aws/state-store';
+import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
+import { CORDONED_BY_ROLLOUT_TAG, STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
 import { reconcileMemberAlarms } from '../../lambdas/resize-alarms/reconcile-member-alarms';
 import { runResync } from '../../lambdas/resync/run-resync';
 import { handler } from '../../lambdas/status/handler';
@@ -88,6 +95,47 @@ describe('drpilot status against a seeded moto estate', () => {
         ),
       ),
     ]);
+  });
+
+  it('names a running member a dead rollout left cordoned (its cordon mark), but not while a rollout of the group holds its lease', async () => {
+    const estate = await seedExampleEstate();
+    const [leftCordoned] = estate.nodes['primary-workers']!.sort();
+    await ec2Client(estate.config.clusters.primary.region).send(
+      new CreateTagsCommand({
+        Resources: [leftCordoned!],
+        Tags: [{ Key: CORDONED_BY_ROLLOUT_TAG, Value: '2026-12-03T04:00:00.000Z' }],
+      }),
+    );
+    const flagged = async () => {
+      const status = (await runCli(['status', '--config', estate.configFile, '--json'])).json();
+      const instances = status.nodeGroups[0].instances as {
+        id: string;
+        cordonedByRollout?: true;
+      }[];
+      return {
+        ids: instances.filter((i) => i.cordonedByRollout).map((i) => i.id),
+        warnings: status.warnings as string[],
+      };
+    };
+    expect(await flagged()).toEqual({
+      ids: [leftCordoned],
+      warnings: [
+        expect.stringMatching(
+          new RegExp(
+            `^node group primary-workers: ${leftCordoned} is running but was left cordoned by a rollout that died .*the group's next rollout uncordons it first`,
+          ),
+        ),
+      ],
+    });
+
+    // A live rollout's node carries the same mark while it is drained: nothing to flag.
+    const store = new StateStore(
+      dynamoDbDocumentClient(estate.config.controlRegion),
+      estate.config.stateTable,
+    );
+    const lease = await store.acquireLease(resizeScope('primary-workers'), 'cli#test', 600);
+    expect(lease.acquired).toBe(true);
+    expect(await flagged()).toEqual({ ids: [], warnings: [] });
   });
 
   it('follows the record and the alarms as they change', async () => {

@@ -20,6 +20,7 @@ export function pausingDrainerFor(config: DrpilotConfig) {
   ): Promise<NodeDrainer> => {
     const inner = await kubernetesDrainerFor(group, REGION, nodes);
     return {
+      isCordoned: (id) => inner.isCordoned(id),
       cordon: async (id) => (calls.push(`cordon ${id}`), inner.cordon(id)),
       evict: async (id) => {
         calls.push(`evict ${id}`);

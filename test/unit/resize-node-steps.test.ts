@@ -4,11 +4,12 @@ import {
   nextNodeStep,
   nodeStepBudget,
   resumeStep,
+  leftByRollout,
   type NodeDecision,
   type NodeObservation,
   type NodeStep,
 } from '../../lambdas/core/resize/node-steps';
-import { STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
+import { CORDONED_BY_ROLLOUT_TAG, STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
 
 const node = { id: 'i-0abc', from: 'm6i.large', to: 'm6i.xlarge' };
 const limits = { drainSeconds: 180, nodeSeconds: 300, pollSeconds: 10 };
@@ -267,13 +268,50 @@ describe('resumeStep: a member a dead rollout left down', () => {
     'drpilot:managed': 'true',
   };
 
-  it('stopped: resumed at start; stopping: at stopped?; up (or anything else): planned as usual', () => {
-    const resumed = { toward: 'to', since: T0.toISOString(), alreadyCordoned: false, cause: null };
+  const resumed = { toward: 'to', since: T0.toISOString(), alreadyCordoned: false, cause: null };
+
+  it('stopped: resumed at start; stopping: at stopped?; up again (started, not yet Ready and uncordoned): at ready?; gone: nothing to resume', () => {
     expect(resumeStep('stopped', marked, T0)).toEqual({ phase: 'start', ...resumed });
     expect(resumeStep('stopping', marked, T0)).toEqual({ phase: 'stopped?', ...resumed });
-    for (const state of ['running', 'pending', 'shutting-down', 'terminated', 'unknown']) {
+    expect(resumeStep('running', marked, T0)).toEqual({ phase: 'ready?', ...resumed });
+    expect(resumeStep('pending', marked, T0)).toEqual({ phase: 'ready?', ...resumed });
+    for (const state of ['shutting-down', 'terminated', 'unknown']) {
       expect(resumeStep(state, marked, T0)).toBeNull();
     }
+  });
+
+  it('cordoned, never stopped (only the cordon mark): uncordoned, never stopped; stopped with only that mark was stopped by someone else and is left down', () => {
+    const cordoned = {
+      [CORDONED_BY_ROLLOUT_TAG]: '2026-12-03T04:00:00.000Z',
+      'drpilot:managed': 'true',
+    };
+    expect(resumeStep('running', cordoned, T0)).toEqual({ phase: 'uncordon', ...resumed });
+    expect(leftByRollout('running', cordoned)).toBe('cordoned');
+    for (const state of ['stopped', 'stopping', 'terminated']) {
+      expect(resumeStep(state, cordoned, T0)).toBeNull();
+    }
+    expect(leftByRollout('stopped', cordoned)).toBeNull();
+    const node = { id: 'i-0abc', from: 'm6i.large', to: 'm6i.large' };
+    expect(
+      nextNodeStep(node, resumeStep('running', cordoned, T0)!, { phase: 'uncordon' }, limits, T0),
+    ).toEqual({
+      kind: 'end',
+      outcome: 'resized',
+      detail:
+        'left cordoned by an interrupted rollout before it was stopped: uncordoned, still m6i.large',
+      uncordon: true,
+      page: false,
+    });
+  });
+
+  it('leftByRollout: what status flags, from the state and the marks', () => {
+    const both = { ...marked, [CORDONED_BY_ROLLOUT_TAG]: 'x' };
+    expect(leftByRollout('stopped', marked)).toBe('stopped');
+    expect(leftByRollout('stopping', both)).toBe('stopped');
+    expect(leftByRollout('running', marked)).toBe('cordoned');
+    expect(leftByRollout('running', both)).toBe('cordoned');
+    expect(leftByRollout('running', { 'drpilot:managed': 'true' })).toBeNull();
+    expect(leftByRollout('terminated', both)).toBeNull();
   });
 
   it('a member stopped without the rollout mark (a person, an instance scheduler) is left down', () => {
@@ -298,7 +336,7 @@ describe('resumeStep: a member a dead rollout left down', () => {
           kind: 'end',
           outcome: 'resized',
           detail:
-            'left stopped by an interrupted rollout: started on m6i.xlarge, Ready and uncordoned',
+            'stopped by an interrupted rollout: running again on m6i.xlarge, Ready and uncordoned',
           uncordon: true,
           page: false,
         });

@@ -521,4 +521,33 @@ describe('resumeOnlyPlan: a re-plan that moves nothing while a dead rollout left
         'i-a left stopped by an interrupted rollout: started again on m6i.xlarge; otherwise p95 60% is between scaleDownAt 30% and scaleUpAt 75%: nothing to do',
     });
   });
+
+  it('a member left cordoned is running: it is brought back but adds no capacity, and is not counted unchanged', () => {
+    const plan = resumeOnlyPlan({
+      group: { id: 'workers', metric: 'cpu', headroom: 1.2 },
+      running: [
+        { id: 'i-c', type: 'm6i.large' },
+        { id: 'i-b', type: 'm6i.large' },
+      ],
+      resumed: [
+        { id: 'i-a', type: 'm6i.xlarge' },
+        { id: 'i-b', type: 'm6i.large' },
+      ],
+      typeInfo: TYPES,
+      p95Percent: 60,
+      why: 'nothing to do',
+    });
+    expect(plan).toMatchObject({
+      from: { types: ['m6i.xlarge', 'm6i.large'], capacity: 4 },
+      to: { capacity: 8 },
+      nodes: [
+        { id: 'i-a', from: 'm6i.xlarge', to: 'm6i.xlarge' },
+        { id: 'i-b', from: 'm6i.large', to: 'm6i.large' },
+      ],
+      unchanged: ['i-c'],
+      newCapacity: 8,
+      reason:
+        'i-a left stopped by an interrupted rollout: started again on m6i.xlarge; i-b left cordoned by an interrupted rollout: made schedulable again; otherwise nothing to do',
+    });
+  });
 });

@@ -26,6 +26,13 @@ export async function instanceState(
   };
 }
 
+/** The instance's tags as they are now. */
+export async function instanceTags(ec2: EC2Client, id: string): Promise<Record<string, string>> {
+  const { Reservations = [] } = await ec2.send(new DescribeInstancesCommand({ InstanceIds: [id] }));
+  const tags = Reservations[0]?.Instances?.[0]?.Tags ?? [];
+  return Object.fromEntries(tags.map((t) => [t.Key ?? '', t.Value ?? '']));
+}
+
 export async function stopInstance(ec2: EC2Client, id: string): Promise<void> {
   await ec2.send(new StopInstancesCommand({ InstanceIds: [id] }));
 }
@@ -50,6 +57,10 @@ export async function tagInstance(
   await ec2.send(new CreateTagsCommand({ Resources: [id], Tags: [{ Key: key, Value: value }] }));
 }
 
-export async function untagInstance(ec2: EC2Client, id: string, key: string): Promise<void> {
-  await ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: [{ Key: key }] }));
+export async function untagInstance(
+  ec2: EC2Client,
+  id: string,
+  keys: readonly string[],
+): Promise<void> {
+  await ec2.send(new DeleteTagsCommand({ Resources: [id], Tags: keys.map((Key) => ({ Key })) }));
 }

@@ -22,6 +22,8 @@ export interface KubernetesNodeDrainerOptions {
 }
 
 export interface InstanceNodeDrainer {
+  /** Whether the node is unschedulable now. */
+  isCordoned(instanceId: string): Promise<boolean>;
   /** Marks the node unschedulable; whether it already was. */
   cordon(instanceId: string): Promise<{ alreadyCordoned: boolean }>;
   /** One eviction round (`evictionRound`): what is still on the node. */
@@ -50,6 +52,9 @@ export function kubernetesNodeDrainer(
   };
   return {
     nodeName,
+    async isCordoned(instanceId) {
+      return (await api.getNode(await nodeName(instanceId))).spec.unschedulable === true;
+    },
     async cordon(instanceId) {
       const { alreadyCordoned } = await cordon(api, await nodeName(instanceId));
       return { alreadyCordoned };

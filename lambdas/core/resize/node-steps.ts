@@ -8,6 +8,8 @@
  *   cordon (+ first eviction round) → drain (evict what is left) … → stop → stopped? …
  *   → start (type, StartInstances) → ready? … → end (uncordoned)
  *
+ * and, for a member a dead rollout left cordoned but never stopped, `uncordon` → end.
+ *
  * Rules:
  * - A drain that still has pods on the node `drainSeconds` after it began ends the node as
  *   `blocked`: the node is uncordoned (unless someone else had cordoned it before) and never
@@ -17,9 +19,17 @@
  *   type is put back (stop if needed, old type, start, Ready) → `restored`. When even that fails
  *   or times out the node is `stranded` and a person is paged — never a silent stopped node.
  */
-import { STOPPED_BY_ROLLOUT_TAG } from '../shared-names';
+import { CORDONED_BY_ROLLOUT_TAG, STOPPED_BY_ROLLOUT_TAG } from '../shared-names';
 
-export const NODE_PHASES = ['cordon', 'drain', 'stop', 'stopped?', 'start', 'ready?'] as const;
+export const NODE_PHASES = [
+  'cordon',
+  'drain',
+  'stop',
+  'stopped?',
+  'start',
+  'ready?',
+  'uncordon',
+] as const;
 export type NodePhase = (typeof NODE_PHASES)[number];
 
 /** Where one node's resize stands; carried in the rollout state between invocations. */
@@ -47,7 +57,8 @@ export type NodeObservation =
     }
   | { phase: 'stop' | 'start'; error: string | null }
   | { phase: 'stopped?'; state: string }
-  | { phase: 'ready?'; state: string; ready: boolean };
+  | { phase: 'ready?'; state: string; ready: boolean }
+  | { phase: 'uncordon' };
 
 export interface NodeLimits {
   /** The group's `drainTimeoutSeconds`. */
@@ -80,35 +91,48 @@ export const firstNodeStep = (now: Date): NodeStep => ({
 });
 
 /**
- * Whether a member of an `ec2` group in EC2 state `state` was left down by a rollout that died
- * inside its steps: stopped or stopping, and carrying STOPPED_BY_ROLLOUT_TAG (shared-names.ts). A
- * member stopped without the tag was stopped by someone else and is not drpilot's to start.
+ * What a rollout that died inside a member's steps left it as, from the member's EC2 state and the
+ * marks a rollout writes (shared-names.ts): `stopped` — stopped or stopping with
+ * STOPPED_BY_ROLLOUT_TAG; `cordoned` — up, but still carrying STOPPED_BY_ROLLOUT_TAG (started
+ * again, never made Ready and uncordoned) or CORDONED_BY_ROLLOUT_TAG (cordoned, maybe partly
+ * drained, never stopped). Null: untouched by a rollout, or stopped or cordoned by someone else,
+ * which is not drpilot's to undo. A live rollout's node carries the same marks while it moves.
  */
-export function leftDownByRollout(state: string, tags: Readonly<Record<string, string>>): boolean {
-  return (
-    (state === 'stopped' || state === 'stopping') && tags[STOPPED_BY_ROLLOUT_TAG] !== undefined
-  );
+export function leftByRollout(
+  state: string,
+  tags: Readonly<Record<string, string>>,
+): 'stopped' | 'cordoned' | null {
+  const stopMark = tags[STOPPED_BY_ROLLOUT_TAG] !== undefined;
+  if (stopMark && (state === 'stopped' || state === 'stopping')) return 'stopped';
+  const up = state === 'running' || state === 'pending';
+  if (up && (stopMark || tags[CORDONED_BY_ROLLOUT_TAG] !== undefined)) return 'cordoned';
+  return null;
 }
 
 /**
- * Where a rollout resumes a member it finds as it begins; null: the member is up, or was stopped
- * by someone else, and is not resumed. A member left down by a rollout (leftDownByRollout) was
- * cordoned and drained: it is started on the type it has now (the new type once it was retyped,
- * else its old one), then Ready and uncordoned, like a moved node.
+ * Where a rollout resumes a member it finds as it begins (leftByRollout); null: nothing of a dead
+ * rollout to undo. A member left stopped was cordoned and drained: it is started on the type it
+ * has now (the new type once it was retyped, else its old one), then Ready and uncordoned, like a
+ * moved node. One left up with the stop mark was drained and started again: it is waited on until
+ * Ready and uncordoned. One left up with only the cordon mark may still have pods its drain never
+ * evicted, so it is never stopped: it is uncordoned.
  */
 export function resumeStep(
   state: string,
   tags: Readonly<Record<string, string>>,
   now: Date,
 ): NodeStep | null {
-  if (!leftDownByRollout(state, tags)) return null;
-  return {
-    phase: state === 'stopped' ? 'start' : 'stopped?',
-    toward: 'to',
-    since: now.toISOString(),
-    alreadyCordoned: false,
-    cause: null,
-  };
+  const left = leftByRollout(state, tags);
+  if (!left) return null;
+  const phase: NodePhase =
+    left === 'stopped'
+      ? state === 'stopped'
+        ? 'start'
+        : 'stopped?'
+      : tags[STOPPED_BY_ROLLOUT_TAG] !== undefined
+        ? 'ready?'
+        : 'uncordon';
+  return { phase, toward: 'to', since: now.toISOString(), alreadyCordoned: false, cause: null };
 }
 
 /**
@@ -223,7 +247,7 @@ export function nextNodeStep(
           detail: oldType
             ? `${node.to} failed (${step.cause ?? 'unknown'}); running on ${node.from} again`
             : node.from === node.to
-              ? `left stopped by an interrupted rollout: started on ${node.to}, Ready and uncordoned`
+              ? `stopped by an interrupted rollout: running again on ${node.to}, Ready and uncordoned`
               : `${node.from} → ${node.to}, Ready and uncordoned`,
           uncordon: true,
           page: false,
@@ -237,5 +261,13 @@ export function nextNodeStep(
         );
       }
       return wait('ready?', limits.pollSeconds, false);
+    case 'uncordon':
+      return {
+        kind: 'end',
+        outcome: 'resized',
+        detail: `left cordoned by an interrupted rollout before it was stopped: uncordoned, still ${node.from}`,
+        uncordon: true,
+        page: false,
+      };
   }
 }

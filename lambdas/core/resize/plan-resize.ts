@@ -415,9 +415,10 @@ function num(value: number): string {
 }
 
 /**
- * The plan of a rollout that only brings back the members a dead rollout left down (`resumeStep`
- * in node-steps.ts) when the re-plan itself moves nothing (`why`): they start on the types they
- * have, nothing else moves, and the group regains their capacity.
+ * The plan of a rollout that only brings back the members a dead rollout left down or cordoned
+ * (`resumeStep` in node-steps.ts) when the re-plan itself moves nothing (`why`): they come back on
+ * the types they have, nothing else moves, and the group regains the capacity of those that were
+ * stopped (a cordoned member is running, so its capacity is counted already).
  */
 export function resumeOnlyPlan(input: {
   group: Pick<NodeGroupConfig, 'id' | 'metric' | 'headroom'>;
@@ -433,9 +434,24 @@ export function resumeOnlyPlan(input: {
       const info = typeInfo[n.type];
       return total + (info ? capacityOf(info, group.metric) : 0);
     }, 0);
+  const up = new Set(running.map((n) => n.id));
+  const stopped = resumed.filter((n) => !up.has(n.id));
+  const cordoned = resumed.filter((n) => up.has(n.id));
   const capacity = sum(running);
-  const newCapacity = capacity + sum(resumed);
-  const types = [...new Set(resumed.map((n) => n.type))];
+  const newCapacity = capacity + sum(stopped);
+  const typesOf = (nodes: readonly { type: string }[]) => [...new Set(nodes.map((n) => n.type))];
+  const types = typesOf(resumed);
+  const ids = (nodes: readonly { id: string }[]) => nodes.map((n) => n.id).join(', ');
+  const brought = [
+    ...(stopped.length > 0
+      ? [
+          `${ids(stopped)} left stopped by an interrupted rollout: started again on ${typesOf(stopped).join(', ')}`,
+        ]
+      : []),
+    ...(cordoned.length > 0
+      ? [`${ids(cordoned)} left cordoned by an interrupted rollout: made schedulable again`]
+      : []),
+  ];
   return {
     kind: 'resize',
     group: group.id,
@@ -445,10 +461,13 @@ export function resumeOnlyPlan(input: {
     from: { types, capacity },
     to: { type: types[0] ?? '', capacity: newCapacity },
     nodes: resumed.map((n) => ({ id: n.id, from: n.type, to: n.type })),
-    unchanged: running.map((n) => n.id).sort(),
+    unchanged: running
+      .map((n) => n.id)
+      .filter((id) => !cordoned.some((n) => n.id === id))
+      .sort(),
     need: group.headroom * (input.p95Percent / 100) * capacity,
     newCapacity,
     projectedUtilisation: newCapacity > 0 ? (input.p95Percent * capacity) / newCapacity : 0,
-    reason: `${resumed.map((n) => n.id).join(', ')} left stopped by an interrupted rollout: started again on ${types.join(', ')}; otherwise ${input.why}`,
+    reason: `${brought.join('; ')}; otherwise ${input.why}`,
   };
 }
