@@ -6,7 +6,7 @@ import {
   type ApprovalRequest,
 } from '../core/approval/approval-rules';
 import type { DrpilotConfig } from '../core/config/schema';
-import { resizeScope } from '../core/resize/rollout-trust';
+import { resizeScope } from '../core/shared-names';
 import type { SwitchOptions, SwitchResult } from '../dns/run-switch';
 import { runResize, type ResizeOptions, type ResizeResult } from '../resize/run-resize';
 import {

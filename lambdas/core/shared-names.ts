@@ -122,3 +122,6 @@ export const CORDONED_BY_ROLLOUT_TAG = 'drpilot:cordoned-by-rollout';
 
 /** Every tag key a rollout writes on an instance: the resize role may write these keys only. */
 export const ROLLOUT_MARK_TAGS = [STOPPED_BY_ROLLOUT_TAG, CORDONED_BY_ROLLOUT_TAG] as const;
+
+/** The lease and cooldown scope of one node group's rollouts. */
+export const resizeScope = (groupId: string) => `resize#${groupId}`;

@@ -10,7 +10,8 @@ import { hasOptIn, OPT_IN_TAG } from '../core/resize/opt-in';
 import { utilisationFromDatapoints } from '../core/resize/p95';
 import { resumeStep } from '../core/resize/node-steps';
 import { planResize, resumeOnlyPlan, type ResizeRequest } from '../core/resize/plan-resize';
-import { resizeScope, rolloutHolder } from '../core/resize/rollout-trust';
+import { rolloutHolder } from '../core/resize/rollout-trust';
+import { resizeScope } from '../core/shared-names';
 import { pollBoundFor } from './advance-rollout';
 import { LEASE_SECONDS, resizeContext, type ResizeContext } from './resize-context';
 import {

@@ -1,6 +1,7 @@
 import type { DrpilotConfig } from '../core/config/schema';
 import { TriggerEventError } from '../core/events/trigger-event';
-import { checkRolloutShape, judgeRolloutLease, resizeScope } from '../core/resize/rollout-trust';
+import { checkRolloutShape, judgeRolloutLease } from '../core/resize/rollout-trust';
+import { resizeScope } from '../core/shared-names';
 import { advanceRollout, type AdvanceOptions } from './advance-rollout';
 import { finishRollout } from './finish-rollout';
 import { resizeContext } from './resize-context';

@@ -1,7 +1,7 @@
 import type { DrpilotConfig } from '../core/config/schema';
 import { resizeResult } from './begin-resize';
 import { ROLLOUT_TIMED_OUT } from '../core/resize/rollout-bound';
-import { resizeScope } from '../core/resize/rollout-trust';
+import { resizeScope } from '../core/shared-names';
 import { resizeContext } from './resize-context';
 import { cancelTemplateRollout } from './template-rollout';
 import {

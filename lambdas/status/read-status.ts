@@ -15,7 +15,7 @@ import type { BucketVersioning } from '../core/resync/deletion-gate';
 import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
 import { leftByRollout } from '../core/resize/node-steps';
-import { resizeScope } from '../core/resize/rollout-trust';
+import { resizeScope } from '../core/shared-names';
 import { resizeAlarmPrefix } from '../core/shared-names';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';

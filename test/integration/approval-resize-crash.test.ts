@@ -14,7 +14,7 @@ import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/adapters/aws/clients';
 import { instanceState, instanceTags } from '../../lambdas/adapters/aws/ec2-instances';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
+import { resizeScope } from '../../lambdas/core/shared-names';
 import { CORDONED_BY_ROLLOUT_TAG, STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
 import { pendingApprovals } from '../../lambdas/approval/pending-approvals';
 import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';

@@ -18,7 +18,7 @@ import {
   type ApprovalRequest,
 } from '../../lambdas/core/approval/approval-rules';
 import type { DrpilotConfig, NodeGroupConfig } from '../../lambdas/core/config/schema';
-import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
+import { resizeScope } from '../../lambdas/core/shared-names';
 import { kubernetesDrainerFor } from '../../lambdas/resize/group-drainer';
 import type { RolloutNode } from '../../lambdas/resize/rollout-state';
 import {

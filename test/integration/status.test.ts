@@ -11,7 +11,7 @@ import {
   route53Client,
 } from '../../lambdas/adapters/aws/clients';
 import { StateStore } from '../../lambdas/adapters/aws/state-store';
-import { resizeScope } from '../../lambdas/core/resize/rollout-trust';
+import { resizeScope } from '../../lambdas/core/shared-names';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { CORDONED_BY_ROLLOUT_TAG, STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
 import { reconcileMemberAlarms } from '../../lambdas/resize-alarms/reconcile-member-alarms';

@@ -3,9 +3,9 @@ import {
   checkRolloutShape,
   judgeRolloutLease,
   looksLikeRolloutState,
-  resizeScope,
   rolloutHolder,
 } from '../../lambdas/core/resize/rollout-trust';
+import { resizeScope } from '../../lambdas/core/shared-names';
 
 const ID = 'primary-workers-1796000000000';
 const state = () => ({

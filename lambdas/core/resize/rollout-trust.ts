@@ -10,12 +10,10 @@ import en from 'zod/v4/locales/en.js';
 import * as z from 'zod/mini';
 import { INSTANCE_TYPE, NODE_GROUP_ID } from '../config/patterns';
 import { formatPath } from '../field-path';
+import { resizeScope } from '../shared-names';
 import { NODE_PHASES } from './node-steps';
 
 export const ROLLOUT_MARKER = 'drpilotRollout';
-
-/** The lease and cooldown scope of one node group's rollouts. */
-export const resizeScope = (groupId: string) => `resize#${groupId}`;
 
 /** The lease holder of a rollout: what started it, then the rollout id the execution is named after. */
 export const rolloutHolder = (trigger: string, rolloutId: string) => `${trigger}#${rolloutId}`;
