@@ -1,5 +1,6 @@
 import type { DrpilotConfig } from '../core/config/schema';
 import { resizeResult } from './begin-resize';
+import { startsCooldown } from '../core/resize/node-steps';
 import { ROLLOUT_TIMED_OUT } from '../core/resize/rollout-bound';
 import { resizeScope } from '../core/shared-names';
 import { resizeContext } from './resize-context';
@@ -36,7 +37,8 @@ function nodesAfterError(state: RolloutState, cause: string): RolloutNode[] {
 }
 
 /**
- * The last step of a rollout: cooldown when anything moved, audit, notification, lease released.
+ * The last step of a rollout: cooldown when a node changed type (startsCooldown), audit,
+ * notification, lease released.
  * A rollout the state machine cut short (`error`) is reported failed and pages, since a node may
  * be stopped or cordoned; one a pause held at a node boundary is reported `held` and pages, since
  * the group may be left on two types.
@@ -76,7 +78,7 @@ export async function finishRollout(
       );
     }
     const { plan } = state;
-    if (nodes.some((n) => n.outcome === 'resized' || n.outcome === 'restored')) {
+    if (startsCooldown(nodes)) {
       await context.store.startCooldown(
         resizeScope(group.id),
         group.cooldownSeconds,

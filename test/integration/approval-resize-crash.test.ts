@@ -314,6 +314,18 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
         (n) => n.state !== 'running' || n.marked || n.cordoned || n.cordonMarked,
       ),
     ).toEqual([]);
+
+    // Bringing a member back is no resize: no cooldown, so the next trigger asks for the move.
+    expect(await resizeStore(config).activeCooldown(resizeScope(GROUP))).toBeNull();
+    const next = await runResize(config, GROUP, {
+      request: { kind: 'auto' },
+      dryRun: false,
+      trigger: `alarm ${GROUP} up`,
+      automatic: true,
+      ...fast,
+    });
+    expect(next.outcome).toBe('pending');
+    expect((await pendingApprovals(config)).map((r) => r.target)).toEqual([GROUP]);
   });
 });
 

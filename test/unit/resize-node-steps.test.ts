@@ -5,6 +5,7 @@ import {
   nodeStepBudget,
   resumeStep,
   leftByRollout,
+  startsCooldown,
   type NodeDecision,
   type NodeObservation,
   type NodeStep,
@@ -374,5 +375,24 @@ describe('resumeStep: a member a dead rollout left down', () => {
       step = decision.step;
     }
     throw new Error('never ended');
+  });
+});
+
+describe('startsCooldown: which finished rollouts start the group cooldown', () => {
+  const node = (from: string, to: string, outcome: string) => ({ from, to, outcome });
+  it('a node moved to another type, or put back on its old one after trying', () => {
+    expect(startsCooldown([node('m6i.large', 'm6i.xlarge', 'resized')])).toBe(true);
+    expect(startsCooldown([node('m6i.large', 'm6i.xlarge', 'restored')])).toBe(true);
+    expect(
+      startsCooldown([node('m6i.large', 'm6i.large', 'resized'), node('a', 'b', 'resized')]),
+    ).toBe(true);
+  });
+  it('only members brought back after a dead rollout (from = to), or nothing moved: none', () => {
+    expect(startsCooldown([node('m6i.large', 'm6i.large', 'resized')])).toBe(false);
+    expect(startsCooldown([node('m6i.large', 'm6i.large', 'restored')])).toBe(false);
+    for (const outcome of ['blocked', 'stranded', 'refused', 'interrupted', 'not-started']) {
+      expect(startsCooldown([node('m6i.large', 'm6i.xlarge', outcome)])).toBe(false);
+    }
+    expect(startsCooldown([])).toBe(false);
   });
 });

@@ -136,6 +136,20 @@ export function resumeStep(
 }
 
 /**
+ * Whether a finished rollout starts the group's cooldown: a node moved to another type, or tried
+ * to and had its old type put back. Bringing back a member a dead rollout left down or cordoned
+ * (from = to) is recovery, not a resize: it starts none, so the move the next trigger asks for is
+ * not refused by a cooldown nothing earned.
+ */
+export function startsCooldown(
+  nodes: readonly { from: string; to: string; outcome: string }[],
+): boolean {
+  return nodes.some(
+    (n) => n.from !== n.to && (n.outcome === 'resized' || n.outcome === 'restored'),
+  );
+}
+
+/**
  * Sub-steps one node can take at most: cordon, drain rounds, stop, stopped? rounds, start,
  * ready? rounds — twice over the stop/start part when the old type is put back.
  */
