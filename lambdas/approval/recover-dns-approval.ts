@@ -1,7 +1,7 @@
 import type { Resolver } from '../adapters/tls/tls-probe';
 import {
   dnsSubject,
-  executingApproval,
+  approvalUnderway,
   REPLAN_BY,
   replanRecovery,
   type ApprovalRequest,
@@ -42,7 +42,8 @@ export async function dnsRecoveryDue(
   const nowMs = now().getTime();
   const due = replanRecovery(unfinished, subject, nowMs);
   if (due) return { due };
-  const executing = executingApproval(unfinished, subject, nowMs);
+  // Nothing is due: an approval still under way is one whose attempt may be carrying it out.
+  const executing = approvalUnderway(unfinished, subject, nowMs);
   return executing ? { executing } : null;
 }
 

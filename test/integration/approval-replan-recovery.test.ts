@@ -42,25 +42,21 @@ const context = {
   invokedFunctionArn: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:acme-drpilot-dns`,
 } as never;
 
-/** The scheduled `reconcile` as EventBridge delivers it, with the function's clock at `now`. */
-function reconcileAt(estate: DnsEstate, now: () => Date) {
-  const handler = createDnsHandler({
+/** The dns function with instant waits and its clock at `now`. */
+const dnsHandlerAt = (estate: DnsEstate, now: () => Date) =>
+  createDnsHandler({
     resolver: estate.resolver,
     sleep: noSleep,
     insyncPollMs: 1,
     now,
   }) as (event: unknown, context: never) => Promise<Record<string, any>>;
-  return handler({ action: 'reconcile' }, context);
-}
+
+/** The scheduled `reconcile` as EventBridge delivers it, with the function's clock at `now`. */
+const reconcileAt = (estate: DnsEstate, now: () => Date) =>
+  dnsHandlerAt(estate, now)({ action: 'reconcile' }, context);
 
 /** The primary's ALARM event as EventBridge delivers it, with the function's clock at `now`. */
 function alarmAt(estate: DnsEstate, now: () => Date) {
-  const handler = createDnsHandler({
-    resolver: estate.resolver,
-    sleep: noSleep,
-    insyncPollMs: 1,
-    now,
-  }) as (event: unknown, context: never) => Promise<Record<string, any>>;
   const event = alarmEventAs('eventbridge', {
     alarmName: estate.config.clusters.primary.healthAlarm,
     state: 'ALARM',
@@ -68,7 +64,7 @@ function alarmAt(estate: DnsEstate, now: () => Date) {
     account: ACCOUNT,
     at: new Date(now().getTime() - 2000),
   });
-  return handler(event, context);
+  return dnsHandlerAt(estate, now)(event, context);
 }
 
 /**

@@ -62,18 +62,23 @@ const nodes = (ids: string[]) =>
 
 const CRASH_EC2 = 'injectProcessCrashEc2';
 
+type Ec2Request = (commandName: string, input: { Tags?: { Key?: string }[] }) => boolean;
+
 /**
- * The process dies as it sends StartInstances (after StopInstances and ModifyInstanceAttribute
- * went through): that request and every later EC2 or state-table request of this process throws.
+ * The process dies `at` an EC2 request (it is never sent) or right `after` one went through: from
+ * then on every EC2 or state-table request of this process throws.
  */
-function crashAtStartInstances() {
+function crashOnEc2(when: { at: Ec2Request } | { after: Ec2Request }) {
   let dead = false;
   const table = crashProcess({ at: () => dead });
   ec2Client(REGION).middlewareStack.add(
     (next, context) => async (args) => {
-      if (context.commandName === 'StartInstancesCommand') dead = true;
+      const input = args.input as Parameters<Ec2Request>[1];
+      if ('at' in when && when.at(context.commandName ?? '', input)) dead = true;
       if (dead) throw new Error(INJECTED_CRASH);
-      return next(args);
+      const result = await next(args);
+      if ('after' in when && when.after(context.commandName ?? '', input)) dead = true;
+      return result;
     },
     { step: 'initialize', name: CRASH_EC2, priority: 'low' },
   );
@@ -86,40 +91,20 @@ function crashAtStartInstances() {
   };
 }
 
+/** As it sends StartInstances, after StopInstances and ModifyInstanceAttribute went through. */
+const atStartInstances: Ec2Request = (commandName) => commandName === 'StartInstancesCommand';
+
 /**
- * The process dies in the middle of the first planned node's drain: its cordon mark was written,
- * the node cordoned and a first eviction round asked for, and the next state-table request (the
- * rollout's next step) and everything after it throws.
+ * In the middle of a drain: once the cordon mark is written, the node is cordoned and a first
+ * eviction round asked for (Kubernetes), then the rollout's next step dies.
  */
-function crashDuringDrain() {
-  let marked = false;
-  const table = crashProcess({ at: () => marked });
-  ec2Client(REGION).middlewareStack.add(
-    (next, context) => async (args) => {
-      if (table.crashed()) throw new Error(INJECTED_CRASH);
-      const result = await next(args);
-      const tags = (args.input as { Tags?: { Key?: string }[] }).Tags ?? [];
-      if (
-        context.commandName === 'CreateTagsCommand' &&
-        tags.some((t) => t.Key === CORDONED_BY_ROLLOUT_TAG)
-      )
-        marked = true;
-      return result;
-    },
-    { step: 'initialize', name: CRASH_EC2, priority: 'low' },
-  );
-  return {
-    crashed: table.crashed,
-    revive: () => {
-      ec2Client(REGION).middlewareStack.remove(CRASH_EC2);
-      table.revive();
-    },
-  };
-}
+const afterCordonMark: Ec2Request = (commandName, input) =>
+  commandName === 'CreateTagsCommand' &&
+  (input.Tags ?? []).some((t) => t.Key === CORDONED_BY_ROLLOUT_TAG);
 
 /** Approves `id` as alice and dies at StartInstances of the first node; returns what it left. */
 async function approvedAndDied(config: DrpilotConfig, id: string, ids: string[]) {
-  const crash = crashAtStartInstances();
+  const crash = crashOnEc2({ at: atStartInstances });
   await dies(approveResize(config, id, 'alice'));
   expect(crash.crashed()).toBe(true);
   crash.revive();
@@ -336,7 +321,7 @@ describe('an approved ec2 resize whose process died while draining a node', () =
       ids,
       request: { id },
     } = await pendingResize(estate);
-    const crash = crashDuringDrain();
+    const crash = crashOnEc2({ after: afterCordonMark });
     await dies(approveResize(config, id, 'alice'));
     expect(crash.crashed()).toBe(true);
     crash.revive();

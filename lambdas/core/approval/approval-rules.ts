@@ -260,23 +260,6 @@ export function replanRecovery(
 }
 
 /**
- * An approved request of `subject` whose attempt may still be carrying it out at `nowMs`
- * (planRecovery: executing), with its message; null when there is none. While one is, the
- * every-minute re-plan does not plan that switch again: a person approved it and it is under way
- * (or its attempt died and is resumed once its lease has run out).
- */
-export function executingApproval(
-  unfinished: readonly ApprovalRequest[],
-  subject: string,
-  nowMs: number,
-): { request: ApprovalRequest; message: string } | null {
-  for (const { request, recovery } of unfinishedOf(unfinished, subject, nowMs)) {
-    if (recovery.kind === 'executing') return { request, message: recovery.message };
-  }
-  return null;
-}
-
-/**
  * An approved request of `subject` that will still be carried out: its attempt may be working
  * (executing), or it died and the every-minute re-plan or `approve <id>` resumes it (resume).
  * While one exists, a new trigger for the subject does not raise a second request: it would ask
