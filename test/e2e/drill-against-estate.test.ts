@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DescribeAlarmsCommand, SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -11,7 +10,7 @@ import {
 } from '../../cli/embedded/tls/cluster-endpoints';
 import { createDrillCa } from '../../cli/embedded/tls/drill-certificates';
 import { useMoto } from '../support/moto';
-import { runCli } from '../support/run-cli';
+import { newReportDir, runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';
 
 useMoto();
@@ -135,7 +134,7 @@ describe('drpilot drill full against an existing estate (not embedded, --via loc
       config.dns.checks.tlsSan = false;
     });
 
-    const reportDir = join(mkdtempSync(join(tmpdir(), 'drpilot-estate-drill-')), 'report');
+    const reportDir = newReportDir('drpilot-estate-drill-');
     const run = await drillFull(estate.configFile, '--report', reportDir);
     expect(run.code).toBe(1);
     const result = run.json();

@@ -1,9 +1,8 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { drillResolverIpsOf } from '../support/drill-resolver-ips';
-import { runCli } from '../support/run-cli';
+import { newReportDir, runCli } from '../support/run-cli';
 
 // A whole emulated estate per drill (moto, Azurite, the ARM fakes, seeding): on a loaded machine one
 // takes up to a minute, the failover test runs two.
@@ -13,7 +12,7 @@ describe('drpilot drill full --embedded', () => {
   it(
     'seeds an emulated estate, runs every available step and writes the report',
     async () => {
-      const reportDir = join(mkdtempSync(join(tmpdir(), 'drpilot-drill-')), 'report');
+      const reportDir = newReportDir();
       const endpointBefore = process.env.AWS_ENDPOINT_URL;
       const run = await runCli(['drill', 'full', '--embedded', '--json', '--report', reportDir]);
 

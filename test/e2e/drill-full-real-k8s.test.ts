@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/run-cli';
+import { newReportDir, runCli } from '../support/run-cli';
 import type { DrillStep } from '../../cli/drill/drill-result';
 
 // A real kube-apiserver, two Velero servers and the whole emulated estate: about 2 minutes on an
@@ -13,7 +12,7 @@ describe('drpilot drill full --embedded --real-k8s', () => {
   it(
     'runs the whole runbook with a real restore: the primary Velero backs up, the re-sync copies it, the DR Velero restores it before the switch, and the resize drains real nodes',
     async () => {
-      const reportDir = join(mkdtempSync(join(tmpdir(), 'drpilot-drill-')), 'report');
+      const reportDir = newReportDir();
       const run = await runCli([
         'drill',
         'full',

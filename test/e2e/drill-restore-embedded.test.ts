@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/run-cli';
+import { newReportDir, runCli } from '../support/run-cli';
 import type { DrillStep } from '../../cli/drill/drill-result';
 
 describe('drpilot drill restore --embedded', () => {
@@ -31,7 +30,7 @@ describe('drpilot drill restore --embedded', () => {
   });
 
   it('--real-k8s: the primary Velero backs up, the re-sync copies, the DR Velero restores into a scratch namespace, all cleaned up, and the report shows it', async () => {
-    const reportDir = join(mkdtempSync(join(tmpdir(), 'drpilot-drill-')), 'report');
+    const reportDir = newReportDir();
     const run = await runCli([
       'drill',
       'restore',

@@ -1,5 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { main } from '../../cli/main';
 import type { CliIo } from '../../cli/io';
+
+/** Where a drill writes its report: `report` in a fresh temporary directory (the CLI makes it). */
+export const newReportDir = (prefix = 'drpilot-drill-') =>
+  join(mkdtempSync(join(tmpdir(), prefix)), 'report');
 
 export interface CliRun {
   code: number;
