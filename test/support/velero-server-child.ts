@@ -41,20 +41,25 @@ admin.close();
 const server = await startVeleroServer({ binaries, kubeconfig, namespace });
 // The AWS plugin runs in processes of its own (the location's validation starts them); wait for
 // one, so the test sees that those die too.
-const plugins = () =>
-  server.processes().filter((pid) => {
-    try {
-      return readlinkSync(`/proc/${pid}/exe`).startsWith(binaries.pluginDir);
-    } catch {
-      return false;
-    }
-  });
+const isPlugin = (pid: number) => {
+  try {
+    return readlinkSync(`/proc/${pid}/exe`).startsWith(binaries.pluginDir);
+  } catch {
+    return false;
+  }
+};
 // Velero starts them per reconcile and ends them after it (the location is validated every 10 s),
-// so poll often and for long enough to see several validations, also on a loaded machine.
-for (let i = 0; i < 3000 && plugins().length === 0; i++) {
+// so poll often and for long enough to see several validations, also on a loaded machine. The
+// group and its plugins are reported from the one look that saw a plugin: a second look may come
+// after that plugin ended.
+let group = server.processes();
+let plugins = group.filter(isPlugin);
+for (let i = 0; i < 3000 && plugins.length === 0; i++) {
   await new Promise((resolve) => setTimeout(resolve, 20));
+  group = server.processes();
+  plugins = group.filter(isPlugin);
 }
 process.stdout.write(
-  `${JSON.stringify({ pid: server.pid, pgid: server.pgid, group: server.processes(), plugins: plugins(), stateDir: server.stateDir })}\n`,
+  `${JSON.stringify({ pid: server.pid, pgid: server.pgid, group, plugins, stateDir: server.stateDir })}\n`,
 );
 setInterval(() => undefined, 60_000);
