@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newReportDir, runCli } from '../support/run-cli';
-import type { DrillStep } from '../../cli/drill/drill-result';
+import { drillRealK8s } from '../support/run-cli';
 
 // A real kube-apiserver, two Velero servers and the whole emulated estate: about 2 minutes on an
 // idle 2-core machine, more when other test files share it.
@@ -12,23 +11,7 @@ describe('drpilot drill full --embedded --real-k8s', () => {
   it(
     'runs the whole runbook with a real restore: the primary Velero backs up, the re-sync copies it, the DR Velero restores it before the switch, and the resize drains real nodes',
     async () => {
-      const reportDir = newReportDir();
-      const run = await runCli([
-        'drill',
-        'full',
-        '--embedded',
-        '--real-k8s',
-        '--json',
-        '--report',
-        reportDir,
-      ]);
-      const result = run.json();
-      const steps: DrillStep[] = result.steps;
-      expect(
-        steps.filter((s) => !s.ok),
-        run.stderr.slice(-4000),
-      ).toEqual([]);
-      expect(run.code).toBe(0);
+      const { result, steps, reportDir } = await drillRealK8s('full');
       expect(result).toMatchObject({
         scenario: 'full',
         ok: true,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newReportDir, runCli } from '../support/run-cli';
+import { drillRealK8s, runCli } from '../support/run-cli';
 import type { DrillStep } from '../../cli/drill/drill-result';
 
 describe('drpilot drill restore --embedded', () => {
@@ -30,23 +30,7 @@ describe('drpilot drill restore --embedded', () => {
   });
 
   it('--real-k8s: the primary Velero backs up, the re-sync copies, the DR Velero restores into a scratch namespace, all cleaned up, and the report shows it', async () => {
-    const reportDir = newReportDir();
-    const run = await runCli([
-      'drill',
-      'restore',
-      '--embedded',
-      '--real-k8s',
-      '--json',
-      '--report',
-      reportDir,
-    ]);
-    const result = run.json();
-    const steps: DrillStep[] = result.steps;
-    expect(
-      steps.filter((s) => !s.ok),
-      run.stderr,
-    ).toEqual([]);
-    expect(run.code).toBe(0);
+    const { result, steps, reportDir } = await drillRealK8s('restore');
     const step = (prefix: string) => steps.find((s) => s.name.startsWith(prefix));
     expect(step("restore: a real Kubernetes world, and the primary's Velero")).toMatchObject({
       phase: 'setup',

@@ -16,9 +16,7 @@ import {
   after,
   approveDns,
   configFile,
-  crashProcess,
-  dies,
-  startsAttempt,
+  interruptedDnsFailover,
   storedApproval,
   theOneThat,
   useApproveModeDns,
@@ -32,44 +30,14 @@ useMoto();
 const approveModeEstate = useApproveModeDns('approval-recovery-test');
 useProcessCrashes();
 
-/** dns.mode "approve", the primary down, and one pending failover request. */
-async function pendingFailover() {
-  const { estate, alarm } = await approveModeEstate();
-  const pending = await alarm();
-  expect(pending).toMatchObject({ outcome: 'pending' });
-  return { estate, id: pending.approvalId as string };
-}
-
 const approve = (estate: DnsEstate, id: string, by: string, now?: () => Date) =>
   approveDns(estate, id, { by, ...(now ? { now } : {}) });
 
 const stored = (estate: DnsEstate, id: string) => storedApproval(estate.config, id);
 
-/**
- * Crashes the first approval of `id` right after it was won (the transaction that marks it
- * approved succeeded; nothing after it reaches the table); checks what it left: approved, no
- * result, Route 53 as is.
- */
-async function crashedApproval(estate: DnsEstate, id: string) {
-  const crash = crashProcess({ after: startsAttempt });
-  await dies(approve(estate, id, 'alice'));
-  expect(crash.crashed()).toBe(true);
-  crash.revive();
-  const left = await stored(estate, id);
-  expect(left).toMatchObject({
-    status: 'approved',
-    decidedBy: 'alice',
-    result: null,
-    execution: { attempt: 1 },
-  });
-  expect(await estate.record()).toEqual({ target: 'primary.example.com', ttl: 30 });
-  return left!;
-}
-
 describe('an approval that crashed after it was won', () => {
   it('is shown by status; a second approve inside the lease leaves it alone; after the lease, of 6 concurrent approves one re-plans and switches, once', async () => {
-    const { estate, id } = await pendingFailover();
-    const left = await crashedApproval(estate, id);
+    const { estate, id, left } = await interruptedDnsFailover(approveModeEstate);
     expect(await pendingApprovals(estate.config)).toEqual([]);
     expect((await openApprovals(estate.config)).map((r) => [r.id, r.status])).toEqual([
       [id, 'approved'],
@@ -124,8 +92,7 @@ describe('an approval that crashed after it was won', () => {
   });
 
   it('the primary recovered before the re-plan: the resumed approval moves nothing and records why', async () => {
-    const { estate, id } = await pendingFailover();
-    await crashedApproval(estate, id);
+    const { estate, id } = await interruptedDnsFailover(approveModeEstate);
     await setHealthAlarm(estate.config, 'primary', 'OK', 'test: primary back');
     const route53 = countCommands(route53Client());
 
@@ -144,8 +111,7 @@ describe('an approval that crashed after it was won', () => {
   });
 
   it('past its approval window: expired with the reason, once, by one of two concurrent approves, nothing switched', async () => {
-    const { estate, id } = await pendingFailover();
-    const left = await crashedApproval(estate, id);
+    const { estate, id, left } = await interruptedDnsFailover(approveModeEstate);
     const route53 = countCommands(route53Client());
 
     const closed = after(estate.config.dns.approvalTtlSeconds + EXECUTION_LEASE_SECONDS + 1);

@@ -20,8 +20,7 @@ import {
   ACCOUNT,
   after,
   approveDns,
-  crashProcess,
-  dies,
+  interruptedDnsFailover,
   noSleep,
   startsAttempt,
   storedApproval,
@@ -67,29 +66,6 @@ function alarmAt(estate: DnsEstate, now: () => Date) {
   return dnsHandlerAt(estate, now)(event, context);
 }
 
-/**
- * dns.mode "approve", the primary down, a pending failover, and alice's approval of it crashed
- * right after it was won: approved, attempt 1, no result, Route 53 untouched.
- */
-async function interruptedFailover() {
-  const { estate, alarm } = await approveModeEstate();
-  const pending = await alarm();
-  expect(pending).toMatchObject({ outcome: 'pending' });
-  const id = pending.approvalId as string;
-  const crash = crashProcess({ after: startsAttempt });
-  await dies(approveDns(estate, id, { by: 'alice' }));
-  expect(crash.crashed()).toBe(true);
-  crash.revive();
-  const left = await storedApproval(estate.config, id);
-  expect(left).toMatchObject({
-    status: 'approved',
-    decidedBy: 'alice',
-    result: null,
-    execution: { attempt: 1 },
-  });
-  return { estate, id, left: left! };
-}
-
 const auditOf = async (estate: DnsEstate, id: string) =>
   (await estate.store().recentAudit('dns'))
     .filter((e) => e['approvalId'] === id)
@@ -99,7 +75,7 @@ const PRIMARY = { target: 'primary.example.com', ttl: 30 };
 
 describe('the every-minute re-plan and an interrupted DNS approval', () => {
   it('past the lease: the re-plan takes it over as attempt 2, re-plans with every check and switches; the request records the result and by', async () => {
-    const { estate, id } = await interruptedFailover();
+    const { estate, id } = await interruptedDnsFailover(approveModeEstate);
     const route53 = countCommands(route53Client());
 
     const answer = await reconcileAt(estate, after(EXECUTION_LEASE_SECONDS + 1));
@@ -133,7 +109,7 @@ describe('the every-minute re-plan and an interrupted DNS approval', () => {
   });
 
   it('inside the lease: the re-plan leaves it alone, switches nothing and asks nothing again', async () => {
-    const { estate, id, left } = await interruptedFailover();
+    const { estate, id, left } = await interruptedDnsFailover(approveModeEstate);
     const route53 = countCommands(route53Client());
 
     const answer = await reconcileAt(estate, after(EXECUTION_LEASE_SECONDS - 60));
@@ -154,7 +130,7 @@ describe('the every-minute re-plan and an interrupted DNS approval', () => {
   });
 
   it('an alarm event while the approved switch is still to be carried out (inside the lease, or past it awaiting the re-plan) names that approval and asks nothing again', async () => {
-    const { estate, id, left } = await interruptedFailover();
+    const { estate, id, left } = await interruptedDnsFailover(approveModeEstate);
     const route53 = countCommands(route53Client());
 
     const moments = [
@@ -174,7 +150,7 @@ describe('the every-minute re-plan and an interrupted DNS approval', () => {
   });
 
   it('an alarm event once the approval can only be expired asks again: a new request', async () => {
-    const { estate, id } = await interruptedFailover();
+    const { estate, id } = await interruptedDnsFailover(approveModeEstate);
     const closed = after(estate.config.dns.approvalTtlSeconds + EXECUTION_LEASE_SECONDS + 1);
 
     // The seeded backup must still count as fresh that much later.
@@ -191,7 +167,7 @@ describe('the every-minute re-plan and an interrupted DNS approval', () => {
   });
 
   it('past its approval window: the re-plan expires it with the reason and switches nothing', async () => {
-    const { estate, id, left } = await interruptedFailover();
+    const { estate, id, left } = await interruptedDnsFailover(approveModeEstate);
     const route53 = countCommands(route53Client());
 
     const closed = after(estate.config.dns.approvalTtlSeconds + EXECUTION_LEASE_SECONDS + 1);
@@ -215,7 +191,7 @@ describe('the every-minute re-plan and an interrupted DNS approval', () => {
   });
 
   it("racing a person's approve, both sending the take-over at once: one takes it over and switches, once", async () => {
-    const { estate, id } = await interruptedFailover();
+    const { estate, id } = await interruptedDnsFailover(approveModeEstate);
     const route53 = countCommands(route53Client());
     // Holds each take-over (the conditional write that starts attempt 2) until both were made.
     const barrier = holdTakeOvers(2);
@@ -244,7 +220,7 @@ describe('the every-minute re-plan and an interrupted DNS approval', () => {
   });
 
   it('while dns is paused: the re-plan is refused, says what it would have done, and touches nothing', async () => {
-    const { estate, id, left } = await interruptedFailover();
+    const { estate, id, left } = await interruptedDnsFailover(approveModeEstate);
     const later = after(EXECUTION_LEASE_SECONDS + 1);
     await new PauseStore(
       dynamoDbDocumentClient(estate.config.controlRegion),

@@ -60,6 +60,10 @@ const nodes = (ids: string[]) =>
     }),
   );
 
+/** Nodes not back in service: not running, cordoned, or carrying a rollout mark. */
+const notBack = (listed: Awaited<ReturnType<typeof nodes>>) =>
+  listed.filter((n) => n.state !== 'running' || n.cordoned || n.marked || n.cordonMarked);
+
 const CRASH_EC2 = 'injectProcessCrashEc2';
 
 type Ec2Request = (commandName: string, input: { Tags?: { Key?: string }[] }) => boolean;
@@ -165,8 +169,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     const resumed = theOneThat(answers, 'resized');
 
     const after = await nodes(ids);
-    expect(after.filter((n) => n.state !== 'running')).toEqual([]);
-    expect(after.filter((n) => n.cordoned || n.marked || n.cordonMarked)).toEqual([]);
+    expect(notBack(after)).toEqual([]);
     for (const n of after) expect(['m6i.large', 'm6i.xlarge']).toContain(n.type);
     // The node left down is back on the type the dead attempt gave it.
     expect(after.find((n) => n.id === down.id)).toMatchObject({ type: 'm6i.xlarge' });
@@ -225,9 +228,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     // Started, and its mark removed once it is Ready and uncordoned.
     expect(writes(ec2)).toEqual(['StartInstances', 'DeleteTags']);
     const after = await nodes(ids);
-    expect(
-      after.filter((n) => n.state !== 'running' || n.cordoned || n.marked || n.cordonMarked),
-    ).toEqual([]);
+    expect(notBack(after)).toEqual([]);
     expect(after.map((n) => n.type).sort()).toEqual(['m6i.large', 'm6i.large', 'm6i.xlarge']);
     expect(after.find((n) => n.id === down.id)).toMatchObject({ type: 'm6i.xlarge' });
     expect(await storedApproval(config, id)).toMatchObject({
@@ -294,11 +295,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
       ),
     );
     expect(await pendingApprovals(config)).toEqual([]);
-    expect(
-      (await nodes(ids)).filter(
-        (n) => n.state !== 'running' || n.marked || n.cordoned || n.cordonMarked,
-      ),
-    ).toEqual([]);
+    expect(notBack(await nodes(ids))).toEqual([]);
 
     // Bringing a member back is no resize: no cooldown, so the next trigger asks for the move.
     expect(await resizeStore(config).activeCooldown(resizeScope(GROUP))).toBeNull();
@@ -360,9 +357,7 @@ describe('an approved ec2 resize whose process died while draining a node', () =
     // Uncordoned and unmarked; never stopped (its drain may not have finished).
     expect(writes(ec2)).toEqual(['DeleteTags']);
     const after = await nodes(ids);
-    expect(
-      after.filter((n) => n.state !== 'running' || n.cordoned || n.marked || n.cordonMarked),
-    ).toEqual([]);
+    expect(notBack(after)).toEqual([]);
     expect(after.map((n) => n.type)).toEqual(['m6i.large', 'm6i.large', 'm6i.large']);
     expect(await storedApproval(config, id)).toMatchObject({
       execution: { attempt: 2 },

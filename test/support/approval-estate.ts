@@ -94,6 +94,33 @@ export const approveDns = (
     ...over,
   });
 
+/**
+ * dns.mode "approve", the primary down, a pending failover, and alice's approval of it crashed
+ * right after it was won (the transaction that marks it approved succeeded; nothing after it
+ * reaches the table): approved, attempt 1, no result, Route 53 untouched.
+ */
+export async function interruptedDnsFailover(
+  approveModeEstate: ReturnType<typeof useApproveModeDns>,
+) {
+  const { estate, alarm } = await approveModeEstate();
+  const pending = await alarm();
+  expect(pending).toMatchObject({ outcome: 'pending' });
+  const id = pending.approvalId as string;
+  const crash = crashProcess({ after: startsAttempt });
+  await dies(approveDns(estate, id, { by: 'alice' }));
+  expect(crash.crashed()).toBe(true);
+  crash.revive();
+  const left = await storedApproval(estate.config, id);
+  expect(left).toMatchObject({
+    status: 'approved',
+    decidedBy: 'alice',
+    result: null,
+    execution: { attempt: 1 },
+  });
+  expect(await estate.record()).toEqual({ target: 'primary.example.com', ttl: 30 });
+  return { estate, id, left: left! };
+}
+
 /** A state-table request as the SDK middleware sees it: its command and its input as JSON. */
 export type RequestMatch = (commandName: string, input: string) => boolean;
 

@@ -1,6 +1,8 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { expect } from 'vitest';
+import type { DrillStep } from '../../cli/drill/drill-result';
 import { main } from '../../cli/main';
 import type { CliIo } from '../../cli/io';
 
@@ -50,4 +52,29 @@ export async function runCli(
   };
   const code = await main(argv, io);
   return { code, stdout, stderr, json: () => JSON.parse(stdout), questions };
+}
+
+/**
+ * `drpilot drill <scenario> --embedded --real-k8s --json --report <dir>`, which must pass every
+ * step and exit 0 (the failed steps and stderr's end are shown when it does not).
+ */
+export async function drillRealK8s(scenario: string) {
+  const reportDir = newReportDir();
+  const run = await runCli([
+    'drill',
+    scenario,
+    '--embedded',
+    '--real-k8s',
+    '--json',
+    '--report',
+    reportDir,
+  ]);
+  const result = run.json();
+  const steps: DrillStep[] = result.steps;
+  expect(
+    steps.filter((s) => !s.ok),
+    run.stderr.slice(-4000),
+  ).toEqual([]);
+  expect(run.code).toBe(0);
+  return { run, result, steps, reportDir };
 }
