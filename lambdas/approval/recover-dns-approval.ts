@@ -4,7 +4,7 @@ import {
   approvalUnderway,
   REPLAN_BY,
   replanRecovery,
-  type ApprovalRequest,
+  type ApprovalUnderway,
   type ReplanRecovery,
 } from '../core/approval/approval-rules';
 import type { DrpilotConfig } from '../core/config/schema';
@@ -22,12 +22,6 @@ export interface DnsRecoveryOptions {
   switchOptions?: Partial<SwitchOptions>;
 }
 
-/** An approved DNS switch whose attempt may still be carrying it out, with planRecovery's message. */
-export interface ExecutingApproval {
-  request: ApprovalRequest;
-  message: string;
-}
-
 /**
  * The record's unfinished approvals as the re-plan sees them (reads only): the interrupted one it
  * would resume or expire now, or one still being carried out; null when neither.
@@ -35,7 +29,7 @@ export interface ExecutingApproval {
 export async function dnsRecoveryDue(
   config: DrpilotConfig,
   now: () => Date = () => new Date(),
-): Promise<{ due: ReplanRecovery } | { executing: ExecutingApproval } | null> {
+): Promise<{ due: ReplanRecovery } | { executing: ApprovalUnderway } | null> {
   const subject = dnsSubject(config.dns.recordName);
   const { approvals } = approvalStores(config, now);
   const unfinished = await approvals.unfinished([subject]);
@@ -59,7 +53,7 @@ export async function recoverDnsApproval(
   options: DnsRecoveryOptions,
 ): Promise<
   | { due: ReplanRecovery; answer: DecisionAnswer<SwitchResult> }
-  | { executing: ExecutingApproval }
+  | { executing: ApprovalUnderway }
   | null
 > {
   const now = options.now ?? (() => new Date());

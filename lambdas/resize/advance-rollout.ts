@@ -151,7 +151,7 @@ export async function advanceRollout(
 
   const node = state.nodes[state.next];
   if (!node) return { ...state, lease, done: true, waitSeconds: 0 };
-  // A node a dead rollout left down is brought back whatever the pause says.
+  // A node a dead rollout left down or cordoned is brought back whatever the pause says.
   const step = state.step ?? node.resume ?? null;
   if (!step) {
     // A node boundary: the pause is asked before a node starts, never in the middle of one.

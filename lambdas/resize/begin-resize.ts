@@ -270,7 +270,7 @@ export async function beginResize(
         }),
       );
     }
-    /** The rollout that only starts the `resumed` members, and why nothing else moves. */
+    /** The rollout that only brings back the `resumed` members, and why nothing else moves. */
     const resumeOnly = (why: string) => ({
       plan: resumeOnlyPlan({
         group,

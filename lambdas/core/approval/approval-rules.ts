@@ -259,6 +259,12 @@ export function replanRecovery(
   return null;
 }
 
+/** An approved request still to be carried out, with what planRecovery says of it. */
+export interface ApprovalUnderway {
+  request: ApprovalRequest;
+  message: string;
+}
+
 /**
  * An approved request of `subject` that will still be carried out: its attempt may be working
  * (executing), or it died and the every-minute re-plan or `approve <id>` resumes it (resume).
@@ -270,7 +276,7 @@ export function approvalUnderway(
   unfinished: readonly ApprovalRequest[],
   subject: string,
   nowMs: number,
-): { request: ApprovalRequest; message: string } | null {
+): ApprovalUnderway | null {
   for (const { request, recovery } of unfinishedOf(unfinished, subject, nowMs)) {
     if (recovery.kind === 'executing') return { request, message: recovery.message };
     if (recovery.kind === 'resume') {
