@@ -28,11 +28,33 @@ const CREDENTIAL_CHAIN_ALIAS: Readonly<Record<string, string>> = {
 };
 
 /**
- * esbuild `alias` for every bundle (Lambdas, the bench, the CLI): the credential chain above, and
- * each schema-based SDK client to its tree-shakable copy (lib/shakable-sdk.ts), made on first use.
+ * The same pinned client's HTTP handler and defaults-mode resolver, also from the repository's
+ * current SDK. Its own @smithy/node-http-handler 3.x, and @smithy/util-defaults-mode-node 3.x (through
+ * @smithy/credential-provider-imds 3.x), import `http` statically; in an ESM bundle that import runs
+ * at load even where the module is only reached through `import()`. On Node.js 24 (the functions'
+ * runtime) an ESM import of `node:http` builds the module's namespace, which reads its
+ * `WebSocket`, `CloseEvent` and `MessageEvent` getters and so loads undici: about 40 ms of every cold
+ * start of the dns and aks functions, measured by `npm run bench` (docs/benchmarks.md). The current
+ * @smithy/node-http-handler loads `node:http` only for an `http:` endpoint
+ * (dist-es/node-http-handler.js), and @smithy/core/config's resolveDefaultsModeConfig is the same
+ * function with the same contract (`({ region, defaultsMode }) => memoized provider`, dist-es of both).
+ */
+const PINNED_CLIENT_RUNTIME_ALIAS: Readonly<Record<string, string>> = {
+  '@smithy/node-http-handler': '@smithy/node-http-handler',
+  '@smithy/util-defaults-mode-node': '@smithy/core/config',
+};
+
+/**
+ * esbuild `alias` for every bundle (Lambdas, the bench, the CLI): the credential chain and runtime
+ * above, and each schema-based SDK client to its tree-shakable copy (lib/shakable-sdk.ts), made on
+ * first use.
  */
 export function esbuildAlias(): Record<string, string> {
-  return { ...shakableSdkAliases(REPO_ROOT), ...CREDENTIAL_CHAIN_ALIAS };
+  return {
+    ...shakableSdkAliases(REPO_ROOT),
+    ...CREDENTIAL_CHAIN_ALIAS,
+    ...PINNED_CLIENT_RUNTIME_ALIAS,
+  };
 }
 
 /**

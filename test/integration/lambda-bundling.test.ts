@@ -77,6 +77,42 @@ process.stdout.write(JSON.stringify(out.ResolverEndpoints));`;
     expect(JSON.parse(out)).toEqual([]);
   });
 
+  it("gives the pinned Route 53 Resolver client the current SDK's HTTP handler and defaults mode, so no bundle imports `http` at load, and the client still reads moto's answers and errors", async () => {
+    const { file, inputs } = await bundle(
+      'resolver-runtime',
+      `import { ListResolverEndpointsCommand, ListResolverEndpointIpAddressesCommand } from '@aws-sdk/client-route53resolver';
+import { route53ResolverClient } from ${JSON.stringify(resolverClient)};
+const client = route53ResolverClient('eu-west-1');
+const listed = await client.send(new ListResolverEndpointsCommand({}));
+const missing = await client
+  .send(new ListResolverEndpointIpAddressesCommand({ ResolverEndpointId: 'rslvr-in-missing' }))
+  .catch((error) => error.name);
+process.stdout.write(JSON.stringify({ listed: listed.ResolverEndpoints, missing, mode: await client.config.defaultsMode() }));`,
+    );
+    expect(
+      inputs.filter((p) =>
+        /client-route53resolver\/node_modules\/@smithy\/(node-http-handler|credential-provider-imds)\/|@smithy\/util-defaults-mode-node\//.test(
+          p,
+        ),
+      ),
+    ).toEqual([]);
+    expect(readFileSync(file, 'utf8')).not.toMatch(/\bfrom\s*["'](node:)?http["']/);
+    const out = execFileSync(process.execPath, [file], {
+      // Lambda's environment: "auto" then resolves without asking the instance metadata service.
+      env: {
+        ...process.env,
+        AWS_DEFAULTS_MODE: 'auto',
+        AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+        AWS_REGION: 'eu-west-1',
+      },
+    }).toString();
+    expect(JSON.parse(out)).toEqual({
+      listed: [],
+      missing: 'ResourceNotFoundException',
+      mode: 'in-region',
+    });
+  });
+
   const ENV_CREDENTIALS = ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN'];
   const withoutEnvCredentials = () =>
     Object.fromEntries(
