@@ -3,7 +3,7 @@ import { designedRto, rtoFloorReason, type DesignedRto } from '../lambdas/core/d
 import { validateConfig } from '../lambdas/core/config/validate';
 import { formatRunbookBench, measureDnsRunbook, type RunbookBenchResult } from './dns-runbook';
 import { measureDnsSwitch, type DnsBenchResult } from './dns-switch';
-import { formatBundleBench, measureBundles, type BundleMeasurement } from './lambda-bundles';
+import { formatBundleBench, measureBundles, type BundleBench } from './lambda-bundles';
 import {
   formatResyncBench,
   measureResyncVsS3Sync,
@@ -40,9 +40,7 @@ const log = (message: string) => {
 };
 
 interface BenchResult {
-  runs?: number;
-  baseline?: { emptyModuleInitMs: number };
-  lambdaBundles?: BundleMeasurement[];
+  lambdaBundles?: BundleBench;
   resync?: ResyncBenchResult;
   dnsSwitch?: DnsBenchResult;
   dnsRunbook?: RunbookBenchResult;
@@ -52,16 +50,9 @@ interface BenchResult {
 }
 
 const result: BenchResult = {};
-let baselineMs = 0;
 if (only.includes('bundles')) {
   log(`bundle bench: ${runs} runs per bundle`);
-  const measured = await measureBundles(runs);
-  baselineMs = measured.baselineMs;
-  Object.assign(result, {
-    runs,
-    baseline: { emptyModuleInitMs: measured.baselineMs },
-    lambdaBundles: measured.bundles,
-  });
+  result.lambdaBundles = await measureBundles(runs);
 }
 if (only.includes('resync')) {
   result.resync = await measureResyncVsS3Sync({
@@ -93,7 +84,7 @@ if (json) {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 } else {
   if (result.lambdaBundles) {
-    for (const line of formatBundleBench(result.lambdaBundles, runs, baselineMs)) console.log(line);
+    for (const line of formatBundleBench(result.lambdaBundles)) console.log(line);
   }
   if (result.resync) {
     if (result.lambdaBundles) console.log('');
