@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG_PATH, exampleConfig } from '../support/example-config';
 import { runCli } from '../support/run-cli';
+import { tempDir } from '../support/temp-dir';
 
 const BIN = fileURLToPath(new URL('../../cli/drpilot.mjs', import.meta.url));
 
@@ -14,7 +15,7 @@ function writeConfig(
   document: unknown,
   name = 'drpilot.config.json',
 ): { dir: string; file: string } {
-  const dir = mkdtempSync(join(tmpdir(), 'drpilot-validate-'));
+  const dir = tempDir('drpilot-validate-');
   const file = join(dir, name);
   writeFileSync(file, typeof document === 'string' ? document : JSON.stringify(document));
   return { dir, file };
@@ -93,7 +94,7 @@ describe('drpilot validate', () => {
     const viaCwd = await runCli(['validate', '--json'], { env: {}, cwd: dir });
     expect(viaCwd.json()).toMatchObject({ ok: true, file });
 
-    const empty = mkdtempSync(join(tmpdir(), 'drpilot-empty-'));
+    const empty = tempDir('drpilot-empty-');
     const none = await runCli(['validate', '--json'], { env: {}, cwd: empty });
     expect(none.code).toBe(2);
     expect(none.json().errors[0].message).toBe(

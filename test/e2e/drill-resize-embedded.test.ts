@@ -1,10 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { exampleConfig } from '../support/example-config';
 import { runCli } from '../support/run-cli';
 import type { DrillStep } from '../../cli/drill/drill-result';
+import { configFile } from '../support/temp-dir';
 
 describe('drpilot drill resize --embedded', () => {
   it('resizes one node of three through the Kubernetes API, within the budget, then the cooldown refuses a second resize', async () => {
@@ -77,8 +75,7 @@ describe('drpilot drill resize --embedded', () => {
   it('exits 1 when a step fails: a config without an ec2 node group leaves nothing to drill', async () => {
     const config = exampleConfig();
     config.nodeGroups = [];
-    const file = join(mkdtempSync(join(tmpdir(), 'drpilot-drill-resize-')), 'drpilot.config.json');
-    writeFileSync(file, JSON.stringify(config));
+    const file = configFile(config, 'drpilot-drill-resize-');
     const run = await runCli(['drill', 'resize', '--embedded', '--config', file, '--json']);
     expect(run.code).toBe(1);
     const result = run.json();

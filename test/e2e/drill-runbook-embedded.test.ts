@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../support/run-cli';
+import { newReportDir, runCli } from '../support/run-cli';
 
 // A whole emulated estate (moto, Azurite, seeding): on a loaded machine up to a minute.
 const DRILL_TIMEOUT_MS = 180_000;
@@ -11,7 +10,7 @@ describe('drpilot drill runbook --embedded', () => {
   it(
     "runs the runbook's steps through the functions' handlers and writes the report",
     async () => {
-      const reportDir = join(mkdtempSync(join(tmpdir(), 'drpilot-runbook-')), 'report');
+      const reportDir = newReportDir('drpilot-runbook-');
       const run = await runCli(['drill', 'runbook', '--embedded', '--json', '--report', reportDir]);
       const result = run.json();
       const failed = result.steps?.filter((s: { ok: boolean }) => !s.ok) ?? [];

@@ -1,11 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { EXAMPLE_CONFIG_PATH } from '../support/example-config';
 import { runCli } from '../support/run-cli';
+import { tempDir } from '../support/temp-dir';
 
-const dir = mkdtempSync(join(tmpdir(), 'drpilot-simulate-'));
+const dir = tempDir('drpilot-simulate-');
 const simulate = (...args: string[]) =>
   runCli(['simulate', 'resize', '--config', EXAMPLE_CONFIG_PATH, ...args]);
 

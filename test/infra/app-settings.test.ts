@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -11,9 +10,10 @@ import {
 import { configFileSystem } from '../../bin/config-file-system';
 import { exampleConfig, EXAMPLE_CONFIG_PATH } from '../support/example-config';
 import { REPO_ROOT } from './synth';
+import { tempDir } from '../support/temp-dir';
 
 function dirWith(files: Record<string, unknown>): string {
-  const dir = mkdtempSync(join(tmpdir(), 'drpilot-settings-'));
+  const dir = tempDir('drpilot-settings-');
   for (const [name, doc] of Object.entries(files))
     writeFileSync(join(dir, name), JSON.stringify(doc));
   return dir;

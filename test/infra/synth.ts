@@ -1,5 +1,4 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { App, Validations, type CfnResource, type Stack } from 'aws-cdk-lib';
@@ -12,6 +11,7 @@ import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { validateConfig } from '../../lambdas/core/config/validate';
 import { addDrpilotStacks, type DrpilotStacks } from '../../lib/drpilot-app';
 import { exampleConfig } from '../support/example-config';
+import { tempDir } from '../support/temp-dir';
 
 export const TEST_ACCOUNT = '123456789012';
 export const REPO_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -37,7 +37,7 @@ export function validExampleConfig(
  */
 export function newTestApp(bundle: boolean, context: Record<string, unknown> = {}): App {
   return new App({
-    outdir: mkdtempSync(join(tmpdir(), 'drpilot-cdk-')),
+    outdir: tempDir('drpilot-cdk-'),
     context: {
       ...cdkJsonContext(),
       ...(bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),

@@ -1,22 +1,13 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { seedDns } from '../../cli/embedded/seed-dns';
 import { route53Client } from '../../lambdas/adapters/aws/clients';
 import { useAksWorld } from '../support/aks-world';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
+import { configFile } from '../support/temp-dir';
 
 useMoto();
 const world = useAksWorld();
-
-function configFile(config: DrpilotConfig): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'drpilot-aks-cli-')), 'drpilot.config.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
 
 describe('drpilot notify --test and status (AKS side)', () => {
   it('sends a signed ping and prints the status code and latency; exit 0 on 202, 1 otherwise', async () => {

@@ -1,7 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:https';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InMemoryClusterDns } from '../../cli/embedded/aks-cluster-dns';
 import {
@@ -24,6 +21,7 @@ import { validateConfig } from '../../lambdas/core/config/validate';
 import { exampleConfig } from '../support/example-config';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
+import { configFile } from '../support/temp-dir';
 
 // `drpilot status` reads the AKS Function app's own state: a signed GET …/api/state, answered by
 // the Function app's `state` handler run in this process over Azurite, behind the local HTTPS
@@ -64,13 +62,7 @@ async function estate(): Promise<{ config: DrpilotConfig; file: string }> {
     receiver,
     SECRET,
   );
-  return { config, file: configFile(config) };
-}
-
-function configFile(config: DrpilotConfig): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'drpilot-aks-status-')), 'drpilot.config.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
+  return { config, file: configFile(config, 'drpilot-aks-status-') };
 }
 
 async function status(file: string) {

@@ -15,7 +15,6 @@ import { EXECUTION_LEASE_SECONDS } from '../../lambdas/core/approval/approval-ru
 import {
   after,
   approveDns,
-  configFile,
   interruptedDnsFailover,
   storedApproval,
   theOneThat,
@@ -25,6 +24,7 @@ import {
 import { countCommands, type DnsEstate } from '../support/dns-estate';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
+import { configFile } from '../support/temp-dir';
 
 useMoto();
 const approveModeEstate = useApproveModeDns('approval-recovery-test');
@@ -42,7 +42,7 @@ describe('an approval that crashed after it was won', () => {
     expect((await openApprovals(estate.config)).map((r) => [r.id, r.status])).toEqual([
       [id, 'approved'],
     ]);
-    const file = await configFile(estate.config);
+    const file = configFile(estate.config);
     const status = await runCli(['--config', file, 'status']);
     expect(status.stdout).toContain(
       `${id}  failover main.example.com approved by alice, no result yet (attempt 1, lease until ${left.execution!.leaseUntil}; after it, drpilot approve ${id} resumes or expires it)`,

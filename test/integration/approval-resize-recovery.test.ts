@@ -23,7 +23,6 @@ import { kubernetesDrainerFor } from '../../lambdas/resize/group-drainer';
 import type { RolloutNode } from '../../lambdas/resize/rollout-state';
 import {
   after,
-  configFile,
   approveResize,
   auditedResize,
   crashProcess,
@@ -40,6 +39,7 @@ import { useMoto } from '../support/moto';
 import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
 import { runCli } from '../support/run-cli';
 import type { DecisionAnswer } from '../../lambdas/approval/decide-approval';
+import { configFile } from '../support/temp-dir';
 
 useMoto();
 const estate = useResizeEstate();
@@ -79,7 +79,7 @@ describe('an approved resize whose process died', () => {
     });
     expect(await types(ids)).toEqual(['m6i.large', 'm6i.large', 'm6i.large']);
     expect(await estate.evictions()).toEqual([]);
-    const status = await runCli(['--config', await configFile(config), 'status']);
+    const status = await runCli(['--config', configFile(config), 'status']);
     expect(status.stdout).toContain(
       `${id}  resize ${GROUP} approved by alice, no result yet (attempt 1, lease until ${left.execution!.leaseUntil}; after it, drpilot approve ${id} resumes or expires it)`,
     );

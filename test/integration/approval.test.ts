@@ -26,7 +26,6 @@ import type { DrpilotConfig } from '../../lambdas/core/config/schema';
 import { NOTIFICATION_TOPIC_ENV, notificationTopicName } from '../../lambdas/core/shared-names';
 import {
   approveDns as approve,
-  configFile,
   storedApproval,
   theOneThat,
   useApproveModeDns,
@@ -34,6 +33,7 @@ import {
 import { countCommands } from '../support/dns-estate';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
+import { configFile } from '../support/temp-dir';
 
 useMoto();
 /** The estate with dns.mode "approve", the primary down, and the DNS function over it. */
@@ -119,7 +119,7 @@ describe('approval mode: an automatic switch becomes a pending request', () => {
     expect(requested.map((e) => [e['approvalId'], e['outcome']])).toEqual([[id, 'pending']]);
     expect((await pendingApprovals(estate.config)).map((r) => r.id)).toEqual([id]);
 
-    const file = await configFile(estate.config);
+    const file = configFile(estate.config);
     const status = await runCli(['--config', file, 'status', '--json']);
     expect(status.json().approvals).toMatchObject([
       { id, kind: 'dns', action: 'failover', target: 'main.example.com', status: 'pending' },
@@ -162,7 +162,7 @@ describe('drpilot approve / reject', () => {
     expect(await estate.record()).toMatchObject({ target: 'dr.example.com' });
     expect(await pendingApprovals(estate.config)).toEqual([]);
 
-    const file = await configFile(estate.config);
+    const file = configFile(estate.config);
     const second = await runCli(['--config', file, 'approve', id, '--json'], {
       env: { ...process.env, USER: 'bob' },
     });
@@ -268,7 +268,7 @@ describe('drpilot approve / reject', () => {
       },
       3600,
     );
-    const file = await configFile(estate.config);
+    const file = configFile(estate.config);
     const cli = await runCli(['--config', file, 'approve', old.request.id]);
     expect(cli.code).toBe(2);
     expect(cli.stderr + cli.stdout).toContain(`approval request ${old.request.id} expired at`);

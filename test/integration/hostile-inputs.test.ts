@@ -7,8 +7,7 @@
  * that no longer holds, the audit entry of its refusal.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pointAwsClientsAt } from '../../cli/emulator/emulated-aws';
@@ -34,6 +33,7 @@ import { useMoto } from '../support/moto';
 import { startRecordingProxy, type RecordingProxy } from '../support/recording-proxy';
 import { runCli } from '../support/run-cli';
 import { seedExampleEstate } from '../support/seeded-estate';
+import { tempDir } from '../support/temp-dir';
 
 const moto = useMoto({ resetBeforeEach: false });
 const ACCOUNT = '123456789012';
@@ -635,7 +635,7 @@ const cliCases: Case[] = [
 ];
 
 function writeBadConfigs(good: DrpilotConfig) {
-  const dir = mkdtempSync(join(tmpdir(), 'drpilot-hostile-'));
+  const dir = tempDir('drpilot-hostile-');
   const huge = join(dir, 'huge.json');
   writeFileSync(huge, `${JSON.stringify(good)}${' '.repeat(2 * 1024 * 1024)}`);
   const tooManyGroups = join(dir, 'many-groups.json');

@@ -4,9 +4,7 @@
  * verified RPO, and `drpilot verify-restore` refusing bad requests with the Lambda's words. The
  * drill itself, against real Velero servers, is test/integration/restore-velero.test.ts.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { ListMetricsCommand } from '@aws-sdk/client-cloudwatch';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -23,6 +21,7 @@ import { handler } from '../../lambdas/restore/handler';
 import { useMoto } from '../support/moto';
 import { runCli } from '../support/run-cli';
 import { configWithRestoreDrill, seedRestoreEstate } from '../support/velero';
+import { configFile } from '../support/temp-dir';
 
 useMoto();
 
@@ -45,9 +44,7 @@ function countRequests(s3: S3Client): { count: number } {
 /** The zone, the state table, both buckets (the DR one empty) and the kubeconfig secret. */
 async function seed(): Promise<{ config: DrpilotConfig; configFile: string }> {
   const config = await seedRestoreEstate(configWithRestoreDrill({}), '{}');
-  const configFile = join(mkdtempSync(join(tmpdir(), 'drpilot-restore-')), 'drpilot.config.json');
-  writeFileSync(configFile, JSON.stringify(config));
-  return { config, configFile };
+  return { config, configFile: configFile(config, 'drpilot-restore-') };
 }
 
 const VERIFIED: VerifiedRestores = {

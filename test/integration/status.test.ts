@@ -1,6 +1,3 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { SetAlarmStateCommand } from '@aws-sdk/client-cloudwatch';
 import { CreateTagsCommand, StopInstancesCommand } from '@aws-sdk/client-ec2';
 import { describe, expect, it } from 'vitest';
@@ -22,6 +19,7 @@ import { seedExampleEstate } from '../support/seeded-estate';
 import { useMoto } from '../support/moto';
 import { upsertRecord } from '../../cli/embedded/seed-dns';
 import { seedNodeGroup } from '../../cli/embedded/seed-nodes';
+import { configFile } from '../support/temp-dir';
 
 useMoto();
 
@@ -184,8 +182,7 @@ describe('drpilot status against a seeded moto estate', () => {
         g.id === 'primary-workers' ? { ...g, alarms: 'group' } : g,
       ),
     };
-    const configFile = join(mkdtempSync(join(tmpdir(), 'drpilot-status-')), 'drpilot.config.json');
-    writeFileSync(configFile, JSON.stringify(config));
+    const file = configFile(config, 'drpilot-status-');
     const drWorkers = config.nodeGroups.find((g) => g.id === 'dr-workers')!;
     const added = await seedNodeGroup(ec2Client('eu-central-1'), drWorkers, 9);
     const drMembers = estate.nodes['dr-workers']!.length + added.length;
@@ -203,7 +200,7 @@ describe('drpilot status against a seeded moto estate', () => {
       );
     }
 
-    const status = (await runCli(['status', '--config', configFile, '--json'])).json();
+    const status = (await runCli(['status', '--config', file, '--json'])).json();
     expect(status.nodeGroups).toEqual([
       expect.objectContaining({
         id: 'primary-workers',
@@ -226,7 +223,7 @@ describe('drpilot status against a seeded moto estate', () => {
       'node group dr-workers has 12 resize alarm pairs, one per member ($2.40 a month): the CloudWatch agent fragment would replace them with one pair ($0.20); run drpilot agent-config dr-workers on its members',
     ]);
 
-    const human = (await runCli(['status', '--config', configFile])).stdout;
+    const human = (await runCli(['status', '--config', file])).stdout;
     expect(human).toContain(
       'primary-workers (ec2, primary): 3 × m6i.large; alarms group → group (2, INSUFFICIENT_DATA)',
     );

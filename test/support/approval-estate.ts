@@ -1,6 +1,3 @@
-import { writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterEach, expect } from 'vitest';
 import { setHealthAlarm } from '../../cli/embedded/seed-alarms';
 import { dnsResolver } from '../../lambdas/adapters/tls/tls-probe';
@@ -32,13 +29,6 @@ export const after = (seconds: number) => () => new Date(Date.now() + seconds * 
 /** The request `id` as the state table holds it. */
 export const storedApproval = (config: DrpilotConfig, id: string) =>
   new ApprovalStore(dynamoDbDocumentClient(config.controlRegion), config.stateTable).get(id);
-
-/** The config as a file, for `runCli(['--config', file, …])`. */
-export async function configFile(config: DrpilotConfig): Promise<string> {
-  const file = join(tmpdir(), `drpilot-approval-${process.pid}-${Date.now()}.json`);
-  await writeFile(file, JSON.stringify(config));
-  return file;
-}
 
 /**
  * The DNS estate (test/support/dns-estate.ts) with dns.mode "approve", the config in

@@ -1,14 +1,12 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { DrillStep } from '../../cli/drill/drill-result';
 import { main } from '../../cli/main';
 import type { CliIo } from '../../cli/io';
+import { tempDir } from './temp-dir';
 
 /** Where a drill writes its report: `report` in a fresh temporary directory (the CLI makes it). */
-export const newReportDir = (prefix = 'drpilot-drill-') =>
-  join(mkdtempSync(join(tmpdir(), prefix)), 'report');
+export const newReportDir = (prefix = 'drpilot-drill-') => join(tempDir(prefix), 'report');
 
 export interface CliRun {
   code: number;
