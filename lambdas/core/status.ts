@@ -137,6 +137,25 @@ export function activeSideOf(
   return SIDES.find((side) => sameDnsName(clusters[side].endpoint, target)) ?? null;
 }
 
+/** What a member a dead rollout left stopped or cordoned needs, for status's warnings; else null. */
+function leftBehindWarning(groupId: string, member: GroupMember): string | null {
+  const left = member.stoppedByRollout
+    ? {
+        how: ', left so by a rollout that died',
+        next: 'starts it first',
+        paused: 'stays down',
+      }
+    : member.cordonedByRollout
+      ? {
+          how: ' but was left cordoned by a rollout that died (its drpilot:cordoned-by-rollout or drpilot:stopped-by-rollout mark)',
+          next: 'uncordons it first',
+          paused: 'stays cordoned',
+        }
+      : null;
+  if (!left) return null;
+  return `node group ${groupId}: ${member.id} is ${member.state}${left.how}; the group's next rollout ${left.next} (an alarm, or drpilot resize ${groupId}); while resize is paused it ${left.paused} (docs/runbooks.md, "A stranded node page")`;
+}
+
 /** The standby side's recovery point, aged to now (the re-sync measured it earlier). */
 function standbyBackups(
   activeSide: Side | null,
@@ -193,15 +212,9 @@ export function summarizeStatus(config: DrpilotConfig, seen: StatusObservations)
     const instances = seen.nodeGroupMembers.get(group.id) ?? null;
     if (instances && instances.length === 0)
       warnings.push(`node group ${group.id} has no instances`);
-    for (const left of instances?.filter((i) => i.stoppedByRollout) ?? []) {
-      warnings.push(
-        `node group ${group.id}: ${left.id} is ${left.state}, left so by a rollout that died; the group's next rollout starts it first (an alarm, or drpilot resize ${group.id}); while resize is paused it stays down (docs/runbooks.md, "A stranded node page")`,
-      );
-    }
-    for (const left of instances?.filter((i) => i.cordonedByRollout) ?? []) {
-      warnings.push(
-        `node group ${group.id}: ${left.id} is ${left.state} but was left cordoned by a rollout that died (its drpilot:cordoned-by-rollout or drpilot:stopped-by-rollout mark); the group's next rollout uncordons it first (an alarm, or drpilot resize ${group.id}); while resize is paused it stays cordoned (docs/runbooks.md, "A stranded node page")`,
-      );
+    for (const member of instances ?? []) {
+      const warning = leftBehindWarning(group.id, member);
+      if (warning) warnings.push(warning);
     }
     const region = config.clusters[group.cluster as Side].region;
     const listed = seen.resizeAlarms?.get(region);

@@ -14,7 +14,7 @@ import { bucketSide } from '../adapters/aws/velero-bucket';
 import type { BucketVersioning } from '../core/resync/deletion-gate';
 import { normalizeDnsName } from '../core/dns/dns-names';
 import { stateKeys } from '../core/state-keys';
-import { leftByRollout } from '../core/resize/node-steps';
+import { leftByDeadRollout, leftByRollout } from '../core/resize/node-steps';
 import { resizeAlarmPrefix, resizeScope } from '../core/shared-names';
 import { summarizeStatus, type StatusReport } from '../core/status';
 import type { RpoReport } from '../core/resync/rpo';
@@ -38,22 +38,22 @@ async function membersOf(config: DrpilotConfig, group: NodeGroupConfig, now: Dat
     ...i,
     left: leftByRollout(i.state, i.tags),
   }));
-  // A live rollout's node carries the same marks while it moves: only with no rollout holding the
-  // group's lease do they say a rollout died and left the node so.
   const lease = instances.some((i) => i.left)
     ? await new StateStore(
         dynamoDbDocumentClient(config.controlRegion),
         config.stateTable,
       ).readLease(resizeScope(group.id))
     : null;
-  const dead = !lease || lease.expiresAtMs <= now.getTime();
-  return instances.map(({ id, type, state, left }) => ({
-    id,
-    type,
-    state,
-    ...(dead && left === 'stopped' ? { stoppedByRollout: true as const } : {}),
-    ...(dead && left === 'cordoned' ? { cordonedByRollout: true as const } : {}),
-  }));
+  return instances.map(({ id, type, state, left }) => {
+    const leftBehind = leftByDeadRollout(left, lease, now.getTime());
+    return {
+      id,
+      type,
+      state,
+      ...(leftBehind === 'stopped' ? { stoppedByRollout: true as const } : {}),
+      ...(leftBehind === 'cordoned' ? { cordonedByRollout: true as const } : {}),
+    };
+  });
 }
 
 /**

@@ -4,6 +4,7 @@ import {
   nextNodeStep,
   nodeStepBudget,
   resumeStep,
+  leftByDeadRollout,
   leftByRollout,
   startsCooldown,
   type NodeDecision,
@@ -313,6 +314,15 @@ describe('resumeStep: a member a dead rollout left down', () => {
     expect(leftByRollout('running', both)).toBe('cordoned');
     expect(leftByRollout('running', { 'drpilot:managed': 'true' })).toBeNull();
     expect(leftByRollout('terminated', both)).toBeNull();
+  });
+
+  it('leftByDeadRollout: the marks say a rollout died only while no rollout holds the lease', () => {
+    const nowMs = T0.getTime();
+    expect(leftByDeadRollout('stopped', null, nowMs)).toBe('stopped');
+    expect(leftByDeadRollout('cordoned', { expiresAtMs: nowMs }, nowMs)).toBe('cordoned');
+    expect(leftByDeadRollout('cordoned', { expiresAtMs: nowMs + 1 }, nowMs)).toBeNull();
+    expect(leftByDeadRollout('stopped', { expiresAtMs: nowMs + 60_000 }, nowMs)).toBeNull();
+    expect(leftByDeadRollout(null, null, nowMs)).toBeNull();
   });
 
   it('a member stopped without the rollout mark (a person, an instance scheduler) is left down', () => {

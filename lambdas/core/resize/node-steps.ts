@@ -110,6 +110,19 @@ export function leftByRollout(
 }
 
 /**
+ * What a rollout that died left this member as (leftByRollout), as status reports it: a live
+ * rollout's node carries the same marks while it moves, so they say a rollout died only while no
+ * rollout holds the group's lease (`lease`: the one read, null when none is stored).
+ */
+export function leftByDeadRollout(
+  left: 'stopped' | 'cordoned' | null,
+  lease: { expiresAtMs: number } | null,
+  nowMs: number,
+): 'stopped' | 'cordoned' | null {
+  return left && (!lease || lease.expiresAtMs <= nowMs) ? left : null;
+}
+
+/**
  * Where a rollout resumes a member it finds as it begins (leftByRollout); null: nothing of a dead
  * rollout to undo. A member left stopped was cordoned and drained: it is started on the type it
  * has now (the new type once it was retyped, else its old one), then Ready and uncordoned, like a
