@@ -175,7 +175,6 @@ const FLOOR_COMMANDS: Record<string, [client: string, command: string]> = {
   '@aws-sdk/client-sns': ['SNSClient', 'PublishCommand'],
 };
 
-/** Powertools' parts a hand-written Lambda would carry, each with how the floor uses it. */
 /**
  * Powertools' parts a hand-written Lambda would carry: made at load, as Powertools' docs have it
  * (and as lambdas/shared/powertools.ts does), and used once per invocation.
@@ -283,7 +282,7 @@ export function judgeBundle(
         ? { met: true }
         : {
             met: false,
-            reason: `${init.ms.toFixed(1)} ms is ${overFloor.toFixed(2)}× its floor (${floor.initMsMedian.toFixed(1)} ms: its ${floor.clients.length} SDK clients, one command each, and Powertools, ${kb(floor.bytes)}); what it loads beyond them, largest first: ${partsText(parts.own)}`,
+            reason: `${init.ms.toFixed(1)} ms is ${overFloor.toFixed(2)}× its floor (${floor.initMsMedian.toFixed(1)} ms: its ${floor.clients.length} SDK clients, one command each${floor.powertools.length ? ', and Powertools' : ''}, ${kb(floor.bytes)}); what it loads beyond them, largest first: ${partsText(parts.own)}`,
           },
   };
 }
