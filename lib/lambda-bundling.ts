@@ -28,13 +28,13 @@ const CREDENTIAL_CHAIN_ALIAS: Readonly<Record<string, string>> = {
 };
 
 /**
- * The same pinned client's HTTP handler and defaults-mode resolver, also from the repository's
- * current SDK. Its own @smithy/node-http-handler 3.x, and @smithy/util-defaults-mode-node 3.x (through
+ * The pinned Route 53 Resolver client's HTTP handler and defaults-mode resolver, also from the
+ * repository's current SDK. Its own @smithy/node-http-handler 3.x, and @smithy/util-defaults-mode-node 3.x (through
  * @smithy/credential-provider-imds 3.x), import `http` statically; in an ESM bundle that import runs
  * at load even where the module is only reached through `import()`. On Node.js 24 (the functions'
  * runtime) an ESM import of `node:http` builds the module's namespace, which reads its
- * `WebSocket`, `CloseEvent` and `MessageEvent` getters and so loads undici: about 40 ms of every cold
- * start of the dns and aks functions, measured by `npm run bench` (docs/benchmarks.md). The current
+ * `WebSocket`, `CloseEvent` and `MessageEvent` getters and so loads undici: about 20 ms of every
+ * cold start of the dns and aks functions (docs/benchmarks.md). The current
  * @smithy/node-http-handler loads `node:http` only for an `http:` endpoint
  * (dist-es/node-http-handler.js), and @smithy/core/config's resolveDefaultsModeConfig is the same
  * function with the same contract (`({ region, defaultsMode }) => memoized provider`, dist-es of both).
