@@ -14,11 +14,15 @@ import { describe, expect, it } from 'vitest';
 import { ec2Client } from '../../lambdas/adapters/aws/clients';
 import { instanceState, instanceTags } from '../../lambdas/adapters/aws/ec2-instances';
 import type { DrpilotConfig } from '../../lambdas/core/config/schema';
-import { resizeScope } from '../../lambdas/core/shared-names';
-import { CORDONED_BY_ROLLOUT_TAG, STOPPED_BY_ROLLOUT_TAG } from '../../lambdas/core/shared-names';
-import { pendingApprovals } from '../../lambdas/approval/pending-approvals';
-import { runResize, type ResizeResult } from '../../lambdas/resize/run-resize';
 import {
+  CORDONED_BY_ROLLOUT_TAG,
+  resizeScope,
+  STOPPED_BY_ROLLOUT_TAG,
+} from '../../lambdas/core/shared-names';
+import { pendingApprovals } from '../../lambdas/approval/pending-approvals';
+import type { ResizeResult } from '../../lambdas/resize/run-resize';
+import {
+  alarmResize,
   crashProcess,
   dies,
   INJECTED_CRASH,
@@ -33,7 +37,7 @@ import {
 } from '../support/approval-estate';
 import { recordCommands, writes } from '../support/command-recorder';
 import { useMoto } from '../support/moto';
-import { fast, GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
+import { GROUP, publishCpu, REGION, useResizeEstate } from '../support/resize-estate';
 
 useMoto();
 const estate = useResizeEstate();
@@ -278,13 +282,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
     );
     await ec2.send(new StopInstancesCommand({ InstanceIds: [left] }));
 
-    const result = await runResize(config, GROUP, {
-      request: { kind: 'auto' },
-      dryRun: false,
-      trigger: `alarm ${GROUP} up`,
-      automatic: true,
-      ...fast,
-    });
+    const result = await alarmResize(config);
     expect(result.outcome).toBe('resized');
     expect(result.nodes).toEqual([
       expect.objectContaining({ id: left, from: 'm6i.large', to: 'm6i.large', outcome: 'resized' }),
@@ -299,13 +297,7 @@ describe('an approved ec2 resize whose process died between retyping a stopped n
 
     // Bringing a member back is no resize: no cooldown, so the next trigger asks for the move.
     expect(await resizeStore(config).activeCooldown(resizeScope(GROUP))).toBeNull();
-    const next = await runResize(config, GROUP, {
-      request: { kind: 'auto' },
-      dryRun: false,
-      trigger: `alarm ${GROUP} up`,
-      automatic: true,
-      ...fast,
-    });
+    const next = await alarmResize(config);
     expect(next.outcome).toBe('pending');
     expect((await pendingApprovals(config)).map((r) => r.target)).toEqual([GROUP]);
   });

@@ -186,16 +186,20 @@ export async function overShareEstate(estate: ResizeEstate) {
   return { config, ids };
 }
 
-/** overShareEstate after the automatic resize that waits: its result and the pending request. */
-export async function pendingResize(estate: ResizeEstate) {
-  const { config, ids } = await overShareEstate(estate);
-  const held = await runResize(config, GROUP, {
+/** The automatic resize GROUP's alarm asks for, as the resize function runs it. */
+export const alarmResize = (config: DrpilotConfig) =>
+  runResize(config, GROUP, {
     request: { kind: 'auto' },
     dryRun: false,
     trigger: `alarm ${GROUP} up`,
     automatic: true,
     ...fast,
   });
+
+/** overShareEstate after the automatic resize that waits: its result and the pending request. */
+export async function pendingResize(estate: ResizeEstate) {
+  const { config, ids } = await overShareEstate(estate);
+  const held = await alarmResize(config);
   expect(held.outcome).toBe('pending');
   const [request] = await pendingApprovals(config);
   expect(request).toMatchObject({
